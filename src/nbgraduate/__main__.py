@@ -1,0 +1,5 @@
+"""Entry point for ``python -m nbgraduate``."""
+
+from nbgraduate.cli import main
+
+main()

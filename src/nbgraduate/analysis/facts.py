@@ -1,0 +1,427 @@
+"""One pass over the notebook program that collects what every rule asks about.
+
+Rules never walk the AST themselves: walking once and sharing the result keeps the linter
+near the cost of parsing. The facts are plain lists in notebook order: imports, bindings,
+calls, comparisons, string constants and the names each cell reads and defines.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A value given to a name (``JUDGE = "gpt-4o"``) or to a key/attribute of one
+    (``CONFIG["judge_model"] = ...``, ``cfg.model = ...``); ``key`` is ``None`` for the name."""
+
+    name: str
+    key: str | None
+    value: ast.expr | None
+    node: ast.AST
+    line: int
+    scope: Scope
+
+
+@dataclass(slots=True)
+class CallSite:
+    """A call with the dotted name it was written as and the name imports resolve it to."""
+
+    node: ast.Call
+    written_name: str
+    qualified_name: str
+    scope: Scope
+    keywords: dict[str, ast.expr]
+    has_star_kwargs: bool
+    star_kwargs: list[ast.expr]
+
+    @property
+    def method(self) -> str:
+        return self.written_name.rsplit(".", 1)[-1]
+
+    @property
+    def line(self) -> int:
+        return self.node.lineno
+
+    def argument(self, position: int, *names: str) -> ast.expr | None:
+        """The argument given by keyword (any of ``names``) or else at ``position``."""
+        for name in names:
+            if name in self.keywords:
+                return self.keywords[name]
+        args = self.node.args
+        if position < len(args) and not any(
+            isinstance(a, ast.Starred) for a in args[: position + 1]
+        ):
+            return args[position]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """An ordering comparison that decides something: an ``assert`` or an ``if`` that stops."""
+
+    node: ast.Compare
+    gate: str  # "assert" or "if-stop"
+
+
+@dataclass(frozen=True, slots=True)
+class NameUse:
+    """A module-level read or write of a name, for cross-cell order checks."""
+
+    name: str
+    node: ast.AST
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class StringConstant:
+    """A string literal with the name, keyword or dict key it was given to, if any."""
+
+    node: ast.Constant
+    context: str | None
+    scope: Scope
+
+
+@dataclass(slots=True)
+class ProgramFacts:
+    """Everything collected in the single pass, in notebook order."""
+
+    imports: dict[str, str] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    calls: list[CallSite] = field(default_factory=list)
+    comparisons: list[Comparison] = field(default_factory=list)
+    strings: list[StringConstant] = field(default_factory=list)
+    functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = field(default_factory=dict)
+    module_loads: list[NameUse] = field(default_factory=list)
+    module_stores: list[NameUse] = field(default_factory=list)
+    digest_checks: list[ast.Compare] = field(default_factory=list)
+
+    def bindings_of(self, name: str, key: str | None = None) -> Iterator[Binding]:
+        for binding in self.bindings.get(name, ()):
+            if binding.key == key:
+                yield binding
+
+
+def collect_facts(module: ast.Module) -> ProgramFacts:
+    """Walk the program once and return its facts."""
+    collector = _Collector()
+    for statement in module.body:
+        collector.visit(statement, None)
+    return collector.facts
+
+
+_STOPPING_CALLS = frozenset(
+    {"sys.exit", "exit", "quit", "os._exit", "pytest.fail", "pytest.exit", "SystemExit"}
+)
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    """``a.b.c`` for attribute chains over a name; ``a().b`` gives ``a.b`` (call results kept)."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            return ".".join(reversed(parts))
+        else:
+            return ".".join(reversed(parts)) if parts else None
+
+
+def parameter_defaults(
+    function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
+) -> list[tuple[ast.arg, ast.expr]]:
+    """Pairs of (parameter, default value) for every parameter that has a default."""
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    with_defaults = positional[len(positional) - len(arguments.defaults) :]
+    pairs = list(zip(with_defaults, arguments.defaults, strict=True))
+    pairs += [
+        (parameter, default)
+        for parameter, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+        if default is not None
+    ]
+    return pairs
+
+
+_DIGEST_WORDS = ("digest", "sha", "md5", "hash", "checksum", "blake")
+
+
+def _mentions_digest(node: ast.Compare) -> bool:
+    """Cheap pre-filter for digest checks: a name or a call that speaks of hashing."""
+    for child in ast.walk(node):
+        name = (
+            child.id
+            if isinstance(child, ast.Name)
+            else child.attr
+            if isinstance(child, ast.Attribute)
+            else None
+        )
+        if name is not None and any(word in name.lower() for word in _DIGEST_WORDS):
+            return True
+    return False
+
+
+def _key_of(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.facts = ProgramFacts()
+
+    # -- bindings ---------------------------------------------------------------------------
+    def _bind(self, target: ast.expr, value: ast.expr | None, node: ast.AST, scope: Scope) -> None:
+        facts = self.facts
+        if isinstance(target, ast.Name):
+            facts.bindings.setdefault(target.id, []).append(
+                Binding(target.id, None, value, node, target.lineno, scope)
+            )
+            if scope is None:
+                facts.module_stores.append(NameUse(target.id, target, target.lineno))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            values: list[ast.expr | None]
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+                values = list(value.elts)
+            else:
+                values = [None] * len(target.elts)
+            for element, element_value in zip(target.elts, values, strict=True):
+                self._bind(element, element_value, node, scope)
+        elif isinstance(target, ast.Starred):
+            self._bind(target.value, None, node, scope)
+        elif isinstance(target, ast.Subscript):
+            base = dotted_name(target.value)
+            key = _key_of(target.slice)
+            if base is not None and key is not None:
+                facts.bindings.setdefault(base, []).append(
+                    Binding(base, key, value, node, target.lineno, scope)
+                )
+        elif isinstance(target, ast.Attribute):
+            base = dotted_name(target.value)
+            if base is not None:
+                facts.bindings.setdefault(base, []).append(
+                    Binding(base, target.attr, value, node, target.lineno, scope)
+                )
+
+    def _bind_name(self, name: str, node: ast.AST, scope: Scope) -> None:
+        line = getattr(node, "lineno", 0)
+        self.facts.bindings.setdefault(name, []).append(
+            Binding(name, None, None, node, line, scope)
+        )
+        if scope is None:
+            self.facts.module_stores.append(NameUse(name, node, line))
+
+    # -- the walk ---------------------------------------------------------------------------
+    def visit(self, node: ast.AST, scope: Scope, context: str | None = None) -> None:
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is not None:
+            method(node, scope)
+            return
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                self.facts.strings.append(StringConstant(node, context, scope))
+            return
+        if isinstance(node, ast.Name):
+            if scope is None and isinstance(node.ctx, ast.Load):
+                self.facts.module_loads.append(NameUse(node.id, node, node.lineno))
+            return
+        self.generic_visit(node, scope)
+
+    def generic_visit(self, node: ast.AST, scope: Scope) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.visit(child, scope)
+
+    def visit_Import(self, node: ast.Import, scope: Scope) -> None:
+        for alias in node.names:
+            local = alias.asname or alias.name.split(".", 1)[0]
+            self.facts.imports[local] = alias.name if alias.asname else local
+            self._bind_name(local, node, scope)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom, scope: Scope) -> None:
+        module = ("." * node.level) + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                self.facts.star_imports.append(module)
+                continue
+            local = alias.asname or alias.name
+            self.facts.imports[local] = f"{module}.{alias.name}"
+            self._bind_name(local, node, scope)
+
+    def visit_Assign(self, node: ast.Assign, scope: Scope) -> None:
+        self.visit(node.value, scope, self._context_of(node.targets[0]))
+        for target in node.targets:
+            self._visit_target(target, scope)
+            self._bind(target, node.value, node, scope)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign, scope: Scope) -> None:
+        if node.value is not None:
+            self.visit(node.value, scope, self._context_of(node.target))
+        self._visit_target(node.target, scope)
+        self._bind(node.target, node.value, node, scope)
+
+    def visit_AugAssign(self, node: ast.AugAssign, scope: Scope) -> None:
+        self.visit(node.value, scope)
+        if isinstance(node.target, ast.Name) and scope is None:
+            self.facts.module_loads.append(NameUse(node.target.id, node.target, node.lineno))
+        self._visit_target(node.target, scope)
+        self._bind(node.target, None, node, scope)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr, scope: Scope) -> None:
+        self.visit(node.value, scope, node.target.id)
+        self._bind(node.target, node.value, node, scope)
+
+    def _visit_target(self, target: ast.expr, scope: Scope) -> None:
+        """Visit what an assignment target reads (``a[i].b = ...`` reads ``a`` and ``i``)."""
+        if isinstance(target, (ast.Subscript, ast.Attribute)):
+            self.visit(target.value, scope)
+            if isinstance(target, ast.Subscript):
+                self.visit(target.slice, scope)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._visit_target(element, scope)
+        elif isinstance(target, ast.Starred):
+            self._visit_target(target.value, scope)
+
+    @staticmethod
+    def _context_of(target: ast.expr) -> str | None:
+        if isinstance(target, ast.Name):
+            return target.id
+        if isinstance(target, ast.Attribute):
+            return target.attr
+        if isinstance(target, ast.Subscript):
+            return _key_of(target.slice)
+        return None
+
+    def visit_For(self, node: ast.For | ast.AsyncFor, scope: Scope) -> None:
+        self.visit(node.iter, scope)
+        self._visit_target(node.target, scope)
+        self._bind(node.target, None, node, scope)
+        for statement in (*node.body, *node.orelse):
+            self.visit(statement, scope)
+
+    visit_AsyncFor = visit_For
+
+    def visit_With(self, node: ast.With | ast.AsyncWith, scope: Scope) -> None:
+        for item in node.items:
+            self.visit(item.context_expr, scope)
+            if item.optional_vars is not None:
+                self._bind(item.optional_vars, None, node, scope)
+        for statement in node.body:
+            self.visit(statement, scope)
+
+    visit_AsyncWith = visit_With
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler, scope: Scope) -> None:
+        if node.type is not None:
+            self.visit(node.type, scope)
+        if node.name:
+            self._bind_name(node.name, node, scope)
+        for statement in node.body:
+            self.visit(statement, scope)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator, scope)
+        for parameter, default in parameter_defaults(node):
+            self.visit(default, scope, parameter.arg)
+        self._bind_name(node.name, node, scope)
+        self.facts.functions.setdefault(node.name, []).append(node)
+        for statement in node.body:
+            self.visit(statement, node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda, scope: Scope) -> None:
+        self.visit(node.body, node)
+
+    def visit_ClassDef(self, node: ast.ClassDef, scope: Scope) -> None:
+        for expression in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
+            self.visit(expression, scope)
+        self._bind_name(node.name, node, scope)
+        for statement in node.body:
+            self.visit(statement, scope)
+
+    def visit_Global(self, node: ast.Global, scope: Scope) -> None:
+        return
+
+    def visit_Dict(self, node: ast.Dict, scope: Scope) -> None:
+        for key, value in zip(node.keys, node.values, strict=True):
+            if key is not None:
+                self.visit(key, scope)
+            self.visit(value, scope, _key_of(key) if key is not None else None)
+
+    def visit_Assert(self, node: ast.Assert, scope: Scope) -> None:
+        self._note_comparisons(node.test, "assert")
+        self.generic_visit(node, scope)
+
+    def visit_If(self, node: ast.If, scope: Scope) -> None:
+        if any(self._stops(statement) for statement in node.body):
+            self._note_comparisons(node.test, "if-stop")
+        self.generic_visit(node, scope)
+
+    def visit_Compare(self, node: ast.Compare, scope: Scope) -> None:
+        if any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops) and _mentions_digest(node):
+            self.facts.digest_checks.append(node)
+        self.generic_visit(node, scope)
+
+    def _note_comparisons(self, test: ast.expr, gate: str) -> None:
+        for node in ast.walk(test):
+            if isinstance(node, ast.Compare) and any(
+                isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in node.ops
+            ):
+                self.facts.comparisons.append(Comparison(node, gate))
+
+    def _stops(self, statement: ast.stmt) -> bool:
+        if isinstance(statement, ast.Raise):
+            return True
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            name = dotted_name(statement.value.func)
+            return name is not None and self.qualify(name) in _STOPPING_CALLS
+        return False
+
+    def qualify(self, written: str) -> str:
+        """Resolve the first part of a dotted name through the imports seen so far."""
+        head, _, rest = written.partition(".")
+        imported = self.facts.imports.get(head)
+        if imported is None:
+            return written
+        return f"{imported}.{rest}" if rest else imported
+
+    def visit_Call(self, node: ast.Call, scope: Scope) -> None:
+        written = dotted_name(node.func)
+        keywords: dict[str, ast.expr] = {}
+        star_kwargs: list[ast.expr] = []
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                star_kwargs.append(keyword.value)
+            else:
+                keywords[keyword.arg] = keyword.value
+        if written is not None:
+            self.facts.calls.append(
+                CallSite(
+                    node=node,
+                    written_name=written,
+                    qualified_name=self.qualify(written),
+                    scope=scope,
+                    keywords=keywords,
+                    has_star_kwargs=bool(star_kwargs),
+                    star_kwargs=star_kwargs,
+                )
+            )
+        self.visit(node.func, scope)
+        for argument in node.args:
+            self.visit(argument, scope, None)
+        for keyword in node.keywords:
+            self.visit(keyword.value, scope, keyword.arg)

@@ -1,0 +1,266 @@
+"""Follow a value back to the literal that defined it, across cells, dicts, defaults and env reads.
+
+``create(model=JUDGE)`` in cell 5 is only a defect because cell 1 says ``JUDGE = "gpt-4o"``;
+the fix belongs in cell 1, so findings point at the literal this module finds.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Literal
+
+from nbgraduate.analysis.facts import Binding, ProgramFacts, Scope, dotted_name, parameter_defaults
+
+ValueSource = Literal["literal", "env", "input"]
+
+_ENV_GETTERS = frozenset(
+    {"os.getenv", "os.environ.get", "getenv", "environ.get", "os.environ.setdefault"}
+)
+_INPUT_CALLS = frozenset({"input", "getpass.getpass", "sys.stdin.readline"})
+_MAX_DEPTH = 12
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedValue:
+    """One value an expression can take.
+
+    ``node`` is where a human would change it: the literal for literal values, the environment
+    read (``os.getenv("JUDGE")``) when the value comes from outside with no default.
+    ``env_name`` names the variable when the value came through the environment, even when a
+    default literal supplied it.
+    """
+
+    value: object
+    node: ast.AST
+    source: ValueSource = "literal"
+    env_name: str | None = None
+
+
+class ValueResolver:
+    """Resolves expressions to the literal values they can hold, in notebook order."""
+
+    def __init__(self, facts: ProgramFacts) -> None:
+        self.facts = facts
+
+    def resolve(self, expression: ast.expr | None, scope: Scope = None) -> list[ResolvedValue]:
+        """Every value ``expression`` can take that we can see; empty when unknown."""
+        if expression is None:
+            return []
+        return self._resolve(expression, scope, expression_line(expression), 0, frozenset())
+
+    def strings(self, expression: ast.expr | None, scope: Scope = None) -> list[ResolvedValue]:
+        return [r for r in self.resolve(expression, scope) if isinstance(r.value, str)]
+
+    def resolve_call(self, expression: ast.expr | None, scope: Scope = None) -> ast.Call | None:
+        """The call an expression was bound to (``client = OpenAI()`` → the ``OpenAI()`` call)."""
+        seen = 0
+        while isinstance(expression, ast.Name) and seen < _MAX_DEPTH:
+            binding = self._binding_before(expression.id, None, expression_line(expression), scope)
+            expression = binding.value if binding else None
+            seen += 1
+        return expression if isinstance(expression, ast.Call) else None
+
+    def resolve_dict(self, expression: ast.expr | None, scope: Scope = None) -> ast.Dict | None:
+        """The dict literal an expression names (``**params``, ``generation_config=cfg``)."""
+        seen = 0
+        while isinstance(expression, ast.Name) and seen < _MAX_DEPTH:
+            binding = self._binding_before(expression.id, None, expression_line(expression), scope)
+            expression = binding.value if binding else None
+            seen += 1
+        return expression if isinstance(expression, ast.Dict) else None
+
+    def dict_keys(self, expression: ast.expr | None, scope: Scope = None) -> set[str] | None:
+        """Keys a dict-like argument certainly has; ``None`` when we cannot tell."""
+        if isinstance(expression, ast.Call):
+            name = dotted_name(expression.func) or ""
+            if expression.keywords and all(k.arg for k in expression.keywords):
+                return {k.arg for k in expression.keywords if k.arg}
+            if name.endswith("dict") and not expression.args:
+                return set()
+            return None
+        found = self.resolve_dict(expression, scope)
+        if found is None:
+            if isinstance(expression, ast.Name):
+                call = self.resolve_call(expression, scope)
+                if call is not None:
+                    return self.dict_keys(call, scope)
+            return None
+        keys = {
+            k.value for k in found.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        }
+        if any(k is None for k in found.keys):
+            return None
+        return keys
+
+    # -- internals --------------------------------------------------------------------------
+    def _resolve(
+        self, node: ast.expr, scope: Scope, line: int, depth: int, seen: frozenset[int]
+    ) -> list[ResolvedValue]:
+        if depth > _MAX_DEPTH or id(node) in seen:
+            return []
+        seen = seen | {id(node)}
+        if isinstance(node, ast.Constant):
+            return [ResolvedValue(node.value, node)]
+        if isinstance(node, ast.Name):
+            return self._resolve_name(node.id, None, scope, line, depth, seen)
+        if isinstance(node, ast.Subscript):
+            key = _constant_key(node.slice)
+            if key is None:
+                if _is_argv(node.value):
+                    return [ResolvedValue(None, node, "input")]
+                return []
+            env = self._environ_subscript(node, key)
+            if env is not None:
+                return env
+            return self._resolve_member(node.value, key, scope, line, depth, seen)
+        if isinstance(node, ast.Attribute):
+            base = dotted_name(node.value)
+            if base is not None and base.split(".")[0] in ("args", "opts", "options", "cli_args"):
+                return [ResolvedValue(None, node, "input")]
+            return self._resolve_member(node.value, node.attr, scope, line, depth, seen)
+        if isinstance(node, ast.Call):
+            return self._resolve_call_value(node, scope, line, depth, seen)
+        if isinstance(node, ast.IfExp):
+            return self._resolve(node.body, scope, line, depth + 1, seen) + self._resolve(
+                node.orelse, scope, line, depth + 1, seen
+            )
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            results: list[ResolvedValue] = []
+            for value in node.values:
+                results += self._resolve(value, scope, line, depth + 1, seen)
+            return results
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left = self._resolve(node.left, scope, line, depth + 1, seen)
+            right = self._resolve(node.right, scope, line, depth + 1, seen)
+            if len(left) == 1 and len(right) == 1:
+                a, b = left[0].value, right[0].value
+                if isinstance(a, str) and isinstance(b, str):
+                    return [ResolvedValue(a + b, node)]
+            return []
+        return []
+
+    def _resolve_name(
+        self, name: str, key: str | None, scope: Scope, line: int, depth: int, seen: frozenset[int]
+    ) -> list[ResolvedValue]:
+        if scope is not None and not isinstance(scope, ast.Lambda):
+            for parameter, default in parameter_defaults(scope):
+                if parameter.arg == name and key is None:
+                    return self._resolve(default, None, line, depth + 1, seen)
+            if any(p.arg == name for p in (*scope.args.args, *scope.args.kwonlyargs)):
+                return []
+        binding = self._binding_before(name, key, line, scope)
+        if binding is None or binding.value is None:
+            return []
+        return self._resolve(binding.value, binding.scope, binding.line, depth + 1, seen)
+
+    def _resolve_member(
+        self, base: ast.expr, key: str, scope: Scope, line: int, depth: int, seen: frozenset[int]
+    ) -> list[ResolvedValue]:
+        base_name = dotted_name(base)
+        if base_name is not None:
+            assigned = self._binding_before(base_name, key, line, scope)
+            if assigned is not None and assigned.value is not None:
+                return self._resolve(assigned.value, assigned.scope, assigned.line, depth + 1, seen)
+        container = base
+        hops = 0
+        while isinstance(container, ast.Name) and hops < _MAX_DEPTH:
+            binding = self._binding_before(container.id, None, line, scope)
+            if binding is None or binding.value is None:
+                return []
+            container, scope, line = binding.value, binding.scope, binding.line
+            hops += 1
+        if isinstance(container, ast.Dict):
+            for dict_key, value in zip(container.keys, container.values, strict=True):
+                if dict_key is not None and _constant_key(dict_key) == key:
+                    return self._resolve(value, scope, line, depth + 1, seen)
+        if isinstance(container, ast.Call):
+            for keyword in container.keywords:
+                if keyword.arg == key:
+                    return self._resolve(keyword.value, scope, line, depth + 1, seen)
+        return []
+
+    def _resolve_call_value(
+        self, node: ast.Call, scope: Scope, line: int, depth: int, seen: frozenset[int]
+    ) -> list[ResolvedValue]:
+        name = dotted_name(node.func) or ""
+        qualified = self.qualify(name)
+        if qualified in _ENV_GETTERS or name in _ENV_GETTERS:
+            env_name = _constant_key(node.args[0]) if node.args else None
+            default = node.args[1] if len(node.args) > 1 else None
+            for keyword in node.keywords:
+                if keyword.arg in ("default", "value"):
+                    default = keyword.value
+            if default is None or (isinstance(default, ast.Constant) and default.value is None):
+                return [ResolvedValue(None, node, "env", env_name)]
+            defaults = self._resolve(default, scope, line, depth + 1, seen)
+            return [
+                ResolvedValue(value.value, value.node, value.source, env_name) for value in defaults
+            ]
+        if qualified in _INPUT_CALLS or name in _INPUT_CALLS:
+            return [ResolvedValue(None, node, "input")]
+        if name.endswith(".get") and node.args:
+            key = _constant_key(node.args[0])
+            if key is not None:
+                base = node.func.value if isinstance(node.func, ast.Attribute) else None
+                found = (
+                    self._resolve_member(base, key, scope, line, depth + 1, seen) if base else []
+                )
+                if found:
+                    return found
+                if len(node.args) > 1:
+                    return self._resolve(node.args[1], scope, line, depth + 1, seen)
+        if name in ("str", "Path", "pathlib.Path") and len(node.args) == 1:
+            return self._resolve(node.args[0], scope, line, depth + 1, seen)
+        return []
+
+    def _environ_subscript(self, node: ast.Subscript, key: str) -> list[ResolvedValue] | None:
+        base = dotted_name(node.value)
+        if base is not None and self.qualify(base) in ("os.environ", "environ"):
+            return [ResolvedValue(None, node, "env", key)]
+        return None
+
+    def qualify(self, written: str) -> str:
+        """Resolve the first part of a dotted name through the notebook's imports."""
+        head, _, rest = written.partition(".")
+        imported = self.facts.imports.get(head)
+        if imported is None:
+            return written
+        return f"{imported}.{rest}" if rest else imported
+
+    def _binding_before(
+        self, name: str, key: str | None, line: int, scope: Scope
+    ) -> Binding | None:
+        """The binding in effect at ``line``: the latest one before it in the same scope, else the
+        latest module-level one before it, else (for names read inside functions that run later)
+        the last module-level one anywhere."""
+        candidates = [b for b in self.facts.bindings.get(name, ()) if b.key == key]
+        if not candidates:
+            return None
+        if scope is not None:
+            local = [b for b in candidates if b.scope is scope and b.line < line]
+            if local:
+                return local[-1]
+            if any(b.scope is scope for b in candidates):
+                return None
+        module_level = [b for b in candidates if b.scope is None]
+        before = [b for b in module_level if b.line < line]
+        if before:
+            return before[-1]
+        if scope is not None and module_level:
+            return module_level[-1]
+        return None
+
+
+def expression_line(node: ast.AST) -> int:
+    return getattr(node, "lineno", 0)
+
+
+def _constant_key(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _is_argv(node: ast.expr) -> bool:
+    return dotted_name(node) in ("sys.argv", "argv")

@@ -1,0 +1,149 @@
+"""Lint one notebook: run the enabled rules, apply suppressions, locate findings for reporting."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgraduate.diagnostics import Diagnostic, InputError
+from nbgraduate.errors import InputFileError
+from nbgraduate.findings import Finding
+from nbgraduate.lint.context import LintContext
+from nbgraduate.lint.noqa import file_suppressions
+from nbgraduate.notebook.model import Notebook
+from nbgraduate.notebook.reader import read_notebook
+from nbgraduate.rules import ALL_RULES, RULES_BY_CODE
+
+SECRET_CODE_PREFIX = "NBG5"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPolicyConfig:
+    """The ``[tool.nbgraduate.models]`` extension, in a hashable form workers can share."""
+
+    pinned: tuple[str, ...] = ()
+    floating: tuple[str, ...] = ()
+    providers_json: str = "[]"
+
+
+@dataclass(frozen=True, slots=True)
+class FileJob:
+    """Everything a worker needs to lint one file; picklable for the process pool."""
+
+    path: Path
+    display_path: str
+    codes: frozenset[str]
+    policy: ModelPolicyConfig = ModelPolicyConfig()
+    locked_datasets: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class FileResult:
+    diagnostics: list[Diagnostic]
+    error: InputError | None = None
+
+
+def lint_file(job: FileJob) -> FileResult:
+    """Read, model and lint one file; unreadable input becomes an :class:`InputError`."""
+    try:
+        notebook = read_notebook(job.path)
+    except InputFileError as error:
+        return FileResult([], InputError(job.display_path, error.reason))
+    findings = lint_notebook(notebook, job.codes, policy_for(job.policy), job.locked_datasets)
+    return FileResult(to_diagnostics(notebook, findings, job.display_path))
+
+
+@functools.lru_cache(maxsize=16)
+def policy_for(config: ModelPolicyConfig):
+    from nbgraduate.model_policy import ModelPolicy
+
+    policy = ModelPolicy.default()
+    providers = json.loads(config.providers_json)
+    if config.pinned or config.floating or providers:
+        policy = policy.extended(
+            pinned=list(config.pinned), floating=list(config.floating), providers=providers
+        )
+    return policy
+
+
+def lint_notebook(
+    notebook: Notebook,
+    codes: Collection[str],
+    model_policy,
+    locked_datasets: frozenset[str] = frozenset(),
+) -> list[Finding]:
+    """Findings of the enabled rules that no ``noqa`` comment suppresses, in position order."""
+    context = LintContext(notebook, model_policy, locked_datasets)
+    suppressions = file_suppressions(notebook)
+    findings: list[Finding] = []
+    for rule_class in ALL_RULES:
+        if rule_class.code not in codes:
+            continue
+        for finding in rule_class().check(context):
+            if suppressions.suppresses(
+                notebook, finding.code, finding.start.cell_index, finding.start.row
+            ):
+                continue
+            findings.append(finding)
+    findings.sort(key=lambda f: (f.start.cell_index, f.start.row, f.start.column, f.code))
+    return findings
+
+
+def to_diagnostics(
+    notebook: Notebook, findings: Iterable[Finding], display_path: str
+) -> list[Diagnostic]:
+    """Locate findings for reporting: cell numbers, file lines, and a redacted source line."""
+    diagnostics = []
+    for finding in findings:
+        rule = RULES_BY_CODE[finding.code]
+        start, end = finding.start, finding.end
+        cell = notebook.cells[start.cell_index]
+        file_line, file_column = notebook.file_position(start.cell_index, start.row, start.column)
+        end_cell = end.cell_index if end.cell_index == start.cell_index else start.cell_index
+        end_row, end_column = (
+            (end.row, end.column) if end_cell == end.cell_index else (start.row, start.column)
+        )
+        file_end_line, file_end_column = notebook.file_position(end_cell, end_row, end_column)
+        source_line = _redacted(notebook.cell_line(start.cell_index, start.row), finding)
+        if notebook.is_script:
+            row, end_row_shown = file_line, notebook.file_position(end_cell, end_row, end_column)[0]
+        else:
+            row, end_row_shown = start.row, end_row
+        diagnostics.append(
+            Diagnostic(
+                path=display_path,
+                code=finding.code,
+                name=rule.name,
+                message=finding.message,
+                severity=rule.severity,
+                cell=None if notebook.is_script else cell.number,
+                cell_id=None if notebook.is_script else cell.cell_id,
+                row=row,
+                column=start.column,
+                end_row=end_row_shown,
+                end_column=end_column,
+                file_line=file_line,
+                file_column=file_column,
+                file_end_line=file_end_line,
+                file_end_column=file_end_column,
+                source_line=source_line,
+                url=rule.url(),
+            )
+        )
+    return diagnostics
+
+
+def _redacted(line: str, finding: Finding) -> str:
+    """The source line with every secret masked: reports and baselines never carry one."""
+    from nbgraduate import secrets
+
+    if finding.code.startswith(SECRET_CODE_PREFIX) and finding.start.row == finding.end.row:
+        start, end = finding.start.column - 1, finding.end.column - 1
+        if 0 <= start < end <= len(line):
+            line = line[:start] + secrets.mask(line[start:end]) + line[end:]
+    for match in reversed(secrets.find_secrets(line)):
+        line = line[: match.start] + match.preview + line[match.end :]
+    return line

@@ -1,0 +1,67 @@
+"""Suppression comments: ``# noqa: NBG101`` on a line, ``# nbgraduate: noqa-file`` anywhere."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from nbgraduate.notebook.model import Notebook
+
+_LINE_DIRECTIVE = re.compile(
+    r"#\s*(?:nbgraduate:\s*)?noqa(?!-)(?::\s*(?P<codes>[A-Z]+[0-9]*(?:[\s,]+[A-Z]+[0-9]*)*))?",
+    re.IGNORECASE,
+)
+_FILE_DIRECTIVE = re.compile(
+    r"#\s*nbgraduate:\s*noqa-file(?::\s*(?P<codes>[A-Z]+[0-9]*(?:[\s,]+[A-Z]+[0-9]*)*))?",
+    re.IGNORECASE,
+)
+_ALL = frozenset({"*"})
+
+
+@dataclass(slots=True)
+class Suppressions:
+    """What the notebook's comments switch off: per (cell, row), and for the whole file."""
+
+    file_codes: frozenset[str] = frozenset()
+    _line_cache: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict)
+
+    def suppresses(self, notebook: Notebook, code: str, cell_index: int, row: int) -> bool:
+        if _matches(self.file_codes, code):
+            return True
+        key = (cell_index, row)
+        codes = self._line_cache.get(key)
+        if codes is None:
+            codes = _directive_codes(_LINE_DIRECTIVE, notebook.cell_line(cell_index, row))
+            self._line_cache[key] = codes
+        return _matches(codes, code)
+
+
+def file_suppressions(notebook: Notebook) -> Suppressions:
+    """Collect the file-level directive from any cell (code or markdown)."""
+    codes: set[str] = set()
+    for cell in notebook.cells:
+        if "noqa-file" not in cell.source:
+            continue
+        for line in cell.lines:
+            codes |= _directive_codes(_FILE_DIRECTIVE, line)
+    return Suppressions(frozenset(codes))
+
+
+def _directive_codes(pattern: re.Pattern[str], line: str) -> frozenset[str]:
+    if "noqa" not in line:
+        return frozenset()
+    match = pattern.search(line)
+    if match is None:
+        return frozenset()
+    codes = match.group("codes")
+    if not codes:
+        return _ALL
+    return frozenset(code.upper() for code in re.split(r"[\s,]+", codes) if code)
+
+
+def _matches(codes: frozenset[str], code: str) -> bool:
+    if not codes:
+        return False
+    if "*" in codes:
+        return True
+    return any(code.startswith(selector) for selector in codes)

@@ -1,0 +1,101 @@
+"""Lint many paths: discover files, resolve per-file settings, fan out across processes."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgraduate.diagnostics import InputError, LintReport
+from nbgraduate.errors import InputFileError
+from nbgraduate.lint.config import LintSettings, load_settings
+from nbgraduate.lint.discovery import discover
+from nbgraduate.lint.linter import FileJob, FileResult, ModelPolicyConfig, lint_file
+from nbgraduate.rules import ALL_CODES
+
+#: Below this many files a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 24
+
+
+@dataclass(frozen=True, slots=True)
+class LintRequest:
+    """What the user asked ``nbgraduate lint`` to do, minus output formatting."""
+
+    paths: Sequence[Path]
+    select: Sequence[str] | None = None
+    ignore: Sequence[str] | None = None
+    extend_select: Sequence[str] | None = None
+    config_file: Path | None = None
+    force_exclude: bool = False
+    jobs: int | None = None
+
+
+def run_lint(request: LintRequest) -> LintReport:
+    """Lint every file under ``request.paths``; unreadable inputs are reported, not fatal.
+
+    Raises :class:`~nbgraduate.errors.UsageError` / :class:`~nbgraduate.errors.ConfigError`
+    for bad selectors or configuration, which make the whole run meaningless.
+    """
+
+    def settings_for(path: Path) -> LintSettings:
+        return load_settings(
+            path,
+            known_codes=ALL_CODES,
+            cli_select=request.select,
+            cli_ignore=request.ignore,
+            cli_extend_select=request.extend_select,
+            config_file=request.config_file,
+        )
+
+    report = LintReport()
+    # Settings are validated up front, so a bad selector fails before any file is read.
+    settings_for(Path.cwd())
+    files: list[Path] = []
+    for given in request.paths or [Path(".")]:
+        try:
+            files.extend(
+                discover(
+                    [given],
+                    settings_for,
+                    force_exclude=request.force_exclude,
+                    on_error=lambda error: report.errors.append(
+                        InputError(error.path, error.reason)
+                    ),
+                )
+            )
+        except InputFileError as error:
+            report.errors.append(InputError(error.path, error.reason))
+    jobs = [_job_for(path, settings_for(path)) for path in dict.fromkeys(files)]
+    for result in _run_jobs(jobs, request.jobs):
+        report.diagnostics.extend(result.diagnostics)
+        if result.error is not None:
+            report.errors.append(result.error)
+    report.files_checked = len(jobs)
+    report.sort()
+    return report
+
+
+def _job_for(path: Path, settings: LintSettings) -> FileJob:
+    policy = ModelPolicyConfig(
+        pinned=settings.model_pinned,
+        floating=settings.model_floating,
+        providers_json=json.dumps(list(settings.model_providers), sort_keys=True),
+    )
+    return FileJob(path=path, display_path=str(path), codes=settings.codes_for(path), policy=policy)
+
+
+def _run_jobs(jobs: list[FileJob], workers: int | None) -> list[FileResult]:
+    worker_count = workers if workers is not None else (os.cpu_count() or 1)
+    if worker_count <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+        return [lint_file(job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    context = multiprocessing.get_context(method)
+    worker_count = min(worker_count, len(jobs))
+    chunk = max(1, len(jobs) // (worker_count * 8))
+    with ProcessPoolExecutor(max_workers=worker_count, mp_context=context) as executor:
+        return list(executor.map(lint_file, jobs, chunksize=chunk))

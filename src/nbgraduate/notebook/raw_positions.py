@@ -1,0 +1,197 @@
+"""Find where each cell's source rows sit in the raw ``.ipynb`` JSON text.
+
+nbformat gives us cell sources as strings; CI annotations and SARIF need the line of the file on
+disk. We walk the JSON text structurally (never by searching for ``"source"``, which could sit in
+metadata or outputs), so any valid formatting works: one string per line (nbformat's own), one
+long string with ``\\n`` escapes, or everything on one line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+_decoder = json.JSONDecoder()
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)", re.DOTALL)
+
+
+def line_starts(raw: str) -> list[int]:
+    """Offsets at which each line of ``raw`` starts."""
+    starts = [0]
+    position = raw.find("\n")
+    while position != -1:
+        starts.append(position + 1)
+        position = raw.find("\n", position + 1)
+    return starts
+
+
+def source_row_offsets(raw: str) -> list[list[int]]:
+    """For every cell in notebook order, the raw offset where each row of its source starts.
+
+    Handles nbformat 4 (``cells`` / ``source``) and nbformat 3 (``worksheets`` / ``input``).
+    Returns an empty list for text that is not shaped like a notebook.
+    """
+    try:
+        return _walk_notebook(raw)
+    except (ValueError, IndexError):
+        return []
+
+
+def offset_of_column(raw: str, row_offset: int, column: int) -> int:
+    """Raw offset of the 0-based decoded ``column`` of the row starting at ``row_offset``.
+
+    Escapes (``\\"``, ``\\\\``, ``\\u00e9``) take more raw characters than they decode to.
+    """
+    position = row_offset
+    decoded = 0
+    while decoded < column and position < len(raw):
+        char = raw[position]
+        if char == '"':
+            break
+        if char == "\\":
+            match = _ESCAPE.match(raw, position)
+            if match is None or match.group() == "\\n":
+                break
+            position = match.end()
+        else:
+            position += 1
+        decoded += 1
+    return position
+
+
+def _skip(raw: str, position: int) -> int:
+    match = _WHITESPACE.match(raw, position)
+    return match.end() if match else position
+
+
+def _members(raw: str, position: int):
+    """Yield ``(key, value_offset)`` for the object starting at ``position``; the caller must
+    report back where the value ended by sending the new offset."""
+    if raw[position] != "{":
+        raise ValueError("expected object")
+    position = _skip(raw, position + 1)
+    if raw[position] == "}":
+        return position + 1
+    while True:
+        key, position = json.decoder.scanstring(raw, position + 1)
+        position = _skip(raw, position)
+        if raw[position] != ":":
+            raise ValueError("expected colon")
+        position = _skip(raw, position + 1)
+        position = yield key, position
+        position = _skip(raw, position)
+        if raw[position] == ",":
+            position = _skip(raw, position + 1)
+            continue
+        if raw[position] == "}":
+            return position + 1
+        raise ValueError("expected , or }")
+
+
+def _skip_value(raw: str, position: int) -> int:
+    _, end = _decoder.raw_decode(raw, position)
+    return end
+
+
+def _walk_notebook(raw: str) -> list[list[int]]:
+    cells: list[list[int]] = []
+    position = _skip(raw, 0)
+    members = _members(raw, position)
+    try:
+        key, value_at = next(members)
+        while True:
+            if key == "cells":
+                end = _walk_cells(raw, value_at, cells)
+            elif key == "worksheets":
+                end = _walk_worksheets(raw, value_at, cells)
+            else:
+                end = _skip_value(raw, value_at)
+            key, value_at = members.send(end)
+    except StopIteration:
+        pass
+    return cells
+
+
+def _walk_worksheets(raw: str, position: int, cells: list[list[int]]) -> int:
+    return _walk_array(raw, position, lambda at: _walk_worksheet(raw, at, cells))
+
+
+def _walk_worksheet(raw: str, position: int, cells: list[list[int]]) -> int:
+    members = _members(raw, position)
+    try:
+        key, value_at = next(members)
+        while True:
+            if key == "cells":
+                end = _walk_cells(raw, value_at, cells)
+            else:
+                end = _skip_value(raw, value_at)
+            key, value_at = members.send(end)
+    except StopIteration as stop:
+        return stop.value
+
+
+def _walk_array(raw: str, position: int, visit) -> int:
+    if raw[position] != "[":
+        return _skip_value(raw, position)
+    position = _skip(raw, position + 1)
+    if raw[position] == "]":
+        return position + 1
+    while True:
+        position = _skip(raw, visit(position))
+        if raw[position] == ",":
+            position = _skip(raw, position + 1)
+        elif raw[position] == "]":
+            return position + 1
+        else:
+            raise ValueError("expected , or ]")
+
+
+def _walk_cells(raw: str, position: int, cells: list[list[int]]) -> int:
+    def visit(at: int) -> int:
+        rows: list[int] = []
+        cells.append(rows)
+        return _walk_cell(raw, at, rows)
+
+    return _walk_array(raw, position, visit)
+
+
+def _walk_cell(raw: str, position: int, rows: list[int]) -> int:
+    members = _members(raw, position)
+    try:
+        key, value_at = next(members)
+        while True:
+            if key in ("source", "input"):
+                end = _source_rows(raw, value_at, rows)
+            else:
+                end = _skip_value(raw, value_at)
+            key, value_at = members.send(end)
+    except StopIteration as stop:
+        return stop.value
+
+
+def _source_rows(raw: str, position: int, rows: list[int]) -> int:
+    """Record the raw offset of each source row; a row may start in one list element and a
+    ``\\n`` escape inside an element starts the next row."""
+    row_pending = True
+
+    def visit(at: int) -> int:
+        nonlocal row_pending
+        if raw[at] != '"':
+            return _skip_value(raw, at)
+        _, end = json.decoder.scanstring(raw, at + 1)
+        content_start, content_end = at + 1, end - 1
+        if row_pending:
+            rows.append(content_start)
+            row_pending = False
+        for escape in _ESCAPE.finditer(raw, content_start, content_end):
+            if escape.group() == "\\n":
+                if escape.end() < content_end:
+                    rows.append(escape.end())
+                else:
+                    row_pending = True
+        return end
+
+    if raw[position] == '"':
+        return visit(position)
+    return _walk_array(raw, position, visit)

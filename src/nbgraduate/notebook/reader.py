@@ -1,0 +1,244 @@
+"""Read ``.ipynb``, percent-format and plain ``.py`` files into one :class:`Notebook` model."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from nbgraduate.errors import InputFileError
+from nbgraduate.notebook.ipython_syntax import translate_cell
+from nbgraduate.notebook.model import Cell, CellSyntaxError, LineOrigin, Notebook
+
+_PERCENT_MARKER = re.compile(r"^# ?%%(?!%)(?P<rest>.*)$")
+_PERCENT_TYPE = re.compile(r"\[(?P<type>markdown|md|raw)\]")
+_PERCENT_TAGS = re.compile(r"tags\s*=\s*\[(?P<tags>[^\]]*)\]")
+_PARSE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+_PYTHON_LANGUAGES = frozenset({"python", "python3", "ipython", "ipython3", ""})
+
+
+def read_notebook(path: Path) -> Notebook:
+    """Read and model one file; raises :class:`InputFileError` with a one-line reason."""
+    text = _read_text(path)
+    if path.suffix == ".ipynb":
+        notebook = _from_ipynb(path, text)
+    else:
+        notebook = _from_python_source(path, text)
+    build_program(notebook)
+    return notebook
+
+
+def notebook_from_text(path: Path, text: str) -> Notebook:
+    """Model a notebook from text already in memory (rule examples, stdin, tests)."""
+    notebook = (
+        _from_ipynb(path, text)
+        if text.lstrip().startswith("{")
+        else _from_python_source(path, text)
+    )
+    build_program(notebook)
+    return notebook
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise InputFileError(path, "is a directory") from None
+    except FileNotFoundError:
+        raise InputFileError(path, "No such file or directory") from None
+    except OSError as error:
+        raise InputFileError(path, error.strerror or str(error)) from None
+    if not data.strip():
+        raise InputFileError(path, "empty file")
+    if b"\x00" in data:
+        raise InputFileError(path, "binary file (contains NUL bytes), not a notebook or script")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputFileError(
+            path, f"not UTF-8 text (undecodable byte at offset {error.start})"
+        ) from None
+
+
+def _from_ipynb(path: Path, text: str) -> Notebook:
+    import nbformat
+    from nbformat.reader import NotJSONError
+
+    try:
+        node = nbformat.reader.reads(text)
+    except NotJSONError as error:
+        raise InputFileError(path, f"invalid JSON: {_json_reason(text, error)}") from None
+    except (nbformat.reader.ValidationError, KeyError, AttributeError, TypeError) as error:
+        raise InputFileError(path, f"not a Jupyter notebook: {error}") from None
+    except Exception as error:  # nbformat raises NBFormatError for unknown versions
+        raise InputFileError(path, f"not a readable Jupyter notebook: {error}") from None
+    try:
+        if node.get("nbformat", 4) < 4:
+            node = nbformat.convert(node, 4)
+        raw_cells = node["cells"]
+        if not isinstance(raw_cells, list):
+            raise TypeError("'cells' is not a list")
+        cells = [_cell_from_node(index, raw) for index, raw in enumerate(raw_cells)]
+    except Exception as error:
+        raise InputFileError(path, f"not a Jupyter notebook: {_short(error)}") from None
+    metadata = node.get("metadata") or {}
+    language = str(
+        (metadata.get("kernelspec") or {}).get("language")
+        or (metadata.get("language_info") or {}).get("name")
+        or "python"
+    ).lower()
+    return Notebook(path=path, kind="ipynb", cells=cells, raw_text=text, language=language)
+
+
+def _json_reason(text: str, error: Exception) -> str:
+    import json
+
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as decode_error:
+        return f"{decode_error.msg} at line {decode_error.lineno} column {decode_error.colno}"
+    except Exception:
+        pass
+    return _short(error)
+
+
+def _short(error: Exception) -> str:
+    message = str(error).strip().splitlines()
+    return message[0] if message else type(error).__name__
+
+
+def _cell_from_node(index: int, raw: dict) -> Cell:
+    if not isinstance(raw, dict):
+        raise TypeError(f"cell {index + 1} is not an object")
+    cell_type = raw.get("cell_type")
+    if cell_type not in ("code", "markdown", "raw"):
+        raise TypeError(f"cell {index + 1} has no valid cell_type")
+    source = raw.get("source", "")
+    if isinstance(source, list):
+        source = "".join(source)
+    metadata = raw.get("metadata") or {}
+    tags = metadata.get("tags") or ()
+    outputs = raw.get("outputs") or []
+    execution_count = raw.get("execution_count")
+    return Cell(
+        index=index,
+        cell_type=cell_type,
+        source=str(source),
+        cell_id=raw.get("id"),
+        tags=tuple(str(tag) for tag in tags) if isinstance(tags, (list, tuple)) else (),
+        execution_count=execution_count if isinstance(execution_count, int) else None,
+        outputs=list(outputs) if isinstance(outputs, list) else [],
+    )
+
+
+def _from_python_source(path: Path, text: str) -> Notebook:
+    lines = text.split("\n")
+    if not any(_PERCENT_MARKER.match(line) for line in lines):
+        cell = Cell(index=0, cell_type="code", source=text, first_file_line=1)
+        return Notebook(path=path, kind="script", cells=[cell], raw_text=text)
+    cells: list[Cell] = []
+    current: list[str] = []
+    cell_type, tags, first_line = "code", (), 1
+
+    def close() -> None:
+        if cells or any(line.strip() for line in current):
+            cells.append(
+                Cell(
+                    index=len(cells),
+                    cell_type=cell_type,
+                    source="\n".join(current),
+                    tags=tags,
+                    first_file_line=first_line,
+                )
+            )
+
+    for number, line in enumerate(lines, start=1):
+        marker = _PERCENT_MARKER.match(line)
+        if marker is None:
+            current.append(line)
+            continue
+        close()
+        rest = marker.group("rest")
+        type_match = _PERCENT_TYPE.search(rest)
+        cell_type = "code"
+        if type_match:
+            cell_type = "raw" if type_match.group("type") == "raw" else "markdown"
+        tags_match = _PERCENT_TAGS.search(rest)
+        tags = (
+            tuple(
+                tag.strip().strip("\"'")
+                for tag in tags_match.group("tags").split(",")
+                if tag.strip()
+            )
+            if tags_match
+            else ()
+        )
+        current, first_line = [], number + 1
+    close()
+    return Notebook(path=path, kind="percent", cells=cells, raw_text=text)
+
+
+def build_program(notebook: Notebook) -> None:
+    """Translate and join the Python code cells into one program with a line map.
+
+    The whole program is parsed once; only when that fails are cells parsed one by one to find
+    the culprits, which are then left out (and reported) so the rest is still analysed.
+    """
+    if notebook.language not in _PYTHON_LANGUAGES:
+        return
+    program_lines: list[str] = []
+    origins: list[LineOrigin] = []
+    cell_spans: list[tuple[int, int, int]] = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        translated = translate_cell(cell.index, cell.source)
+        cell.cell_magic = translated.cell_magic
+        notebook.shell_commands.extend(translated.commands)
+        if not translated.is_python:
+            continue
+        start = len(program_lines)
+        program_lines.extend(translated.python_lines)
+        origins.extend(
+            LineOrigin(cell.index, row, shift)
+            for row, shift in enumerate(translated.column_shifts, start=1)
+        )
+        cell_spans.append((cell.index, start, len(program_lines)))
+
+    source = "\n".join(program_lines)
+    try:
+        module = compile(source, str(notebook.path), "exec", _PARSE_FLAGS)
+    except (SyntaxError, ValueError):
+        module = None
+    if module is None:
+        for cell_index, start, end in cell_spans:
+            cell_source = "\n".join(program_lines[start:end])
+            try:
+                compile(cell_source, str(notebook.path), "exec", _PARSE_FLAGS)
+            except (SyntaxError, ValueError) as error:
+                notebook.syntax_errors.append(
+                    _cell_syntax_error(cell_index, error, origins[start:end])
+                )
+                program_lines[start:end] = [""] * (end - start)
+        source = "\n".join(program_lines)
+        try:
+            module = compile(source, str(notebook.path), "exec", _PARSE_FLAGS)
+        except (SyntaxError, ValueError):
+            module = ast.Module(body=[], type_ignores=[])
+    notebook.program_source = source
+    notebook.program = module
+    notebook.line_origins = origins
+
+
+def _cell_syntax_error(
+    cell_index: int, error: Exception, origins: list[LineOrigin]
+) -> CellSyntaxError:
+    row, column = 1, 1
+    message = str(error)
+    if isinstance(error, SyntaxError):
+        message = error.msg
+        if error.lineno and 0 < error.lineno <= len(origins):
+            origin = origins[error.lineno - 1]
+            row = origin.row
+            column = (error.offset or 1) + origin.column_shift
+    return CellSyntaxError(cell_index, row, max(column, 1), message)

@@ -1,0 +1,45 @@
+"""The rule registry: every rule, in code order. Codes are public API and never reused."""
+
+from __future__ import annotations
+
+from nbgraduate.rules.base import Rule
+from nbgraduate.rules.nbg101_floating_model_id import FloatingModelId
+from nbgraduate.rules.nbg102_untraceable_model_id import UntraceableModelId
+from nbgraduate.rules.nbg103_unset_sampling_parameters import UnsetSamplingParameters
+from nbgraduate.rules.nbg201_unversioned_dataset import UnversionedDataset
+from nbgraduate.rules.nbg202_mutable_remote_dataset import MutableRemoteDataset
+from nbgraduate.rules.nbg203_machine_local_path import MachineLocalPath
+from nbgraduate.rules.nbg301_unseeded_global_rng import UnseededGlobalRng
+from nbgraduate.rules.nbg302_unseeded_sampling_call import UnseededSamplingCall
+from nbgraduate.rules.nbg401_floating_install import FloatingInstall
+from nbgraduate.rules.nbg402_floating_vcs_install import FloatingVcsInstall
+from nbgraduate.rules.nbg501_hardcoded_credential import HardcodedCredential
+from nbgraduate.rules.nbg502_credential_in_output import CredentialInOutput
+from nbgraduate.rules.nbg601_point_estimate_gate import PointEstimateGate
+from nbgraduate.rules.nbg701_out_of_order_execution import OutOfOrderExecution
+from nbgraduate.rules.nbg702_parameter_shadowed import ParameterShadowed
+from nbgraduate.rules.nbg703_cell_syntax_error import CellSyntaxError
+
+ALL_RULES: tuple[type[Rule], ...] = (
+    FloatingModelId,
+    UntraceableModelId,
+    UnsetSamplingParameters,
+    UnversionedDataset,
+    MutableRemoteDataset,
+    MachineLocalPath,
+    UnseededGlobalRng,
+    UnseededSamplingCall,
+    FloatingInstall,
+    FloatingVcsInstall,
+    HardcodedCredential,
+    CredentialInOutput,
+    PointEstimateGate,
+    OutOfOrderExecution,
+    ParameterShadowed,
+    CellSyntaxError,
+)
+
+RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
+ALL_CODES: frozenset[str] = frozenset(RULES_BY_CODE)
+
+__all__ = ["ALL_CODES", "ALL_RULES", "RULES_BY_CODE", "Rule"]

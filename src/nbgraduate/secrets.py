@@ -1,0 +1,341 @@
+"""Spot hard-coded credentials in notebook text, reporting only a masked preview of each."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "KEY_LIKE_NAME",
+    "SecretMatch",
+    "find_secrets",
+    "is_placeholder",
+    "looks_like_credential_value",
+    "mask",
+]
+
+# How many leading characters of a secret may ever be shown. Four is enough to tell an
+# ``sk-p`` from an ``hf_A`` when triaging, and far too few to use or brute-force the key.
+_PREVIEW_CHARS = 4
+# Below this length a value is a placeholder or a toy, not an issued credential.
+_MIN_REAL_LENGTH = 8
+# A literal under a generic key-like name needs this much length to count as a credential.
+_MIN_GENERIC_LENGTH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class SecretMatch:
+    """A credential found in text: its provider, where it is, and a preview safe to print.
+
+    The full value is deliberately not stored, so formatting a match (``repr``, logs, SARIF)
+    can never leak it; callers that must redact use ``start``/``end`` on their own copy.
+    """
+
+    kind: str
+    start: int
+    end: int
+    preview: str
+
+
+def mask(value: str) -> str:
+    """Show at most the first four characters of ``value``, then an ellipsis.
+
+    Short values show at most half their length, so masking a short string never reveals it.
+    """
+    return value[: min(_PREVIEW_CHARS, len(value) // 2)] + "…"
+
+
+# --- provider key formats -----------------------------------------------------------------
+
+# Keys are delimited by characters that cannot continue an identifier or a key, so a key-like
+# run inside a longer identifier (``task-...``, ``ghp_`` inside ``xghp_...``) is not matched.
+_LEFT = r"(?<![A-Za-z0-9_-])"
+_RIGHT = r"(?![A-Za-z0-9_-])"
+
+# Order matters where formats overlap: Anthropic and OpenRouter keys also start with ``sk-``.
+_PROVIDER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        (
+            "Anthropic API key",
+            rf"{_LEFT}sk-ant-(?:api|admin|oat|sid)\d{{2}}-[A-Za-z0-9_-]{{32,}}{_RIGHT}",
+        ),
+        ("OpenRouter API key", rf"{_LEFT}sk-or-v1-[0-9a-f]{{64}}{_RIGHT}"),
+        (
+            "OpenAI API key",
+            rf"{_LEFT}sk-(?!ant-|or-v1-)(?:(?:proj|svcacct|admin|None)-)?"
+            rf"[A-Za-z0-9_-]{{32,}}{_RIGHT}",
+        ),
+        ("Google API key", rf"{_LEFT}AIza[0-9A-Za-z_-]{{35}}{_RIGHT}"),
+        ("Google OAuth client secret", rf"{_LEFT}GOCSPX-[0-9A-Za-z_-]{{28}}{_RIGHT}"),
+        ("Hugging Face token", rf"{_LEFT}hf_[A-Za-z0-9]{{30,}}{_RIGHT}"),
+        (
+            "GitHub token",
+            rf"{_LEFT}(?:gh[pousr]_[A-Za-z0-9]{{36,}}|github_pat_[A-Za-z0-9_]{{40,}}){_RIGHT}",
+        ),
+        ("GitLab token", rf"{_LEFT}glpat-[A-Za-z0-9_-]{{20,}}{_RIGHT}"),
+        ("AWS access key id", r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+        ("Slack token", rf"{_LEFT}xox[abprs]-[A-Za-z0-9-]{{10,}}{_RIGHT}"),
+        (
+            "Slack webhook URL",
+            r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]{20,}",
+        ),
+        ("Groq API key", rf"{_LEFT}gsk_[A-Za-z0-9]{{32,}}{_RIGHT}"),
+        ("Replicate API token", rf"{_LEFT}r8_[A-Za-z0-9]{{30,}}{_RIGHT}"),
+        ("Stripe key", rf"{_LEFT}(?:sk|rk)_live_[A-Za-z0-9]{{20,}}{_RIGHT}"),
+        ("Perplexity API key", rf"{_LEFT}pplx-[A-Za-z0-9]{{40,}}{_RIGHT}"),
+        ("xAI API key", rf"{_LEFT}xai-[A-Za-z0-9]{{60,}}{_RIGHT}"),
+        ("LangSmith API key", rf"{_LEFT}lsv2_(?:pt|sk)_[0-9a-f]{{32}}_[0-9a-f]{{10}}{_RIGHT}"),
+        ("Pinecone API key", rf"{_LEFT}pcsk_[A-Za-z0-9]+_[A-Za-z0-9]{{40,}}{_RIGHT}"),
+    )
+)
+
+# An AWS secret is 40 characters of base64 with no prefix of its own, so it is only
+# recognisable next to its name: ``aws_secret_access_key = "..."``, ``AWS_SECRET_ACCESS_KEY=...``,
+# ``"aws_secret_access_key": "..."`` or ``os.environ["AWS_SECRET_ACCESS_KEY"] = "..."``.
+_AWS_SECRET = re.compile(
+    r"(?i:aws[_-]?secret(?:[_-]?access)?[_-]?key)[\"'\]]*\s*(?:=>|[:=,])\s*[rbuf]?[\"']?"
+    r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+)
+_PRIVATE_KEY_HEADER = re.compile(r"-----BEGIN (?P<label>(?:[A-Z0-9]+ )*)PRIVATE KEY-----")
+# A key body pasted without its footer (truncated output): base64 lines, maybe ``\n``-escaped.
+_PRIVATE_KEY_BODY = re.compile(r"(?:[A-Za-z0-9+/=\s]|\\[nr])+")
+_MIN_PRIVATE_KEY_BODY = 40
+# Elisions in a key body. A body is a kilobyte of base64, so the word checks used for short
+# keys would hit by chance; these markers cannot occur in base64 at all.
+_ELIDED_BODY = re.compile(r"\.\.\.|…|<[^>]*>|\*{3,}|\bREDACTED\b|\bEXAMPLE\b", re.IGNORECASE)
+
+
+def find_secrets(text: str) -> list[SecretMatch]:
+    """Find provider keys and private key blocks in ``text``, placeholders excluded.
+
+    Matches are in text order and never overlap; the longest match wins at a given start.
+    """
+    candidates: list[tuple[int, int, str]] = []
+    for kind, pattern in _PROVIDER_PATTERNS:
+        for match in pattern.finditer(text):
+            if _is_plausible_key(match.group()):
+                candidates.append((match.start(), match.end(), kind))
+    for match in _AWS_SECRET.finditer(text):
+        if _is_plausible_key(match.group("value")):
+            candidates.append((match.start("value"), match.end("value"), "AWS secret access key"))
+    candidates.extend(_private_key_blocks(text))
+    candidates.sort(key=lambda candidate: (candidate[0], candidate[0] - candidate[1]))
+    found: list[SecretMatch] = []
+    covered_until = -1
+    for start, end, kind in candidates:
+        if start >= covered_until:
+            found.append(SecretMatch(kind, start, end, mask(text[start:end])))
+            covered_until = end
+    return found
+
+
+def _is_plausible_key(value: str) -> bool:
+    """A provider-shaped string is a key unless it is a placeholder or has no digits at all.
+
+    Issued keys are random, so a digit-free tail is a hyphenated word (``sk-this-is-...``).
+    """
+    return not is_placeholder(value) and any(char.isdigit() for char in value)
+
+
+def _private_key_blocks(text: str) -> list[tuple[int, int, str]]:
+    blocks: list[tuple[int, int, str]] = []
+    for header in _PRIVATE_KEY_HEADER.finditer(text):
+        footer = re.compile(rf"-----END {re.escape(header.group('label'))}PRIVATE KEY-----")
+        closing = footer.search(text, header.end())
+        if closing is not None:
+            body, end = text[header.end() : closing.start()], closing.end()
+        else:
+            run = _PRIVATE_KEY_BODY.match(text, header.end())
+            body = run.group() if run else ""
+            end = header.end() + len(body.rstrip())
+        base64 = re.sub(r"[^A-Za-z0-9+/=]", "", re.sub(r"\\[nr]", "", body))
+        if len(base64) >= _MIN_PRIVATE_KEY_BODY and not _ELIDED_BODY.search(body):
+            blocks.append((header.start(), end, "private key block"))
+    return blocks
+
+
+# --- placeholders -------------------------------------------------------------------------
+
+# Values that stand in for a key rather than being one, compared case-insensitively.
+_PLACEHOLDER_VALUES = frozenset(
+    {
+        "",
+        "none",
+        "null",
+        "nil",
+        "na",
+        "n/a",
+        "empty",
+        "test",
+        "testing",
+        "dummy",
+        "secret",
+        "password",
+        "passwd",
+        "token",
+        "key",
+        "apikey",
+        "api_key",
+        "api-key",
+        "changeme",
+        "default",
+        "ollama",
+        "lm-studio",
+        "lmstudio",
+        "vllm",
+        "local",
+        "not-needed",
+        "not_needed",
+        "notneeded",
+        "unused",
+        "anything",
+    }
+)
+# Words that mark a value as an example wherever they appear, e.g. ``AKIAIOSFODNN7EXAMPLE``.
+_PLACEHOLDER_FRAGMENTS = re.compile(
+    r"your|example|placeholder|change[_-]?me|redacted|replace[_-]?me|insert|xxxx|\*\*\*"
+    r"|\.\.\.|…|<|>",
+    re.IGNORECASE,
+)
+# Short words that mark a placeholder only as a whole word: random keys rarely contain them
+# between non-letters, while ``sk-test-key`` or ``my_dummy_token`` are obvious fakes.
+_PLACEHOLDER_WORDS = re.compile(
+    r"(?<![a-z])(?:test|dummy|fake|sample|demo|todo|fixme|foo|bar|abc|key|token|secret"
+    r"|password|here|tbd)(?![a-z])",
+    re.IGNORECASE,
+)
+# References to where a secret lives rather than the secret itself.
+_REFERENCE = re.compile(
+    r"^\$\{?\w+\}?$|^%\w+%$|^\{[^{}]*\}$|^\[[^\[\]]*\]$|\{\{.*\}\}|environ|getenv\s*\("
+    r"|userdata\.get\s*\(|getpass\s*\(",
+    re.IGNORECASE,
+)
+# Provider prefixes stripped before judging whether what remains is long and varied enough.
+_KEY_PREFIX = re.compile(
+    r"^(?:sk-ant-[a-z]+\d{2}-|sk-(?:proj|svcacct|admin|None|or-v1)-|sk-|sk_live_|rk_live_"
+    r"|hf_|gh[pousr]_|github_pat_|glpat-|gsk_|r8_|xox[abprs]-|AIza|AKIA|ASIA|pplx-|xai-"
+    r"|GOCSPX-|lsv2_(?:pt|sk)_|pcsk_)"
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """True for values that obviously stand in for a credential instead of being one.
+
+    Covers the empty string, stock words (``EMPTY``, ``test``, ``changeme``, ``ollama``),
+    template markers (``<your key>``, ``YOUR_API_KEY``, ``sk-...``, ``sk-xxxxxxxx``), references
+    (``${OPENAI_API_KEY}``, ``os.environ[...]``, ``getpass()``), a single repeated character,
+    and anything shorter than eight characters once a provider prefix such as ``sk-`` is removed.
+    """
+    stripped = value.strip().strip("\"'")
+    if stripped.lower() in _PLACEHOLDER_VALUES or len(stripped) < _MIN_REAL_LENGTH:
+        return True
+    if _REFERENCE.search(stripped) or _PLACEHOLDER_FRAGMENTS.search(stripped):
+        return True
+    if _PLACEHOLDER_WORDS.search(stripped):
+        return True
+    tail = _KEY_PREFIX.sub("", stripped)
+    meaningful = re.sub(r"[^A-Za-z0-9]", "", tail)
+    return len(tail) < _MIN_REAL_LENGTH or len(set(meaningful.lower())) <= 2
+
+
+# --- names and values ---------------------------------------------------------------------
+
+# Words that, before ``token``, make it a tokenizer token (``pad_token``, ``eos_token``).
+_TOKENIZER_WORDS = (
+    "pad|eos|bos|unk|sep|cls|mask|stop|start|end|special|next|new|prev|last|first|input|output"
+    "|prompt|completion|max|min|num|total|image|audio|video|vision|sentinel|placeholder"
+    "|default|chat|im|eot|eom|sot|begin|sample|generated|decoder|think|tool|fim|reasoning"
+    "|context|target|source|query|answer|response|cached|reserved|added|word|char|byte|vocab"
+    "|label|system|user|assistant|boundary|break|split|bpe|count|each|dummy"
+)
+_PROVIDERS = (
+    "openai|anthropic|claude|groq|gemini|google|cohere|mistral|together|togetherai|hf"
+    "|huggingface|huggingfacehub|replicate|pinecone|wandb|langsmith|langchain|serpapi|serper"
+    "|tavily|aws|azure|stripe|deepseek|perplexity|pplx|fireworks|openrouter|xai|grok|voyage"
+    "|jina|github|gh|gitlab|slack|ai21|nvidia|ngc|kaggle|comet|neptune|cerebras|deepinfra"
+)
+
+KEY_LIKE_NAME: re.Pattern[str] = re.compile(
+    rf"""
+    ^(?:[A-Za-z_][\w-]*\.)*            # an owner: ``openai.api_key``, ``self.hf_token``
+    (?:
+        [\w-]*?(?:
+            api[_-]?(?:key|secret|token) | apikey
+          | secret[_-]?(?:access[_-]?)?key | access[_-]?key(?:[_-]?id)? | private[_-]?key
+          | (?:client|app|consumer)[_-]?secret
+          | (?:auth|access|refresh|session|bearer)[_-]?token | bearer
+          | secret | password | passwd | passphrase | authorization
+        )
+      | (?:[\w-]*[_-])?pass             # ``db_pass`` but not ``bypass``
+      | (?:[\w-]*?[_-])?(?:{_PROVIDERS})[_-]?(?:key|token)
+      | (?:(?:[\w-]*[_-])?(?!(?:{_TOKENIZER_WORDS})[_-]?token$)[a-z0-9]+[_-]?)?token
+    )$
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+"""Names whose assigned literal is a credential: ``api_key``, ``OPENAI_API_KEY``, ``hf_token``,
+``client_secret``, ``password``... but not ``tokenizer``, ``max_tokens``, ``pad_token``,
+``token_count``, ``secret_name``, ``password_field`` or ``key_column``. Anchored at both ends,
+so ``match``, ``search`` and ``fullmatch`` agree."""
+
+_PASSWORD_NAME = re.compile(r"(?:pass(?:word|wd|phrase)?)$", re.IGNORECASE)
+_AUTH_SCHEME = re.compile(r"^(?:Bearer|Token|Basic)\s+", re.IGNORECASE)
+_PATH_OR_URL = re.compile(
+    r"^(?:\.{0,2}[\\/]|~|[A-Za-z]:[\\/])|://"
+    r"|\.(?:json|txt|pem|key|env|ya?ml|toml|cfg|ini|p12|pfx|crt|csv)$",
+    re.IGNORECASE,
+)
+_SEPARATORS = re.compile(r"[-_./:@]+")
+
+
+def looks_like_credential_value(value: str, *, name: str | None = None) -> bool:
+    """Decide whether a literal assigned to a key-like name is a real credential.
+
+    A provider-shaped key always counts. Without a provider shape, a value counts when it is
+    at least 16 characters, has no spaces, mixes at least two of lower case, upper case, digits
+    and symbols, uses at least 8 distinct characters, and is not a run of words like
+    ``gpt-4o-mini-2024-07-18`` or a path or URL. Human-chosen passwords have no entropy
+    signature, so when ``name`` is password-like (``password``, ``passwd``, ``db_pass``) any
+    non-placeholder of 8+ characters counts: ``password = "hunter2hunter2"`` is reported.
+    """
+    candidate = _AUTH_SCHEME.sub("", value.strip())
+    if is_placeholder(candidate) or any(char.isspace() for char in candidate):
+        return False
+    if _is_whole_provider_key(candidate):
+        return True
+    if _PATH_OR_URL.search(candidate):
+        return False
+    if name is not None and _PASSWORD_NAME.search(name):
+        return True  # is_placeholder already rejected anything under eight characters
+    return (
+        len(candidate) >= _MIN_GENERIC_LENGTH
+        and _character_classes(candidate) >= 2
+        and len(set(candidate)) >= 8
+        and not _is_words(candidate)
+    )
+
+
+def _is_whole_provider_key(value: str) -> bool:
+    return any(match.start == 0 and match.end == len(value) for match in find_secrets(value))
+
+
+def _character_classes(value: str) -> int:
+    classes = (
+        any(char.islower() for char in value),
+        any(char.isupper() for char in value),
+        any(char.isdigit() for char in value),
+        any(not char.isalnum() and char not in "-_." for char in value),
+    )
+    return sum(classes)
+
+
+def _is_words(value: str) -> bool:
+    """True for separator-joined words and numbers: model names, dates, identifiers."""
+    segments = [segment for segment in _SEPARATORS.split(value) if segment]
+    return all(
+        len(segment) <= 3
+        or segment.isdigit()
+        or (segment.isalpha() and (segment.isupper() or segment.islower()))
+        for segment in segments
+    )

@@ -1,0 +1,129 @@
+"""Reading notebooks and scripts into the model, and refusing bad input with one clear line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from nbgraduate.errors import InputFileError
+from nbgraduate.notebook.reader import read_notebook
+
+
+def _write_notebook(path: Path, *cells: nbformat.NotebookNode) -> Path:
+    notebook = nbformat.v4.new_notebook(cells=list(cells))
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_cells_program_and_line_origins(tmp_path: Path) -> None:
+    path = _write_notebook(
+        tmp_path / "eval.ipynb",
+        nbformat.v4.new_markdown_cell("# Eval"),
+        nbformat.v4.new_code_cell("%pip install openai\nJUDGE = 'gpt-4o'"),
+        nbformat.v4.new_code_cell("x = JUDGE\n%time y = len(x)"),
+    )
+    notebook = read_notebook(path)
+    assert [c.cell_type for c in notebook.cells] == ["markdown", "code", "code"]
+    assert notebook.program_source == "pass\nJUDGE = 'gpt-4o'\nx = JUDGE\ny = len(x)"
+    assert notebook.origin(2, 0) == (1, 2, 1)
+    assert notebook.origin(4, 0) == (2, 2, 7)
+    assert [c.text for c in notebook.shell_commands] == ["pip install openai"]
+    assert len(notebook.program.body) == 4
+
+
+def test_syntax_error_cell_is_reported_and_the_rest_parsed(tmp_path: Path) -> None:
+    path = _write_notebook(
+        tmp_path / "broken.ipynb",
+        nbformat.v4.new_code_cell("a = 1"),
+        nbformat.v4.new_code_cell("x = 1\ndef f(:\n    pass"),
+        nbformat.v4.new_code_cell("b = a"),
+    )
+    notebook = read_notebook(path)
+    [error] = notebook.syntax_errors
+    assert (error.cell_index, error.row) == (1, 2)
+    assert [type(s).__name__ for s in notebook.program.body] == ["Assign", "Assign"]
+
+
+def test_top_level_await_parses(tmp_path: Path) -> None:
+    path = _write_notebook(
+        tmp_path / "a.ipynb", nbformat.v4.new_code_cell("r = await client.get()")
+    )
+    assert read_notebook(path).syntax_errors == []
+
+
+def test_missing_cell_ids_and_v3_upgrade(tmp_path: Path) -> None:
+    v3 = {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {"name": ""},
+        "worksheets": [
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "input": ["import random\n", "random.random()"],
+                        "language": "python",
+                        "metadata": {},
+                        "outputs": [],
+                        "prompt_number": 2,
+                    },
+                ]
+            }
+        ],
+    }
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps(v3, indent=1))
+    notebook = read_notebook(path)
+    assert notebook.cells[0].source == "import random\nrandom.random()"
+    assert notebook.cells[0].execution_count == 2
+    raw_lines = path.read_text().splitlines()
+    expected = next(i for i, line in enumerate(raw_lines, 1) if '"random.random()"' in line)
+    assert notebook.file_position(0, 2, 1)[0] == expected
+
+
+def test_percent_script_cells_tags_and_file_lines(tmp_path: Path) -> None:
+    path = tmp_path / "eval.py"
+    path.write_text(
+        '# %% [markdown]\n# Title\n# %% tags=["parameters"]\nSEED = 1\n# %%\nx = SEED\n'
+    )
+    notebook = read_notebook(path)
+    assert notebook.kind == "percent"
+    assert [(c.cell_type, c.tags) for c in notebook.cells] == [
+        ("markdown", ()),
+        ("code", ("parameters",)),
+        ("code", ()),
+    ]
+    assert notebook.file_position(2, 1, 1) == (6, 1)
+
+
+def test_plain_script_is_one_cell(tmp_path: Path) -> None:
+    path = tmp_path / "run.py"
+    path.write_text("import os\nprint(os.getcwd())\n")
+    notebook = read_notebook(path)
+    assert notebook.kind == "script" and len(notebook.cells) == 1
+    assert notebook.file_position(0, 2, 3) == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.ipynb", b"", "empty file"),
+        ("binary.ipynb", b"\x89PNG\x00\x01", "binary file"),
+        ("corrupt.ipynb", b'{"cells": [', "invalid JSON"),
+        ("other.ipynb", b'{"hello": 1}', "not a"),
+        ("latin1.py", b"x = '\xe9'\n", "not UTF-8"),
+        ("list.ipynb", b"[1, 2]", "not a"),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_file(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputFileError) as raised:
+        read_notebook(path)
+    message = str(raised.value)
+    assert message.startswith(str(path)) and reason in message and "\n" not in message

@@ -1,0 +1,328 @@
+"""Tests for credential detection; every fake key is assembled at run time, never written out."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+
+from nbgraduate.secrets import (
+    KEY_LIKE_NAME,
+    SecretMatch,
+    find_secrets,
+    is_placeholder,
+    looks_like_credential_value,
+    mask,
+)
+
+_ALNUM = string.ascii_letters + string.digits
+
+
+def random_tail(length: int, alphabet: str = _ALNUM, seed: int = 0) -> str:
+    """Deterministic high-entropy filler, so keys look real but live nowhere in the source."""
+    generator = random.Random(seed)
+    return "".join(generator.choice(alphabet) for _ in range(length))
+
+
+# Each fake key is a prefix plus generated filler; the patterned "A1b2" repeats are the same
+# shape the brief uses and must be found too.
+FAKE_KEYS: dict[str, list[str]] = {
+    "OpenAI API key": [
+        "sk-" + "proj-" + "A1b2" * 12,
+        "sk-" + "proj-" + random_tail(120, _ALNUM + "_-"),
+        "sk-" + "svcacct-" + random_tail(80, seed=1),
+        "sk-" + "admin-" + random_tail(80, seed=2),
+        "sk-" + random_tail(48, seed=3),
+    ],
+    "Anthropic API key": [
+        "sk-" + "ant-" + "api03-" + random_tail(93, _ALNUM + "_-", seed=4) + "AA",
+        "sk-" + "ant-" + "admin01-" + random_tail(93, seed=5) + "AA",
+    ],
+    "OpenRouter API key": ["sk-" + "or-v1-" + random_tail(64, "0123456789abcdef", seed=6)],
+    "Google API key": ["AI" + "za" + "Sy" + random_tail(33, seed=7)],
+    "Hugging Face token": ["hf" + "_" + random_tail(34, seed=8)],
+    "GitHub token": [
+        "gh" + "p_" + random_tail(36, seed=9),
+        "gh" + "s_" + random_tail(36, seed=10),
+        "github" + "_pat_" + "11A" + random_tail(19, seed=11) + "_" + random_tail(59, seed=12),
+    ],
+    "AWS access key id": ["AK" + "IA" + random_tail(16, string.ascii_uppercase + "234567", 13)],
+    "Slack token": ["xo" + "xb-" + "1234567890-" + "2345678901-" + random_tail(24, seed=14)],
+    "Groq API key": ["gs" + "k_" + random_tail(52, seed=15)],
+    "Replicate API token": ["r8" + "_" + random_tail(37, seed=16)],
+    "Stripe key": ["sk" + "_live_" + random_tail(24, seed=17), "rk" + "_live_" + "S1t2" * 7],
+}
+CASES = [(kind, key) for kind, keys in FAKE_KEYS.items() for key in keys]
+
+CONTEXTS = [
+    'client = OpenAI(api_key="{key}")',
+    "export TOKEN={key}",
+    "!curl -H 'Authorization: Bearer {key}' https://api.example.com",
+    '{{"cells": [{{"source": ["x = \\"{key}\\"\\n"]}}]}}',
+    "{key}",
+]
+
+
+def leaks(secret: str, match: SecretMatch) -> bool:
+    """True when any five consecutive characters of ``secret`` appear in the match's fields."""
+    shown = repr(match) + match.kind + match.preview
+    return any(secret[i : i + 5] in shown for i in range(len(secret) - 4))
+
+
+@pytest.mark.parametrize(("kind", "key"), CASES)
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_provider_keys_are_found_and_located(kind: str, key: str, context: str) -> None:
+    text = context.format(key=key)
+    matches = find_secrets(text)
+    assert [(m.kind, text[m.start : m.end]) for m in matches] == [(kind, key)]
+
+
+@pytest.mark.parametrize(("kind", "key"), CASES)
+def test_no_returned_field_reveals_more_than_four_characters(kind: str, key: str) -> None:
+    (match,) = find_secrets(f"key = '{key}'")
+    assert match.preview == key[:4] + "…"
+    assert not leaks(key, match)
+
+
+def test_anthropic_keys_are_not_reported_as_openai() -> None:
+    key = "sk-" + "ant-" + "api03-" + "A1b2" * 24 + "AA"
+    assert [m.kind for m in find_secrets(key)] == ["Anthropic API key"]
+
+
+def test_aws_secret_is_found_next_to_its_name() -> None:
+    secret = random_tail(40, _ALNUM + "/+", seed=20)
+    for text in (
+        f'aws_secret_access_key = "{secret}"',
+        f"AWS_SECRET_ACCESS_KEY={secret}",
+        f'os.environ["AWS_SECRET_ACCESS_KEY"] = "{secret}"',
+        f'boto3.client("s3", aws_secret_access_key="{secret}")',
+        f'{{"aws_secret_access_key": "{secret}"}}',
+    ):
+        (match,) = find_secrets(text)
+        assert match.kind == "AWS secret access key"
+        assert text[match.start : match.end] == secret
+        assert not leaks(secret, match)
+    assert find_secrets(f'checksum = "{secret}"') == []
+
+
+def test_private_key_block() -> None:
+    body = "\n".join(random_tail(64, _ALNUM + "+/", seed=s) for s in range(5))
+    block = "-----BEGIN " + "RSA PRIVATE KEY-----\n" + body + "\n-----END RSA PRIVATE KEY-----"
+    text = f'KEY = """{block}"""'
+    (match,) = find_secrets(text)
+    assert match.kind == "private key block"
+    assert text[match.start : match.end] == block
+    assert not leaks(body, match)
+    escaped = block.replace("\n", "\\n")  # as stored in notebook JSON
+    assert [m.kind for m in find_secrets(escaped)] == ["private key block"]
+    truncated = "-----BEGIN " + "PRIVATE KEY-----\n" + body
+    assert [m.kind for m in find_secrets(truncated)] == ["private key block"]
+
+
+def test_private_key_placeholders_are_ignored() -> None:
+    header = "-----BEGIN " + "PRIVATE KEY-----"
+    assert find_secrets(header + "\n...\n-----END PRIVATE KEY-----") == []
+    assert find_secrets(f"paste the {header} block here") == []
+    assert (
+        find_secrets(header + "\nMIIE" + "<your key here>" * 4 + "\n-----END PRIVATE KEY-----")
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'api_key = "sk-..."',
+        'api_key = "sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"',
+        'api_key = "sk-proj-XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"',
+        'api_key = "sk-your-openai-api-key-goes-here-1234567890"',
+        'key = "AKIAIOSFODNN7EXAMPLE"',
+        'hf_token = "hf_' + "x" * 34 + '"',
+        'gh = "ghp_' + "0" * 36 + '"',
+        "OPENAI_API_KEY=${OPENAI_API_KEY}",
+        'api_key = "EMPTY"',
+        "sk-this-is-a-long-hyphenated-sentence-not-a-key",
+    ],
+)
+def test_placeholders_are_never_reported(text: str) -> None:
+    assert find_secrets(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" + "sk-" + "A1b2" * 12,  # inside a longer identifier
+        "risk-" + "A1b2" * 12,
+        "task_" + "ghp_" + random_tail(36),
+        "AK" + "IA" + "ABCDEFGHIJKLMNOP" + "Q",  # one character too long for an access key id
+        "gsk_" + random_tail(52) + "_suffix",
+        "my_hf_" + random_tail(34),
+    ],
+)
+def test_word_boundaries(text: str) -> None:
+    assert find_secrets(text) == []
+
+
+def test_several_secrets_are_returned_in_order() -> None:
+    openai_key = "sk-" + "proj-" + random_tail(64)
+    hf_key = "hf_" + random_tail(34, seed=1)
+    text = f"a = '{hf_key}'\nb = '{openai_key}'\n"
+    assert [m.kind for m in find_secrets(text)] == ["Hugging Face token", "OpenAI API key"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "sk-...",
+        "sk-…",
+        "YOUR_API_KEY",
+        "<your key>",
+        "your-api-key-here",
+        "xxx",
+        "changeme",
+        "dummy",
+        "test",
+        "EMPTY",
+        "",
+        "   ",
+        "sk-xxxxxxxx",
+        "sk-abc123",
+        "aaaaaaaaaaaaaaaa",
+        "0000000000000000",
+        "${OPENAI_API_KEY}",
+        "$OPENAI_API_KEY",
+        "%OPENAI_API_KEY%",
+        "{{ secrets.OPENAI_API_KEY }}",
+        "os.environ['OPENAI_API_KEY']",
+        'os.getenv("OPENAI_API_KEY")',
+        "userdata.get('HF_TOKEN')",
+        "getpass()",
+        "ollama",
+        "not-needed",
+        "sk-no-key-required",
+        "hunter2",  # under eight characters: too short to be a real credential
+        "AKIAIOSFODNN7EXAMPLE",
+        "my_dummy_token_value",
+        "REDACTED_REDACTED",
+        "sk-****************",
+    ],
+)
+def test_is_placeholder(value: str) -> None:
+    assert is_placeholder(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "sk-" + "proj-" + "A1b2" * 12,
+        "sk-" + "None-" + random_tail(48),
+        "hf_" + random_tail(34),
+        "hunter2hunter2",
+        random_tail(32),
+    ],
+)
+def test_real_looking_values_are_not_placeholders(value: str) -> None:
+    assert not is_placeholder(value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "api_key",
+        "API_KEY",
+        "apiKey",
+        "OPENAI_API_KEY",
+        "openai.api_key",
+        "self.api_key",
+        "token",
+        "auth_token",
+        "access_token",
+        "secret",
+        "client_secret",
+        "password",
+        "db_password",
+        "passwd",
+        "access_key",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "hf_token",
+        "HF_TOKEN",
+        "GITHUB_TOKEN",
+        "HUGGINGFACEHUB_API_TOKEN",
+        "bearer",
+        "OPENAI_KEY",
+        "x-api-key",
+        "private_key",
+        "SECRET_KEY",
+    ],
+)
+def test_key_like_names(name: str) -> None:
+    assert KEY_LIKE_NAME.search(name)
+    assert KEY_LIKE_NAME.fullmatch(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tokenizer",
+        "max_tokens",
+        "max_new_tokens",
+        "num_tokens",
+        "token_count",
+        "token_ids",
+        "secret_name",
+        "password_field",
+        "key_column",
+        "pad_token",
+        "eos_token",
+        "tokenizer.eos_token",
+        "bos_token",
+        "padToken",
+        "primary_key",
+        "sort_key",
+        "key",
+        "bypass",
+        "compass",
+        "keys",
+    ],
+)
+def test_names_that_are_not_key_like(name: str) -> None:
+    assert not KEY_LIKE_NAME.search(name)
+
+
+@pytest.mark.parametrize(
+    ("value", "name", "expected"),
+    [
+        ("sk-" + "proj-" + "A1b2" * 12, None, True),
+        ("Bearer " + "hf_" + random_tail(34), None, True),
+        (random_tail(32, "0123456789abcdef"), None, True),  # e.g. a W&B key: 40 hex digits
+        ("123e4567-e89b-12d3-a456-426614174000", None, True),
+        ("a9F3kL0pQ7zX2mB8", None, True),
+        ("hunter2hunter2", "password", True),
+        ("hunter2hunter2", "db_passwd", True),
+        ("hunter2hunter2", "api_key", False),  # generic names need a longer, random value
+        ("hunter2hunter2", None, False),
+        ("hunter2", "password", False),
+        ("YOUR_API_KEY", "api_key", False),
+        ("EMPTY", "api_key", False),
+        ("gpt-4o-mini-2024-07-18", None, False),
+        ("my_secret_name_for_vault", "secret", False),
+        ("OPENAI_API_KEY", "secret", False),
+        ("projects/eval/secrets/openai/versions/latest", "secret", False),
+        ("/home/me/.config/keys/service-account.json", None, False),
+        ("https://vault.example.com/v1/secret", None, False),
+        ("<|endoftext|>", "token", False),
+        ("correct horse battery staple", "password", False),
+    ],
+)
+def test_looks_like_credential_value(value: str, name: str | None, expected: bool) -> None:
+    assert looks_like_credential_value(value, name=name) is expected
+
+
+def test_mask_never_shows_more_than_four_characters() -> None:
+    key = "sk-" + "proj-" + random_tail(64)
+    assert mask(key) == "sk-p…"
+    assert mask("abcdefgh") == "abcd…"
+    assert mask("abc") == "a…"  # short values show at most half, so masking never reveals them
+    assert mask("") == "…"
