@@ -17,6 +17,9 @@ class Severity(str, Enum):
 class Diagnostic:
     """One finding, located both in notebook terms (cell, row) and in the raw file (line).
 
+    ``source_line`` and ``message`` never carry a secret: the linter masks keys in both.
+    Columns are 1-based characters; ``end_column`` is exclusive.
+
     ``cell`` counts every cell from 1 (as ruff does); it is ``None`` for ``.py`` inputs, whose
     ``row`` is then the file line. ``file_line``/``file_column`` point into the file as stored on
     disk (for ``.ipynb`` the JSON line holding the source), so CI annotations land on the right
@@ -40,6 +43,9 @@ class Diagnostic:
     file_end_column: int
     source_line: str
     url: str
+    #: Hash of the offending line as written (before redaction), so a baseline tells two
+    #: different secrets on the same line apart without ever storing either of them.
+    line_fingerprint: str = ""
 
 
 @dataclass(frozen=True, slots=True)

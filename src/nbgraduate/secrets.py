@@ -45,6 +45,22 @@ def mask(value: str) -> str:
     return value[: min(_PREVIEW_CHARS, len(value) // 2)] + "…"
 
 
+def mask_in_place(value: str) -> str:
+    """Like :func:`mask` but keeps the length (``sk-p************``), so columns on a printed
+    source line still point at the same characters."""
+    shown = min(_PREVIEW_CHARS, len(value) // 2)
+    return value[:shown] + "*" * (len(value) - shown)
+
+
+def redact(text: str, *, keep_columns: bool = False) -> str:
+    """``text`` with every provider key found in it masked; for anything that quotes user text
+    (messages, error reasons, source lines) on its way to output."""
+    masker = mask_in_place if keep_columns else mask
+    for match in reversed(find_secrets(text)):
+        text = text[: match.start] + masker(text[match.start : match.end]) + text[match.end :]
+    return text
+
+
 # --- provider key formats -----------------------------------------------------------------
 
 # Keys are delimited by characters that cannot continue an identifier or a key, so a key-like

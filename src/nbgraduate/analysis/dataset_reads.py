@@ -74,13 +74,31 @@ def digest_verified_paths(context: LintContext) -> set[str]:
         if not digest_sides:
             continue
         for side in sides:
-            if any(side is d for d in digest_sides):
-                continue
-            for node in ast.walk(side):
-                if isinstance(node, (ast.Constant, ast.Name, ast.Attribute, ast.Subscript)):
-                    for value in context.values.strings(node):  # type: ignore[arg-type]
-                        verified.add(normalise_path(str(value.value)))
+            if not any(side is digest for digest in digest_sides):
+                verified |= _paths_mentioned(side, context)
     return verified
+
+
+def _paths_mentioned(expression: ast.expr, context: LintContext) -> set[str]:
+    """Every string an expression is built from, following names to what they were assigned
+    (``digest = sha256(open(PATH, "rb").read()).hexdigest()`` mentions PATH)."""
+    paths: set[str] = set()
+    pending: list[ast.expr] = [expression]
+    visited: set[int] = set()
+    while pending and len(visited) < 200:
+        node = pending.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        for child in ast.walk(node):
+            if isinstance(child, (ast.Constant, ast.Name, ast.Attribute, ast.Subscript)):
+                for value in context.values.strings(child):
+                    paths.add(normalise_path(str(value.value)))
+            if isinstance(child, ast.Name):
+                bound = context.values.follow(child)
+                if bound is not None and not isinstance(bound, ast.Name):
+                    pending.append(bound)
+    return paths
 
 
 def remote_pin_problem(url: str) -> str | None:

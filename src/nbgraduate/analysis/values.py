@@ -52,23 +52,27 @@ class ValueResolver:
     def strings(self, expression: ast.expr | None, scope: Scope = None) -> list[ResolvedValue]:
         return [r for r in self.resolve(expression, scope) if isinstance(r.value, str)]
 
+    def follow(self, expression: ast.expr | None, scope: Scope = None) -> ast.expr | None:
+        """Follow name-to-name assignments to the expression finally bound
+        (``client = OpenAI()`` then ``c = client``: ``c`` → the ``OpenAI()`` call)."""
+        hops = 0
+        while isinstance(expression, ast.Name) and hops < _MAX_DEPTH:
+            binding = self._binding_before(expression.id, None, expression_line(expression), scope)
+            if binding is None:
+                return None
+            expression, scope = binding.value, binding.scope
+            hops += 1
+        return expression
+
     def resolve_call(self, expression: ast.expr | None, scope: Scope = None) -> ast.Call | None:
         """The call an expression was bound to (``client = OpenAI()`` → the ``OpenAI()`` call)."""
-        seen = 0
-        while isinstance(expression, ast.Name) and seen < _MAX_DEPTH:
-            binding = self._binding_before(expression.id, None, expression_line(expression), scope)
-            expression = binding.value if binding else None
-            seen += 1
-        return expression if isinstance(expression, ast.Call) else None
+        found = self.follow(expression, scope)
+        return found if isinstance(found, ast.Call) else None
 
     def resolve_dict(self, expression: ast.expr | None, scope: Scope = None) -> ast.Dict | None:
         """The dict literal an expression names (``**params``, ``generation_config=cfg``)."""
-        seen = 0
-        while isinstance(expression, ast.Name) and seen < _MAX_DEPTH:
-            binding = self._binding_before(expression.id, None, expression_line(expression), scope)
-            expression = binding.value if binding else None
-            seen += 1
-        return expression if isinstance(expression, ast.Dict) else None
+        found = self.follow(expression, scope)
+        return found if isinstance(found, ast.Dict) else None
 
     def dict_keys(self, expression: ast.expr | None, scope: Scope = None) -> set[str] | None:
         """Keys a dict-like argument certainly has; ``None`` when we cannot tell."""

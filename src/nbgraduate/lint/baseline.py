@@ -40,7 +40,7 @@ def fingerprint(diagnostic: Diagnostic, root: Path | None = None) -> str:
     reformatting does not either. It is hashed, so a secret on that line is not stored.
     ``root`` makes the path relative to the project, so the baseline works from any cwd.
     """
-    content = " ".join(diagnostic.source_line.split())
+    content = diagnostic.line_fingerprint or " ".join(diagnostic.source_line.split())
     payload = "\0".join((diagnostic.code, _baseline_path(diagnostic.path, root), content))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 

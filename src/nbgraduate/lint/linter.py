@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from nbgraduate import secrets
 from nbgraduate.diagnostics import Diagnostic, InputError
 from nbgraduate.errors import InputFileError
 from nbgraduate.findings import Finding
@@ -51,7 +53,7 @@ def lint_file(job: FileJob) -> FileResult:
     try:
         notebook = read_notebook(job.path)
     except InputFileError as error:
-        return FileResult([], InputError(job.display_path, error.reason))
+        return FileResult([], InputError(job.display_path, secrets.redact(error.reason)))
     findings = lint_notebook(notebook, job.codes, policy_for(job.policy), job.locked_datasets)
     return FileResult(to_diagnostics(notebook, findings, job.display_path))
 
@@ -107,7 +109,8 @@ def to_diagnostics(
             (end.row, end.column) if end_cell == end.cell_index else (start.row, start.column)
         )
         file_end_line, file_end_column = notebook.file_position(end_cell, end_row, end_column)
-        source_line = _redacted(notebook.cell_line(start.cell_index, start.row), finding)
+        raw_line = notebook.cell_line(start.cell_index, start.row)
+        source_line = _redacted(raw_line, finding)
         if notebook.is_script:
             row, end_row_shown = file_line, notebook.file_position(end_cell, end_row, end_column)[0]
         else:
@@ -117,7 +120,7 @@ def to_diagnostics(
                 path=display_path,
                 code=finding.code,
                 name=rule.name,
-                message=finding.message,
+                message=secrets.redact(finding.message),
                 severity=rule.severity,
                 cell=None if notebook.is_script else cell.number,
                 cell_id=None if notebook.is_script else cell.cell_id,
@@ -131,19 +134,20 @@ def to_diagnostics(
                 file_end_column=file_end_column,
                 source_line=source_line,
                 url=rule.url(),
+                line_fingerprint=_line_fingerprint(raw_line),
             )
         )
     return diagnostics
 
 
 def _redacted(line: str, finding: Finding) -> str:
-    """The source line with every secret masked: reports and baselines never carry one."""
-    from nbgraduate import secrets
-
+    """The source line with every secret masked, keeping its length so columns stay right."""
     if finding.code.startswith(SECRET_CODE_PREFIX) and finding.start.row == finding.end.row:
         start, end = finding.start.column - 1, finding.end.column - 1
         if 0 <= start < end <= len(line):
-            line = line[:start] + secrets.mask(line[start:end]) + line[end:]
-    for match in reversed(secrets.find_secrets(line)):
-        line = line[: match.start] + match.preview + line[match.end :]
-    return line
+            line = line[:start] + secrets.mask_in_place(line[start:end]) + line[end:]
+    return secrets.redact(line, keep_columns=True)
+
+
+def _line_fingerprint(line: str) -> str:
+    return hashlib.sha256(" ".join(line.split()).encode("utf-8")).hexdigest()[:16]

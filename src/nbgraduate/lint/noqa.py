@@ -40,7 +40,7 @@ def file_suppressions(notebook: Notebook) -> Suppressions:
     """Collect the file-level directive from any cell (code or markdown)."""
     codes: set[str] = set()
     for cell in notebook.cells:
-        if "noqa-file" not in cell.source:
+        if "noqa-file" not in cell.source.lower():
             continue
         for line in cell.lines:
             codes |= _directive_codes(_FILE_DIRECTIVE, line)
@@ -48,7 +48,7 @@ def file_suppressions(notebook: Notebook) -> Suppressions:
 
 
 def _directive_codes(pattern: re.Pattern[str], line: str) -> frozenset[str]:
-    if "noqa" not in line:
+    if "noqa" not in line.lower():
         return frozenset()
     match = pattern.search(line)
     if match is None:

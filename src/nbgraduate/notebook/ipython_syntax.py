@@ -102,21 +102,17 @@ def _translate_lines(
     cell_index: int, lines: list[str], row_offset: int, out: TranslatedCell
 ) -> None:
     state = _ScanState()
-    pending_command: tuple[int, int, str, CommandOrigin, str | None] | None = None
+    pending: _PendingCommand | None = None
     for position, line in enumerate(lines):
         row = row_offset + position + 1
-        if pending_command is not None:
+        if pending is not None:
             # A backslash-continued escape line: its continuation belongs to the command.
-            start_row, column, text, origin, magic = pending_command
-            text = text[:-1].rstrip() + " " + line.strip()
+            pending.extend(row, line)
             out.python_lines.append("")
             out.column_shifts.append(0)
-            pending_command = (start_row, column, text, origin, magic)
             if not line.rstrip().endswith("\\"):
-                out.commands.append(
-                    ShellCommand(cell_index, start_row, column, text, origin, magic)
-                )
-                pending_command = None
+                out.commands.append(pending.finish())
+                pending = None
             continue
         if state.mid_statement:
             out.python_lines.append(line)
@@ -142,16 +138,41 @@ def _translate_lines(
         if escape.command is None:
             continue
         if escape.command.rstrip().endswith("\\"):
-            pending_command = (row, column, escape.command.rstrip(), escape.origin, escape.magic)
+            pending = _PendingCommand(
+                ShellCommand(
+                    cell_index, row, column, escape.command.rstrip(), escape.origin, escape.magic
+                )
+            )
             continue
         out.commands.append(
             ShellCommand(cell_index, row, column, escape.command, escape.origin, escape.magic)
         )
-    if pending_command is not None:
-        start_row, column, text, origin, magic = pending_command
-        out.commands.append(
-            ShellCommand(cell_index, start_row, column, text.rstrip("\\ "), origin, magic)
-        )
+    if pending is not None:
+        out.commands.append(pending.finish())
+
+
+@dataclass(slots=True)
+class _PendingCommand:
+    """A shell escape whose line ends in a backslash, gathering its continuation lines."""
+
+    command: ShellCommand
+    text: str = ""
+    continuations: list[tuple[int, int, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.text = self.command.text
+
+    def extend(self, row: int, line: str) -> None:
+        self.text = self.text.rstrip().removesuffix("\\").rstrip() + " "
+        stripped = line.strip()
+        self.continuations.append((len(self.text), row, len(line) - len(line.lstrip()) + 1))
+        self.text += stripped
+
+    def finish(self) -> ShellCommand:
+        from dataclasses import replace
+
+        text = self.text.rstrip().removesuffix("\\").rstrip()
+        return replace(self.command, text=text, continuations=tuple(self.continuations))
 
 
 @dataclass(frozen=True, slots=True)

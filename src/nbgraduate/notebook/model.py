@@ -52,6 +52,17 @@ class ShellCommand:
     text: str
     origin: CommandOrigin
     magic: str | None = None
+    #: For a command joined from backslash-continued lines: ``(text offset, row, column)`` where
+    #: each continuation line's text starts, so positions inside ``text`` map back to their row.
+    continuations: tuple[tuple[int, int, int], ...] = ()
+
+    def locate(self, offset: int) -> tuple[int, int]:
+        """The cell ``(row, column)`` of the 0-based ``offset`` into ``text``."""
+        row, column, start = self.row, self.column, 0
+        for segment_offset, segment_row, segment_column in self.continuations:
+            if offset >= segment_offset:
+                row, column, start = segment_row, segment_column, segment_offset
+        return row, column + offset - start
 
 
 @dataclass(frozen=True, slots=True)

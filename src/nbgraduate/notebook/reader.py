@@ -14,6 +14,9 @@ _PERCENT_MARKER = re.compile(r"^# ?%%(?!%)(?P<rest>.*)$")
 _PERCENT_TYPE = re.compile(r"\[(?P<type>markdown|md|raw)\]")
 _PERCENT_TAGS = re.compile(r"tags\s*=\s*\[(?P<tags>[^\]]*)\]")
 _PARSE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+# Never the real path: for some errors CPython re-reads the named file to locate the column, and
+# the file on disk is JSON (or has IPython syntax), not the program being compiled.
+_VIRTUAL_FILENAME = "<notebook cells>"
 _PYTHON_LANGUAGES = frozenset({"python", "python3", "ipython", "ipython3", ""})
 
 
@@ -145,46 +148,46 @@ def _from_python_source(path: Path, text: str) -> Notebook:
     if not any(_PERCENT_MARKER.match(line) for line in lines):
         cell = Cell(index=0, cell_type="code", source=text, first_file_line=1)
         return Notebook(path=path, kind="script", cells=[cell], raw_text=text)
-    cells: list[Cell] = []
-    current: list[str] = []
-    cell_type, tags, first_line = "code", (), 1
-
-    def close() -> None:
-        if cells or any(line.strip() for line in current):
-            cells.append(
-                Cell(
-                    index=len(cells),
-                    cell_type=cell_type,
-                    source="\n".join(current),
-                    tags=tags,
-                    first_file_line=first_line,
-                )
-            )
-
+    # Split into (marker text or None for the preamble, first body line, body lines).
+    segments: list[tuple[str | None, int, list[str]]] = [(None, 1, [])]
     for number, line in enumerate(lines, start=1):
         marker = _PERCENT_MARKER.match(line)
         if marker is None:
-            current.append(line)
-            continue
-        close()
-        rest = marker.group("rest")
-        type_match = _PERCENT_TYPE.search(rest)
-        cell_type = "code"
-        if type_match:
-            cell_type = "raw" if type_match.group("type") == "raw" else "markdown"
-        tags_match = _PERCENT_TAGS.search(rest)
-        tags = (
-            tuple(
-                tag.strip().strip("\"'")
-                for tag in tags_match.group("tags").split(",")
-                if tag.strip()
+            segments[-1][2].append(line)
+        else:
+            segments.append((marker.group("rest"), number + 1, []))
+    preamble = segments[0][2]
+    # Comments alone before the first marker are jupytext's header, not a cell.
+    if all(not line.strip() or line.lstrip().startswith("#") for line in preamble):
+        segments = segments[1:]
+    cells: list[Cell] = []
+    for marker_text, first_line, body in segments:
+        cell_type, tags = _percent_cell_kind(marker_text or "")
+        cells.append(
+            Cell(
+                index=len(cells),
+                cell_type=cell_type,
+                source="\n".join(body),
+                tags=tags,
+                first_file_line=first_line,
             )
-            if tags_match
-            else ()
         )
-        current, first_line = [], number + 1
-    close()
     return Notebook(path=path, kind="percent", cells=cells, raw_text=text)
+
+
+def _percent_cell_kind(marker_text: str) -> tuple[str, tuple[str, ...]]:
+    """Cell type and tags from the text after ``# %%`` (``[markdown]``, ``tags=[...]``)."""
+    type_match = _PERCENT_TYPE.search(marker_text)
+    cell_type = "code"
+    if type_match:
+        cell_type = "raw" if type_match.group("type") == "raw" else "markdown"
+    tags_match = _PERCENT_TAGS.search(marker_text)
+    tags: tuple[str, ...] = ()
+    if tags_match:
+        tags = tuple(
+            tag.strip().strip("\"'") for tag in tags_match.group("tags").split(",") if tag.strip()
+        )
+    return cell_type, tags
 
 
 def build_program(notebook: Notebook) -> None:
@@ -216,14 +219,14 @@ def build_program(notebook: Notebook) -> None:
 
     source = "\n".join(program_lines)
     try:
-        module = compile(source, str(notebook.path), "exec", _PARSE_FLAGS)
+        module = compile(source, _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS)
     except (SyntaxError, ValueError):
         module = None
     if module is None:
         for cell_index, start, end in cell_spans:
             cell_source = "\n".join(program_lines[start:end])
             try:
-                compile(cell_source, str(notebook.path), "exec", _PARSE_FLAGS)
+                compile(cell_source, _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS)
             except (SyntaxError, ValueError) as error:
                 notebook.syntax_errors.append(
                     _cell_syntax_error(cell_index, error, origins[start:end])
@@ -231,7 +234,7 @@ def build_program(notebook: Notebook) -> None:
                 program_lines[start:end] = [""] * (end - start)
         source = "\n".join(program_lines)
         try:
-            module = compile(source, str(notebook.path), "exec", _PARSE_FLAGS)
+            module = compile(source, _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS)
         except (SyntaxError, ValueError):
             module = ast.Module(body=[], type_ignores=[])
     notebook.program_source = source

@@ -15,6 +15,7 @@ class LocatedRequirement:
 
     requirement: InstallRequirement
     command: ShellCommand
+    row: int
     column: int
 
 
@@ -23,5 +24,5 @@ def install_requirements(notebook: Notebook) -> Iterator[LocatedRequirement]:
     for command in notebook.shell_commands:
         prefix = {"line-magic": "%", "shell": "!"}.get(command.origin, "")
         for requirement in parse_install_line(prefix + command.text):
-            column = command.column + requirement.column - len(prefix)
-            yield LocatedRequirement(requirement, command, column)
+            row, column = command.locate(requirement.column - len(prefix))
+            yield LocatedRequirement(requirement, command, row, column)
