@@ -138,6 +138,16 @@ def dotted_name(node: ast.expr) -> str | None:
             return ".".join(reversed(parts)) if parts else None
 
 
+def qualify_name(imports: dict[str, str], written: str) -> str:
+    """Resolve the first part of a dotted name through imports: with ``import numpy as np``,
+    ``np.random.seed`` is ``numpy.random.seed``."""
+    head, _, rest = written.partition(".")
+    imported = imports.get(head)
+    if imported is None:
+        return written
+    return f"{imported}.{rest}" if rest else imported
+
+
 def parameter_defaults(
     function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
 ) -> list[tuple[ast.arg, ast.expr]]:
@@ -392,12 +402,8 @@ class _Collector:
         return False
 
     def qualify(self, written: str) -> str:
-        """Resolve the first part of a dotted name through the imports seen so far."""
-        head, _, rest = written.partition(".")
-        imported = self.facts.imports.get(head)
-        if imported is None:
-            return written
-        return f"{imported}.{rest}" if rest else imported
+        """Resolve a dotted name through the imports seen so far."""
+        return qualify_name(self.facts.imports, written)
 
     def visit_Call(self, node: ast.Call, scope: Scope) -> None:
         written = dotted_name(node.func)

@@ -10,7 +10,14 @@ import ast
 from dataclasses import dataclass
 from typing import Literal
 
-from nbgraduate.analysis.facts import Binding, ProgramFacts, Scope, dotted_name, parameter_defaults
+from nbgraduate.analysis.facts import (
+    Binding,
+    ProgramFacts,
+    Scope,
+    dotted_name,
+    parameter_defaults,
+    qualify_name,
+)
 
 ValueSource = Literal["literal", "env", "input"]
 
@@ -225,12 +232,8 @@ class ValueResolver:
         return None
 
     def qualify(self, written: str) -> str:
-        """Resolve the first part of a dotted name through the notebook's imports."""
-        head, _, rest = written.partition(".")
-        imported = self.facts.imports.get(head)
-        if imported is None:
-            return written
-        return f"{imported}.{rest}" if rest else imported
+        """Resolve a dotted name through the notebook's imports."""
+        return qualify_name(self.facts.imports, written)
 
     def _binding_before(
         self, name: str, key: str | None, line: int, scope: Scope

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from nbgraduate.findings import Position
 from nbgraduate.install_commands import InstallRequirement, parse_install_line
 from nbgraduate.notebook.model import Notebook, ShellCommand
 
@@ -17,6 +18,14 @@ class LocatedRequirement:
     command: ShellCommand
     row: int
     column: int
+
+    @property
+    def start(self) -> Position:
+        return Position(self.command.cell_index, self.row, self.column)
+
+    @property
+    def end(self) -> Position:
+        return Position(self.command.cell_index, self.row, self.column + self.requirement.length)
 
 
 def install_requirements(notebook: Notebook) -> Iterator[LocatedRequirement]:

@@ -41,9 +41,5 @@ class FloatingInstall(Rule):
             requirement = located.requirement
             if requirement.kind != "floating":
                 continue
-            start = context.cell_position(located.command.cell_index, located.row, located.column)
-            end = context.cell_position(
-                located.command.cell_index, located.row, located.column + requirement.length
-            )
             message = f"{requirement.tool} install of {requirement.spec!r} is not pinned: {requirement.reason}"
-            yield self.finding(message, start, end)
+            yield self.finding(message, located.start, located.end)

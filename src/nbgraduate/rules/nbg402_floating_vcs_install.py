@@ -39,11 +39,7 @@ class FloatingVcsInstall(Rule):
             requirement = located.requirement
             if requirement.kind != "vcs-floating":
                 continue
-            start = context.cell_position(located.command.cell_index, located.row, located.column)
-            end = context.cell_position(
-                located.command.cell_index, located.row, located.column + requirement.length
-            )
             message = (
                 f"VCS install {requirement.spec!r} is not pinned to a commit: {requirement.reason}"
             )
-            yield self.finding(message, start, end)
+            yield self.finding(message, located.start, located.end)
