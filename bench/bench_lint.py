@@ -197,11 +197,19 @@ def _last_line(text: str) -> str:
 
 
 def time_command(
-    label: str, argv: Sequence[str], cwd: Path, repeat: int, ok_codes: Sequence[int] = (0,)
+    label: str,
+    argv: Sequence[str],
+    cwd: Path,
+    repeat: int,
+    ok_codes: Sequence[int] = (0,),
+    warmup: bool = False,
 ) -> CommandRun:
-    """Run ``argv`` ``repeat`` times; stop early and say why when it crashes."""
+    """Run ``argv`` ``repeat`` times; stop early and say why when it crashes.
+
+    ``warmup`` adds one untimed run first, so a stale bytecode cache is not timed.
+    """
     run = CommandRun(label)
-    for _ in range(repeat):
+    for attempt in range(repeat + warmup):
         try:
             elapsed, completed = _run(argv, cwd)
         except subprocess.TimeoutExpired:
@@ -212,7 +220,8 @@ def time_command(
             run.crashed = True
             run.failure = f"exit {completed.returncode}: {_last_line(completed.stderr)}"
             return run
-        run.timing.samples.append(elapsed)
+        if attempt >= warmup:
+            run.timing.samples.append(elapsed)
         run.input_errors = [
             line for line in completed.stderr.splitlines() if line.startswith("error: ")
         ]
@@ -307,8 +316,9 @@ def _machine() -> str:
         nbgraduate_version = version("nbgraduate")
     except Exception:
         nbgraduate_version = "?"
+    load = f", load {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
     return (
-        f"{cpus} CPUs ({usable} usable), {platform.python_implementation()} "
+        f"{cpus} CPUs ({usable} usable{load}), {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.system()} {platform.machine()}, "
         f"nbgraduate {nbgraduate_version}"
     )
@@ -383,10 +393,14 @@ def _bench(args: argparse.Namespace, generator: ModuleType, workdir: Path) -> in
     floor, floor_stats = measure_floor(files, args.repeat)
 
     _progress(f"lint CLI, default jobs, best of {args.repeat}")
-    lint_default = time_command("lint", _lint_argv([corpus], report, None), workdir, args.repeat)
+    lint_default = time_command(
+        "lint (default jobs)", _lint_argv([corpus], report, None), workdir, args.repeat
+    )
     findings, codes, files_with_findings = summarise_report(report)
     _progress(f"lint CLI, --jobs 1, best of {args.repeat}")
-    lint_serial = time_command("lint", _lint_argv([corpus], report, 1), workdir, args.repeat)
+    lint_serial = time_command(
+        "lint --jobs 1", _lint_argv([corpus], report, 1), workdir, args.repeat
+    )
     culprits: list[tuple[Path, str]] = []
     if lint_default.crashed or lint_serial.crashed:
         _progress("the linter crashed; bisecting the corpus to find the files")
@@ -394,8 +408,10 @@ def _bench(args: argparse.Namespace, generator: ModuleType, workdir: Path) -> in
 
     _progress(f"cold start on {typical.name}, {_COLD_REPEAT} runs")
     cold_argv = [sys.executable, "-m", "nbgraduate", "lint", str(typical)]
-    cold = time_command("cold", cold_argv, workdir, _COLD_REPEAT, ok_codes=(0, 1))
-    bare = time_command("bare", [sys.executable, "-c", "pass"], workdir, _COLD_REPEAT)
+    cold = time_command(
+        "cold start", cold_argv, workdir, _COLD_REPEAT, ok_codes=(0, 1), warmup=True
+    )
+    bare = time_command("python -c pass", [sys.executable, "-c", "pass"], workdir, _COLD_REPEAT)
     imports = import_report(typical, workdir)
 
     # ---- the table ------------------------------------------------------------------------

@@ -1074,16 +1074,24 @@ _BREAKERS: tuple[Callable[[str], str], ...] = (
     lambda source: source + "\nprint 'done'",
     lambda source: source + "\nlabel = 'unterminated",
     lambda source: "<<<<<<< HEAD\n" + source + "\n=======\nx = 1\n>>>>>>> main",
-    lambda source: source + "\n    indented = True",
+    lambda source: source + "\nelse:\n    pass",
     lambda source: "def report(:\n    pass\n" + source,
 )
 
 
+def _has_ipython_syntax(source: str) -> bool:
+    return any(
+        line.lstrip().startswith(("%", "!")) or "= !" in line or line.rstrip().endswith("?")
+        for line in source.split("\n")
+    )
+
+
 def _break_a_cell(plan: _Plan, specs: list[_CellSpec]) -> int:
+    # Only plain Python cells: a stray "(" after "!ls" is shell, not a syntax error.
     candidates = [
         i
         for i, spec in enumerate(specs)
-        if spec.cell_type == "code" and spec.source and not spec.source.startswith("%%")
+        if spec.cell_type == "code" and spec.source and not _has_ipython_syntax(spec.source)
     ]
     if not candidates:
         return 0
@@ -1183,14 +1191,9 @@ _JUPYTEXT_HEADER = """# ---
 
 def _commented_escapes(source: str) -> str:
     # jupytext comments out IPython escapes so that the script stays valid Python.
-    lines = []
-    for line in source.split("\n"):
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")) or "= !" in line or stripped.endswith("?"):
-            lines.append("# " + line)
-        else:
-            lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(
+        "# " + line if _has_ipython_syntax(line) else line for line in source.split("\n")
+    )
 
 
 def _script(rng: random.Random, percent: bool) -> tuple[str, int, int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from nbgraduate.errors import InputFileError
 from nbgraduate.lint.config import LintSettings, load_settings
 from nbgraduate.lint.discovery import discover
 from nbgraduate.lint.linter import FileJob, FileResult, ModelPolicyConfig, lint_file
+from nbgraduate.pipeline import LOCK_FILENAME
 from nbgraduate.rules import ALL_CODES
 
 #: Below this many files a process pool costs more than it saves.
@@ -83,7 +85,24 @@ def _job_for(path: Path, settings: LintSettings) -> FileJob:
         floating=settings.model_floating,
         providers_json=json.dumps(list(settings.model_providers), sort_keys=True),
     )
-    return FileJob(path=path, display_path=str(path), codes=settings.codes_for(path), policy=policy)
+    return FileJob(
+        path=path,
+        display_path=str(path),
+        codes=settings.codes_for(path),
+        policy=policy,
+        locked_datasets=_locked_datasets(path.parent.resolve()),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _locked_datasets(directory: Path) -> frozenset[str]:
+    """Datasets a graduated pipeline's lock pins; the lock module (and pydantic) is imported
+    only for directories that have a lock, so plain notebooks keep the fast start-up."""
+    if not (directory / LOCK_FILENAME).is_file():
+        return frozenset()
+    from nbgraduate.pipeline.lockfile import locked_dataset_paths
+
+    return locked_dataset_paths(directory)
 
 
 def _run_jobs(jobs: list[FileJob], workers: int | None) -> list[FileResult]:

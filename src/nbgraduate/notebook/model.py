@@ -101,6 +101,7 @@ class Notebook:
     cells: list[Cell]
     raw_text: str
     language: str = "python"
+    kernel_name: str = "python3"
     program_source: str = ""
     program: ast.Module = field(default_factory=lambda: ast.Module(body=[], type_ignores=[]))
     line_origins: list[LineOrigin] = field(default_factory=list)

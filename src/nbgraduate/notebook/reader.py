@@ -100,7 +100,15 @@ def _from_ipynb(path: Path, text: str) -> Notebook:
         or (metadata.get("language_info") or {}).get("name")
         or "python"
     ).lower()
-    return Notebook(path=path, kind="ipynb", cells=cells, raw_text=text, language=language)
+    kernel_name = str((metadata.get("kernelspec") or {}).get("name") or "python3")
+    return Notebook(
+        path=path,
+        kind="ipynb",
+        cells=cells,
+        raw_text=text,
+        language=language,
+        kernel_name=kernel_name,
+    )
 
 
 def _upgraded_with_nbformat(path: Path, text: str) -> dict:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from nbgraduate.analysis import catalog
-from nbgraduate.analysis.facts import CallSite
+from nbgraduate.analysis.llm_calls import llm_call_kind, sets_temperature
 from nbgraduate.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
@@ -55,50 +54,18 @@ class UnsetSamplingParameters(Rule):
 
     def check(self, context: LintContext) -> Iterator[Finding]:
         configured_google_model = any(
-            call.method == "GenerativeModel" and _sets_temperature(call, context)
+            call.method == "GenerativeModel" and sets_temperature(call, context.values)
             for call in context.facts.calls
         )
         for call in context.facts.calls:
-            kind = _llm_call_kind(call)
+            kind = llm_call_kind(call)
             if kind is None:
                 continue
             if kind == "google" and configured_google_model:
                 continue
-            if _sets_temperature(call, context):
+            if sets_temperature(call, context.values):
                 continue
             what = "chat model" if kind == "constructor" else "LLM call"
             message = f"{what} `{call.written_name}(...)` sets no temperature; the default decides the score"
             node = call.node.func
             yield self.finding(message, context.position(call.node), context.end_position(node))
-
-
-def _llm_call_kind(call: CallSite) -> str | None:
-    written = call.written_name
-    if call.qualified_name in catalog.LLM_REQUEST_FUNCTIONS:
-        return "request"
-    if call.method in ("generate_content", "generate_content_async"):
-        return "google"
-    for suffix in catalog.LLM_REQUEST_SUFFIXES:
-        if written == suffix or written.endswith("." + suffix):
-            if suffix in ("converse",) and "." not in written:
-                return None
-            return "request"
-    if call.method in catalog.CHAT_MODEL_CONSTRUCTORS:
-        return "constructor"
-    if call.qualified_name.startswith(catalog.LLM_CLASS_MODULES):
-        return "constructor"
-    return None
-
-
-def _sets_temperature(call: CallSite, context: LintContext) -> bool:
-    if catalog.TEMPERATURE_KEYWORDS & call.keywords.keys():
-        return True
-    for star in call.star_kwargs:
-        keys = context.values.dict_keys(star, call.scope)
-        if keys is None or catalog.TEMPERATURE_KEYWORDS & keys:
-            return True
-    for name in catalog.SAMPLING_CONFIG_KEYWORDS & call.keywords.keys():
-        keys = context.values.dict_keys(call.keywords[name], call.scope)
-        if keys is None or catalog.TEMPERATURE_KEYWORDS & keys:
-            return True
-    return False
