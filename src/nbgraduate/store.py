@@ -16,6 +16,7 @@ import builtins
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -305,7 +306,7 @@ class RunStore:
             raise StoreError(self.database_path, f"cannot open: {error}") from None
         try:
             # The first statement reads the file header: a file that is not SQLite fails here.
-            connection.execute("PRAGMA journal_mode=WAL").fetchone()
+            _enable_wal(connection)
             # FULL, not NORMAL: in WAL mode NORMAL survives a killed process but can lose the
             # last commits on power loss. A record documents a run that took minutes and cost
             # money, and a gate may compare against it; one fsync per run is free by contrast.
@@ -371,6 +372,23 @@ def _immediate(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
         raise
+
+
+def _enable_wal(connection: sqlite3.Connection) -> None:
+    # Switching a new database to WAL needs an exclusive lock, and SQLite reports a competing
+    # switch as "database is locked" at once, without its busy handler: several runners
+    # creating the store at the same moment would fail. So wait here as the handler would.
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.001
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL").fetchone()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
 
 
 def _user_version(connection: sqlite3.Connection) -> int:
