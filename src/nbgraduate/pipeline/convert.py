@@ -609,17 +609,16 @@ class _Planner:
         seed_name: str | None = "seed" if "seed" in self.parameters else None
         for call in facts.calls:
             if call.qualified_name in _SEED_CALLS or call.method in ("set_seed", "seed_everything"):
-                if call.node.args and isinstance(call.node.args[0], ast.Constant):
-                    seed_name = (
-                        self._lift(
-                            call.node.args[0],
-                            call.node.args[0].value,
-                            "seed",
-                            "seed for every random generator",
-                            "seed",
-                        )
-                        or seed_name
-                    )
+                if not call.node.args:
+                    continue
+                values = self.context.values.resolve(call.node.args[0], call.scope)
+                if len(values) != 1 or not isinstance(values[0].node, ast.Constant):
+                    continue
+                if not isinstance(values[0].value, int) or isinstance(values[0].value, bool):
+                    continue
+                help_text = "seed for every random generator"
+                lifted = self._lift(values[0].node, values[0].value, "seed", help_text, "seed")
+                seed_name = lifted or seed_name
         findings = lint_notebook(self.notebook, {"NBG301", "NBG302"}, self.context.model_policy)
         if not findings:
             return

@@ -39,9 +39,8 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from concurrent.futures import Future, wait
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -188,6 +187,7 @@ def _plan_repeat(
 
 def _run_in_workers(jobs: list[_RepeatJob], workers: int) -> list[RepeatOutcome]:
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: forking a caller that has threads (a CLI with a progress thread, a test
     # runner) can deadlock the child, and spawn behaves the same on Linux and macOS.
@@ -199,11 +199,12 @@ def _run_in_workers(jobs: list[_RepeatJob], workers: int) -> list[RepeatOutcome]
         initializer=_start_worker,
         initargs=(worker_pids,),
     )
+    futures: list[Future[RepeatOutcome]] = []
     stopped = False
     try:
         with _sigterm_as_keyboard_interrupt():
-            futures = [pool.submit(_run_repeat, job) for job in jobs]
             try:
+                futures.extend(pool.submit(_run_repeat, job) for job in jobs)
                 wait(futures)
             except KeyboardInterrupt:
                 stopped = True
@@ -213,7 +214,12 @@ def _run_in_workers(jobs: list[_RepeatJob], workers: int) -> list[RepeatOutcome]
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    return [_outcome_of(job, future, stopped) for job, future in zip(jobs, futures)]
+    return [
+        _outcome_of(job, futures[index], stopped)
+        if index < len(futures)
+        else _outcome_without_run(job, "interrupted before start")
+        for index, job in enumerate(jobs)
+    ]
 
 
 @contextmanager
@@ -228,7 +234,8 @@ def _sigterm_as_keyboard_interrupt() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        # ``None`` means the previous handler was not installed from Python: the default one.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
@@ -256,18 +263,21 @@ def _stop_repeats(
 
 
 def _terminate(pid: int) -> None:
-    try:
+    with suppress(ProcessLookupError):  # the worker has already exited
         os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass  # the worker has already exited
 
 
 def _outcome_of(job: _RepeatJob, future: Future[RepeatOutcome], stopped: bool) -> RepeatOutcome:
+    from concurrent.futures.process import BrokenProcessPool
+
     if future.cancelled():
         return _outcome_without_run(job, "interrupted before start")
     error = future.exception()
     if error is None:
         return future.result()
+    if isinstance(error, KeyboardInterrupt):
+        # The stop arrived in the worker just outside the papermill call.
+        return _outcome_without_run(job, "interrupted", executed=job.executed_notebook.is_file())
     if isinstance(error, BrokenProcessPool):
         # A worker killed by our own SIGTERM before it could install its handler, or by the OS.
         detail = "interrupted" if stopped else _one_line(f"worker process died: {error}")
@@ -360,37 +370,38 @@ def _run_repeat(job: _RepeatJob) -> RepeatOutcome:
     global _repeat_running
     import papermill
 
-    job.executed_notebook.unlink(missing_ok=True)
-    # A record file left by an earlier run in the same directory would mix two runs' metrics.
-    job.record_file.unlink(missing_ok=True)
+    # Files left by an earlier run in the same directory would pass for this one's (and a
+    # record file is appended to, which would mix two runs' metrics).
+    for stale in (job.executed_notebook, job.record_file, job.kernel_log):
+        stale.unlink(missing_ok=True)
+    if _worker_stopping:
+        # Handed to this worker just before it was told to stop.
+        return _outcome_without_run(job, "interrupted before start")
     ran_notebook: list[Any] = []
     started_at = datetime.now(timezone.utc)
     started = monotonic()
     error: BaseException | None = None
-    if _worker_stopping:
-        error = KeyboardInterrupt()
-    else:
-        with _environment(job.env), _stderr_to(job.kernel_log):
+    with _environment(job.env), _stderr_to(job.kernel_log):
+        try:
             _repeat_running = True
-            try:
-                papermill.execute_notebook(
-                    str(job.notebook),
-                    str(job.executed_notebook),
-                    parameters=job.parameters,
-                    engine_name=_ENGINE_NAME,
-                    kernel_name=job.kernel_name,
-                    cwd=str(job.cwd),
-                    execution_timeout=_whole_seconds(job.timeout),
-                    progress_bar=False,
-                    log_output=False,
-                    request_save_on_cell_execute=False,
-                    keep_notebook_at=str(job.executed_notebook),
-                    ran_notebook=ran_notebook,
-                )
-            except (Exception, KeyboardInterrupt) as raised:
-                error = raised
-            finally:
-                _repeat_running = False
+            papermill.execute_notebook(
+                str(job.notebook),
+                str(job.executed_notebook),
+                parameters=job.parameters,
+                engine_name=_ENGINE_NAME,
+                kernel_name=job.kernel_name,
+                cwd=str(job.cwd),
+                execution_timeout=_whole_seconds(job.timeout),
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                keep_notebook_at=str(job.executed_notebook),
+                ran_notebook=ran_notebook,
+            )
+        except (Exception, KeyboardInterrupt) as raised:
+            error = raised
+        finally:
+            _repeat_running = False
     duration = monotonic() - started
     ended_at = datetime.now(timezone.utc)
     if error is None:

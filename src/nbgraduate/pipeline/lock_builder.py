@@ -192,6 +192,12 @@ def _parameter_value_names(
     return names
 
 
+def seed_parameter_name(lock: PipelineLock) -> str | None:
+    """The parameter that seeds the pipeline's randomness, if it has one; repeats vary it."""
+    names = {parameter.name for parameter in lock.parameters}
+    return next((name for name in SAMPLING_NAMES["seed"] if name in names), None)
+
+
 def _sampling(parameters: list[Parameter], context: LintContext) -> SamplingParameters:
     values: dict[str, object] = {}
     by_name = {p.name: p.default for p in parameters}

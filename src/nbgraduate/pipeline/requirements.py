@@ -58,13 +58,9 @@ def resolve_requirements(
                 continue
             _pin_distribution(resolved, match.group(1), None)
     for module in sorted(_third_party_modules(facts, source_dir)):
-        distributions = _module_distributions().get(module)
-        if not distributions:
-            if module not in resolved.pinned:
-                resolved.unresolved.setdefault(
-                    module, "imported but not installed in the converting environment"
-                )
-            continue
+        # Editable installs are often missing from packages_distributions(); most distributions
+        # are named like their top-level module, so that is the fallback.
+        distributions = _module_distributions().get(module) or [module]
         for distribution in distributions:
             _pin_distribution(resolved, distribution, module)
     return resolved
