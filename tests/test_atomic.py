@@ -77,3 +77,17 @@ def test_missing_directory_raises_without_creating_anything(tmp_path: Path) -> N
     with pytest.raises(FileNotFoundError):
         write_text_atomic(tmp_path / "missing" / "x.py", "x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_device_target_is_written_through_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    write_text_atomic(fifo, "report\n")
+    reader.join(timeout=10)
+    assert received == [b"report\n"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)

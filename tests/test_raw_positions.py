@@ -57,3 +57,27 @@ def test_compact_json_and_source_as_one_string() -> None:
 def test_not_a_notebook_gives_no_rows() -> None:
     assert source_row_offsets("[1, 2, 3]") == []
     assert source_row_offsets('{"cells": [') == []
+
+
+def test_fast_path_agrees_with_the_structural_walk() -> None:
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell('x = "a\\\\"b"\nprint(x)'),
+            nbformat.v4.new_markdown_cell("# t"),
+            nbformat.v4.new_code_cell(""),
+        ]
+    )
+    notebook.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text='"source": [ "not a key" ]\n')
+    ]
+    raw = nbformat.writes(notebook)
+    assert source_row_offsets(raw, cell_count=3) == source_row_offsets(raw)
+
+
+def test_a_source_key_in_metadata_falls_back_to_the_walk() -> None:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("a = 1\nb = 2")])
+    notebook.cells[0].metadata["source"] = ["provenance", "notes"]
+    raw = nbformat.writes(notebook)
+    rows = source_row_offsets(raw, cell_count=1)
+    assert rows == source_row_offsets(raw)
+    assert raw[rows[0][1] : rows[0][1] + 5] == "b = 2"

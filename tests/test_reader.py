@@ -116,6 +116,12 @@ def test_plain_script_is_one_cell(tmp_path: Path) -> None:
         ("other.ipynb", b'{"hello": 1}', "not a"),
         ("latin1.py", b"x = '\xe9'\n", "not UTF-8"),
         ("list.ipynb", b"[1, 2]", "not a"),
+        (
+            "outputs.ipynb",
+            b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code",'
+            b' "source": "x", "metadata": {}, "outputs": ["oops"], "execution_count": 1}]}',
+            "outputs that are not objects",
+        ),
     ],
 )
 def test_bad_input_is_one_line_naming_the_file(

@@ -29,6 +29,12 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     is followed, so the link stays a link and its target gets the new content.
     """
     target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():
+        # A device, FIFO or socket (``-o /dev/stdout``, ``-o /dev/null``): replacing it would
+        # destroy it, and there is no half-written file to protect against; write through.
+        with open(target, "wb") as stream:
+            stream.write(data)
+        return
     mode = _mode_for(target)
     fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:

@@ -340,9 +340,7 @@ def run(
     ] = None,
     allow_drift: Annotated[
         bool,
-        typer.Option(
-            help="Run although the working tree differs from the lock (recorded as not reproducible)."
-        ),
+        typer.Option(help="Run despite drift from the lock (the record says: not reproducible)."),
     ] = False,
     store: Annotated[
         Path | None, typer.Option(help="Run store directory (default: <project>/.nbgraduate).")
@@ -372,10 +370,11 @@ def run(
     raise typer.Exit(exit_code_for(record))
 
 
-def _run_summary(record) -> str:  # noqa: ANN001 - RunRecord, imported lazily
+def _run_summary(record) -> str:
     lines = [
         f"run {record.run_id}: {record.status.value} in {record.duration_s:.1f}s "
-        f"({len(record.repeats)} repeat{'s' if len(record.repeats) != 1 else ''}, contract {record.contract_version})"
+        f"({len(record.repeats)} repeat{'s' if len(record.repeats) != 1 else ''}, "
+        f"contract {record.contract_version})"
     ]
     if not record.reproducible:
         lines.append("  not reproducible: ran with drift from the lock")

@@ -69,40 +69,55 @@ _LEFT = r"(?<![A-Za-z0-9_-])"
 _RIGHT = r"(?![A-Za-z0-9_-])"
 
 # Order matters where formats overlap: Anthropic and OpenRouter keys also start with ``sk-``.
-_PROVIDER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern))
-    for kind, pattern in (
+# Each format comes with the literal text every key of it contains: a substring test is far
+# cheaper than a regex scan (the lookbehinds keep the regex engine from skipping ahead), and
+# most text (megabytes of saved outputs) contains none of them.
+_PROVIDER_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (kind, needles, re.compile(pattern))
+    for kind, needles, pattern in (
         (
             "Anthropic API key",
+            ("sk-ant-",),
             rf"{_LEFT}sk-ant-(?:api|admin|oat|sid)\d{{2}}-[A-Za-z0-9_-]{{32,}}{_RIGHT}",
         ),
-        ("OpenRouter API key", rf"{_LEFT}sk-or-v1-[0-9a-f]{{64}}{_RIGHT}"),
+        ("OpenRouter API key", ("sk-or-v1-",), rf"{_LEFT}sk-or-v1-[0-9a-f]{{64}}{_RIGHT}"),
         (
             "OpenAI API key",
+            ("sk-",),
             rf"{_LEFT}sk-(?!ant-|or-v1-)(?:(?:proj|svcacct|admin|None)-)?"
             rf"[A-Za-z0-9_-]{{32,}}{_RIGHT}",
         ),
-        ("Google API key", rf"{_LEFT}AIza[0-9A-Za-z_-]{{35}}{_RIGHT}"),
-        ("Google OAuth client secret", rf"{_LEFT}GOCSPX-[0-9A-Za-z_-]{{28}}{_RIGHT}"),
-        ("Hugging Face token", rf"{_LEFT}hf_[A-Za-z0-9]{{30,}}{_RIGHT}"),
+        ("Google API key", ("AIza",), rf"{_LEFT}AIza[0-9A-Za-z_-]{{35}}{_RIGHT}"),
+        ("Google OAuth client secret", ("GOCSPX-",), rf"{_LEFT}GOCSPX-[0-9A-Za-z_-]{{28}}{_RIGHT}"),
+        ("Hugging Face token", ("hf_",), rf"{_LEFT}hf_[A-Za-z0-9]{{30,}}{_RIGHT}"),
         (
             "GitHub token",
+            ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
             rf"{_LEFT}(?:gh[pousr]_[A-Za-z0-9]{{36,}}|github_pat_[A-Za-z0-9_]{{40,}}){_RIGHT}",
         ),
-        ("GitLab token", rf"{_LEFT}glpat-[A-Za-z0-9_-]{{20,}}{_RIGHT}"),
-        ("AWS access key id", r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
-        ("Slack token", rf"{_LEFT}xox[abprs]-[A-Za-z0-9-]{{10,}}{_RIGHT}"),
+        ("GitLab token", ("glpat-",), rf"{_LEFT}glpat-[A-Za-z0-9_-]{{20,}}{_RIGHT}"),
+        (
+            "AWS access key id",
+            ("AKIA", "ASIA"),
+            r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])",
+        ),
+        ("Slack token", ("xox",), rf"{_LEFT}xox[abprs]-[A-Za-z0-9-]{{10,}}{_RIGHT}"),
         (
             "Slack webhook URL",
+            ("hooks.slack.com",),
             r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]{20,}",
         ),
-        ("Groq API key", rf"{_LEFT}gsk_[A-Za-z0-9]{{32,}}{_RIGHT}"),
-        ("Replicate API token", rf"{_LEFT}r8_[A-Za-z0-9]{{30,}}{_RIGHT}"),
-        ("Stripe key", rf"{_LEFT}(?:sk|rk)_live_[A-Za-z0-9]{{20,}}{_RIGHT}"),
-        ("Perplexity API key", rf"{_LEFT}pplx-[A-Za-z0-9]{{40,}}{_RIGHT}"),
-        ("xAI API key", rf"{_LEFT}xai-[A-Za-z0-9]{{60,}}{_RIGHT}"),
-        ("LangSmith API key", rf"{_LEFT}lsv2_(?:pt|sk)_[0-9a-f]{{32}}_[0-9a-f]{{10}}{_RIGHT}"),
-        ("Pinecone API key", rf"{_LEFT}pcsk_[A-Za-z0-9]+_[A-Za-z0-9]{{40,}}{_RIGHT}"),
+        ("Groq API key", ("gsk_",), rf"{_LEFT}gsk_[A-Za-z0-9]{{32,}}{_RIGHT}"),
+        ("Replicate API token", ("r8_",), rf"{_LEFT}r8_[A-Za-z0-9]{{30,}}{_RIGHT}"),
+        ("Stripe key", ("_live_",), rf"{_LEFT}(?:sk|rk)_live_[A-Za-z0-9]{{20,}}{_RIGHT}"),
+        ("Perplexity API key", ("pplx-",), rf"{_LEFT}pplx-[A-Za-z0-9]{{40,}}{_RIGHT}"),
+        ("xAI API key", ("xai-",), rf"{_LEFT}xai-[A-Za-z0-9]{{60,}}{_RIGHT}"),
+        (
+            "LangSmith API key",
+            ("lsv2_",),
+            rf"{_LEFT}lsv2_(?:pt|sk)_[0-9a-f]{{32}}_[0-9a-f]{{10}}{_RIGHT}",
+        ),
+        ("Pinecone API key", ("pcsk_",), rf"{_LEFT}pcsk_[A-Za-z0-9]+_[A-Za-z0-9]{{40,}}{_RIGHT}"),
     )
 )
 
@@ -128,14 +143,20 @@ def find_secrets(text: str) -> list[SecretMatch]:
     Matches are in text order and never overlap; the longest match wins at a given start.
     """
     candidates: list[tuple[int, int, str]] = []
-    for kind, pattern in _PROVIDER_PATTERNS:
+    for kind, needles, pattern in _PROVIDER_PATTERNS:
+        if not any(needle in text for needle in needles):
+            continue
         for match in pattern.finditer(text):
             if _is_plausible_key(match.group()):
                 candidates.append((match.start(), match.end(), kind))
-    for match in _AWS_SECRET.finditer(text):
-        if _is_plausible_key(match.group("value")):
-            candidates.append((match.start("value"), match.end("value"), "AWS secret access key"))
-    candidates.extend(_private_key_blocks(text))
+    if "ecret" in text or "ECRET" in text:
+        for match in _AWS_SECRET.finditer(text):
+            if _is_plausible_key(match.group("value")):
+                candidates.append(
+                    (match.start("value"), match.end("value"), "AWS secret access key")
+                )
+    if "PRIVATE KEY" in text:
+        candidates.extend(_private_key_blocks(text))
     candidates.sort(key=lambda candidate: (candidate[0], candidate[0] - candidate[1]))
     found: list[SecretMatch] = []
     covered_until = -1

@@ -54,8 +54,14 @@ def lint_file(job: FileJob) -> FileResult:
         notebook = read_notebook(job.path)
     except InputFileError as error:
         return FileResult([], InputError(job.display_path, secrets.redact(error.reason)))
-    findings = lint_notebook(notebook, job.codes, policy_for(job.policy), job.locked_datasets)
-    return FileResult(to_diagnostics(notebook, findings, job.display_path))
+    try:
+        findings = lint_notebook(notebook, job.codes, policy_for(job.policy), job.locked_datasets)
+        return FileResult(to_diagnostics(notebook, findings, job.display_path))
+    except RecursionError:
+        return FileResult([], InputError(job.display_path, "code nested too deeply to analyse"))
+    except Exception as error:  # a linter bug must not hide the other files' findings
+        reason = f"internal error while linting ({type(error).__name__}: {error}); please report it"
+        return FileResult([], InputError(job.display_path, secrets.redact(reason)))
 
 
 @functools.lru_cache(maxsize=16)

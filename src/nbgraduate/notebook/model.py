@@ -143,7 +143,7 @@ class Notebook:
         from nbgraduate.notebook import raw_positions
 
         if self._raw_rows is None:
-            self._raw_rows = raw_positions.source_row_offsets(self.raw_text)
+            self._raw_rows = raw_positions.source_row_offsets(self.raw_text, len(self.cells))
             self._raw_line_starts = raw_positions.line_starts(self.raw_text)
         assert self._raw_line_starts is not None
         rows = self._raw_rows[cell_index] if cell_index < len(self._raw_rows) else []

@@ -14,6 +14,7 @@ import re
 _decoder = json.JSONDecoder()
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)", re.DOTALL)
+_SOURCE_KEY = re.compile(r'"(?:source|input)"[ \t\r\n]*:[ \t\r\n]*\[')
 
 
 def line_starts(raw: str) -> list[int]:
@@ -26,12 +27,30 @@ def line_starts(raw: str) -> list[int]:
     return starts
 
 
-def source_row_offsets(raw: str) -> list[list[int]]:
+def source_row_offsets(raw: str, cell_count: int | None = None) -> list[list[int]]:
     """For every cell in notebook order, the raw offset where each row of its source starts.
 
     Handles nbformat 4 (``cells`` / ``source``) and nbformat 3 (``worksheets`` / ``input``).
     Returns an empty list for text that is not shaped like a notebook.
+
+    When the caller knows how many cells there are, a fast path finds the ``"source": [`` keys
+    directly: inside a JSON string a quote is always escaped, so that text can only be a key.
+    It is trusted only if it finds exactly one source array per cell; anything else (a
+    ``source`` key in metadata, a source stored as one string) takes the structural walk,
+    which must step over every output and costs as much as parsing the whole file again.
     """
+    if cell_count is not None:
+        keys = list(_SOURCE_KEY.finditer(raw))
+        if len(keys) == cell_count:
+            try:
+                rows_per_cell: list[list[int]] = []
+                for key in keys:
+                    rows: list[int] = []
+                    _source_rows(raw, key.end() - 1, rows)
+                    rows_per_cell.append(rows)
+                return rows_per_cell
+            except (ValueError, IndexError):
+                pass
     try:
         return _walk_notebook(raw)
     except (ValueError, IndexError):

@@ -139,6 +139,8 @@ def _cell_from_node(index: int, raw: dict) -> Cell:
     metadata = raw.get("metadata") or {}
     tags = metadata.get("tags") or ()
     outputs = raw.get("outputs") or []
+    if not isinstance(outputs, list) or not all(isinstance(output, dict) for output in outputs):
+        raise TypeError(f"cell {index + 1} has outputs that are not objects")
     execution_count = raw.get("execution_count")
     return Cell(
         index=index,

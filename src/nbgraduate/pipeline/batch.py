@@ -87,6 +87,7 @@ def render_summary(results: Sequence[ConversionResult]) -> str:
     }
     lines.append("")
     lines.append(
-        f"{counts['converted']} converted, {counts['needs-human']} need a human, {counts['refused']} refused"
+        f"{counts['converted']} converted, {counts['needs-human']} need a human, "
+        f"{counts['refused']} refused"
     )
     return "\n".join(lines) + "\n"

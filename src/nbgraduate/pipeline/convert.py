@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from nbgraduate.analysis.dataset_reads import normalise_path
+from nbgraduate.analysis.dataset_reads import DatasetRead, normalise_path, remote_pin_problem
 from nbgraduate.analysis.facts import dotted_name
 from nbgraduate.analysis.llm_calls import llm_call_kind, sets_temperature
+from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.analysis.randomness import is_unseeded_sampler
 from nbgraduate.errors import InputFileError, NbgraduateError
 from nbgraduate.findings import Position
@@ -146,7 +147,8 @@ def convert_notebook(source: Path, options: ConversionOptions) -> ConversionResu
         error = converted.syntax_errors[0]
         raise ConversionRefused(
             source,
-            f"rewriting produced a cell that does not parse (cell {error.cell_index + 1}: {error.message})",
+            f"rewriting produced a cell that does not parse "
+            f"(cell {error.cell_index + 1}: {error.message})",
         )
     requirements = resolve_requirements(
         notebook, LintContext(notebook, policy_for(ModelPolicyConfig())).facts, source.parent
@@ -276,6 +278,12 @@ def render_report(result: ConversionResult) -> str:
     return "\n".join(lines)
 
 
+def _remote_dataset_problem(read: DatasetRead) -> str | None:
+    if read.kind == "hub":
+        return None if is_commit_sha(read.revision) else "no commit revision"
+    return remote_pin_problem(read.path)
+
+
 def _where(position: Position) -> str:
     return f"cell {position.cell_index + 1}, line {position.row}"
 
@@ -349,7 +357,7 @@ class _Planner:
         return assignments
 
     def _constant_assignment(self, node: ast.AST) -> ast.Assign | ast.AnnAssign | None:
-        """The module-level ``NAME = <node>`` that is NAME's only assignment, if ``node`` is its value."""
+        """The module-level ``NAME = <node>`` that is NAME's only assignment, if any."""
         for name, statements in self.module_assignments.items():
             if len(statements) != 1:
                 continue
@@ -455,7 +463,8 @@ class _Planner:
                 self.result.human.append(
                     HumanTask(
                         "NBG101",
-                        f"{reference.role} model {pinned_id!r} floats; pin it: --pin {pinned_id}=<snapshot>"
+                        f"{reference.role} model {pinned_id!r} floats; "
+                        f"pin it: --pin {pinned_id}=<snapshot>"
                         + (f" (e.g. {final.suggestion})" if final.suggestion else ""),
                         f"parameter {name}" if name else "",
                     )
@@ -465,8 +474,6 @@ class _Planner:
         for call in self.context.facts.calls:
             if llm_call_kind(call) is None:
                 continue
-            if call.scope is not None:
-                pass
             has_temperature = False
             for keyword in ("temperature", "top_p", "max_tokens", "seed"):
                 expression = call.keywords.get(keyword)
@@ -482,15 +489,19 @@ class _Planner:
                         self._lift(
                             value.node, value.value, keyword, f"LLM sampling {keyword}", keyword
                         )
-            if not has_temperature and not call.has_star_kwargs:
-                if not sets_temperature(call, self.context.values):
-                    self.result.human.append(
-                        HumanTask(
-                            "NBG103",
-                            f"`{call.written_name}(...)` sets no temperature; choose one (the default decides the score)",
-                            _where(self.context.position(call.node)),
-                        )
+            if (
+                not has_temperature
+                and not call.has_star_kwargs
+                and not sets_temperature(call, self.context.values)
+            ):
+                self.result.human.append(
+                    HumanTask(
+                        "NBG103",
+                        f"`{call.written_name}(...)` sets no temperature; choose one "
+                        "(the default decides the score)",
+                        _where(self.context.position(call.node)),
                     )
+                )
 
     def _datasets(self) -> None:
         for read in self.context.dataset_reads:
@@ -498,53 +509,25 @@ class _Planner:
             if not isinstance(node, ast.Constant):
                 continue
             location = read.path
-            if read.kind == "local":
-                stem = Path(location).stem or "dataset"
-                new_location = self._relocated(location)
-                if not (self.source_dir / location).exists() and not Path(location).is_absolute():
-                    self.result.human.append(
-                        HumanTask(
-                            "NBG201",
-                            f"dataset {location!r} does not exist next to the notebook",
-                            _where(self.context.position(node)),
-                        )
-                    )
-                self._lift(
-                    node,
-                    new_location,
-                    f"{stem}_path",
-                    "dataset file (digest in nbgraduate.lock)",
-                    "dataset",
-                )
-                if Path(location).is_absolute():
-                    self.result.human.append(
-                        HumanTask(
-                            "NBG203",
-                            f"dataset {location!r} is an absolute path; move it into the repository",
-                        )
-                    )
-            else:
-                self._lift(
-                    node,
-                    location,
-                    "dataset_url" if read.kind == "remote" else "dataset_name",
-                    "remote dataset",
-                    "dataset",
-                )
-                from nbgraduate.analysis.dataset_reads import remote_pin_problem
-                from nbgraduate.analysis.model_refs import is_commit_sha
-
-                problem = (
-                    None
-                    if read.kind == "hub" and is_commit_sha(read.revision)
-                    else "no commit revision"
-                    if read.kind == "hub"
-                    else remote_pin_problem(location)
-                )
+            where = _where(self.context.position(node))
+            if read.kind != "local":
+                base = "dataset_url" if read.kind == "remote" else "dataset_name"
+                self._lift(node, location, base, "remote dataset", "dataset")
+                problem = _remote_dataset_problem(read)
                 if problem:
                     self.result.human.append(
-                        HumanTask("NBG202", f"remote dataset {location!r}: {problem}")
+                        HumanTask("NBG202", f"remote dataset {location!r}: {problem}", where)
                     )
+                continue
+            if Path(location).is_absolute():
+                message = f"dataset {location!r} is an absolute path; move it into the repository"
+                self.result.human.append(HumanTask("NBG203", message, where))
+            elif not (self.source_dir / location).exists():
+                message = f"dataset {location!r} does not exist next to the notebook"
+                self.result.human.append(HumanTask("NBG201", message, where))
+            help_text = "dataset file (digest in nbgraduate.lock)"
+            stem = Path(location).stem or "dataset"
+            self._lift(node, self._relocated(location), f"{stem}_path", help_text, "dataset")
 
     def _relocated(self, location: str) -> str:
         """A path relative to the source notebook, re-expressed relative to the pipeline."""
@@ -690,7 +673,8 @@ class _Planner:
         self._cell_edits(cell_index).add_keywords.setdefault(span, []).append((keyword, seed_name))
         shown = f"{keyword}={seed_name}" if keyword else seed_name
         self.result.seeded.append(
-            f"`{call.written_name}(...)` now gets `{shown}` ({_where(self.context.position(call.node))})"
+            f"`{call.written_name}(...)` now gets `{shown}` "
+            f"({_where(self.context.position(call.node))})"
         )
 
     def _prompts(self) -> None:

@@ -57,7 +57,7 @@ class LockComputation:
 
 
 def find_pipeline_notebook(pipeline_dir: Path) -> Path:
-    """The pipeline's notebook: the one the lock names, else the only ``.ipynb`` in the directory."""
+    """The pipeline's notebook: the one the lock names, else the only ``.ipynb`` there."""
     lock_file = pipeline_dir / LOCK_FILENAME
     if lock_file.is_file():
         import json

@@ -16,7 +16,9 @@ from nbgraduate.errors import UsageError
 
 PARAMETERS_TAG = "parameters"
 PARAMETER_TYPES = ("str", "int", "float", "bool", "list", "dict")
-_HEADER = "# Parameters: `nbgraduate run -p NAME=VALUE` (or papermill) injects run values after this cell."
+_HEADER = (
+    "# Parameters: `nbgraduate run -p NAME=VALUE` (or papermill) injects values after this cell."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +114,8 @@ def cast_value(parameter: Parameter, text: str) -> Any:
             raw = json.loads(text)
         except json.JSONDecodeError as error:
             raise UsageError(
-                f"parameter {parameter.name}: expected JSON for a {parameter.type}, got {text!r} ({error.msg})"
+                f"parameter {parameter.name}: expected JSON for a {parameter.type}, "
+                f"got {text!r} ({error.msg})"
             ) from None
     try:
         return TypeAdapter(python_type).validate_python(raw, strict=False)

@@ -16,8 +16,8 @@ from nbgraduate.pipeline.lock_builder import seed_parameter_name
 from nbgraduate.pipeline.lockfile import PipelineLock
 from nbgraduate.pipeline.locking import verify_pipeline
 from nbgraduate.pipeline.parameters import Parameter, cast_value
-from nbgraduate.records import MetricSeries, ModelUse, RepeatResult, RunRecord, RunStatus
 from nbgraduate.recording import read_recorded
+from nbgraduate.records import MetricSeries, ModelUse, RepeatResult, RunRecord, RunStatus
 from nbgraduate.store import RunStore, default_store_root
 
 _SEVERITY = {RunStatus.PASSED: 0, RunStatus.EVAL_FAILED: 1, RunStatus.INFRASTRUCTURE_ERROR: 2}
