@@ -624,9 +624,9 @@ def test_folder_migration_exit_code_without_refusals(tmp_path: Path) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="bug: `temperature=0` is lifted as `temperature: int = 0`, so casting a run value by "
-    "the declared type (parameters.cast_value, for `nbgraduate run -p`) rejects "
-    "`temperature=0.7`; a sampling temperature is a float",
+    reason="bug: `temperature=0` is lifted as `temperature: int = 0`, so `nbgraduate run "
+    "rag_grounding_eval -p temperature=0.7` fails with \"'0.7' is not a valid int\"; a sampling "
+    "temperature is a float",
 )
 def test_lifted_temperature_is_declared_float(converted: dict[str, Conversion]) -> None:
     declared = declared_parameters(converted["rag_grounding_eval"].notebook)

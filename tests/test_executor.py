@@ -205,6 +205,60 @@ def test_a_missing_kernel_is_an_infrastructure_error(tmp_path: Path) -> None:
     assert outcome.result.detail.startswith("no kernel named 'no-such-kernel-for-nbgraduate'")
 
 
+FLAKY_KERNEL = """\
+import os, sys
+attempts = os.path.join(os.path.dirname(os.path.abspath(__file__)), "attempts")
+with open(attempts, "a") as log:
+    log.write("x")
+if os.path.getsize(attempts) <= int(os.environ["KERNEL_FAILURES"]):
+    sys.exit("flaky kernel: refusing to start")
+from ipykernel import kernelapp
+kernelapp.launch_new_instance()
+"""
+
+
+def install_flaky_kernel(jupyter_path: Path) -> Path:
+    """A kernel spec whose first ``KERNEL_FAILURES`` starts die, like a kernel losing a port race."""
+    spec_dir = jupyter_path / "kernels" / "flaky"
+    spec_dir.mkdir(parents=True)
+    launcher = spec_dir / "launch.py"
+    launcher.write_text(FLAKY_KERNEL)
+    spec = {
+        "argv": [sys.executable, str(launcher), "-f", "{connection_file}"],
+        "display_name": "Flaky",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    return spec_dir / "attempts"
+
+
+@pytest.mark.parametrize(
+    ("failures", "status"),
+    [(1, RunStatus.PASSED), (3, RunStatus.INFRASTRUCTURE_ERROR)],
+)
+def test_a_kernel_that_dies_while_starting_is_started_again_twice(
+    tmp_path: Path, failures: int, status: RunStatus
+) -> None:
+    attempts = install_flaky_kernel(tmp_path / "jupyter")
+    notebook = write_notebook(tmp_path / "eval.ipynb", "print('ran')")
+    output_dir = tmp_path / "run" / "executed"
+    env = {"JUPYTER_PATH": str(tmp_path / "jupyter"), "KERNEL_FAILURES": str(failures)}
+
+    [outcome] = execute(request_for(notebook, output_dir, kernel_name="flaky", env=env))
+
+    assert outcome.result.status is status
+    assert len(attempts.read_text()) == min(failures + 1, 3)
+    if status is RunStatus.PASSED:
+        assert "ran" in stream_text(executed(outcome, output_dir))
+    else:
+        assert outcome.result.detail == (
+            "kernel did not start: Kernel died before replying to kernel_info"
+            " (its log is executed/repeat-0.kernel.log)"
+        )
+        log = (output_dir / "repeat-0.kernel.log").read_text()
+        assert log.count("flaky kernel: refusing to start") == 3
+
+
 def test_two_workers_run_repeats_at_the_same_time_in_different_processes(tmp_path: Path) -> None:
     rendezvous = tmp_path / "rendezvous"
     rendezvous.mkdir()

@@ -121,6 +121,15 @@ _PROVIDER_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = t
     )
 )
 
+# Answers "could anything here be a key?" for the common case of plain text. Substring tests
+# measured twice as fast as one regex alternation of the same literals.
+_ALL_NEEDLES = tuple(
+    sorted(
+        {n for _kind, needles, _pattern in _PROVIDER_PATTERNS for n in needles}
+        | {"ecret", "ECRET", "PRIVATE KEY"}
+    )
+)
+
 # An AWS secret is 40 characters of base64 with no prefix of its own, so it is only
 # recognisable next to its name: ``aws_secret_access_key = "..."``, ``AWS_SECRET_ACCESS_KEY=...``,
 # ``"aws_secret_access_key": "..."`` or ``os.environ["AWS_SECRET_ACCESS_KEY"] = "..."``.
@@ -142,6 +151,8 @@ def find_secrets(text: str) -> list[SecretMatch]:
 
     Matches are in text order and never overlap; the longest match wins at a given start.
     """
+    if not any(needle in text for needle in _ALL_NEEDLES):
+        return []
     candidates: list[tuple[int, int, str]] = []
     for kind, needles, pattern in _PROVIDER_PATTERNS:
         if not any(needle in text for needle in needles):

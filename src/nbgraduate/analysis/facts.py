@@ -235,23 +235,31 @@ class _Collector:
 
     # -- the walk ---------------------------------------------------------------------------
     def visit(self, node: ast.AST, scope: Scope, context: str | None = None) -> None:
-        method = getattr(self, "visit_" + type(node).__name__, None)
+        node_type = type(node)
+        if node_type is ast.Name:
+            if scope is None and type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                self.facts.module_loads.append(NameUse(node.id, node, node.lineno))  # type: ignore[attr-defined]
+            return
+        if node_type is ast.Constant:
+            if isinstance(node.value, str):  # type: ignore[attr-defined]
+                self.facts.strings.append(StringConstant(node, context, scope))  # type: ignore[arg-type]
+            return
+        # One dict lookup per node type instead of building a method name for every node.
+        method = _DISPATCH.get(node_type)
         if method is not None:
-            method(node, scope)
-            return
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, str):
-                self.facts.strings.append(StringConstant(node, context, scope))
-            return
-        if isinstance(node, ast.Name):
-            if scope is None and isinstance(node.ctx, ast.Load):
-                self.facts.module_loads.append(NameUse(node.id, node, node.lineno))
+            method(self, node, scope)
             return
         self.generic_visit(node, scope)
 
     def generic_visit(self, node: ast.AST, scope: Scope) -> None:
-        for child in ast.iter_child_nodes(node):
-            self.visit(child, scope)
+        for field_name in node._fields:
+            value = getattr(node, field_name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item, scope)
+            elif isinstance(value, ast.AST):
+                self.visit(value, scope)
 
     def visit_Import(self, node: ast.Import, scope: Scope) -> None:
         for alias in node.names:
@@ -431,3 +439,10 @@ class _Collector:
             self.visit(argument, scope, None)
         for keyword in node.keywords:
             self.visit(keyword.value, scope, keyword.arg)
+
+
+_DISPATCH = {
+    getattr(ast, name.removeprefix("visit_")): function
+    for name, function in vars(_Collector).items()
+    if name.startswith("visit_") and name != "visit"
+}

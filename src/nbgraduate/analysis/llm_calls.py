@@ -6,9 +6,19 @@ from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import CallSite
 from nbgraduate.analysis.values import ValueResolver
 
+_REQUEST_METHODS = frozenset(suffix.rsplit(".", 1)[-1] for suffix in catalog.LLM_REQUEST_SUFFIXES)
+
 
 def llm_call_kind(call: CallSite) -> str | None:
     """``"request"``, ``"google"`` (generate_content), ``"constructor"`` or ``None``."""
+    method = call.method
+    if (
+        method not in _REQUEST_METHODS
+        and method not in catalog.CHAT_MODEL_CONSTRUCTORS
+        and call.qualified_name not in catalog.LLM_REQUEST_FUNCTIONS
+        and not call.qualified_name.startswith(catalog.LLM_CLASS_MODULES)
+    ):
+        return None
     written = call.written_name
     if call.qualified_name in catalog.LLM_REQUEST_FUNCTIONS:
         return "request"

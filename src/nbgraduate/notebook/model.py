@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from nbgraduate.notebook.raw_positions import RawSourceIndex
 
 SourceKind = Literal["ipynb", "script", "percent"]
 CommandOrigin = Literal["line-magic", "shell", "cell-magic"]
@@ -107,8 +109,7 @@ class Notebook:
     line_origins: list[LineOrigin] = field(default_factory=list)
     shell_commands: list[ShellCommand] = field(default_factory=list)
     syntax_errors: list[CellSyntaxError] = field(default_factory=list)
-    _raw_rows: list[list[int]] | None = None
-    _raw_line_starts: list[int] | None = None
+    _raw_index: RawSourceIndex | None = None
 
     @property
     def is_script(self) -> bool:
@@ -142,14 +143,11 @@ class Notebook:
             return cell.first_file_line + row - 1, column
         from nbgraduate.notebook import raw_positions
 
-        if self._raw_rows is None:
-            self._raw_rows = raw_positions.source_row_offsets(self.raw_text, len(self.cells))
-            self._raw_line_starts = raw_positions.line_starts(self.raw_text)
-        assert self._raw_line_starts is not None
-        rows = self._raw_rows[cell_index] if cell_index < len(self._raw_rows) else []
+        if self._raw_index is None:
+            self._raw_index = raw_positions.RawSourceIndex(self.raw_text, len(self.cells))
+        rows = self._raw_index.rows(cell_index)
         if not rows:
             return 1, 1
         row_offset = rows[min(row, len(rows)) - 1]
         offset = raw_positions.offset_of_column(self.raw_text, row_offset, column - 1)
-        line_index = bisect_right(self._raw_line_starts, offset) - 1
-        return line_index + 1, offset - self._raw_line_starts[line_index] + 1
+        return self._raw_index.line_and_column(offset)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
+from itertools import accumulate
 
 _decoder = json.JSONDecoder()
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -18,39 +20,75 @@ _SOURCE_KEY = re.compile(r'"(?:source|input)"[ \t\r\n]*:[ \t\r\n]*\[')
 
 
 def line_starts(raw: str) -> list[int]:
-    """Offsets at which each line of ``raw`` starts."""
-    starts = [0]
-    position = raw.find("\n")
-    while position != -1:
-        starts.append(position + 1)
-        position = raw.find("\n", position + 1)
-    return starts
+    """Offsets at which each line of ``raw`` starts (split and accumulate run in C)."""
+    return [0, *accumulate(len(line) + 1 for line in raw.split("\n"))][:-1] or [0]
+
+
+class RawSourceIndex:
+    """Where each cell's source rows sit in the raw text, found on demand for the cells that
+    have findings (most cells have none), with line numbers from one cached newline table."""
+
+    def __init__(self, raw: str, cell_count: int) -> None:
+        self.raw = raw
+        self._keys = _source_keys(raw, cell_count)
+        self._rows: dict[int, list[int]] = {}
+        self._walked: list[list[int]] | None = None
+        self._line_starts: list[int] | None = None
+
+    def rows(self, cell_index: int) -> list[int]:
+        """Raw offsets of each source row of a cell (empty when the text is not a notebook)."""
+        if cell_index in self._rows:
+            return self._rows[cell_index]
+        rows: list[int] = []
+        if self._keys is not None:
+            try:
+                _source_rows(self.raw, self._keys[cell_index], rows)
+            except (ValueError, IndexError):
+                self._keys = None
+        if self._keys is None:
+            if self._walked is None:
+                self._walked = source_row_offsets(self.raw)
+            rows = self._walked[cell_index] if cell_index < len(self._walked) else []
+        self._rows[cell_index] = rows
+        return rows
+
+    def line_and_column(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a raw offset."""
+        if self._line_starts is None:
+            self._line_starts = line_starts(self.raw)
+        index = bisect_right(self._line_starts, offset) - 1
+        return index + 1, offset - self._line_starts[index] + 1
+
+
+def _source_keys(raw: str, cell_count: int) -> list[int] | None:
+    """Offsets of the ``[`` opening each cell's source array, if exactly one per cell is found.
+
+    Inside a JSON string a quote is always escaped, so ``"source": [`` can only be a key. The
+    shortcut is trusted only when it finds one per cell; a ``source`` key in metadata or a
+    source stored as a single string sends the caller to the structural walk instead.
+    """
+    starts = [match.end() - 1 for match in _SOURCE_KEY.finditer(raw)]
+    return starts if len(starts) == cell_count else None
 
 
 def source_row_offsets(raw: str, cell_count: int | None = None) -> list[list[int]]:
     """For every cell in notebook order, the raw offset where each row of its source starts.
 
     Handles nbformat 4 (``cells`` / ``source``) and nbformat 3 (``worksheets`` / ``input``).
-    Returns an empty list for text that is not shaped like a notebook.
-
-    When the caller knows how many cells there are, a fast path finds the ``"source": [`` keys
-    directly: inside a JSON string a quote is always escaped, so that text can only be a key.
-    It is trusted only if it finds exactly one source array per cell; anything else (a
-    ``source`` key in metadata, a source stored as one string) takes the structural walk,
-    which must step over every output and costs as much as parsing the whole file again.
+    Returns an empty list for text that is not shaped like a notebook. With ``cell_count`` the
+    source keys are found directly (see :func:`_source_keys`) instead of walking every output.
     """
-    if cell_count is not None:
-        keys = list(_SOURCE_KEY.finditer(raw))
-        if len(keys) == cell_count:
-            try:
-                rows_per_cell: list[list[int]] = []
-                for key in keys:
-                    rows: list[int] = []
-                    _source_rows(raw, key.end() - 1, rows)
-                    rows_per_cell.append(rows)
-                return rows_per_cell
-            except (ValueError, IndexError):
-                pass
+    keys = _source_keys(raw, cell_count) if cell_count is not None else None
+    if keys is not None:
+        try:
+            rows_per_cell: list[list[int]] = []
+            for key in keys:
+                rows: list[int] = []
+                _source_rows(raw, key, rows)
+                rows_per_cell.append(rows)
+            return rows_per_cell
+        except (ValueError, IndexError):
+            pass
     try:
         return _walk_notebook(raw)
     except (ValueError, IndexError):

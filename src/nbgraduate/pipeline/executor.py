@@ -5,7 +5,17 @@ environment (``NBGRADUATE_RECORD_FILE``, ``NBGRADUATE_REPEAT`` and ``ExecutionRe
 before papermill starts the kernel, because a kernel inherits the environment of the process
 that launches it; doing this in worker processes keeps parallel repeats from racing on one
 ``os.environ`` (and on papermill's ``chdir`` into ``cwd``). ``workers=1`` uses a one-process
-pool, so a repeat behaves the same whatever the parallelism.
+pool, so a repeat behaves the same whatever the parallelism. Workers are *spawned*, so a script
+calling :func:`execute` needs the usual ``if __name__ == "__main__":`` guard.
+
+Repeat ``i`` leaves these files in ``output_dir``:
+
+* ``repeat-{i}.ipynb``: the executed notebook, written however the repeat ended, with the
+  outputs of the cells that ran (papermill alone writes it only when notebook code raised; a
+  small papermill engine writes it after timeouts, dead kernels and interrupts too);
+* ``repeat-{i}.metrics.jsonl``: what the notebook recorded, if anything;
+* ``repeat-{i}.kernel.log``: the kernel process's own stderr (start-up warnings, the last words
+  of a crashing kernel), kept out of the caller's terminal.
 
 How a repeat ended is classified so that a broken machine never reads as a regression:
 
@@ -15,13 +25,11 @@ How a repeat ended is classified so that a broken machine never reads as a regre
   from 1 (the cell papermill injects is not counted) or ``injected parameters`` when the
   injected cell itself raised;
 * everything else is an ``infrastructure-error``: ``timeout: cell N exceeded 5s``,
-  ``kernel died in cell N``, ``no kernel named 'x' ...``, ``interrupted`` (or
-  ``interrupted in cell N``, or ``interrupted before start`` for repeats that never ran),
-  ``worker process died: ...``, or ``ExceptionName: message`` for anything unexpected.
-
-The executed notebook ``output_dir / f"repeat-{i}.ipynb"`` is written however the repeat ended,
-with the outputs of the cells that ran (papermill alone only writes it when notebook code raised;
-a small papermill engine writes it on timeouts, dead kernels and interrupts too).
+  ``kernel died in cell N``, ``kernel did not start: ...``, ``no kernel named 'x': ...``,
+  ``interrupted in cell N`` (``interrupted before start`` for repeats that never ran),
+  ``worker process died: ...``, or ``ExceptionName: message`` for anything unexpected. A kernel
+  that dies before running any cell is started again, twice at most: parallel kernels can lose
+  a race for a TCP port.
 
 Interrupts are best effort: on ``KeyboardInterrupt`` or ``SIGTERM`` in the calling process
 (``SIGTERM`` is only caught when :func:`execute` runs in the main thread), repeats that have not
@@ -64,6 +72,8 @@ _ENGINE_NAME = "nbgraduate"
 _INJECTED_TAG = "injected-parameters"
 # Details end up in run records and on one CLI line; a 5 kB assertion message would swamp both.
 _DETAIL_LIMIT = 300
+# Extra attempts when a kernel dies while starting (see ``_kernel_failed_to_start``).
+_KERNEL_START_RETRIES = 2
 # How often the caller looks for newly started workers to stop after an interrupt.
 _STOP_POLL_S = 0.2
 
@@ -367,9 +377,6 @@ def _register_engine() -> None:
 
 
 def _run_repeat(job: _RepeatJob) -> RepeatOutcome:
-    global _repeat_running
-    import papermill
-
     # Files left by an earlier run in the same directory would pass for this one's (and a
     # record file is appended to, which would mix two runs' metrics).
     for stale in (job.executed_notebook, job.record_file, job.kernel_log):
@@ -377,37 +384,18 @@ def _run_repeat(job: _RepeatJob) -> RepeatOutcome:
     if _worker_stopping:
         # Handed to this worker just before it was told to stop.
         return _outcome_without_run(job, "interrupted before start")
-    ran_notebook: list[Any] = []
     started_at = datetime.now(timezone.utc)
     started = monotonic()
-    error: BaseException | None = None
     with _environment(job.env), _stderr_to(job.kernel_log):
-        try:
-            _repeat_running = True
-            papermill.execute_notebook(
-                str(job.notebook),
-                str(job.executed_notebook),
-                parameters=job.parameters,
-                engine_name=_ENGINE_NAME,
-                kernel_name=job.kernel_name,
-                cwd=str(job.cwd),
-                execution_timeout=_whole_seconds(job.timeout),
-                progress_bar=False,
-                log_output=False,
-                request_save_on_cell_execute=False,
-                keep_notebook_at=str(job.executed_notebook),
-                ran_notebook=ran_notebook,
-            )
-        except (Exception, KeyboardInterrupt) as raised:
-            error = raised
-        finally:
-            _repeat_running = False
+        for _ in range(1 + _KERNEL_START_RETRIES):
+            error, notebook = _execute_once(job)
+            if not _kernel_failed_to_start(error, notebook):
+                break
     duration = monotonic() - started
     ended_at = datetime.now(timezone.utc)
     if error is None:
         status, detail = RunStatus.PASSED, None
     else:
-        notebook = ran_notebook[0] if ran_notebook else None
         status, detail = _classify(error, job, notebook)
     result = RepeatResult(
         repeat=job.repeat,
@@ -420,6 +408,47 @@ def _run_repeat(job: _RepeatJob) -> RepeatOutcome:
         executed_notebook=_relative_notebook(job) if job.executed_notebook.is_file() else None,
     )
     return RepeatOutcome(result=result, record_file=job.record_file)
+
+
+def _execute_once(job: _RepeatJob) -> tuple[BaseException | None, Any]:
+    """Run the notebook once; return what it raised and the notebook object papermill ran."""
+    global _repeat_running
+    import papermill
+
+    ran_notebook: list[Any] = []
+    error: BaseException | None = None
+    try:
+        _repeat_running = True
+        papermill.execute_notebook(
+            str(job.notebook),
+            str(job.executed_notebook),
+            parameters=job.parameters,
+            engine_name=_ENGINE_NAME,
+            kernel_name=job.kernel_name,
+            cwd=str(job.cwd),
+            execution_timeout=_whole_seconds(job.timeout),
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            keep_notebook_at=str(job.executed_notebook),
+            ran_notebook=ran_notebook,
+        )
+    except (Exception, KeyboardInterrupt) as raised:
+        error = raised
+    finally:
+        _repeat_running = False
+    return error, ran_notebook[0] if ran_notebook else None
+
+
+def _kernel_failed_to_start(error: BaseException | None, notebook: Any) -> bool:
+    # Kernels started at the same moment by parallel workers can race for the same free TCP
+    # port; the loser dies before replying to kernel_info (jupyter/jupyter_client#154). No cell
+    # has run then, so starting again is safe.
+    return (
+        isinstance(error, RuntimeError)
+        and notebook is not None
+        and _last_started_cell(notebook) is None
+    )
 
 
 @contextmanager
@@ -466,11 +495,21 @@ def _classify(error: BaseException, job: _RepeatJob, notebook: Any) -> tuple[Run
     if isinstance(error, PapermillExecutionError):
         cell = _source_cell_label(job.notebook, error.source, error.cell_index)
         return RunStatus.EVAL_FAILED, _one_line(f"{cell}: {error.ename}: {error.evalue}")
+    if _kernel_failed_to_start(error, notebook):
+        log = job.kernel_log.relative_to(job.run_dir).as_posix()
+        return RunStatus.INFRASTRUCTURE_ERROR, _one_line(
+            f"kernel did not start: {error} (its log is {log})"
+        )
     running = _running_cell(job.notebook, notebook)
     if isinstance(error, CellTimeoutError):
-        assert job.timeout is not None
-        limit = f"{_whole_seconds(job.timeout)}s"
         where = f" {running}" if running else ""
+        # nbclient raises the same error when a cell's output never arrives after its reply.
+        if job.timeout is None or "IOPub" in str(error):
+            return (
+                RunStatus.INFRASTRUCTURE_ERROR,
+                f"timeout: output of{where or ' a cell'} never arrived",
+            )
+        limit = f"{_whole_seconds(job.timeout)}s"
         return RunStatus.INFRASTRUCTURE_ERROR, f"timeout:{where} exceeded {limit}"
     if isinstance(error, DeadKernelError):
         where = f" in {running}" if running else ""
@@ -488,17 +527,19 @@ def _classify(error: BaseException, job: _RepeatJob, notebook: Any) -> tuple[Run
 
 def _running_cell(source_path: Path, notebook: Any) -> str | None:
     """The label of the cell that was executing when the run stopped, if any cell had started."""
-    if notebook is None:
+    index = None if notebook is None else _last_started_cell(notebook)
+    if index is None:
         return None
+    return _source_cell_label(source_path, notebook.cells[index].source, index)
+
+
+def _last_started_cell(notebook: Any) -> int | None:
     started = [
         index
         for index, cell in enumerate(notebook.cells)
         if cell.get("metadata", {}).get("papermill", {}).get("start_time")
     ]
-    if not started:
-        return None
-    index = started[-1]
-    return _source_cell_label(source_path, notebook.cells[index].source, index)
+    return started[-1] if started else None
 
 
 def _source_cell_label(source_path: Path, cell_source: str, executed_index: int) -> str:
