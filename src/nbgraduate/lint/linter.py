@@ -139,7 +139,7 @@ def to_diagnostics(
                 file_end_line=file_end_line,
                 file_end_column=file_end_column,
                 source_line=source_line,
-                url=rule.url(),
+                url=_rule_url(rule.code),
                 line_fingerprint=_line_fingerprint(raw_line),
             )
         )
@@ -153,6 +153,11 @@ def _redacted(line: str, finding: Finding) -> str:
         if 0 <= start < end <= len(line):
             line = line[:start] + secrets.mask_in_place(line[start:end]) + line[end:]
     return secrets.redact(line, keep_columns=True)
+
+
+@functools.cache
+def _rule_url(code: str) -> str:
+    return RULES_BY_CODE[code].url()
 
 
 def _line_fingerprint(line: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_right
 from itertools import accumulate
 
 _decoder = json.JSONDecoder()
@@ -33,7 +32,7 @@ class RawSourceIndex:
         self._keys = _source_keys(raw, cell_count)
         self._rows: dict[int, list[int]] = {}
         self._walked: list[list[int]] | None = None
-        self._line_starts: list[int] | None = None
+        self._counted_to = (0, 1)
 
     def rows(self, cell_index: int) -> list[int]:
         """Raw offsets of each source row of a cell (empty when the text is not a notebook)."""
@@ -53,11 +52,17 @@ class RawSourceIndex:
         return rows
 
     def line_and_column(self, offset: int) -> tuple[int, int]:
-        """1-based line and column of a raw offset."""
-        if self._line_starts is None:
-            self._line_starts = line_starts(self.raw)
-        index = bisect_right(self._line_starts, offset) - 1
-        return index + 1, offset - self._line_starts[index] + 1
+        """1-based line and column of a raw offset.
+
+        Findings arrive in file order, so newlines are counted on from the previous offset:
+        one pass over the text per notebook, not one per finding.
+        """
+        counted_offset, line = self._counted_to
+        if offset < counted_offset:
+            counted_offset, line = 0, 1
+        line += self.raw.count("\n", counted_offset, offset)
+        self._counted_to = (offset, line)
+        return line, offset - (self.raw.rfind("\n", 0, offset) + 1) + 1
 
 
 def _source_keys(raw: str, cell_count: int) -> list[int] | None:
@@ -67,7 +72,16 @@ def _source_keys(raw: str, cell_count: int) -> list[int] | None:
     shortcut is trusted only when it finds one per cell; a ``source`` key in metadata or a
     source stored as a single string sends the caller to the structural walk instead.
     """
-    starts = [match.end() - 1 for match in _SOURCE_KEY.finditer(raw)]
+    starts = []
+    for key in ('"source"', '"input"'):
+        position = raw.find(key)
+        while position != -1:
+            # str.find runs at memory speed; the regex only confirms the few hits are keys.
+            match = _SOURCE_KEY.match(raw, position)
+            if match is not None:
+                starts.append(match.end() - 1)
+            position = raw.find(key, position + 1)
+    starts.sort()
     return starts if len(starts) == cell_count else None
 
 

@@ -47,7 +47,8 @@ class HardcodedCredential(Rule):
     def check(self, context: LintContext) -> Iterator[Finding]:
         notebook = context.notebook
         reported: set[tuple[int, int]] = set()
-        for cell in notebook.cells:
+        sources = "\n".join(cell.source for cell in notebook.cells)
+        for cell in notebook.cells if secrets.may_contain_secret(sources) else ():
             for match in secrets.find_secrets(cell.source):
                 start = _offset_position(context, cell.index, cell.source, match.start)
                 end = _offset_position(context, cell.index, cell.source, match.end)

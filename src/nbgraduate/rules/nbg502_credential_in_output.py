@@ -50,15 +50,21 @@ class CredentialInOutput(Rule):
     good = (Example(_notebook_with_output("{'HOME': '/home/runner'}\n")),)
 
     def check(self, context: LintContext) -> Iterator[Finding]:
-        for cell in context.notebook.cells:
-            for output_number, output in enumerate(cell.outputs, start=1):
-                for match in secrets.find_secrets(_output_text(output)):
-                    position = context.cell_position(cell.index, 1, 1)
-                    yield self.finding(
-                        f"output {output_number} of this cell contains a {match.kind} "
-                        f"({match.preview}); clear the output and rotate the key",
-                        position,
-                    )
+        texts = [
+            (cell, number, _output_text(output))
+            for cell in context.notebook.cells
+            for number, output in enumerate(cell.outputs, start=1)
+        ]
+        if not secrets.may_contain_secret("\n".join(text for _cell, _number, text in texts)):
+            return
+        for cell, output_number, text in texts:
+            for match in secrets.find_secrets(text):
+                position = context.cell_position(cell.index, 1, 1)
+                yield self.finding(
+                    f"output {output_number} of this cell contains a {match.kind} "
+                    f"({match.preview}); clear the output and rotate the key",
+                    position,
+                )
 
 
 def _output_text(output: dict) -> str:
@@ -72,8 +78,13 @@ def _output_text(output: dict) -> str:
         parts.extend(str(line) for line in traceback)
     data = output.get("data")
     if isinstance(data, dict):
+        # A rich display repeats its text/plain form (a DataFrame's HTML table holds the same
+        # values); HTML is only scanned when there is no real plain-text form beside it.
+        plain = data.get("text/plain")
+        plain_text = "".join(plain) if isinstance(plain, list) else str(plain or "")
+        skip_html = bool(plain_text) and not plain_text.startswith("<")
         for mime, value in data.items():
-            if mime.startswith("image/"):
+            if mime.startswith("image/") or (skip_html and mime == "text/html"):
                 continue
             if isinstance(value, list):
                 parts.append("".join(str(v) for v in value))
