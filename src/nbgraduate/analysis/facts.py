@@ -244,6 +244,8 @@ class _Collector:
             if isinstance(node.value, str):  # type: ignore[attr-defined]
                 self.facts.strings.append(StringConstant(node, context, scope))  # type: ignore[arg-type]
             return
+        if node_type in _LEAF_TYPES:
+            return
         # One dict lookup per node type instead of building a method name for every node.
         method = _DISPATCH.get(node_type)
         if method is not None:
@@ -446,3 +448,10 @@ _DISPATCH = {
     for name, function in vars(_Collector).items()
     if name.startswith("visit_") and name != "visit"
 }
+
+# Load/Store contexts and operators are nodes too, but carry nothing a rule asks about.
+_LEAF_TYPES = frozenset(
+    subclass
+    for base in (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
+    for subclass in base.__subclasses__()
+)

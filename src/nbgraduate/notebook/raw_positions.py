@@ -58,9 +58,10 @@ class RawSourceIndex:
         one pass over the text per notebook, not one per finding.
         """
         counted_offset, line = self._counted_to
-        if offset < counted_offset:
-            counted_offset, line = 0, 1
-        line += self.raw.count("\n", counted_offset, offset)
+        if offset >= counted_offset:
+            line += self.raw.count("\n", counted_offset, offset)
+        else:
+            line -= self.raw.count("\n", offset, counted_offset)
         self._counted_to = (offset, line)
         return line, offset - (self.raw.rfind("\n", 0, offset) + 1) + 1
 
