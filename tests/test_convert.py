@@ -37,13 +37,13 @@ NEVER_AFTER_CONVERSION = {"NBG201", "NBG301", "NBG302", "NBG401", "NBG701", "NBG
 LEFT_FOR_A_HUMAN = {
     "support_judge": {"NBG101", "NBG103", "NBG601"},
     "summarization_eval": {"NBG101", "NBG601"},
-    "rag_grounding_eval": {"NBG101"},
+    "rag_grounding_eval": {"NBG101", "NBG601"},
 }
 #: What the original notebooks are linted for: what each fixture exists to exercise.
 LEGACY_FINDINGS = {
     "support_judge": {"NBG101", "NBG103", "NBG201", "NBG302", "NBG401", "NBG601", "NBG701"},
     "summarization_eval": {"NBG101", "NBG201", "NBG301", "NBG401", "NBG601"},
-    "rag_grounding_eval": {"NBG101", "NBG201"},
+    "rag_grounding_eval": {"NBG101", "NBG201", "NBG601"},
 }
 #: ``(literal in the original, how the pipeline uses it with {} for the parameter name)``.
 LIFTED = {
@@ -559,11 +559,6 @@ def test_existing_pipeline_is_refused_without_force_and_replaced_with_force(
     assert not [p.name for p in legacy.iterdir() if p.name.startswith(".")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an existing EMPTY output directory passes the first check in convert_notebook "
-    "but _write_pipeline then refuses it with 'appeared while converting; nothing replaced'",
-)
 def test_existing_empty_output_directory_is_used(tmp_path: Path) -> None:
     legacy = copy_legacy(tmp_path)
     (tmp_path / "pipeline").mkdir()
@@ -622,35 +617,17 @@ def test_folder_migration_exit_code_without_refusals(tmp_path: Path) -> None:
 # --- known bugs ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: `temperature=0` is lifted as `temperature: int = 0`, so `nbgraduate run "
-    "rag_grounding_eval -p temperature=0.7` fails with \"'0.7' is not a valid int\"; a sampling "
-    "temperature is a float",
-)
 def test_lifted_temperature_is_declared_float(converted: dict[str, Conversion]) -> None:
     declared = declared_parameters(converted["rag_grounding_eval"].notebook)
     (name,) = names_with_default(declared, 0)
     assert declared[name]["type"] == "float"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the id under CONFIG['judge_model'] is classified as a candidate (the call's "
-    "`model=CONFIG[...]` subscript decides the role), so the lock, the parameter name "
-    "(`candidate_model`) and NBG101 all call the judge a candidate",
-)
 def test_judge_id_in_config_dict_is_locked_as_judge(converted: dict[str, Conversion]) -> None:
     (model,) = converted["rag_grounding_eval"].lock["models"]
     assert model["role"] == "judge"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: NBG601 resolves names but not config-dict subscripts, so "
-    "`assert grounded_rate >= CONFIG['min_grounded_rate']` is neither linted nor listed for a "
-    "human, and its threshold is not lifted",
-)
 def test_gate_on_config_dict_threshold_needs_a_human(converted: dict[str, Conversion]) -> None:
     conversion = converted["rag_grounding_eval"]
     assert "NBG601" in human_codes(conversion.result.stdout)
@@ -681,12 +658,6 @@ def named_threshold_notebook(directory: Path) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a gate on a named threshold (`THRESHOLD = 0.75; assert accuracy >= THRESHOLD`) "
-    "is not lifted and not listed for a human: the report says 'converted'/'the pipeline is "
-    "graduated' and exits 0 while the pipeline is still linted for NBG601",
-)
 def test_gate_on_named_threshold_needs_a_human(tmp_path: Path) -> None:
     source = named_threshold_notebook(tmp_path)
     result = run_cli(tmp_path, "convert", source.name)

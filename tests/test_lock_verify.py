@@ -278,13 +278,6 @@ def test_lint_trusts_the_locked_dataset_but_not_an_unlocked_read(pipeline: Path)
 # --- known bugs ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: changing the lifted sample size (df.sample(n=sample_size)) 25 -> 40 changes "
-    "which examples are scored, yet `lock` bumps only PATCH (1.0.0 -> 1.0.1) with the changelog "
-    "entry 'environment or notebook text changed (no contract change)'; changing the seed that "
-    "picks the same sample bumps MAJOR",
-)
 def test_changed_sample_size_is_a_contract_change(tmp_path: Path) -> None:
     legacy = tmp_path / "legacy"
     shutil.copytree(
@@ -300,4 +293,6 @@ def test_changed_sample_size_is_a_contract_change(tmp_path: Path) -> None:
 
     assert relocked.returncode == 0, relocked.stderr
     assert read_lock(support)["contract_version"] == "2.0.0"
-    assert f"{name} 25 -> 40" in (support / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"parameter {name} default 25 -> 40" in (support / "CHANGELOG.md").read_text(
+        encoding="utf-8"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -104,6 +105,8 @@ def _role(call: CallSite, keyword_name: str | None, expression: object) -> Model
     if keyword_name and _JUDGE_WORDS.search(keyword_name):
         return "judge"
     name = getattr(expression, "id", None) or getattr(expression, "attr", None)
+    if isinstance(expression, ast.Subscript) and isinstance(expression.slice, ast.Constant):
+        name = expression.slice.value  # ``CONFIG["judge_model"]``
     if isinstance(name, str) and _JUDGE_WORDS.search(name):
         return "judge"
     return "candidate"

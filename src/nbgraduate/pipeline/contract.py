@@ -27,7 +27,7 @@ CHANGELOG_FILENAME = "CHANGELOG.md"
 CHANGELOG_TITLE = "# Eval contract changelog"
 
 #: Differences after which scores are no longer comparable with earlier runs (MAJOR).
-CONTRACT_KINDS = frozenset({"dataset", "model", "prompt", "sampling", "scoring"})
+CONTRACT_KINDS = frozenset({"dataset", "model", "prompt", "sampling", "scoring", "parameter"})
 #: Differences in where the eval runs, not in what it computes (MINOR).
 ENVIRONMENT_KINDS = frozenset({"requirement", "python", "kernel"})
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from nbgraduate.analysis.dataset_reads import DatasetRead, normalise_path, remote_pin_problem
 from nbgraduate.analysis.facts import dotted_name
+from nbgraduate.analysis.gates import point_estimate_gates
 from nbgraduate.analysis.llm_calls import llm_call_kind, sets_temperature
 from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.analysis.randomness import is_unseeded_sampler
@@ -55,6 +56,7 @@ _SEEDED_FAMILIES = {
     "numpy.random": ("numpy", "{alias}.random.seed(seed)"),
     "torch": ("torch", "{alias}.manual_seed(seed)"),
 }
+_FLOAT_PARAMETERS = ("temperature", "top_p", "threshold", "fraction", "test_size")
 _SEED_CALLS = frozenset(
     {"random.seed", "numpy.random.seed", "torch.manual_seed", "set_seed", "seed_everything"}
 )
@@ -213,6 +215,8 @@ def _write_pipeline(
             changes=[f"graduated from {source.name} by nbgraduate convert"],
         )
         os.chmod(staging, 0o755)
+        if target.is_dir() and not any(target.iterdir()):
+            target.rmdir()  # an empty directory the user prepared is not something to protect
         if target.exists():
             if not options.force:
                 raise ConversionRefused(
@@ -388,6 +392,9 @@ class _Planner:
             return None
         self.handled_nodes.add(id(node))
         statement = self._constant_assignment(node)
+        if base_name.endswith(_FLOAT_PARAMETERS) and type_of(value) == "int":
+            # ``temperature=0`` is still a float knob: ``-p temperature=0.7`` must be accepted.
+            value = float(value)  # type: ignore[arg-type]
         kind = type_of(value)
         if statement is not None:
             target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
@@ -538,29 +545,15 @@ class _Planner:
         return Path(os.path.relpath(absolute, self.target)).as_posix()
 
     def _thresholds(self) -> None:
-        for comparison in self.context.facts.comparisons:
-            node = comparison.node
-            operands = [node.left, *node.comparators]
-            for index, operand in enumerate(operands):
-                constant = operand.operand if isinstance(operand, ast.UnaryOp) else operand
-                if (
-                    not isinstance(constant, ast.Constant)
-                    or isinstance(constant.value, bool)
-                    or not isinstance(constant.value, (int, float))
-                ):
-                    continue
-                others = [o for i, o in enumerate(operands) if i != index]
-                score = dotted_name(others[0]) if others else None
-                base = f"{score.rsplit('.', 1)[-1]}_threshold" if score else "threshold"
-                value = constant.value if operand is constant else -constant.value
-                self._lift(operand, value, base, "pass/fail threshold", "threshold")
-                self.result.human.append(
-                    HumanTask(
-                        "NBG601",
-                        "the gate compares a point estimate; gate with `nbgraduate gate` instead",
-                        _where(self.context.position(node)),
-                    )
-                )
+        for gate in point_estimate_gates(self.context.facts, self.context.values):
+            where = _where(self.context.position(gate.comparison.node))
+            message = "the gate compares a point estimate; gate with `nbgraduate gate` instead"
+            self.result.human.append(HumanTask("NBG601", message, where))
+            score = dotted_name(gate.score)
+            base = f"{score.rsplit('.', 1)[-1]}_threshold" if score else "threshold"
+            for value in gate.threshold_values:
+                if isinstance(value.node, ast.Constant):
+                    self._lift(value.node, value.value, base, "pass/fail threshold", "threshold")
 
     def _sample_sizes(self) -> None:
         for call in self.context.facts.calls:
