@@ -1,0 +1,22 @@
+"""``nbgraduate report``: a static, offline dashboard of every pipeline in the run store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbgraduate.atomic import write_text_atomic
+from nbgraduate.report.html import render_dashboard
+from nbgraduate.report.summary import summarise
+from nbgraduate.store import RunStore
+
+__all__ = ["build_report"]
+
+
+def build_report(store_root: Path, output_dir: Path) -> Path:
+    """Write ``output_dir/index.html`` from every eval run in the store; returns its path."""
+    with RunStore(store_root, create=False) as store:
+        records = store.list()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    page = output_dir / "index.html"
+    write_text_atomic(page, render_dashboard(summarise(records)))
+    return page

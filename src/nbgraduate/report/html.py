@@ -1,0 +1,213 @@
+"""Render the dashboard as one self-contained HTML page: inline CSS and SVG, no script, no CDN.
+
+Everything that came from a notebook or a record (pipeline names, metric names, error
+details) goes through :func:`html.escape`; a notebook output holding ``<script>`` shows as text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from html import escape
+from typing import TYPE_CHECKING
+
+from nbgraduate import __version__
+from nbgraduate.report.summary import MetricPoint, PipelineSummary
+
+if TYPE_CHECKING:
+    from nbgraduate.records import RunRecord
+
+_WIDTH, _HEIGHT, _PAD = 760, 240, 44
+_COLOURS = ("#2563eb", "#d97706", "#059669", "#7c3aed", "#db2777", "#0891b2")
+
+_STYLE = """
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
+       max-width: 980px; color: #1f2937; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2.4rem; }
+.muted { color: #6b7280; } table { border-collapse: collapse; margin: .6rem 0; }
+td, th { padding: .25rem .7rem; border-bottom: 1px solid #e5e7eb; text-align: left; }
+th { font-weight: 600; } .num { text-align: right; font-variant-numeric: tabular-nums; }
+.chart { border: 1px solid #e5e7eb; border-radius: 6px; margin: .6rem 0 1.2rem; }
+.bad { color: #b91c1c; } .good { color: #047857; } code { font-size: .92em; }
+.legend span { margin-right: 1.2rem; }
+"""
+
+
+def render_dashboard(summaries: list[PipelineSummary], *, now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>nbgraduate: eval pipelines</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        "<h1>Eval pipelines</h1>",
+        f'<p class="muted">Built {escape(_when(now))} by nbgraduate {escape(__version__)} '
+        f"from {sum(len(s.runs) for s in summaries)} recorded runs.</p>",
+    ]
+    if not summaries:
+        parts.append("<p>No runs recorded yet: <code>nbgraduate run PIPELINE</code>.</p>")
+    for index, summary in enumerate(summaries):
+        parts.append(_pipeline_section(summary, index, now))
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _pipeline_section(summary: PipelineSummary, index: int, now: datetime) -> str:
+    anchor = f"pipeline-{index}"
+    rows = [
+        ("Runs", str(len(summary.runs))),
+        ("Passed / eval failed", f"{summary.passed} / {summary.eval_failed}"),
+        ("Success rate (excluding infrastructure errors)", _percent(summary.success_rate)),
+        (
+            "Infrastructure errors (kernel died, timeout, interrupted)",
+            f"{summary.infrastructure_errors} ({_percent(summary.infrastructure_error_rate)})",
+        ),
+        (
+            "Duration P50 / P95",
+            f"{_seconds(summary.duration_percentile(50))} / "
+            f"{_seconds(summary.duration_percentile(95))}",
+        ),
+        ("Runs per hour at peak", str(summary.peak_runs_per_hour)),
+        ("Newest dataset change", _freshness(summary.dataset_changed_at, now)),
+    ]
+    for counter, average in summary.usage_per_run().items():
+        rows.append((f"Judge {counter.replace('_', ' ')} per run", f"{average:,.4g}"))
+    health = "".join(
+        f'<tr><th>{escape(label)}</th><td class="num">{escape(value)}</td></tr>'
+        for label, value in rows
+    )
+    contracts = "".join(
+        f"<tr><td>{escape(span.contract_version)}</td><td><code>{escape(span.lock_digest[:12])}</code></td>"
+        f'<td>{escape(_when(span.first_run))}</td><td class="num">{span.runs}</td></tr>'
+        for span in summary.contracts
+    )
+    charts = "".join(
+        _metric_chart(name, points, summary, colour_index)
+        for colour_index, (name, points) in enumerate(sorted(summary.metrics.items()))
+    )
+    recent = "".join(_run_row(record) for record in reversed(summary.runs[-10:]))
+    return f"""
+<section id="{anchor}" class="pipeline">
+<h2>{escape(summary.name)}</h2>
+<table class="health">{health}</table>
+<h3>Eval contract versions</h3>
+<p class="muted">Scores from different contract versions are drawn as separate lines and never
+joined: a changed dataset, judge, prompt or sampling setting makes them incomparable.</p>
+<table><tr><th>Contract</th><th>Lock digest</th><th>First run</th><th>Runs</th></tr>{contracts}</table>
+<h3>Scores</h3>
+{charts or '<p class="muted">No metrics recorded (call <code>nbgraduate.record</code>).</p>'}
+<h3>Recent runs</h3>
+<table><tr><th>Run</th><th>Started</th><th>Status</th><th>Duration</th><th>Detail</th></tr>{recent}</table>
+</section>"""
+
+
+def _run_row(record: RunRecord) -> str:
+    status = record.status.value
+    css = "good" if status == "passed" else "bad"
+    return (
+        f"<tr><td><code>{escape(record.run_id)}</code></td><td>{escape(_when(record.started_at))}</td>"
+        f'<td class="{css}">{escape(status)}</td><td class="num">{record.duration_s:.1f} s</td>'
+        f"<td>{escape(record.status_detail or '')}</td></tr>"
+    )
+
+
+def _metric_chart(
+    name: str, points: list[MetricPoint], summary: PipelineSummary, colour_index: int
+) -> str:
+    colour = _COLOURS[colour_index % len(_COLOURS)]
+    lows = [p.low if p.low is not None else p.mean for p in points]
+    highs = [p.high if p.high is not None else p.mean for p in points]
+    bottom, top = min(lows), max(highs)
+    if top - bottom < 1e-12:
+        bottom, top = bottom - 0.5, top + 0.5
+    span = top - bottom
+    bottom, top = bottom - span * 0.08, top + span * 0.08
+    count = max(len(points), 1)
+
+    def x(index: int) -> float:
+        inner = _WIDTH - 2 * _PAD
+        return _PAD + (inner * (index + 0.5) / count)
+
+    def y(value: float) -> float:
+        return _HEIGHT - _PAD - (_HEIGHT - 2 * _PAD) * (value - bottom) / (top - bottom)
+
+    shapes: list[str] = []
+    # One polyline per contract segment: a contract change breaks the line.
+    segment: list[tuple[float, float]] = []
+    previous_contract: str | None = None
+    for index, point in enumerate(points):
+        if previous_contract is not None and point.contract != previous_contract:
+            shapes.append(_polyline(segment, colour))
+            segment = []
+            boundary = (x(index - 1) + x(index)) / 2
+            version = _contract_version(summary, point.contract)
+            shapes.append(
+                f'<line class="contract-break" x1="{boundary:.1f}" y1="{_PAD / 2:.1f}" x2="{boundary:.1f}" '
+                f'y2="{_HEIGHT - _PAD:.1f}" stroke="#9ca3af" stroke-dasharray="4 3"/>'
+                f'<text x="{boundary + 4:.1f}" y="{_PAD / 2 + 10:.1f}" font-size="11" fill="#6b7280">'
+                f"contract {escape(version)}</text>"
+            )
+        previous_contract = point.contract
+        segment.append((x(index), y(point.mean)))
+        if point.low is not None and point.high is not None:
+            shapes.append(
+                f'<line class="interval" x1="{x(index):.1f}" y1="{y(point.low):.1f}" x2="{x(index):.1f}" '
+                f'y2="{y(point.high):.1f}" stroke="{colour}" stroke-opacity=".45" stroke-width="2"/>'
+            )
+        interval = f" [{point.low:.4f}, {point.high:.4f}]" if point.low is not None else ""
+        shapes.append(
+            f'<circle cx="{x(index):.1f}" cy="{y(point.mean):.1f}" r="3.5" fill="{colour}">'
+            f"<title>{escape(point.run_id)}: {point.mean:.4f}{escape(interval)} (n={point.n})</title></circle>"
+        )
+    shapes.append(_polyline(segment, colour))
+    axis = (
+        f'<line x1="{_PAD}" y1="{_HEIGHT - _PAD}" x2="{_WIDTH - _PAD}" y2="{_HEIGHT - _PAD}" stroke="#d1d5db"/>'
+        f'<text x="4" y="{y(top) + 12:.1f}" font-size="11" fill="#6b7280">{top:.3g}</text>'
+        f'<text x="4" y="{y(bottom):.1f}" font-size="11" fill="#6b7280">{bottom:.3g}</text>'
+        f'<text x="{_PAD}" y="{_HEIGHT - 14}" font-size="11" fill="#6b7280">'
+        f"{escape(_when(points[0].started_at))}</text>"
+        f'<text x="{_WIDTH - _PAD}" y="{_HEIGHT - 14}" font-size="11" fill="#6b7280" text-anchor="end">'
+        f"{escape(_when(points[-1].started_at))}</text>"
+    )
+    return (
+        f'<h4>{escape(name)} <span class="muted">(mean per run, 95% interval)</span></h4>'
+        f'<svg class="chart" role="img" aria-label="{escape(name, quote=True)} history" '
+        f'width="{_WIDTH}" height="{_HEIGHT}" viewBox="0 0 {_WIDTH} {_HEIGHT}" '
+        f'xmlns="http://www.w3.org/2000/svg">{axis}{"".join(shapes)}</svg>'
+    )
+
+
+def _polyline(segment: list[tuple[float, float]], colour: str) -> str:
+    if len(segment) < 2:
+        return ""
+    coordinates = " ".join(f"{px:.1f},{py:.1f}" for px, py in segment)
+    return f'<polyline class="series" points="{coordinates}" fill="none" stroke="{colour}" stroke-width="2"/>'
+
+
+def _contract_version(summary: PipelineSummary, digest: str) -> str:
+    return next((s.contract_version for s in summary.contracts if s.lock_digest == digest), "?")
+
+
+def _when(moment: datetime) -> str:
+    return (
+        moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        if moment.tzinfo
+        else str(moment)
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f} s"
+
+
+def _freshness(changed: datetime | None, now: datetime) -> str:
+    if changed is None:
+        return "n/a"
+    moment = changed if changed.tzinfo else changed.replace(tzinfo=timezone.utc)
+    days = (now - moment).total_seconds() / 86400
+    age = f"{days:.1f} days ago" if days >= 1 else f"{days * 24:.1f} hours ago"
+    return f"{age} (first seen in a run {_when(moment)})"

@@ -1,0 +1,179 @@
+"""The numbers behind the dashboard: per pipeline, its scores over time and its own health."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from nbgraduate.records import RunRecord, RunStatus
+
+#: z for the two-sided 95% interval drawn around each run's mean (normal approximation:
+#: eval sets have dozens to thousands of examples; the gate does the exact statistics).
+_Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPoint:
+    """One run's value of one metric: mean over examples (repeats averaged per example)."""
+
+    run_id: str
+    started_at: datetime
+    contract: str
+    mean: float
+    low: float | None
+    high: float | None
+    n: int
+
+
+@dataclass(frozen=True, slots=True)
+class ContractSpan:
+    """A stretch of runs under one eval contract (one lock digest)."""
+
+    contract_version: str
+    lock_digest: str
+    first_run: datetime
+    runs: int
+
+
+@dataclass(slots=True)
+class PipelineSummary:
+    name: str
+    runs: list[RunRecord]
+    metrics: dict[str, list[MetricPoint]] = field(default_factory=dict)
+    contracts: list[ContractSpan] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return sum(r.status == RunStatus.PASSED for r in self.runs)
+
+    @property
+    def eval_failed(self) -> int:
+        return sum(r.status == RunStatus.EVAL_FAILED for r in self.runs)
+
+    @property
+    def infrastructure_errors(self) -> int:
+        return sum(r.status == RunStatus.INFRASTRUCTURE_ERROR for r in self.runs)
+
+    @property
+    def success_rate(self) -> float | None:
+        """Share of runs that passed, among runs that were not lost to infrastructure: an eval
+        failure is a result, a dead kernel is not."""
+        decided = self.passed + self.eval_failed
+        return self.passed / decided if decided else None
+
+    @property
+    def infrastructure_error_rate(self) -> float | None:
+        return self.infrastructure_errors / len(self.runs) if self.runs else None
+
+    def duration_percentile(self, percent: int) -> float | None:
+        return percentile([r.duration_s for r in self.runs], percent)
+
+    @property
+    def peak_runs_per_hour(self) -> int:
+        return peak_per_window([r.started_at for r in self.runs], seconds=3600)
+
+    def usage_per_run(self) -> dict[str, float]:
+        """Average of each usage counter (tokens, cost) over the runs that report it."""
+        totals: dict[str, list[float]] = {}
+        for record in self.runs:
+            for counter, amount in record.usage.items():
+                totals.setdefault(counter, []).append(amount)
+        return {counter: sum(values) / len(values) for counter, values in sorted(totals.items())}
+
+    @property
+    def dataset_changed_at(self) -> datetime | None:
+        """When the current dataset content was first seen in a run (the freshness mark)."""
+        latest_change: datetime | None = None
+        previous: dict[str, str] | None = None
+        for record in self.runs:
+            if record.dataset_digests != previous:
+                latest_change = record.started_at
+                previous = record.dataset_digests
+        return latest_change
+
+
+def summarise(records: Iterable[RunRecord]) -> list[PipelineSummary]:
+    """Group eval runs by pipeline, oldest first within each, pipelines by name."""
+    by_pipeline: dict[str, list[RunRecord]] = {}
+    for record in records:
+        if record.kind == "eval":
+            by_pipeline.setdefault(record.pipeline, []).append(record)
+    summaries = []
+    for name in sorted(by_pipeline):
+        runs = sorted(by_pipeline[name], key=lambda r: _aware(r.started_at))
+        summary = PipelineSummary(name=name, runs=runs)
+        summary.contracts = _contracts(runs)
+        summary.metrics = _metric_points(runs)
+        summaries.append(summary)
+    return summaries
+
+
+def _contracts(runs: Sequence[RunRecord]) -> list[ContractSpan]:
+    spans: list[ContractSpan] = []
+    for record in runs:
+        digest = record.lock_digest or "unlocked"
+        if spans and spans[-1].lock_digest == digest:
+            last = spans[-1]
+            spans[-1] = ContractSpan(last.contract_version, digest, last.first_run, last.runs + 1)
+        else:
+            spans.append(ContractSpan(record.contract_version or "?", digest, record.started_at, 1))
+    return spans
+
+
+def _metric_points(runs: Sequence[RunRecord]) -> dict[str, list[MetricPoint]]:
+    points: dict[str, list[MetricPoint]] = {}
+    for record in runs:
+        per_metric: dict[str, dict[str, list[float]]] = {}
+        for series in record.metrics:
+            examples = per_metric.setdefault(series.name, {})
+            ids = series.ids or [f"#{index}" for index in range(len(series.values))]
+            for example_id, value in zip(ids, series.values, strict=False):
+                examples.setdefault(str(example_id), []).append(value)
+        for name, examples in per_metric.items():
+            values = [sum(v) / len(v) for v in examples.values()]
+            mean = sum(values) / len(values)
+            low = high = None
+            if len(values) > 1:
+                half_width = _Z95 * statistics.stdev(values) / math.sqrt(len(values))
+                low, high = mean - half_width, mean + half_width
+            points.setdefault(name, []).append(
+                MetricPoint(
+                    run_id=record.run_id,
+                    started_at=record.started_at,
+                    contract=record.lock_digest or "unlocked",
+                    mean=mean,
+                    low=low,
+                    high=high,
+                    n=len(values),
+                )
+            )
+    return points
+
+
+def percentile(values: Sequence[float], percent: int) -> float | None:
+    """Linear-interpolation percentile (numpy's default); ``None`` for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * percent / 100
+    lower = math.floor(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+def peak_per_window(times: Iterable[datetime], *, seconds: int) -> int:
+    """Most events in any window of ``seconds`` (sliding, not clock hours)."""
+    stamps = sorted(_aware(t).timestamp() for t in times)
+    peak = start = 0
+    for end, stamp in enumerate(stamps):
+        while stamp - stamps[start] >= seconds:
+            start += 1
+        peak = max(peak, end - start + 1)
+    return peak
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,187 @@
+"""The dashboard: numbers from a real store, contract breaks, escaping, and a real browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from nbgraduate.records import MetricSeries, RunRecord, RunStatus
+from nbgraduate.report import build_report
+from nbgraduate.report.summary import peak_per_window, percentile, summarise
+from nbgraduate.store import RunStore
+
+START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+HOSTILE = "<script>alert('owned')</script>"
+
+
+def _record(
+    index: int,
+    *,
+    contract: str,
+    digest: str,
+    accuracy: list[float],
+    status: RunStatus = RunStatus.PASSED,
+    detail: str | None = None,
+    minutes: float = 0,
+    dataset: str = "a" * 64,
+    duration: float = 10.0,
+) -> RunRecord:
+    started = START + timedelta(minutes=minutes)
+    ids = [f"q{i}" for i in range(len(accuracy))]
+    return RunRecord(
+        run_id=f"run-{index:02d}",
+        pipeline="evals/support_judge",
+        lock_digest=digest,
+        contract_version=contract,
+        python_version="3.11.7",
+        platform="Linux",
+        started_at=started,
+        ended_at=started + timedelta(seconds=duration),
+        duration_s=duration,
+        status=status,
+        status_detail=detail,
+        dataset_digests={"data/golden.csv": dataset},
+        metrics=[MetricSeries(name="accuracy", values=accuracy, ids=ids)],
+        usage={"prompt_tokens": 1000.0 + index, "cost_usd": 0.01},
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    root = tmp_path / ".nbgraduate"
+    records = [
+        _record(
+            0, contract="1.0.0", digest="d1" * 32, accuracy=[1, 0, 1, 1], minutes=0, duration=8
+        ),
+        _record(
+            1, contract="1.0.0", digest="d1" * 32, accuracy=[1, 1, 1, 0], minutes=10, duration=10
+        ),
+        _record(
+            2,
+            contract="1.0.0",
+            digest="d1" * 32,
+            accuracy=[0, 0, 1, 0],
+            minutes=20,
+            status=RunStatus.EVAL_FAILED,
+            detail=f"cell 7: AssertionError: {HOSTILE}",
+            duration=12,
+        ),
+        _record(
+            3,
+            contract="2.0.0",
+            digest="d2" * 32,
+            accuracy=[1, 1, 1, 1, 0],
+            minutes=200,
+            dataset="b" * 64,
+            duration=20,
+        ),
+        _record(
+            4,
+            contract="2.0.0",
+            digest="d2" * 32,
+            accuracy=[1, 1, 0, 1, 1],
+            minutes=210,
+            status=RunStatus.INFRASTRUCTURE_ERROR,
+            detail="kernel died in cell 3",
+            dataset="b" * 64,
+            duration=100,
+        ),
+    ]
+    with RunStore(root) as run_store:
+        for record in records:
+            run_store.add(record)
+    return root
+
+
+def test_summary_numbers(store: Path) -> None:
+    with RunStore(store, create=False) as run_store:
+        [summary] = summarise(run_store.list())
+    assert (summary.passed, summary.eval_failed, summary.infrastructure_errors) == (3, 1, 1)
+    assert summary.success_rate == pytest.approx(3 / 4)
+    assert summary.duration_percentile(50) == pytest.approx(12)
+    assert summary.duration_percentile(95) == pytest.approx(84)
+    assert summary.peak_runs_per_hour == 3
+    assert [span.contract_version for span in summary.contracts] == ["1.0.0", "2.0.0"]
+    assert summary.dataset_changed_at == START + timedelta(minutes=200)
+    assert summary.usage_per_run()["prompt_tokens"] == pytest.approx(1002)
+    points = summary.metrics["accuracy"]
+    assert [round(p.mean, 3) for p in points] == [0.75, 0.75, 0.25, 0.8, 0.8]
+    assert points[0].low is not None and points[0].low < 0.75 < points[0].high
+
+
+def test_percentile_and_peak_helpers() -> None:
+    assert percentile([], 50) is None
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    times = [
+        START,
+        START + timedelta(minutes=59),
+        START + timedelta(minutes=61),
+        START + timedelta(hours=5),
+    ]
+    assert peak_per_window(times, seconds=3600) == 2
+
+
+def test_page_breaks_the_line_at_a_contract_change_and_escapes(store: Path, tmp_path: Path) -> None:
+    page = build_report(store, tmp_path / "site")
+    html = page.read_text(encoding="utf-8")
+    assert html.count('class="series"') == 2  # one line per contract version, never joined
+    assert html.count('class="contract-break"') == 1
+    assert "contract 2.0.0" in html
+    assert HOSTILE not in html
+    assert "&lt;script&gt;alert(&#x27;owned&#x27;)&lt;/script&gt;" in html
+    assert "<script" not in html.lower()
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in html
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(
+    _chromium() is None and not os.environ.get("CI"), reason="chromium not installed"
+)
+def test_page_renders_in_headless_chromium_without_console_errors(
+    store: Path, tmp_path: Path
+) -> None:
+    browser = _chromium()
+    assert browser is not None, "CI installs Debian's chromium; it must be there"
+    page = build_report(store, tmp_path / "site")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+    dom = subprocess.run(
+        [browser, *flags, "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert 'class="pipeline"' in dom.stdout
+    assert dom.stdout.count("<svg") == 1
+    assert "&lt;script&gt;" in dom.stdout
+    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+    assert console == []
+    screenshot = tmp_path / "report.png"
+    subprocess.run(
+        [browser, *flags, f"--screenshot={screenshot}", "--window-size=1100,1400", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert screenshot.stat().st_size > 10_000
