@@ -459,5 +459,28 @@ def runs_export(
     typer.echo(f"exported {record.run_id} to {output}")
 
 
+@app.command()
+def report(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Directory for index.html (default: <store>/report)."),
+    ] = None,
+    store: Annotated[
+        Path | None, typer.Option(help="Run store directory (default: <project>/.nbgraduate).")
+    ] = None,
+) -> None:
+    """Build the pipelines' dashboard: a static, offline HTML page from the run store."""
+    from nbgraduate.errors import NbgraduateError
+    from nbgraduate.report import build_report
+    from nbgraduate.store import default_store_root
+
+    store_root = store or default_store_root(Path.cwd())
+    try:
+        page = build_report(store_root, output or store_root / "report")
+    except NbgraduateError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"wrote {page}")
+
+
 def main() -> None:
     app()
