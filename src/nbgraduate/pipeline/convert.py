@@ -152,9 +152,7 @@ def convert_notebook(source: Path, options: ConversionOptions) -> ConversionResu
             f"rewriting produced a cell that does not parse "
             f"(cell {error.cell_index + 1}: {error.message})",
         )
-    requirements = resolve_requirements(
-        notebook, LintContext(notebook, policy_for(ModelPolicyConfig())).facts, source.parent
-    )
+    requirements = resolve_requirements(notebook, planner.context.facts, source.parent)
     result.pinned_requirements = dict(requirements.pinned)
     result.unresolved_requirements = dict(requirements.unresolved)
     for name, reason in sorted(requirements.unresolved.items()):
@@ -166,10 +164,7 @@ def convert_notebook(source: Path, options: ConversionOptions) -> ConversionResu
         target, source, pipeline_text, planner.prompt_files, requirements.text(), result, options
     )
     remaining = lint_notebook(
-        read_notebook(target / f"{source.stem}.ipynb"),
-        ALL_CODES,
-        policy_for(ModelPolicyConfig()),
-        locked_dataset_paths(target),
+        converted, ALL_CODES, planner.context.model_policy, locked_dataset_paths(target)
     )
     result.remaining_codes = sorted({finding.code for finding in remaining})
     if result.human:
