@@ -578,11 +578,6 @@ def test_drifted_dataset_is_refused_unless_allowed_and_then_recorded_unreproduci
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="git_dirty only looks inside the pipeline directory (`git status -- .`): a modified "
-    "locked dataset in ../data leaves git_dirty false next to a commit that does not hold it",
-)
 def test_record_is_dirty_when_a_locked_dataset_outside_the_pipeline_changed(
     project: Project,
 ) -> None:
@@ -600,11 +595,6 @@ def test_record_is_dirty_when_a_locked_dataset_outside_the_pipeline_changed(
     assert record.git_dirty is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="convert/lock classify summarization_eval's judge (model= inside `def judge`, with "
-    "the JUDGE_RUBRIC system prompt) as a second candidate, and the run record copies that role",
-)
 def test_summarization_record_names_its_judge(project: Project) -> None:
     record = project.lifecycle("summarization_eval").record
     roles = {model.model_id: model.role for model in record.models}
@@ -665,11 +655,6 @@ def test_bad_parameter_is_a_one_line_usage_error_and_runs_nothing(
     assert project.run_dirs() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="-p temperature=nan is accepted: the kernel runs with float('nan') and the record "
-    "stores temperature null (JSON has no NaN), so the record no longer says what ran",
-)
 def test_non_finite_float_parameter_is_refused(project: Project) -> None:
     project.graduate("rag_grounding_eval")
     before = project.run_dirs()
@@ -678,11 +663,6 @@ def test_non_finite_float_parameter_is_refused(project: Project) -> None:
     assert project.run_dirs() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="record.models is copied from the lock, not from the parameters as run: "
-    "-p judge_model=gpt-4o runs the floating alias but records the pinned snapshot",
-)
 def test_model_override_is_recorded_as_run(project: Project) -> None:
     project.graduate("rag_grounding_eval")
     result = project.cli("run", "rag_grounding_eval", "-p", "judge_model=gpt-4o")
@@ -691,11 +671,6 @@ def test_model_override_is_recorded_as_run(project: Project) -> None:
     assert [(m.model_id, m.pinned) for m in record.models] == [("gpt-4o", False)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="record.dataset_digests is computed from the lock's dataset paths, not from the "
-    "parameters as run: -p rag_grounding_path=OTHER records the locked file's digest",
-)
 def test_dataset_override_is_recorded_as_run(project: Project) -> None:
     project.graduate("rag_grounding_eval")
     dataset = project.legacy / FIXTURES["rag_grounding_eval"].dataset

@@ -109,6 +109,10 @@ def _role(call: CallSite, keyword_name: str | None, expression: object) -> Model
         name = expression.slice.value  # ``CONFIG["judge_model"]``
     if isinstance(name, str) and _JUDGE_WORDS.search(name):
         return "judge"
+    # ``def judge(...): client.chat.completions.create(model="gpt-4o", ...)``
+    function_name = getattr(call.scope, "name", None)
+    if isinstance(function_name, str) and _JUDGE_WORDS.search(function_name):
+        return "judge"
     return "candidate"
 
 

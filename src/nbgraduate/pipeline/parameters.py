@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,12 +119,15 @@ def cast_value(parameter: Parameter, text: str) -> Any:
                 f"got {text!r} ({error.msg})"
             ) from None
     try:
-        return TypeAdapter(python_type).validate_python(raw, strict=False)
+        value = TypeAdapter(python_type).validate_python(raw, strict=False)
     except ValidationError as error:
         reason = error.errors()[0].get("msg", "invalid value")
         raise UsageError(
             f"parameter {parameter.name}: {text!r} is not a valid {parameter.type} ({reason})"
         ) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(f"parameter {parameter.name}: {text!r} is not a finite number")
+    return value
 
 
 def _literal(value: object) -> str:

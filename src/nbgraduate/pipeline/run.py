@@ -128,11 +128,8 @@ def run_pipeline(options: RunOptions) -> RunRecord:
             contract_version=locked.contract_version,
             reproducible=not drifts,
             parameters=parameters,
-            models=[
-                ModelUse(model_id=m.model_id, role=m.role, provider=m.provider, pinned=m.pinned)
-                for m in current.lock.models
-            ],
-            dataset_digests={d.path: d.sha256 for d in current.lock.datasets if d.sha256},
+            models=_models_as_run(current.lock, parameters),
+            dataset_digests=_datasets_as_run(current.lock, parameters, pipeline_dir),
             prompt_digests={p.path: p.sha256 for p in current.lock.prompts},
             seeds=[r.seed for r in repeats if r.seed is not None],
             temperature=_temperature(parameters, locked),
@@ -155,6 +152,55 @@ def run_pipeline(options: RunOptions) -> RunRecord:
 def new_run_id() -> str:
     """Sortable by time, unique across machines: ``20261126T031500Z-3f1c2a``."""
     return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def _models_as_run(lock: PipelineLock, parameters: dict[str, object]) -> list[ModelUse]:
+    """The models this run used: a ``-p judge_model=...`` override replaces the locked id (and
+    is classified afresh: overriding a snapshot with an alias is recorded as floating)."""
+    from nbgraduate.lint.linter import ModelPolicyConfig, policy_for
+
+    policy = policy_for(ModelPolicyConfig())
+    models = []
+    for model in lock.models:
+        used = parameters.get(model.parameter) if model.parameter else None
+        if isinstance(used, str) and used != model.model_id:
+            verdict = policy.classify(used)
+            models.append(
+                ModelUse(
+                    model_id=used,
+                    role=model.role,
+                    provider=verdict.provider,
+                    pinned=verdict.status == "pinned",
+                )
+            )
+        else:
+            models.append(
+                ModelUse(
+                    model_id=model.model_id,
+                    role=model.role,
+                    provider=model.provider,
+                    pinned=model.pinned,
+                )
+            )
+    return models
+
+
+def _datasets_as_run(
+    lock: PipelineLock, parameters: dict[str, object], pipeline_dir: Path
+) -> dict[str, str]:
+    """Digests of the datasets this run read: a parameter that pointed at a locked dataset and
+    was overridden points at another file, whose digest is taken now."""
+    from nbgraduate.pipeline.digests import file_sha256
+
+    digests = {d.path: d.sha256 for d in lock.datasets if d.sha256}
+    for declared in lock.parameters:
+        default, used = declared.default, parameters.get(declared.name)
+        if default not in digests or not isinstance(used, str) or used == default:
+            continue
+        del digests[default]
+        path = Path(used) if Path(used).is_absolute() else pipeline_dir / used
+        digests[used] = file_sha256(path) if path.is_file() else "missing"
+    return digests
 
 
 def _pipeline_name(pipeline_dir: Path, store_root: Path) -> str:
@@ -201,8 +247,9 @@ def _git_state(directory: Path) -> tuple[str | None, bool | None]:
             check=True,
             timeout=10,
         ).stdout.strip()
+        # The whole work tree, not just the pipeline: its datasets often live beside it.
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--", ".", ":(exclude,top).nbgraduate"],
+            ["git", "status", "--porcelain", "--", ":(top)", ":(exclude,top).nbgraduate"],
             cwd=directory,
             capture_output=True,
             text=True,
