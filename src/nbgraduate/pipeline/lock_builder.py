@@ -95,6 +95,7 @@ def compute_lock(pipeline_dir: Path, *, contract_version: str = "1.0.0") -> Lock
     problems: list[str] = []
 
     datasets = _datasets(context, pipeline_dir, problems)
+    datasets.extend(_calibration_datasets(pipeline_dir, {d.path for d in datasets}))
     models = _models(context, parameter_cell.index if parameter_cell else None)
     requirements = parse_requirements_file(pipeline_dir / REQUIREMENTS_FILENAME)
     if not (pipeline_dir / REQUIREMENTS_FILENAME).is_file():
@@ -137,6 +138,20 @@ def _datasets(context: LintContext, pipeline_dir: Path, problems: list[str]) -> 
         else:
             found.setdefault(location, LockedDataset(path=location, remote=True))
     return list(found.values())
+
+
+def _calibration_datasets(pipeline_dir: Path, known: set[str]) -> list[LockedDataset]:
+    """Every file under ``calibration/``: the judge's frozen reference set and its declaration
+    are part of the eval contract like any dataset (``nbgraduate calibrate`` checks them)."""
+    from nbgraduate.calibrate.reference import calibration_files
+
+    found = []
+    for path in calibration_files(pipeline_dir):
+        relative = path.relative_to(pipeline_dir).as_posix()
+        if relative not in known:
+            sha256, size, rows = dataset_facts(path)
+            found.append(LockedDataset(path=relative, sha256=sha256, size=size, rows=rows))
+    return found
 
 
 def _prompts(pipeline_dir: Path) -> list[LockedPrompt]:
