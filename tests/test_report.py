@@ -114,6 +114,27 @@ def test_summary_numbers(store: Path) -> None:
     assert points[0].low is not None and points[0].low < 0.75 < points[0].high
 
 
+def test_calibration_runs_have_their_own_section(store: Path, tmp_path: Path) -> None:
+    calibration = _record(9, contract="2.0.0", digest="d2" * 32, accuracy=[1, 1, 0, 1], minutes=300)
+    calibration = calibration.model_copy(
+        update={
+            "run_id": "cal-01",
+            "kind": "calibration",
+            "metrics": [
+                MetricSeries(name="agreement", values=[1, 1, 0, 1], ids=["a", "b", "c", "d"])
+            ],
+            "parameters": {"served_models": ["gpt-4o-2024-08-06"], "system_fingerprints": ["fp_1"]},
+        }
+    )
+    with RunStore(store) as run_store:
+        run_store.add(calibration)
+        [summary] = summarise(run_store.list())
+    assert [r.run_id for r in summary.calibrations] == ["cal-01"]
+    assert len(summary.runs) == 5  # calibrations are not eval runs
+    html = build_report(store, tmp_path / "site").read_text(encoding="utf-8")
+    assert "Judge calibration" in html and "judge agreement" in html and "fp_1" in html
+
+
 def test_percentile_and_peak_helpers() -> None:
     assert percentile([], 50) is None
     assert percentile([1, 2, 3, 4], 50) == 2.5

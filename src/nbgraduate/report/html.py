@@ -86,6 +86,7 @@ def _pipeline_section(summary: PipelineSummary, index: int, now: datetime) -> st
         for colour_index, (name, points) in enumerate(sorted(summary.metrics.items()))
     )
     recent = "".join(_run_row(record) for record in reversed(summary.runs[-10:]))
+    calibration = _calibration_section(summary)
     return f"""
 <section id="{anchor}" class="pipeline">
 <h2>{escape(summary.name)}</h2>
@@ -98,7 +99,32 @@ joined: a changed dataset, judge, prompt or sampling setting makes them incompar
 {charts or '<p class="muted">No metrics recorded (call <code>nbgraduate.record</code>).</p>'}
 <h3>Recent runs</h3>
 <table><tr><th>Run</th><th>Started</th><th>Status</th><th>Duration</th><th>Detail</th></tr>{recent}</table>
+{calibration}
 </section>"""
+
+
+def _calibration_section(summary: PipelineSummary) -> str:
+    """The judge's agreement with its frozen reference over time, and what was served."""
+    if not summary.calibrations:
+        return ""
+    charts = "".join(
+        _metric_chart(f"judge {name}", points, summary, index + 3)
+        for index, (name, points) in enumerate(sorted(summary.calibration_metrics.items()))
+    )
+    rows = "".join(
+        f"<tr><td><code>{escape(record.run_id)}</code></td><td>{escape(_when(record.started_at))}</td>"
+        f'<td class="{"good" if record.status.value == "passed" else "bad"}">{escape(record.status.value)}</td>'
+        f"<td>{escape(', '.join(map(str, record.parameters.get('served_models') or [])))}</td>"
+        f"<td>{escape(', '.join(map(str, record.parameters.get('system_fingerprints') or [])))}</td>"
+        f"<td>{escape(record.status_detail or '')}</td></tr>"
+        for record in reversed(summary.calibrations[-10:])
+    )
+    return (
+        "<h3>Judge calibration</h3>"
+        '<p class="muted">The pinned judge on the frozen reference set (<code>nbgraduate calibrate</code>).</p>'
+        f"{charts}<table><tr><th>Run</th><th>Started</th><th>Result</th><th>Served model</th>"
+        f"<th>Fingerprint</th><th>Detail</th></tr>{rows}</table>"
+    )
 
 
 def _run_row(record: RunRecord) -> str:

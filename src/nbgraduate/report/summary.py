@@ -44,6 +44,9 @@ class PipelineSummary:
     runs: list[RunRecord]
     metrics: dict[str, list[MetricPoint]] = field(default_factory=dict)
     contracts: list[ContractSpan] = field(default_factory=list)
+    #: ``nbgraduate calibrate`` runs of this pipeline's judge, oldest first.
+    calibrations: list[RunRecord] = field(default_factory=list)
+    calibration_metrics: dict[str, list[MetricPoint]] = field(default_factory=dict)
 
     @property
     def passed(self) -> int:
@@ -96,17 +99,25 @@ class PipelineSummary:
 
 
 def summarise(records: Iterable[RunRecord]) -> list[PipelineSummary]:
-    """Group eval runs by pipeline, oldest first within each, pipelines by name."""
-    by_pipeline: dict[str, list[RunRecord]] = {}
+    """Group runs by pipeline (eval runs and judge calibrations apart), oldest first within
+    each, pipelines by name."""
+    runs_of: dict[str, list[RunRecord]] = {}
+    calibrations_of: dict[str, list[RunRecord]] = {}
     for record in records:
-        if record.kind == "eval":
-            by_pipeline.setdefault(record.pipeline, []).append(record)
+        target = calibrations_of if record.kind == "calibration" else runs_of
+        target.setdefault(record.pipeline, []).append(record)
     summaries = []
-    for name in sorted(by_pipeline):
-        runs = sorted(by_pipeline[name], key=lambda r: _aware(r.started_at))
-        summary = PipelineSummary(name=name, runs=runs)
+    for name in sorted(runs_of.keys() | calibrations_of.keys()):
+        runs = sorted(runs_of.get(name, []), key=lambda r: _aware(r.started_at))
+        calibrations = sorted(calibrations_of.get(name, []), key=lambda r: _aware(r.started_at))
+        summary = PipelineSummary(name=name, runs=runs, calibrations=calibrations)
         summary.contracts = _contracts(runs)
         summary.metrics = _metric_points(runs)
+        summary.calibration_metrics = {
+            metric: points
+            for metric, points in _metric_points(calibrations).items()
+            if metric in ("agreement", "absolute_error")
+        }
         summaries.append(summary)
     return summaries
 
