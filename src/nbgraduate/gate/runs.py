@@ -1,0 +1,157 @@
+"""Resolve the gate's RUN specs (run id, ``latest[@git-ref]``, record file) to run records."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgraduate.gate.errors import GateInputError
+from nbgraduate.records import RunRecord
+from nbgraduate.store import RunStore, default_store_root, load_record_file
+
+__all__ = ["ResolvedRun", "RunSpec", "parse_run_spec", "resolve_git_ref", "resolve_runs"]
+
+LATEST = "latest"
+_GIT_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One ``--baseline``/``--candidate`` value, classified.
+
+    ``kind`` is ``"latest"`` (``git_ref`` set for ``latest@<ref>``), ``"file"`` or ``"id"``.
+    """
+
+    text: str
+    kind: str
+    git_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedRun:
+    """A record and how the user named it (shown in the report so a reader can find it again)."""
+
+    record: RunRecord
+    spec: str
+    source: str
+
+
+def parse_run_spec(text: str) -> RunSpec:
+    """Classify ``text``: ``latest[@ref]`` first, then an existing file, then a path-like
+    name (``.json`` or a path separator: a missing file is reported as such), else a run id.
+
+    A file literally named ``latest`` is reached as ``./latest``.
+    """
+    spec = text.strip()
+    if spec == LATEST:
+        return RunSpec(spec, "latest")
+    if spec.startswith(LATEST + "@"):
+        ref = spec[len(LATEST) + 1 :]
+        if not ref:
+            raise GateInputError(f"{spec!r}: name a git ref after '@' (e.g. latest@main)")
+        return RunSpec(spec, "latest", ref)
+    path = Path(spec)
+    if path.is_file() or spec.endswith(".json") or os.sep in spec or "/" in spec:
+        return RunSpec(spec, "file")
+    return RunSpec(spec, "id")
+
+
+def resolve_runs(
+    baseline: str,
+    candidate: str,
+    *,
+    store_root: Path | None = None,
+    pipeline: str | None = None,
+    repo_dir: Path | None = None,
+) -> tuple[ResolvedRun, ResolvedRun]:
+    """The baseline and candidate records, in that order.
+
+    ``latest`` takes the pipeline from ``pipeline`` (``--pipeline``), else from the other run
+    when that one is named concretely (the candidate's, usually); two ``latest`` specs need
+    ``pipeline``. The store is opened only when a spec needs it, so two record files gate
+    without any store.
+    """
+    specs = (parse_run_spec(baseline), parse_run_spec(candidate))
+    root = store_root if store_root is not None else default_store_root(Path.cwd())
+    repo = repo_dir if repo_dir is not None else Path.cwd()
+    store: RunStore | None = None
+    try:
+        concrete: dict[int, ResolvedRun] = {}
+        for position, spec in enumerate(specs):
+            if spec.kind == "file":
+                concrete[position] = ResolvedRun(
+                    load_record_file(spec.text), spec.text, f"record file {spec.text}"
+                )
+            elif spec.kind == "id":
+                store = store or RunStore(root, create=False)
+                concrete[position] = ResolvedRun(
+                    store.get(spec.text), spec.text, f"run store {store.root}"
+                )
+        resolved: list[ResolvedRun] = []
+        for position, spec in enumerate(specs):
+            if position in concrete:
+                resolved.append(concrete[position])
+                continue
+            other = concrete.get(1 - position)
+            name = pipeline or (other.record.pipeline if other is not None else None)
+            if name is None:
+                raise GateInputError(
+                    "--baseline and --candidate are both 'latest': name the pipeline with"
+                    " --pipeline NAME"
+                )
+            store = store or RunStore(root, create=False)
+            resolved.append(_latest(store, spec, name, repo))
+    finally:
+        if store is not None:
+            store.close()
+    baseline_run, candidate_run = resolved
+    if baseline_run.record.run_id == candidate_run.record.run_id:
+        raise GateInputError(
+            f"--baseline ({baseline}) and --candidate ({candidate}) are the same run"
+            f" {baseline_run.record.run_id}: a run cannot gate itself"
+        )
+    return baseline_run, candidate_run
+
+
+def _latest(store: RunStore, spec: RunSpec, pipeline: str, repo: Path) -> ResolvedRun:
+    if spec.git_ref is None:
+        record = store.latest(pipeline)
+        if record is None:
+            raise GateInputError(f"{spec.text}: no run of pipeline {pipeline!r} in {store.root}")
+        return ResolvedRun(record, spec.text, f"latest run of {pipeline}")
+    commit = resolve_git_ref(spec.git_ref, repo)
+    record = store.latest(pipeline, git_ref_commit=commit)
+    if record is None:
+        raise GateInputError(
+            f"{spec.text}: no run of pipeline {pipeline!r} at commit {commit[:12]}"
+            f" ({spec.git_ref}) in {store.root}"
+        )
+    return ResolvedRun(record, spec.text, f"latest run of {pipeline} at {spec.git_ref}")
+
+
+def resolve_git_ref(ref: str, repo: Path) -> str:
+    """The full commit ``ref`` names in the git repository at ``repo`` (``git rev-parse``)."""
+    if ref.startswith("-"):
+        # It would be read as an option by git, not as a ref.
+        raise GateInputError(f"latest@{ref}: not a git ref")
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=_GIT_TIMEOUT_S,
+        )
+    except FileNotFoundError:
+        raise GateInputError(f"latest@{ref}: git is not installed") from None
+    except (OSError, subprocess.SubprocessError) as error:
+        raise GateInputError(f"latest@{ref}: cannot run git: {error}") from None
+    commit = completed.stdout.strip()
+    if completed.returncode == 0 and commit:
+        return commit
+    reason = completed.stderr.strip()
+    if "not a git repository" in reason:
+        raise GateInputError(f"latest@{ref}: {repo} is not in a git repository")
+    raise GateInputError(f"latest@{ref}: unknown git ref {ref!r} in {repo}")
