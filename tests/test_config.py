@@ -324,3 +324,44 @@ def test_import_does_not_pull_in_pathspec() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+# --- eval paths and the configured baseline --------------------------------------------------
+
+
+def test_eval_paths_are_normalised_and_matched(tmp_path: Path) -> None:
+    write_pyproject(
+        tmp_path,
+        """
+        [tool.nbgraduate]
+        eval-paths = ["./evals/", "team/judges", "evals"]
+        """,
+    )
+    settings = load(tmp_path)
+    assert settings.eval_paths == ("evals", "team/judges")
+    assert settings.eval_path_of(tmp_path / "evals" / "a" / "judge.ipynb") == "evals"
+    assert settings.eval_path_of(tmp_path / "team" / "judges") == "team/judges"
+    assert settings.eval_path_of(tmp_path / "evaluations" / "judge.ipynb") is None
+    assert settings.eval_path_of(tmp_path / "team" / "other.ipynb") is None
+
+
+@pytest.mark.parametrize("bad", ['["/abs/evals"]', '["../outside"]', '["."]', '"evals"'])
+def test_eval_paths_must_be_relative_directories_inside_the_project(
+    tmp_path: Path, bad: str
+) -> None:
+    write_pyproject(tmp_path, f"[tool.nbgraduate]\neval-paths = {bad}\n")
+    with pytest.raises(ConfigError, match="eval-paths"):
+        load(tmp_path)
+
+
+def test_baseline_is_resolved_against_the_config_file(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, '[tool.nbgraduate]\nbaseline = "ci/nbgraduate-baseline.json"\n')
+    settings = load(tmp_path / "evals")
+    assert settings.baseline == tmp_path / "ci" / "nbgraduate-baseline.json"
+    assert load_settings(tmp_path, known_codes=KNOWN).baseline == settings.baseline
+
+
+def test_baseline_must_be_a_path_string(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, "[tool.nbgraduate]\nbaseline = true\n")
+    with pytest.raises(ConfigError, match="`baseline` must be a non-empty path string"):
+        load(tmp_path)

@@ -103,7 +103,10 @@ def lint(
     ] = None,
     baseline: Annotated[
         Path | None,
-        typer.Option(help="Report only findings not recorded in this baseline file."),
+        typer.Option(
+            help="Report only findings not recorded in this baseline file "
+            "(default: `baseline` in [tool.nbgraduate])."
+        ),
     ] = None,
     write_baseline: Annotated[
         Path | None, typer.Option(help="Record today's findings in this baseline file.")
@@ -139,6 +142,10 @@ def lint(
                 f"Wrote {sum(e.count for e in written.entries)} findings to {write_baseline}"
             )
             raise typer.Exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
+        if baseline is None:
+            from nbgraduate.lint.runner import configured_baseline
+
+            baseline = configured_baseline(config)
         if baseline is not None:
             from nbgraduate.lint.baseline import load_baseline
 
@@ -480,6 +487,19 @@ def report(
     except NbgraduateError as error:
         raise _fail(str(error)) from None
     typer.echo(f"wrote {page}")
+
+
+# Commands that live in their own modules; each imports only typer and the standard library at
+# module level, so registering them keeps start-up cheap.
+from nbgraduate import cli_calibrate, cli_comment, cli_gate  # noqa: E402
+
+cli_calibrate.register(app)
+cli_comment.register(app)
+cli_gate.register(app)
+from nbgraduate import cli_hooks, cli_init  # noqa: E402
+
+cli_hooks.register(app)
+cli_init.register(app)
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ __all__ = [
     "clear_caches",
     "find_config",
     "load_settings",
+    "normalise_eval_path",
     "resolve_selection",
 ]
 
@@ -43,6 +44,8 @@ _KNOWN_KEYS = frozenset(
         "extend-exclude",
         "respect-gitignore",
         "models",
+        "baseline",
+        "eval-paths",
     }
 )
 _MODEL_KEYS = frozenset({"pinned", "floating", "providers"})
@@ -66,6 +69,19 @@ class LintSettings:
     model_pinned: tuple[str, ...]
     model_floating: tuple[str, ...]
     model_providers: tuple[dict[str, Any], ...]
+    #: The baseline file ``lint`` applies when ``--baseline`` is not given (absolute path).
+    baseline: Path | None = None
+    #: Directories (relative to ``project_root``, posix, no trailing slash) that hold eval
+    #: notebooks: the guard hook and the repository rules (NBG8xx) look there.
+    eval_paths: tuple[str, ...] = ()
+
+    def eval_path_of(self, path: Path) -> str | None:
+        """The configured eval path ``path`` lies in (or is), or ``None`` when it is in none."""
+        relative = _match_path(path, self.project_root)
+        for eval_path in self.eval_paths:
+            if relative == eval_path or relative.startswith(eval_path + "/"):
+                return eval_path
+        return None
 
     def codes_for(self, path: Path) -> frozenset[str]:
         """The codes to check in ``path``: the enabled ones minus its per-file ignores.
@@ -320,6 +336,8 @@ def _build_settings(
         model_pinned=models.strings("pinned", default=()),
         model_floating=models.strings("floating", default=()),
         model_providers=models.tables("providers"),
+        baseline=reader.relative_path("baseline", project_root),
+        eval_paths=reader.eval_paths(),
     )
 
 
@@ -362,6 +380,31 @@ class _TableReader:
             raise self._error(f"{self._name(key)} must be true or false, got {_toml_type(value)}")
         return value
 
+    def relative_path(self, key: str, root: Path) -> Path | None:
+        """A path option, resolved against ``root`` (the config file's directory)."""
+        value = self._table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self._error(f"{self._name(key)} must be a non-empty path string")
+        return Path(os.path.normpath(os.path.join(root, value)))
+
+    def eval_paths(self) -> tuple[str, ...]:
+        """``eval-paths``: directories relative to the config, normalised to ``evals/sub``."""
+        key = "eval-paths"
+        paths = self.strings(key, default=()) or ()
+        normalised: list[str] = []
+        for path in paths:
+            cleaned = normalise_eval_path(path)
+            if cleaned is None:
+                raise self._error(
+                    f"{self._name(key)} entry {path!r} must be a directory inside the project"
+                    " (relative, without `..`)"
+                )
+            if cleaned not in normalised:
+                normalised.append(cleaned)
+        return tuple(normalised)
+
     def subtable(self, key: str) -> _TableReader:
         value = self._table.get(key, {})
         if not isinstance(value, dict):
@@ -402,6 +445,19 @@ class _TableReader:
             codes = frozenset().union(*(_expand(s, known) for s in normalised))
             entries.append((pattern, codes))
         return tuple(entries)
+
+
+def normalise_eval_path(path: str) -> str | None:
+    """``./evals/`` as ``evals``; ``None`` for an absolute path, ``..`` or the project root."""
+    import posixpath
+
+    text = path.strip().replace("\\", "/")
+    if not text or text.startswith("/") or os.path.isabs(text):
+        return None
+    cleaned = posixpath.normpath(text)
+    if cleaned in (".", "") or cleaned == ".." or cleaned.startswith("../"):
+        return None
+    return cleaned
 
 
 def _toml_type(value: object) -> str:

@@ -88,7 +88,7 @@ def lint_notebook(
     suppressions = file_suppressions(notebook)
     findings: list[Finding] = []
     for rule_class in ALL_RULES:
-        if rule_class.code not in codes:
+        if rule_class.code not in codes or rule_class.scope != "notebook":
             continue
         for finding in rule_class().check(context):
             if suppressions.suppresses(

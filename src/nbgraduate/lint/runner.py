@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from nbgraduate.diagnostics import InputError, LintReport
-from nbgraduate.errors import InputFileError
+from nbgraduate.diagnostics import Diagnostic, InputError, LintReport
+from nbgraduate.errors import ConfigError, InputFileError, NbgraduateError
 from nbgraduate.lint.config import LintSettings, load_settings
 from nbgraduate.lint.discovery import discover
 from nbgraduate.lint.linter import FileJob, FileResult, ModelPolicyConfig, lint_file
@@ -75,8 +75,67 @@ def run_lint(request: LintRequest) -> LintReport:
         if result.error is not None:
             report.errors.append(result.error)
     report.files_checked = len(jobs)
+    report.diagnostics.extend(_repository_diagnostics(request, settings_for, jobs))
     report.sort()
     return report
+
+
+def _repository_diagnostics(
+    request: LintRequest, settings_for: Callable[[Path], LintSettings], jobs: list[FileJob]
+) -> list[Diagnostic]:
+    """Repository rules, once per configuration (with eval paths) that the given paths use."""
+    given = list(request.paths or [Path(".")])
+    configs: dict[Path | None, LintSettings] = {}
+    for path in given:
+        try:
+            settings = settings_for(path)
+        except NbgraduateError:
+            continue  # reported when the path itself was discovered
+        if settings.eval_paths:
+            configs.setdefault(settings.config_path, settings)
+    if not configs:
+        return []
+    # Imported only here: repository rules need eval paths, and most runs have none.
+    from nbgraduate.lint.repository import lint_repository
+
+    linted = [str(job.path) for job in jobs]
+    diagnostics: list[Diagnostic] = []
+    for settings in configs.values():
+        diagnostics.extend(lint_repository(settings, given, linted_files=linted))
+    return diagnostics
+
+
+def configured_baseline(config_file: Path | None = None) -> Path | None:
+    """The ``baseline`` file of the configuration that applies here, if one is configured.
+
+    A configured baseline that does not exist is a :class:`ConfigError`: silently linting
+    without it would fail every commit on the legacy findings it was meant to accept.
+    """
+    settings = load_settings(Path.cwd(), known_codes=ALL_CODES, config_file=config_file)
+    baseline = settings.baseline
+    if baseline is None:
+        return None
+    if not baseline.is_file():
+        shown = os.path.relpath(baseline) if _is_below_cwd(baseline) else str(baseline)
+        raise ConfigError(
+            settings.config_path or "pyproject.toml",
+            f"the configured baseline {shown} does not exist; write it with"
+            f" `nbgraduate lint --write-baseline {shown}`",
+        )
+    return baseline
+
+
+def _is_below_cwd(path: Path) -> bool:
+    cwd = os.getcwd()
+    try:
+        return os.path.commonpath([os.path.abspath(path), cwd]) == cwd
+    except ValueError:
+        return False
+
+
+def file_job(path: Path, settings: LintSettings) -> FileJob:
+    """The lint job for one file under ``settings``, as ``nbgraduate lint`` would run it."""
+    return _job_for(path, settings)
 
 
 def _job_for(path: Path, settings: LintSettings) -> FileJob:
@@ -96,13 +155,13 @@ def _job_for(path: Path, settings: LintSettings) -> FileJob:
 
 @functools.lru_cache(maxsize=256)
 def _locked_datasets(directory: Path) -> frozenset[str]:
-    """Datasets a graduated pipeline's lock pins; the lock module (and pydantic) is imported
-    only for directories that have a lock, so plain notebooks keep the fast start-up."""
+    """Datasets a graduated pipeline's lock pins with a digest. Read without the lock model
+    (and pydantic): pre-commit lints pipeline notebooks on every commit."""
     if not (directory / LOCK_FILENAME).is_file():
         return frozenset()
-    from nbgraduate.pipeline.lockfile import locked_dataset_paths
+    from nbgraduate.pipeline.layout import locked_local_datasets
 
-    return locked_dataset_paths(directory)
+    return locked_local_datasets(directory, digested_only=True)
 
 
 def _run_jobs(jobs: list[FileJob], workers: int | None) -> list[FileResult]:

@@ -19,6 +19,8 @@ from nbgraduate.rules.nbg601_point_estimate_gate import PointEstimateGate
 from nbgraduate.rules.nbg701_out_of_order_execution import OutOfOrderExecution
 from nbgraduate.rules.nbg702_parameter_shadowed import ParameterShadowed
 from nbgraduate.rules.nbg703_cell_syntax_error import CellSyntaxError
+from nbgraduate.rules.nbg801_eval_path_without_owner import EvalPathWithoutOwner
+from nbgraduate.rules.nbg802_pipeline_without_lock import PipelineWithoutLock
 
 ALL_RULES: tuple[type[Rule], ...] = (
     FloatingModelId,
@@ -37,6 +39,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     OutOfOrderExecution,
     ParameterShadowed,
     CellSyntaxError,
+    EvalPathWithoutOwner,
+    PipelineWithoutLock,
 )
 
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}

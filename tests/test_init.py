@@ -1,0 +1,377 @@
+"""``nbgraduate init`` on empty and existing repositories: valid files, idempotent, honest."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomlkit
+import yaml
+from schemas import vendored_schema
+from typer.testing import CliRunner
+
+from nbgraduate import __version__
+from nbgraduate.cli import app
+from nbgraduate.hooks import HOOK_IDS
+from nbgraduate.lint import config as lint_config
+from nbgraduate.repo_setup import HOOK_REPOSITORY, HOOK_REV
+
+runner = CliRunner()
+
+EXISTING_PYPROJECT = """\
+# Our eval repository.
+[project]
+name = "acme-evals"   # keep this comment
+version = "1.2.3"
+dependencies = [
+    "openai==1.51.0",  # pinned on purpose
+]
+
+[tool.ruff]
+line-length = 120
+
+[tool.ruff.lint]
+select = ["E", "F"]
+
+# Trailing notes stay at the end.
+"""
+
+EXISTING_PRE_COMMIT = """\
+# Hooks every contributor runs.
+default_language_version:
+    python: python3.11
+repos:
+-   repo: https://github.com/pre-commit/pre-commit-hooks
+    rev: v4.6.0   # keep pinned
+    hooks:
+    -   id: trailing-whitespace
+    -   id: end-of-file-fixer
+# formatting last
+-   repo: https://github.com/astral-sh/ruff-pre-commit
+    rev: "v0.6.9"
+    hooks:
+    -   id: ruff-format
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / ".git").mkdir()  # init looks for the work tree root; no git needed
+    monkeypatch.chdir(tmp_path)
+    lint_config.clear_caches()
+    return tmp_path
+
+
+def init(*args: str):
+    return runner.invoke(app, ["init", *args])
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {
+        path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts[:1]
+    }
+
+
+def workflow(root: Path) -> dict:
+    return yaml.safe_load((root / ".github" / "workflows" / "nbgraduate.yml").read_text())
+
+
+def run_commands(document: dict) -> list[str]:
+    return [
+        step["run"] for job in document["jobs"].values() for step in job["steps"] if "run" in step
+    ]
+
+
+# --- an empty repository -------------------------------------------------------------------
+
+
+def test_init_on_an_empty_repository_writes_valid_files(repo: Path) -> None:
+    result = init("--eval-path", "evals/", "--owner", "@acme/evals")
+    assert result.exit_code == 0, result.output
+    assert set(snapshot(repo)) == {
+        "pyproject.toml",
+        ".pre-commit-config.yaml",
+        ".github/workflows/nbgraduate.yml",
+        ".github/CODEOWNERS",
+    }
+    table = tomlkit.parse((repo / "pyproject.toml").read_text())["tool"]["nbgraduate"]
+    assert table["eval-paths"] == ["evals/"]
+
+    config = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())
+    (entry,) = config["repos"]
+    assert (entry["repo"], entry["rev"]) == (HOOK_REPOSITORY, HOOK_REV)
+    assert [hook["id"] for hook in entry["hooks"]] == list(HOOK_IDS)
+
+    assert "/evals/ @acme/evals" in (repo / ".github" / "CODEOWNERS").read_text().splitlines()
+    assert "next: run `pre-commit install`" in result.output
+
+
+def test_the_workflow_lints_verifies_runs_gates_and_comments(repo: Path) -> None:
+    assert init().exit_code == 0
+    document = workflow(repo)
+    triggers = document.get("on", document.get(True))  # PyYAML reads a bare `on:` as True
+    assert set(triggers) == {"pull_request", "push"}
+    assert document["permissions"] == {
+        "contents": "read",
+        "security-events": "write",
+        "pull-requests": "write",
+    }
+    assert document["env"]["NBGRADUATE_VERSION"] == __version__
+    jobs = document["jobs"]
+    assert set(jobs) == {"lint", "verify", "evaluate"}
+    assert jobs["evaluate"]["needs"] == ["lint", "verify"]
+
+    lint_steps = jobs["lint"]["steps"]
+    upload = next(s for s in lint_steps if "upload-sarif" in s.get("uses", ""))
+    assert upload["with"]["sarif_file"] == "nbgraduate.sarif"
+    assert any(
+        "--output-format sarif --output-file nbgraduate.sarif" in s.get("run", "")
+        for s in lint_steps
+    )
+    assert any("nbgraduate verify" in s.get("run", "") for s in jobs["verify"]["steps"])
+
+    steps = {step.get("name"): step for step in jobs["evaluate"]["steps"]}
+    assert "nbgraduate run" in steps["Run the pipelines"]["run"]
+    gate = steps["Gate against main"]["run"]
+    assert "--baseline latest@origin/main --candidate latest" in gate
+    assert "--output-format markdown" in gate
+    assert '--margin "$GATE_MARGIN" --confidence "$GATE_CONFIDENCE"' in gate
+    # The gate writes its report to the job summary itself; the notes go there too.
+    assert "GITHUB_STEP_SUMMARY" in gate
+    comment = steps["Comment on the pull request"]
+    assert comment["run"].startswith(
+        'nbgraduate comment --repo "$GITHUB_REPOSITORY" --pr "$PR_NUMBER" --from gate.md'
+    )
+    assert comment["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
+    checkout = next(s for s in jobs["evaluate"]["steps"] if "checkout" in s.get("uses", ""))
+    assert checkout["with"]["fetch-depth"] == 0  # latest@origin/main needs the history
+
+
+def test_workflow_scripts_take_expressions_only_through_env(repo: Path) -> None:
+    assert init().exit_code == 0
+    for script in run_commands(workflow(repo)):
+        assert "${{" not in script, script
+
+
+def test_workflow_uses_real_nbgraduate_options(repo: Path) -> None:
+    """Every option the workflow passes to a registered command is in that command's --help.
+
+    ``gate`` is being built elsewhere; until it is registered its documented shape is used."""
+    assert init().exit_code == 0
+    import typer.main
+
+    registered = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    used: dict[str, set[str]] = {}
+    for script in run_commands(workflow(repo)):
+        joined = script.replace("\\\n", " ")
+        for match in re.finditer(r"\bnbgraduate (\w+)([^\n|;&>]*)", joined):
+            used.setdefault(match.group(1), set()).update(re.findall(r"--[\w-]+", match.group(2)))
+    assert {"lint", "verify", "run", "gate", "comment"} <= set(used)
+    for command, options in used.items():
+        if command not in registered:
+            assert command == "gate", f"the workflow runs unknown command {command!r}"
+            continue
+        help_text = runner.invoke(app, [command, "--help"], terminal_width=200).output
+        for option in options:
+            assert option in help_text, f"nbgraduate {command} has no {option}"
+
+
+def test_workflow_validates_against_the_github_workflow_schema(repo: Path) -> None:
+    import jsonschema
+
+    schema = vendored_schema("github-workflows.json")
+    assert init().exit_code == 0
+    document = workflow(repo)
+    document["on"] = document.pop(True)
+    jsonschema.validate(document, schema)
+
+
+def test_generated_pre_commit_config_is_valid_for_pre_commit(repo: Path) -> None:
+    assert init().exit_code == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- idempotence and dry runs ------------------------------------------------------------------
+
+
+def test_a_second_run_changes_nothing(repo: Path) -> None:
+    assert init("--owner", "@acme/evals").exit_code == 0
+    before = snapshot(repo)
+    again = init("--owner", "@acme/evals")
+    assert again.exit_code == 0, again.output
+    assert snapshot(repo) == before
+    assert again.output.count(": unchanged: ") == 4
+    assert "next:" not in again.output
+
+
+def test_dry_run_prints_diffs_and_writes_nothing(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text(EXISTING_PYPROJECT, encoding="utf-8")
+    before = snapshot(repo)
+    result = init("--dry-run", "--eval-path", "notebooks/evals", "--owner", "@acme/evals")
+    assert result.exit_code == 0, result.output
+    assert snapshot(repo) == before
+    assert "--- a/pyproject.toml\n+++ b/pyproject.toml\n" in result.output
+    assert '+eval-paths = ["notebooks/evals/"]\n' in result.output
+    assert "--- /dev/null\n+++ b/.github/workflows/nbgraduate.yml\n" in result.output
+    assert "+/notebooks/evals/ @acme/evals\n" in result.output
+    assert "pyproject.toml: would be updated:" in result.output
+    assert result.output.rstrip().endswith("dry run: nothing was written")
+
+
+def test_dry_run_after_init_shows_no_diff(repo: Path) -> None:
+    assert init().exit_code == 0
+    result = init("--dry-run")
+    assert "+++" not in result.output and "---" not in result.output
+
+
+# --- existing files ------------------------------------------------------------------------------
+
+
+def test_existing_pyproject_and_pre_commit_config_keep_comments_and_order(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text(EXISTING_PYPROJECT, encoding="utf-8")
+    (repo / ".pre-commit-config.yaml").write_text(EXISTING_PRE_COMMIT, encoding="utf-8")
+    result = init("--eval-path", "evals/")
+    assert result.exit_code == 0, result.output
+
+    pyproject = (repo / "pyproject.toml").read_text(encoding="utf-8")
+    assert pyproject.startswith(EXISTING_PYPROJECT)  # every byte kept, the table appended
+    assert tomlkit.parse(pyproject)["tool"]["nbgraduate"]["eval-paths"] == ["evals/"]
+
+    config = (repo / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert config.startswith(EXISTING_PRE_COMMIT)  # same indentation, comments and quotes
+    added = config[len(EXISTING_PRE_COMMIT) :]
+    assert added.startswith("# nbgraduate: lint staged eval notebooks")
+    assert f"-   repo: {HOOK_REPOSITORY}\n    rev: {HOOK_REV}\n    hooks:\n" in added
+    assert "    -   id: nbgraduate-guard\n" in added
+    repos = yaml.safe_load(config)["repos"]
+    assert [r["repo"] for r in repos][:2] == [
+        "https://github.com/pre-commit/pre-commit-hooks",
+        "https://github.com/astral-sh/ruff-pre-commit",
+    ]
+
+
+def test_existing_nbgraduate_table_gets_only_missing_eval_paths(repo: Path) -> None:
+    text = '[tool.nbgraduate]\nselect = ["ALL"]  # everything\neval-paths = ["notebooks"]\n'
+    (repo / "pyproject.toml").write_text(text, encoding="utf-8")
+    assert init().exit_code == 0
+    assert (repo / "pyproject.toml").read_text() == text  # no --eval-path: keep the configured
+    assert init("--eval-path", "evals", "--eval-path", "notebooks/").exit_code == 0
+    assert (repo / "pyproject.toml").read_text() == text.replace(
+        '["notebooks"]', '["notebooks", "evals/"]'
+    )
+
+
+def test_partially_installed_hooks_are_completed_in_their_own_entry(repo: Path) -> None:
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {HOOK_REPOSITORY}.git\n  rev: v0.0.9\n  hooks:\n  - id: nbgraduate-lint\n",
+        encoding="utf-8",
+    )
+    result = init()
+    assert result.exit_code == 0
+    assert (repo / ".pre-commit-config.yaml").read_text() == (
+        f"repos:\n- repo: {HOOK_REPOSITORY}.git\n  rev: v0.0.9\n  hooks:\n"
+        "  - id: nbgraduate-lint\n  - id: nbgraduate-verify\n  - id: nbgraduate-guard\n"
+    )
+    assert "keeps nbgraduate's hooks at rev v0.0.9" in result.output
+
+
+def test_a_config_that_cannot_round_trip_is_left_alone_with_the_snippet(repo: Path) -> None:
+    odd = "repos:\n    -   repo: local\n        hooks:\n          -  id: mine\n             entry: x\n"
+    (repo / ".pre-commit-config.yaml").write_text(odd, encoding="utf-8")
+    result = init()
+    assert result.exit_code == 0
+    assert (repo / ".pre-commit-config.yaml").read_text() == odd
+    assert "cannot add nbgraduate's hooks without reformatting the file" in result.output
+    assert "      - id: nbgraduate-guard" in result.output
+
+
+def test_an_edited_workflow_is_kept_unless_forced(repo: Path) -> None:
+    assert init().exit_code == 0
+    path = repo / ".github" / "workflows" / "nbgraduate.yml"
+    edited = path.read_text().replace('REPEATS: "3"', 'REPEATS: "10"')
+    path.write_text(edited, encoding="utf-8")
+
+    kept = init()
+    assert kept.exit_code == 0
+    assert path.read_text() == edited
+    assert "differs from nbgraduate's template and was left as is" in kept.output
+
+    preview = init("--dry-run", "--force")
+    assert '-  REPEATS: "10"\n+  REPEATS: "3"\n' in preview.output
+    assert path.read_text() == edited
+
+    forced = init("--force")
+    assert 'REPEATS: "3"' in path.read_text()
+    assert "your changes to it were replaced (--force)" in forced.output
+
+
+def test_codeowners_lines_are_appended_and_explicit_unowned_paths_respected(repo: Path) -> None:
+    (repo / "CODEOWNERS").write_text("/docs/ @acme/docs\n/legacy/\n", encoding="utf-8")
+    result = init("--eval-path", "evals", "--eval-path", "legacy", "--owner", "@acme/evals")
+    assert result.exit_code == 0, result.output
+    text = (repo / "CODEOWNERS").read_text()
+    assert text.startswith("/docs/ @acme/docs\n/legacy/\n")
+    assert text.rstrip().endswith("/evals/ @acme/evals")
+    assert "/legacy/ @acme/evals" not in text
+    assert "leaves legacy/ without an owner on purpose; not overriding it" in result.output
+    assert not (repo / ".github" / "CODEOWNERS").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--owner", "acme evals"], "--owner 'acme evals' must be @org/team"),
+        (["--eval-path", "../elsewhere"], "must be a directory inside the project"),
+    ],
+)
+def test_bad_options_are_usage_errors_and_write_nothing(
+    repo: Path, args: list[str], message: str
+) -> None:
+    result = init(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert snapshot(repo) == {}
+
+
+def test_invalid_pyproject_is_reported_and_nothing_written(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text("[project\nname = 1\n", encoding="utf-8")
+    result = init()
+    assert result.exit_code == 2
+    assert "invalid TOML" in result.output
+    assert set(snapshot(repo)) == {"pyproject.toml"}
+
+
+def test_init_in_a_subproject_puts_repository_files_at_the_work_tree_root(repo: Path) -> None:
+    (repo / "service").mkdir()
+    result = init("--root", "service", "--eval-path", "evals", "--owner", "@acme/evals")
+    assert result.exit_code == 0, result.output
+    assert set(snapshot(repo)) == {
+        "service/pyproject.toml",
+        ".pre-commit-config.yaml",
+        ".github/workflows/nbgraduate.yml",
+        ".github/CODEOWNERS",
+    }
+    assert "/service/evals/ @acme/evals" in (repo / ".github" / "CODEOWNERS").read_text()
+
+
+def test_the_lint_only_workflow_is_pointed_out(repo: Path) -> None:
+    lint_only = repo / ".github" / "workflows" / "nbgraduate-lint.yml"
+    lint_only.parent.mkdir(parents=True)
+    lint_only.write_text("name: nbgraduate lint\n", encoding="utf-8")
+    result = init()
+    assert result.exit_code == 0
+    assert "nbgraduate-lint.yml (nbgraduate's lint-only template) lints too" in result.output
+    assert lint_only.read_text() == "name: nbgraduate lint\n"
