@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["ConfigError", "InputFileError", "NbgraduateError", "UsageError"]
+__all__ = [
+    "ConfigError",
+    "FileError",
+    "InputFileError",
+    "NbgraduateError",
+    "UsageError",
+    "one_line",
+]
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     # Messages end up as single lines on stderr and in CI logs; a stray newline from an
     # underlying library (TOML, JSON, OS) would split one error into several log entries.
     return " ".join(text.split())
@@ -29,8 +36,8 @@ class UsageError(NbgraduateError):
     exit_code = 2
 
 
-class ConfigError(NbgraduateError):
-    """A configuration or state file (``pyproject.toml``, a baseline) cannot be used.
+class FileError(NbgraduateError):
+    """Something about one file is wrong; ``str()`` is the one line ``path: message``.
 
     The path is kept separately so editors and the CLI can point at the offending file.
     """
@@ -39,22 +46,20 @@ class ConfigError(NbgraduateError):
 
     def __init__(self, path: str | os.PathLike[str], message: str) -> None:
         self.path = os.fspath(path)
-        self.message = _one_line(message)
+        self.message = one_line(message)
         super().__init__(self.path, self.message)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
 
 
-class InputFileError(NbgraduateError):
+class ConfigError(FileError):
+    """A configuration or state file (``pyproject.toml``, a baseline) cannot be used."""
+
+
+class InputFileError(FileError):
     """A path to lint cannot be read as a notebook or script (missing, unreadable, bad JSON)."""
 
-    exit_code = 2
-
-    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
-        self.path = os.fspath(path)
-        self.reason = _one_line(reason)
-        super().__init__(self.path, self.reason)
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+    @property
+    def reason(self) -> str:
+        return self.message

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from nbgraduate import __version__
-from nbgraduate.errors import NbgraduateError, UsageError, _one_line
+from nbgraduate.errors import NbgraduateError, UsageError, one_line
 
 if TYPE_CHECKING:
     # httpx costs tens of milliseconds to import; only `nbgraduate comment` pays for it.
@@ -75,7 +75,7 @@ class GitHubError(NbgraduateError):
     exit_code = 2
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
-        self.message = _one_line(message)
+        self.message = one_line(message)
         self.status = status
         super().__init__(self.message)
 

@@ -26,7 +26,7 @@ from types import TracebackType
 from pydantic import ValidationError
 
 from nbgraduate.atomic import write_text_atomic
-from nbgraduate.errors import NbgraduateError, _one_line
+from nbgraduate.errors import FileError, NbgraduateError, one_line
 from nbgraduate.records import RECORD_SCHEMA_VERSION, RunRecord
 
 __all__ = [
@@ -54,18 +54,8 @@ _PROJECT_MARKERS = (".git", "pyproject.toml")
 _AMBIGUOUS_SHOWN = 3
 
 
-class StoreError(NbgraduateError):
+class StoreError(FileError):
     """The run store (or a record file exported from it) cannot be used; ``path`` names the file."""
-
-    exit_code = 2
-
-    def __init__(self, path: str | os.PathLike[str], message: str) -> None:
-        self.path = os.fspath(path)
-        self.message = _one_line(message)
-        super().__init__(self.path, self.message)
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
 
 
 class RecordFileError(StoreError):
@@ -78,7 +68,7 @@ class RunNotFoundError(NbgraduateError):
     exit_code = 2
 
     def __init__(self, message: str) -> None:
-        self.message = _one_line(message)
+        self.message = one_line(message)
         super().__init__(self.message)
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nbgraduate.errors import NbgraduateError, _one_line
+from nbgraduate.errors import NbgraduateError, one_line
 
 __all__ = ["ContractMismatchError", "GateInputError"]
 
@@ -15,7 +15,7 @@ class GateInputError(NbgraduateError):
     exit_code = 2
 
     def __init__(self, message: str) -> None:
-        self.message = _one_line(message)
+        self.message = one_line(message)
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -29,7 +29,7 @@ class ContractMismatchError(GateInputError):
     """
 
     def __init__(self, differences: Sequence[str]) -> None:
-        self.differences = tuple(_one_line(difference) for difference in differences)
+        self.differences = tuple(one_line(difference) for difference in differences)
         super().__init__("; ".join(self.differences))
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from nbgraduate.atomic import write_text_atomic
-from nbgraduate.errors import ConfigError
+from nbgraduate.errors import ConfigError, one_line
 from nbgraduate.pipeline.drift import Drift, find_drift
 from nbgraduate.pipeline.lockfile import LOCK_FILENAME, PipelineLock
 
@@ -81,7 +81,7 @@ def append_changelog(path: Path, *, version: str, date: str, changes: list[str])
     existing = _read_changelog(path)
     newline = "\r\n" if "\r\n" in existing else "\n"
     entry_lines = [f"## {version} ({date})", ""]
-    entry_lines.extend(f"- {_one_line(change)}" for change in changes)
+    entry_lines.extend(f"- {one_line(change)}" for change in changes)
     entry = newline.join(entry_lines).rstrip() + newline + newline
 
     if not existing.strip():

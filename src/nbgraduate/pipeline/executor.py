@@ -55,7 +55,7 @@ from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from nbgraduate.errors import InputFileError, UsageError
+from nbgraduate.errors import InputFileError, UsageError, one_line
 from nbgraduate.records import RepeatResult, RunStatus
 
 if TYPE_CHECKING:
@@ -594,5 +594,5 @@ def _relative_notebook(job: _RepeatJob) -> str:
 
 
 def _one_line(text: str) -> str:
-    line = " ".join(text.split())
+    line = one_line(text)
     return line if len(line) <= _DETAIL_LIMIT else line[: _DETAIL_LIMIT - 3] + "..."
