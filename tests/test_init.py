@@ -115,7 +115,8 @@ def test_the_workflow_lints_verifies_runs_gates_and_comments(repo: Path) -> None
     assert init().exit_code == 0
     document = workflow(repo)
     triggers = document.get("on", document.get(True))  # PyYAML reads a bare `on:` as True
-    assert set(triggers) == {"pull_request", "push"}
+    assert set(triggers) == {"pull_request", "push", "schedule", "workflow_dispatch"}
+    assert triggers["schedule"] == [{"cron": "17 5 * * 1-5"}]
     assert document["permissions"] == {
         "contents": "read",
         "security-events": "write",
@@ -123,8 +124,14 @@ def test_the_workflow_lints_verifies_runs_gates_and_comments(repo: Path) -> None
     }
     assert document["env"]["NBGRADUATE_VERSION"] == __version__
     jobs = document["jobs"]
-    assert set(jobs) == {"lint", "verify", "evaluate"}
+    assert set(jobs) == {"lint", "verify", "evaluate", "calibrate"}
     assert jobs["evaluate"]["needs"] == ["lint", "verify"]
+    assert jobs["evaluate"]["if"] == "github.event_name != 'schedule'"
+    calibrate_steps = jobs["calibrate"]["steps"]
+    assert "schedule" in jobs["calibrate"]["if"]
+    assert any("nbgraduate calibrate" in s.get("run", "") for s in calibrate_steps)
+    cache = next(s for s in calibrate_steps if "actions/cache" in s.get("uses", ""))
+    assert cache["with"]["path"] == ".nbgraduate"  # each calibration is compared with the last
 
     lint_steps = jobs["lint"]["steps"]
     upload = next(s for s in lint_steps if "upload-sarif" in s.get("uses", ""))
