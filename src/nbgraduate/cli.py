@@ -357,6 +357,11 @@ def run(
 
     Exit codes: 0 passed, 1 the eval failed, 2 usage/input error or drift, 3 infrastructure error.
     """
+    # The kernel boots (~0.5 s) while the lock and record models are imported and the lock is
+    # verified, instead of after; only a single worker runs repeat 0 in this process.
+    from nbgraduate.pipeline.warm_kernel import start_warm_kernel
+
+    warm = start_warm_kernel(pipeline, store) if workers == 1 else None
     from nbgraduate.errors import NbgraduateError
     from nbgraduate.pipeline.run import RunOptions, exit_code_for, parse_overrides, run_pipeline
 
@@ -370,9 +375,13 @@ def run(
             allow_drift=allow_drift,
             store_root=store,
         )
-        record = run_pipeline(options)
+        record = run_pipeline(options, warm)
+        warm = None  # run_pipeline owns it now
     except NbgraduateError as error:
         raise _fail(str(error)) from None
+    finally:
+        if warm is not None:
+            warm.shutdown(remove_output=True)
     typer.echo(_run_summary(record))
     raise typer.Exit(exit_code_for(record))
 

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from nbgraduate.atomic import write_text_atomic
 from nbgraduate.errors import FileError, NbgraduateError, one_line
 from nbgraduate.records import RECORD_SCHEMA_VERSION, RunRecord
+from nbgraduate.store_layout import ARTIFACTS_DIRNAME, STORE_DIRNAME, default_store_root
 
 __all__ = [
     "DATABASE_FILENAME",
@@ -41,16 +42,13 @@ __all__ = [
     "load_record_file",
 ]
 
-STORE_DIRNAME = ".nbgraduate"
 DATABASE_FILENAME = "runs.sqlite"
-ARTIFACTS_DIRNAME = "runs"
 STORE_SCHEMA_VERSION = 1
 
 # A writer holds the lock for one INSERT (milliseconds); waiting long before giving up costs
 # nothing, while failing would lose the record of a run that may have taken an hour.
 BUSY_TIMEOUT_S = 60.0
 
-_PROJECT_MARKERS = (".git", "pyproject.toml")
 _AMBIGUOUS_SHOWN = 3
 
 
@@ -452,18 +450,3 @@ def load_record_file(path: str | os.PathLike[str]) -> RunRecord:
         return RunRecord.model_validate(data)
     except ValidationError as error:
         raise RecordFileError(path, f"invalid run record: {_first_problem(error)}") from None
-
-
-def default_store_root(start: str | os.PathLike[str]) -> Path:
-    """``.nbgraduate`` in the nearest project directory at or above ``start``.
-
-    A project directory holds ``.git`` (a directory, or a file in worktrees and submodules)
-    or ``pyproject.toml``. Without one, the store goes in the current directory.
-    """
-    here = Path(os.path.abspath(start))
-    if here.is_file():
-        here = here.parent
-    for directory in (here, *here.parents):
-        if any((directory / marker).exists() for marker in _PROJECT_MARKERS):
-            return directory / STORE_DIRNAME
-    return Path.cwd() / STORE_DIRNAME

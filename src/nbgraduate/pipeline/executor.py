@@ -56,6 +56,7 @@ from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from nbgraduate.errors import InputFileError, UsageError, one_line
+from nbgraduate.pipeline.warm_kernel import WarmKernel, stop_kernel
 from nbgraduate.records import RepeatResult, RunStatus
 
 if TYPE_CHECKING:
@@ -101,6 +102,9 @@ class ExecutionRequest:
     kernel_name: str = "python3"
     cwd: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
+    #: A kernel already booting for repeat 0 (``nbgraduate run`` starts it before verifying);
+    #: used only when it was started for the same kernel, directory and environment.
+    warm_kernel: WarmKernel | None = None
 
     def __post_init__(self) -> None:
         if self.repeats < 1:
@@ -147,8 +151,11 @@ def execute(request: ExecutionRequest) -> list[RepeatOutcome]:
         _plan_repeat(request, notebook, output_dir, repeat) for repeat in range(request.repeats)
     ]
     workers = min(request.workers, request.repeats)
+    warm = request.warm_kernel
     if workers == 1:
-        return _run_in_this_process(jobs)
+        return _run_in_this_process(jobs, warm)
+    if warm is not None:
+        warm.shutdown()
     return _run_in_workers(jobs, workers)
 
 
@@ -198,21 +205,32 @@ def _plan_repeat(
 # --- the calling process -------------------------------------------------------------------
 
 
-def _run_in_this_process(jobs: list[_RepeatJob]) -> list[RepeatOutcome]:
+def _run_in_this_process(
+    jobs: list[_RepeatJob], warm: WarmKernel | None = None
+) -> list[RepeatOutcome]:
     """Run repeats one after another here: with one worker, a spawned process only adds its
     start-up (~350 ms of a ~1.2 s one-cell run) and changes nothing else, because repeats run
     sequentially and each one's environment is set and restored around it."""
     _prepare_process()
     outcomes: list[RepeatOutcome] = []
     interrupted = False
-    with _sigterm_as_keyboard_interrupt():
-        for job in jobs:
-            if interrupted:
-                outcomes.append(_outcome_without_run(job, "interrupted before start"))
-                continue
-            outcome = _run_repeat(job)
-            outcomes.append(outcome)
-            interrupted = (outcome.result.detail or "").startswith("interrupted")
+    try:
+        with _sigterm_as_keyboard_interrupt():
+            for job in jobs:
+                if interrupted:
+                    outcomes.append(_outcome_without_run(job, "interrupted before start"))
+                    continue
+                usable = (
+                    warm is not None
+                    and job.repeat == 0
+                    and warm.matches(job.kernel_name, job.cwd, job.env)
+                )
+                outcome = _run_repeat(job, warm if usable else None)
+                outcomes.append(outcome)
+                interrupted = (outcome.result.detail or "").startswith("interrupted")
+    finally:
+        if warm is not None:
+            warm.shutdown()
     return outcomes
 
 
@@ -401,19 +419,29 @@ def _register_engine() -> None:
     papermill_engines.register(_ENGINE_NAME, NotebookKeepingEngine)
 
 
-def _run_repeat(job: _RepeatJob) -> RepeatOutcome:
+def _run_repeat(job: _RepeatJob, warm: WarmKernel | None = None) -> RepeatOutcome:
     # Files left by an earlier run in the same directory would pass for this one's (and a
-    # record file is appended to, which would mix two runs' metrics).
-    for stale in (job.executed_notebook, job.record_file, job.kernel_log):
+    # record file is appended to, which would mix two runs' metrics). A warm kernel is already
+    # writing to its log.
+    stale_files = [job.executed_notebook, job.record_file]
+    if warm is None:
+        stale_files.append(job.kernel_log)
+    for stale in stale_files:
         stale.unlink(missing_ok=True)
     if _worker_stopping:
         # Handed to this worker just before it was told to stop.
         return _outcome_without_run(job, "interrupted before start")
     started_at = datetime.now(timezone.utc)
     started = monotonic()
-    with _environment(job.env), _stderr_to(job.kernel_log):
-        for _ in range(1 + _KERNEL_START_RETRIES):
-            error, notebook = _execute_once(job)
+    with _environment(job.env), _stderr_to(job.kernel_log, append=warm is not None):
+        for attempt in range(1 + _KERNEL_START_RETRIES):
+            manager = None
+            if warm is not None and attempt == 0:
+                manager, warm.used = warm.manager, True
+            error, notebook = _execute_once(job, manager)
+            if manager is not None:
+                # nbclient leaves a kernel it did not start running; this one is done.
+                stop_kernel(manager)
             if not _kernel_failed_to_start(error, notebook):
                 break
     duration = monotonic() - started
@@ -435,7 +463,7 @@ def _run_repeat(job: _RepeatJob) -> RepeatOutcome:
     return RepeatOutcome(result=result, record_file=job.record_file)
 
 
-def _execute_once(job: _RepeatJob) -> tuple[BaseException | None, Any]:
+def _execute_once(job: _RepeatJob, manager: Any = None) -> tuple[BaseException | None, Any]:
     """Run the notebook once; return what it raised and the notebook object papermill ran."""
     global _repeat_running
     import papermill
@@ -457,6 +485,7 @@ def _execute_once(job: _RepeatJob) -> tuple[BaseException | None, Any]:
             request_save_on_cell_execute=False,
             keep_notebook_at=str(job.executed_notebook),
             ran_notebook=ran_notebook,
+            **({"km": manager} if manager is not None else {}),
         )
     except (Exception, KeyboardInterrupt) as raised:
         error = raised
@@ -492,13 +521,13 @@ def _environment(updates: dict[str, str]) -> Iterator[None]:
 
 
 @contextmanager
-def _stderr_to(log_path: Path) -> Iterator[None]:
+def _stderr_to(log_path: Path, *, append: bool = False) -> Iterator[None]:
     # The kernel inherits this process's stderr: its start-up warnings and the tracebacks of a
     # crashing kernel go to a per-repeat log instead of interleaving with the caller's output.
     sys.stderr.flush()
     saved = os.dup(2)
     try:
-        with open(log_path, "wb") as log:
+        with open(log_path, "ab" if append else "wb") as log:
             os.dup2(log.fileno(), 2)
         yield
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import platform
 import subprocess
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +15,7 @@ from nbgraduate.pipeline.lock_builder import seed_parameter_name
 from nbgraduate.pipeline.lockfile import PipelineLock
 from nbgraduate.pipeline.locking import verify_pipeline
 from nbgraduate.pipeline.parameters import Parameter, cast_value
+from nbgraduate.pipeline.warm_kernel import WarmKernel, new_run_id
 from nbgraduate.recording import read_recorded
 from nbgraduate.records import MetricSeries, ModelUse, RepeatResult, RunRecord, RunStatus
 from nbgraduate.store import RunStore, default_store_root
@@ -71,17 +71,29 @@ def resolve_parameters(lock: PipelineLock, overrides: dict[str, str]) -> dict[st
     return values
 
 
-def run_pipeline(options: RunOptions) -> RunRecord:
-    """Run the pipeline and store its record; the record's status says how it ended."""
+def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunRecord:
+    """Run the pipeline and store its record; the record's status says how it ended.
+
+    ``warm`` is a kernel :func:`start_warm_kernel` launched for this run before the imports
+    and the verification; it is shut down (and its directory removed) if the run is refused.
+    """
     pipeline_dir = options.pipeline_dir.resolve()
-    locked, current, drifts = verify_pipeline(pipeline_dir)
-    if drifts and not options.allow_drift:
-        raise DriftRefused(options.pipeline_dir, drifts)
-    parameters = resolve_parameters(locked, options.overrides)
+    store_root = (options.store_root or default_store_root(pipeline_dir)).resolve()
+    if warm is not None and warm.store_root != store_root:
+        warm.shutdown(remove_output=True)
+        warm = None
+    try:
+        locked, current, drifts = verify_pipeline(pipeline_dir)
+        if drifts and not options.allow_drift:
+            raise DriftRefused(options.pipeline_dir, drifts)
+        parameters = resolve_parameters(locked, options.overrides)
+    except BaseException:
+        if warm is not None:
+            warm.shutdown(remove_output=True)
+        raise
     seed_parameter = seed_parameter_name(locked)
     base_seed = parameters.get(seed_parameter) if seed_parameter else None
-    store_root = options.store_root or default_store_root(pipeline_dir)
-    run_id = new_run_id()
+    run_id = warm.run_id if warm is not None else new_run_id()
     started = datetime.now(timezone.utc)
     with RunStore(store_root) as store:
         outcomes = execute(
@@ -96,6 +108,7 @@ def run_pipeline(options: RunOptions) -> RunRecord:
                 timeout=options.timeout,
                 kernel_name=locked.kernel_name,
                 cwd=pipeline_dir,
+                warm_kernel=warm,
             )
         )
         ended = datetime.now(timezone.utc)
@@ -147,11 +160,6 @@ def run_pipeline(options: RunOptions) -> RunRecord:
         )
         store.add(record)
     return record
-
-
-def new_run_id() -> str:
-    """Sortable by time, unique across machines: ``20261126T031500Z-3f1c2a``."""
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
 def _models_as_run(lock: PipelineLock, parameters: dict[str, object]) -> list[ModelUse]:
