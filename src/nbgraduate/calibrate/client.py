@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from nbgraduate.errors import NbgraduateError, UsageError, _one_line
+from nbgraduate.errors import NbgraduateError, UsageError, one_line
 from nbgraduate.secrets import mask, redact
 
 __all__ = [
@@ -54,7 +54,7 @@ class JudgeApiError(NbgraduateError):
     exit_code = 3
 
     def __init__(self, message: str, *, status_code: int | None = None) -> None:
-        self.message = _one_line(message)
+        self.message = one_line(message)
         self.status_code = status_code
         super().__init__(self.message)
 
@@ -383,7 +383,7 @@ class ChatClient:
         text = redact(text)
         if limit is None:
             return text
-        text = _one_line(text)
+        text = one_line(text)
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

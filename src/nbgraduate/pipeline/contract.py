@@ -156,8 +156,3 @@ def _parse_version(version: str) -> tuple[int, int, int]:
         )
     major, minor, patch = (int(part) for part in match.groups())
     return major, minor, patch
-
-
-def _one_line(text: str) -> str:
-    # A newline inside a change would end the bullet and break the Markdown list.
-    return " ".join(text.splitlines())
