@@ -439,8 +439,9 @@ def test_runs_lists_the_run(project: Project, stem: str) -> None:
     (line,) = [row for row in lifecycle.listing.stdout.splitlines() if lifecycle.run_id in row]
     columns = line.split()
     assert columns[0] == lifecycle.run_id
-    assert columns[1] == lifecycle.record.status.value
-    assert columns[2] == f"legacy/{stem}"
+    assert columns[1] == "eval"
+    assert columns[2] == lifecycle.record.status.value
+    assert columns[3] == f"legacy/{stem}"
     assert columns[-1] == lifecycle.head[:8]
 
 

@@ -434,7 +434,7 @@ def runs(
         return
     for record in records:
         typer.echo(
-            f"{record.run_id}  {record.status.value:<20}  {record.pipeline}  "
+            f"{record.run_id}  {record.kind:<11}  {record.status.value:<20}  {record.pipeline}  "
             f"{record.started_at:%Y-%m-%d %H:%M}  {record.duration_s:6.1f}s  "
             f"contract {record.contract_version}  {(record.git_commit or '-')[:8]}"
         )
