@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ from typing import Any
 import jsonschema
 import nbformat
 import pytest
+from cli_runner import run_cli
 from click.testing import Result
 from nbformat.notebooknode import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -111,21 +110,6 @@ def fake_key() -> str:
 
 
 # --- running the CLI -----------------------------------------------------------------------
-
-
-def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The real entry point, in a fresh interpreter, as a user or CI job would run it."""
-    env = {key: value for key, value in os.environ.items() if key != "CI_PROJECT_DIR"}
-    return subprocess.run(
-        [sys.executable, "-m", "nbgraduate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def invoke(*args: str) -> Result:

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import nbformat
 import papermill
 import pytest
+from cli_runner import run_cli
 from nbformat.notebooknode import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -82,21 +82,6 @@ INSTALL_LINE = re.compile(r"^\s*[%!]\s*(?:pip|conda|mamba|uv)\b|\bpip install\b"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The real entry point, in a fresh interpreter, as a user or CI job would run it."""
-    env = {key: value for key, value in os.environ.items() if key != "CI_PROJECT_DIR"}
-    return subprocess.run(
-        [sys.executable, "-m", "nbgraduate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def copy_legacy(directory: Path) -> Path:

@@ -7,16 +7,15 @@ every test tampers with its own copy (dataset, prompt, parameters cell) and runs
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
+from cli_runner import run_cli
 from nbformat.v4 import new_code_cell
 
 LEGACY = Path(__file__).resolve().parents[1] / "fixtures" / "legacy"
@@ -32,21 +31,6 @@ NEW_ROWS = (
     "rag-27,Can I schedule exports?,Exports can be scheduled weekly on the Business plan.,"
     "Weekly scheduled exports are available on Business.\n"
 )
-
-
-def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The real entry point, in a fresh interpreter, as a user or CI job would run it."""
-    env = {key: value for key, value in os.environ.items() if key != "CI_PROJECT_DIR"}
-    return subprocess.run(
-        [sys.executable, "-m", "nbgraduate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

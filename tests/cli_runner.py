@@ -1,0 +1,24 @@
+"""Running the real ``nbgraduate`` entry point from tests, the way a user or CI job does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_cli(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """The real entry point, in a fresh interpreter (GitLab's CI_PROJECT_DIR is dropped so
+    report paths do not depend on the machine running the tests)."""
+    env = {key: value for key, value in os.environ.items() if key != "CI_PROJECT_DIR"}
+    return subprocess.run(
+        [sys.executable, "-m", "nbgraduate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
