@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from bench_support import progress, seconds
+
 #: The bootstrap gate on 100,000 examples with 10,000 resamples.
 BOOTSTRAP_TARGET_S = 2.0
 #: The t gate on 100,000 examples ("well under" this).
@@ -99,10 +101,6 @@ def _time_gate(store: Path, metric: str, method: str, resamples: int, repeat: in
     return samples, report
 
 
-def _seconds(value: float) -> str:
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-
-
 def _machine() -> str:
     import numpy
     import scipy
@@ -130,22 +128,18 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _progress(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     from nbgraduate.store import RunStore
 
     with tempfile.TemporaryDirectory(prefix="nbgraduate-bench-gate-") as workdir:
         store = Path(workdir) / ".nbgraduate"
-        _progress(f"writing two runs of {args.examples:,} examples to {store}")
+        progress(f"writing two runs of {args.examples:,} examples to {store}")
         baseline, candidate = _records(args.examples, args.seed)
         with RunStore(store) as run_store:
             run_store.add(baseline)  # type: ignore[arg-type]
             run_store.add(candidate)  # type: ignore[arg-type]
-        _progress("warm-up gate (imports numpy and scipy)")
+        progress("warm-up gate (imports numpy and scipy)")
         _time_gate(store, "similarity", "t", args.resamples, 1)
         gates = [
             ("t gate, continuous metric", "similarity", "t", T_TARGET_S),
@@ -165,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = []
         missed = []
         for label, metric, method, target in gates:
-            _progress(f"{label}: {args.repeat} runs")
+            progress(f"{label}: {args.repeat} runs")
             samples, report = _time_gate(store, metric, method, args.resamples, args.repeat)
             best, median = min(samples), statistics.median(samples)
             passed = best < target
@@ -173,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 missed.append(label)
             verdict = "PASS" if passed else "FAIL"
             rows.append(
-                _row(label, _seconds(best), _seconds(median), f"< {_seconds(target)} {verdict}")
+                _row(label, seconds(best), seconds(median), f"< {seconds(target)} {verdict}")
             )
             result = report.metrics[0]  # type: ignore[union-attr]
             estimate = result.difference

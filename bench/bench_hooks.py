@@ -21,11 +21,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench_support import progress, scratch_directory
 
 PROJECT = Path(__file__).resolve().parents[1]
 FIXTURE = PROJECT / "fixtures" / "legacy" / "rag_grounding_eval.ipynb"
@@ -49,10 +50,6 @@ class Timing:
     @property
     def median(self) -> float:
         return statistics.median(self.samples)
-
-
-def _progress(message: str) -> None:
-    print(f"[bench_hooks] {message}", file=sys.stderr, flush=True)
 
 
 def _run(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None):
@@ -118,7 +115,7 @@ def time_command(label: str, argv: Sequence[str], cwd: Path, repeat: int, env=No
         timing.samples.append(time.perf_counter() - start)
         timing.exit_codes.add(completed.returncode)
         if completed.returncode != 0:
-            _progress(
+            progress(
                 f"{label} exited {completed.returncode}:\n{completed.stdout}{completed.stderr}"
             )
     return timing
@@ -155,10 +152,10 @@ def time_pre_commit(repo: Path, workdir: Path, repeat: int) -> Timing:
     _checked(["git", "add", ".pre-commit-config.yaml"], repo)
     env = dict(os.environ)
     env.setdefault("PRE_COMMIT_HOME", str(workdir / "pre-commit-home"))
-    _progress("building the hooks' environment (untimed; pip installs the project)")
+    progress("building the hooks' environment (untimed; pip installs the project)")
     started = time.perf_counter()
     _checked([sys.executable, "-m", "pre_commit", "install-hooks"], repo, env)
-    _progress(f"built in {time.perf_counter() - started:.0f} s")
+    progress(f"built in {time.perf_counter() - started:.0f} s")
     argv = [sys.executable, "-m", "pre_commit", "run", "--color", "never"]
     return time_command("pre-commit run (3 hooks)", argv, repo, repeat, env)
 
@@ -182,20 +179,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--pre-commit", action="store_true", help="also time `pre-commit run` (needs PyPI)"
     )
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="nbgraduate-bench-hooks-"))
-    try:
+    with scratch_directory("nbgraduate-bench-hooks-", keep=args.keep) as workdir:
         return _bench(args, workdir)
-    finally:
-        if args.keep:
-            _progress(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _bench(args: argparse.Namespace, workdir: Path) -> int:
     repo = workdir / "repo"
     repo.mkdir()
-    _progress(f"graduating {PIPELINES} pipelines into {repo}")
+    progress(f"graduating {PIPELINES} pipelines into {repo}")
     notebooks, staged = build_repository(repo)
     rows = [
         time_command(

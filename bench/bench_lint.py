@@ -15,17 +15,17 @@ import json
 import os
 import platform
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+
+from bench_support import progress, scratch_directory, seconds
 
 #: The whole corpus may take at most this multiple of the floor (best of runs vs best of runs).
 CORPUS_RATIO_TARGET = 3.0
@@ -299,10 +299,6 @@ def import_report(notebook: Path, cwd: Path) -> ImportReport:
 # Reporting
 
 
-def _seconds(value: float) -> str:
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-
-
 def _verdict(passed: bool) -> str:
     return "PASS" if passed else "FAIL"
 
@@ -334,7 +330,7 @@ def _lint_row(label: str, run: CommandRun, floor_best: float) -> tuple[str, bool
     ratio = run.timing.best / floor_best
     passed = ratio <= CORPUS_RATIO_TARGET
     target = f"<= {CORPUS_RATIO_TARGET:.1f}x {_verdict(passed)}"
-    best, median = _seconds(run.timing.best), _seconds(run.timing.median)
+    best, median = seconds(run.timing.best), seconds(run.timing.median)
     return _row(label, best, median, f"{ratio:.1f}x", target), passed
 
 
@@ -360,53 +356,43 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def _progress(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     generator = _load_generator()
-    workdir = Path(tempfile.mkdtemp(prefix="nbgraduate-bench-"))
-    try:
+    with scratch_directory("nbgraduate-bench-", keep=args.keep) as workdir:
         return _bench(args, generator, workdir)
-    finally:
-        if args.keep:
-            _progress(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _bench(args: argparse.Namespace, generator: ModuleType, workdir: Path) -> int:
     corpus = args.corpus.resolve() if args.corpus else workdir / "corpus"
     summary = None
     if not (corpus.is_dir() and _lintable_files(corpus)):
-        _progress(f"generating {args.count} files (seed {args.seed}) into {corpus}")
+        progress(f"generating {args.count} files (seed {args.seed}) into {corpus}")
         started = time.perf_counter()
         summary = generator.generate_corpus(corpus, args.count, args.seed)
-        _progress(f"generated in {time.perf_counter() - started:.1f} s")
+        progress(f"generated in {time.perf_counter() - started:.1f} s")
     files = _lintable_files(corpus)
     typical = generator.write_typical_notebook(workdir / "typical" / "eval_20_cells.ipynb")
     report = workdir / "report.json"
 
-    _progress(f"floor: json.loads + ast.parse of {len(files)} files, best of {args.repeat}")
+    progress(f"floor: json.loads + ast.parse of {len(files)} files, best of {args.repeat}")
     floor, floor_stats = measure_floor(files, args.repeat)
 
-    _progress(f"lint CLI, default jobs, best of {args.repeat}")
+    progress(f"lint CLI, default jobs, best of {args.repeat}")
     lint_default = time_command(
         "lint (default jobs)", _lint_argv([corpus], report, None), workdir, args.repeat
     )
     findings, codes, files_with_findings = summarise_report(report)
-    _progress(f"lint CLI, --jobs 1, best of {args.repeat}")
+    progress(f"lint CLI, --jobs 1, best of {args.repeat}")
     lint_serial = time_command(
         "lint --jobs 1", _lint_argv([corpus], report, 1), workdir, args.repeat
     )
     culprits: list[tuple[Path, str]] = []
     if lint_default.crashed or lint_serial.crashed:
-        _progress("the linter crashed; bisecting the corpus to find the files")
+        progress("the linter crashed; bisecting the corpus to find the files")
         culprits = find_crashing_files(files, workdir, report)
 
-    _progress(f"cold start on {typical.name}, {_COLD_REPEAT} runs")
+    progress(f"cold start on {typical.name}, {_COLD_REPEAT} runs")
     cold_argv = [sys.executable, "-m", "nbgraduate", "lint", str(typical)]
     cold = time_command(
         "cold start", cold_argv, workdir, _COLD_REPEAT, ok_codes=(0, 1), warmup=True
@@ -435,8 +421,8 @@ def _bench(args: argparse.Namespace, generator: ModuleType, workdir: Path) -> in
     lines.append(
         _row(
             "floor: json.loads + ast.parse, 1 process",
-            _seconds(floor.best),
-            _seconds(floor.median),
+            seconds(floor.best),
+            seconds(floor.median),
             "1.0x",
         )
     )
@@ -454,8 +440,8 @@ def _bench(args: argparse.Namespace, generator: ModuleType, workdir: Path) -> in
         lines.append(
             _row(
                 f"cold: lint one 20-cell notebook (n={_COLD_REPEAT})",
-                _seconds(cold.timing.best),
-                _seconds(cold.timing.median),
+                seconds(cold.timing.best),
+                seconds(cold.timing.median),
                 "",
                 f"<= {COLD_START_TARGET_S * 1000:.0f} ms (median) {_verdict(cold_ok)}",
             )
@@ -464,8 +450,8 @@ def _bench(args: argparse.Namespace, generator: ModuleType, workdir: Path) -> in
         lines.append(
             _row(
                 f"python -c pass (n={_COLD_REPEAT}, reference)",
-                _seconds(bare.timing.best),
-                _seconds(bare.timing.median),
+                seconds(bare.timing.best),
+                seconds(bare.timing.median),
             )
         )
     imports_ok = not imports.forbidden_present and not imports.failure

@@ -17,11 +17,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench_support import progress, scratch_directory, seconds
 
 #: ``nbgraduate run`` of a one-cell pipeline may take at most this much longer than papermill
 #: executing the same notebook with the same parameters (best of runs against best of runs).
@@ -266,15 +267,15 @@ def top_imports(code: str, cwd: Path) -> tuple[float, list[str]]:
         match = _IMPORTTIME_LINE.match(line)
         if not match:
             continue
-        depth, name, seconds = (len(match[3]) - 1) // 2, match[4], int(match[2]) / 1e6
-        if depth == 1 and seconds >= _LISTED_IMPORT_S:
-            children.append((seconds, name))
+        depth, name, elapsed = (len(match[3]) - 1) // 2, match[4], int(match[2]) / 1e6
+        if depth == 1 and elapsed >= _LISTED_IMPORT_S:
+            children.append((elapsed, name))
         elif depth == 0:
-            total += seconds
-            if seconds >= _LISTED_IMPORT_S:
+            total += elapsed
+            if elapsed >= _LISTED_IMPORT_S:
                 inner = ", ".join(f"{n} {s * 1000:.0f}" for s, n in sorted(children, reverse=True))
                 ranked.append(
-                    (seconds, f"{name} {seconds * 1000:.0f}" + (f" [{inner}]" if inner else ""))
+                    (elapsed, f"{name} {elapsed * 1000:.0f}" + (f" [{inner}]" if inner else ""))
                 )
             children = []
     return total, [text for _, text in sorted(ranked, reverse=True)]
@@ -282,10 +283,6 @@ def top_imports(code: str, cwd: Path) -> tuple[float, list[str]]:
 
 # --------------------------------------------------------------------------------------------
 # Reporting
-
-
-def _seconds(value: float) -> str:
-    return f"{value * 1000:.0f} ms" if abs(value) < 1 else f"{value:.2f} s"
 
 
 def _verdict(passed: bool) -> str:
@@ -319,7 +316,7 @@ def _timing_row(timing: Timing, ratio: str = "", target: str = "") -> str:
     if not timing.ok:
         return _row(timing.label, "FAILED", "", "", target)
     label = f"{timing.label} (n={len(timing.samples)})"
-    return _row(label, _seconds(timing.best), _seconds(timing.median), ratio, target)
+    return _row(label, seconds(timing.best), seconds(timing.median), ratio, target)
 
 
 def _split_row(label: str, alone: str = "", run: str = "") -> str:
@@ -343,13 +340,13 @@ def _split_lines(papermill: Timing, splits: list[RunSplit]) -> list[str]:
     worker_side = statistics.median(split.record_s - split.repeat_s for split in splits)
     return [
         _split_row("where the time goes (medians)", "papermill", "nbgraduate"),
-        _split_row("  inside papermill.execute_notebook", _seconds(alone_inside), _seconds(inside)),
-        _split_row("  around it", _seconds(alone_wall - alone_inside), _seconds(wall - inside)),
-        _split_row("    outside the run record: start-up, imports, exit", "", _seconds(cli_side)),
+        _split_row("  inside papermill.execute_notebook", seconds(alone_inside), seconds(inside)),
+        _split_row("  around it", seconds(alone_wall - alone_inside), seconds(wall - inside)),
+        _split_row("    outside the run record: start-up, imports, exit", "", seconds(cli_side)),
         _split_row(
             "    inside it, around the repeats: verify, store, papermill import",
             "",
-            _seconds(worker_side),
+            seconds(worker_side),
         ),
     ]
 
@@ -377,35 +374,25 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def _progress(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="nbgraduate-bench-run-"))
-    try:
+    with scratch_directory("nbgraduate-bench-run-", keep=args.keep) as workdir:
         return _bench(args, workdir)
-    finally:
-        if args.keep:
-            _progress(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _bench(args: argparse.Namespace, workdir: Path) -> int:
     machine = _machine()
     project = workdir / "project"
     project.mkdir()
-    _progress(f"writing and locking two pipelines in {project}")
+    progress(f"writing and locking two pipelines in {project}")
     trivial = write_pipeline(project / "trivial", TRIVIAL_CELL)
     cpu_bound = write_pipeline(project / "cpu_bound", CPU_CELL)
     in_git = init_git(project)
     store = workdir / "store"
 
-    _progress(f"overhead: papermill alone vs nbgraduate run, {args.runs} runs of each")
+    progress(f"overhead: papermill alone vs nbgraduate run, {args.runs} runs of each")
     papermill, nbgraduate, splits = measure_overhead(trivial, store, args.runs)
-    _progress("references: interpreter, papermill import, CLI start-up, imports")
+    progress("references: interpreter, papermill import, CLI start-up, imports")
     references = [
         measure_reference("python -c pass", [sys.executable, "-c", "pass"], project),
         measure_reference(
@@ -419,7 +406,7 @@ def _bench(args: argparse.Namespace, workdir: Path) -> int:
     cli_imports = top_imports(_CLI_RUN_IMPORTS, project)
     worker_imports = top_imports(_WORKER_IMPORTS, project)
 
-    _progress(
+    progress(
         f"scaling: --repeats {SCALING_REPEATS} of a {CPU_WORK_S} s CPU cell on 1 and 2 workers, "
         f"{args.scaling_runs} runs of each"
     )
