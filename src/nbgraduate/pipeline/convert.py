@@ -26,8 +26,9 @@ from nbgraduate.pipeline.conversion_result import (
     ConversionResult,
     HumanTask,
 )
+from nbgraduate.pipeline.layout import locked_local_datasets
 from nbgraduate.pipeline.lock_builder import compute_lock
-from nbgraduate.pipeline.lockfile import locked_dataset_paths, write_lock
+from nbgraduate.pipeline.lockfile import write_lock
 from nbgraduate.pipeline.requirements import REQUIREMENTS_FILENAME, resolve_requirements
 from nbgraduate.rules import ALL_CODES
 
@@ -91,7 +92,10 @@ def convert_notebook(source: Path, options: ConversionOptions) -> ConversionResu
         target, source, pipeline_text, planner.prompt_files, requirements.text(), result, options
     )
     remaining = lint_notebook(
-        converted, ALL_CODES, planner.context.model_policy, locked_dataset_paths(target)
+        converted,
+        ALL_CODES,
+        planner.context.model_policy,
+        locked_local_datasets(target, digested_only=True),
     )
     result.remaining_codes = sorted({finding.code for finding in remaining})
     if result.human:

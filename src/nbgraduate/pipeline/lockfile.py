@@ -133,18 +133,6 @@ def read_lock(pipeline_dir: Path) -> PipelineLock:
         raise ConfigError(path, f"invalid lock: {where}: {first.get('msg')}") from None
 
 
-def locked_dataset_paths(pipeline_dir: Path) -> frozenset[str]:
-    """Local dataset paths a pipeline's lock records (relative to the directory); empty when
-    there is no readable lock. The linter's NBG201 treats these reads as versioned."""
-    if not lock_path(pipeline_dir).is_file():
-        return frozenset()
-    try:
-        lock = read_lock(pipeline_dir)
-    except ConfigError:
-        return frozenset()
-    return frozenset(d.path for d in lock.datasets if not d.remote and d.sha256)
-
-
 def write_lock(pipeline_dir: Path, lock: PipelineLock) -> Path:
     path = lock_path(pipeline_dir)
     write_text_atomic(path, lock.to_json())
