@@ -57,7 +57,7 @@ from nbgraduate.errors import ConfigError, NbgraduateError, UsageError
 from nbgraduate.pipeline.digests import text_sha256
 from nbgraduate.pipeline.lockfile import PipelineLock, lock_path, read_lock
 from nbgraduate.pipeline.locking import LockOutcome, lock_pipeline
-from nbgraduate.pipeline.run import _git_state, _pipeline_name, new_run_id
+from nbgraduate.pipeline.run import git_state, new_run_id, pipeline_name_in_store
 from nbgraduate.records import MetricSeries, ModelUse, RunRecord, RunStatus
 from nbgraduate.store import RunStore, default_store_root
 
@@ -178,7 +178,7 @@ def run_calibration(options: CalibrationOptions) -> CalibrationResult:
 
     store_root = options.store_root or default_store_root(pipeline_dir)
     run_id = new_run_id()
-    pipeline_name = _pipeline_name(pipeline_dir, store_root)
+    pipeline_name = pipeline_name_in_store(pipeline_dir, store_root)
     started = datetime.now(timezone.utc)
     answers: dict[str, ChatAnswer] = {}
     failure: str | None = None
@@ -342,7 +342,7 @@ def _record(
     ended: datetime,
     options: CalibrationOptions,
 ) -> RunRecord:
-    commit, dirty = _git_state(pipeline_dir)
+    commit, dirty = git_state(pipeline_dir)
     judge = result.judge
     parameters: dict[str, Any] = {
         "judge_call": _judge_call(judge),

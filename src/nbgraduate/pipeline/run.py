@@ -131,10 +131,10 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
             for r in repeats
             if r.detail and r.status != RunStatus.PASSED
         ]
-        commit, dirty = _git_state(pipeline_dir)
+        commit, dirty = git_state(pipeline_dir)
         record = RunRecord(
             run_id=run_id,
-            pipeline=_pipeline_name(pipeline_dir, store_root),
+            pipeline=pipeline_name_in_store(pipeline_dir, store_root),
             git_commit=commit,
             git_dirty=dirty,
             lock_digest=locked.digest(),
@@ -211,7 +211,7 @@ def _datasets_as_run(
     return digests
 
 
-def _pipeline_name(pipeline_dir: Path, store_root: Path) -> str:
+def pipeline_name_in_store(pipeline_dir: Path, store_root: Path) -> str:
     project = store_root.resolve().parent
     try:
         return pipeline_dir.relative_to(project).as_posix() or "."
@@ -244,7 +244,7 @@ def _package_versions(lock: PipelineLock) -> dict[str, str]:
     return versions
 
 
-def _git_state(directory: Path) -> tuple[str | None, bool | None]:
+def git_state(directory: Path) -> tuple[str | None, bool | None]:
     """The commit checked out and whether the work tree has changes (the store is ignored)."""
     try:
         commit = subprocess.run(
@@ -280,8 +280,10 @@ __all__ = [
     "DriftRefused",
     "RunOptions",
     "exit_code_for",
+    "git_state",
     "new_run_id",
     "parse_overrides",
+    "pipeline_name_in_store",
     "resolve_parameters",
     "run_pipeline",
 ]
