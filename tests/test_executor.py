@@ -303,7 +303,9 @@ for outcome in outcomes:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigterm_stops_the_run_and_reports_the_repeats_as_interrupted(tmp_path: Path) -> None:
-    notebook = write_notebook(tmp_path / "eval.ipynb", RECORD_CELL, "import time\ntime.sleep(60)")
+    sleeping = tmp_path / "sleeping"
+    slow_cell = f"import pathlib, time\npathlib.Path({str(sleeping)!r}).touch()\ntime.sleep(60)"
+    notebook = write_notebook(tmp_path / "eval.ipynb", RECORD_CELL, slow_cell)
     output_dir = tmp_path / "run" / "executed"
     process = subprocess.Popen(
         [sys.executable, "-c", INTERRUPTED_RUN, str(notebook), str(output_dir)],
@@ -311,9 +313,10 @@ def test_sigterm_stops_the_run_and_reports_the_repeats_as_interrupted(tmp_path: 
         text=True,
     )
     try:
-        # The first repeat has reached its slow cell once it has recorded its metric.
+        # The first repeat is inside its slow cell once that cell has touched its marker (the
+        # metric file alone would race: the cell before may still be finishing).
         deadline = time.monotonic() + 60
-        while not (output_dir / "repeat-0.metrics.jsonl").exists():
+        while not sleeping.exists():
             assert time.monotonic() < deadline, "the first repeat never started"
             assert process.poll() is None, "the run ended early"
             time.sleep(0.05)
