@@ -46,7 +46,7 @@ _CONFIDENCE = 0.95
 def _records(examples: int, seed: int) -> tuple[object, object]:
     import numpy as np
 
-    from nbgraduate.records import MetricSeries, RunRecord, RunStatus
+    from nbgraduate.runs.records import MetricSeries, RunRecord, RunStatus
 
     rng = np.random.default_rng(seed)
     ids = [f"example-{index:06d}" for index in range(examples)]
@@ -130,7 +130,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
-    from nbgraduate.store import RunStore
+    from nbgraduate.runs.store import RunStore
 
     with tempfile.TemporaryDirectory(prefix="nbgraduate-bench-gate-") as workdir:
         store = Path(workdir) / ".nbgraduate"

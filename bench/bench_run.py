@@ -41,8 +41,8 @@ _SUBPROCESS_TIMEOUT_S = 600
 _IMPORTTIME_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)\s*$")
 #: What the ``run`` command imports in the CLI process, and what each worker process imports
 #: to unpickle its initializer (it then imports papermill, as papermill alone does).
-_CLI_RUN_IMPORTS = "import nbgraduate.cli, nbgraduate.pipeline.run, nbgraduate.store"
-_WORKER_IMPORTS = "import nbgraduate.pipeline.executor"
+_CLI_RUN_IMPORTS = "import nbgraduate.cli.app, nbgraduate.runs.run, nbgraduate.runs.store"
+_WORKER_IMPORTS = "import nbgraduate.runs.executor"
 
 TRIVIAL_CELL = "total = seed + 1"
 CPU_CELL = f"""\
@@ -327,7 +327,7 @@ def _split_lines(papermill: Timing, splits: list[RunSplit]) -> list[str]:
     """Medians: inside papermill's call, and everything around it, for both commands.
 
     With one worker the first repeat's kernel is started before the imports and the lock check
-    (``nbgraduate.pipeline.warm_kernel``), so part of the kernel's boot leaves the time
+    (``nbgraduate.runs.warm_kernel``), so part of the kernel's boot leaves the time
     "inside papermill" and overlaps the time around it.
     """
     if not (papermill.ok and papermill.inside_papermill and splits):

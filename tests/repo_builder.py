@@ -12,10 +12,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from nbgraduate.graduate.convert import ConversionOptions, convert_notebook
 from nbgraduate.lint import config as lint_config
 from nbgraduate.lint.baseline import write_baseline
 from nbgraduate.lint.runner import LintRequest, run_lint
-from nbgraduate.pipeline.convert import ConversionOptions, convert_notebook
 
 LEGACY = Path(__file__).resolve().parents[1] / "fixtures" / "legacy"
 PIPELINE = "evals/rag_grounding_eval"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nbgraduate import atomic
-from nbgraduate.atomic import write_bytes_atomic, write_text_atomic
+from nbgraduate.core import atomic
+from nbgraduate.core.atomic import write_bytes_atomic, write_text_atomic
 
 
 def test_creates_a_new_file_with_exact_text(tmp_path: Path) -> None:

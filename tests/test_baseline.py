@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from nbgraduate.diagnostics import Diagnostic, Severity
-from nbgraduate.errors import ConfigError
+from nbgraduate.core.errors import ConfigError
 from nbgraduate.lint.baseline import fingerprint, load_baseline, write_baseline
+from nbgraduate.lint.diagnostics import Diagnostic, Severity
 
 
 def diagnostic(

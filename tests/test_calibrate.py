@@ -27,13 +27,13 @@ from nbformat.v4 import new_code_cell, new_notebook
 from typer.testing import CliRunner
 
 from nbgraduate.calibrate.client import ChatClient, JudgeApiError, RetryPolicy
-from nbgraduate.cli_calibrate import register
-from nbgraduate.pipeline import locking
-from nbgraduate.pipeline.digests import dataset_facts
-from nbgraduate.pipeline.lockfile import LockedDataset
-from nbgraduate.pipeline.locking import lock_pipeline
-from nbgraduate.records import RunStatus
-from nbgraduate.store import RunStore
+from nbgraduate.cli.calibrate import register
+from nbgraduate.lock import locking
+from nbgraduate.lock.digests import dataset_facts
+from nbgraduate.lock.lockfile import LockedDataset
+from nbgraduate.lock.locking import lock_pipeline
+from nbgraduate.runs.records import RunStatus
+from nbgraduate.runs.store import RunStore
 
 SNAPSHOT = "gpt-4o-2024-08-06"
 API_KEY = "sk-proj-T3stK3yF0rCal1brat10nXq9Zr8Wv7Uu6Ts5Rq4Pp3"

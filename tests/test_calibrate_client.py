@@ -16,7 +16,7 @@ from nbgraduate.calibrate.client import (
     resolve_base_url,
     retry_after_seconds,
 )
-from nbgraduate.errors import UsageError
+from nbgraduate.core.errors import UsageError
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
 

@@ -17,7 +17,7 @@ from nbgraduate.calibrate.reference import (
     read_reference,
     write_reference,
 )
-from nbgraduate.errors import ConfigError
+from nbgraduate.core.errors import ConfigError
 
 LABELS = CalibrationDeclaration(
     prompt="prompts/judge.txt",

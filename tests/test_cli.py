@@ -19,9 +19,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from typer.testing import CliRunner
 
 from nbgraduate import __version__
-from nbgraduate.cli import app
+from nbgraduate.cli.app import app
 from nbgraduate.lint import config as lint_config
-from nbgraduate.rules import ALL_CODES
+from nbgraduate.lint.rules import ALL_CODES
 
 SARIF_SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 

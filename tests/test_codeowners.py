@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nbgraduate.codeowners import find_codeowners, parse_codeowners, read_codeowners
+from nbgraduate.knowledge.codeowners import find_codeowners, parse_codeowners, read_codeowners
 
 GITHUB_EXAMPLE = """\
 # Each line is a file pattern followed by one or more owners.

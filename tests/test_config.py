@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nbgraduate.errors import ConfigError, UsageError
+from nbgraduate.core.errors import ConfigError, UsageError
 from nbgraduate.lint.config import clear_caches, find_config, load_settings, resolve_selection
 
 KNOWN = frozenset({"NBG101", "NBG102", "NBG201", "NBG203", "NBG501", "NBG703"})

@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from nbgraduate.errors import ConfigError
-from nbgraduate.pipeline.contract import (
+from nbgraduate.core.errors import ConfigError
+from nbgraduate.lock.contract import (
     ContractChange,
     append_changelog,
     contract_changes,
     next_contract_version,
 )
-from nbgraduate.pipeline.digests import dataset_facts, notebook_digest, scoring_digest
-from nbgraduate.pipeline.lockfile import (
+from nbgraduate.lock.digests import dataset_facts, notebook_digest, scoring_digest
+from nbgraduate.lock.lockfile import (
     LockedDataset,
     LockedModel,
     LockedParameter,

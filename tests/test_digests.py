@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nbgraduate.pipeline import digests
-from nbgraduate.pipeline.digests import (
+from nbgraduate.lock import digests
+from nbgraduate.lock.digests import (
     dataset_facts,
     file_sha256,
     notebook_digest,

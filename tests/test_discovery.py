@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nbgraduate.errors import InputFileError
+from nbgraduate.core.errors import InputFileError
 from nbgraduate.lint.config import LintSettings, clear_caches, load_settings
 from nbgraduate.lint.discovery import discover
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nbgraduate.pipeline.digests import dataset_facts
-from nbgraduate.pipeline.drift import Drift, find_drift, render_drift
-from nbgraduate.pipeline.lockfile import (
+from nbgraduate.lock.digests import dataset_facts
+from nbgraduate.lock.drift import Drift, find_drift, render_drift
+from nbgraduate.lock.lockfile import (
     LockedDataset,
     LockedModel,
     LockedParameter,

@@ -16,9 +16,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from nbgraduate.errors import InputFileError, UsageError
-from nbgraduate.pipeline.executor import ExecutionRequest, RepeatOutcome, execute
-from nbgraduate.records import RunStatus
+from nbgraduate.core.errors import InputFileError, UsageError
+from nbgraduate.runs.executor import ExecutionRequest, RepeatOutcome, execute
+from nbgraduate.runs.records import RunStatus
 
 # Appends one metric line the way nbgraduate.record will, without depending on that API.
 RECORD_CELL = """\
@@ -292,7 +292,7 @@ def test_two_workers_run_repeats_at_the_same_time_in_different_processes(tmp_pat
 INTERRUPTED_RUN = """\
 import sys
 from pathlib import Path
-from nbgraduate.pipeline.executor import ExecutionRequest, execute
+from nbgraduate.runs.executor import ExecutionRequest, execute
 
 notebook, output_dir = Path(sys.argv[1]), Path(sys.argv[2])
 outcomes = execute(ExecutionRequest(notebook, output_dir, {}, "seed", 0, repeats=2))

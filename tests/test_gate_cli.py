@@ -16,10 +16,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from nbgraduate.cli_gate import register
+from nbgraduate.cli.gate import register
 from nbgraduate.gate import GateOptions, render, run_gate
-from nbgraduate.records import ModelUse, RunRecord
-from nbgraduate.store import RunStore, load_record_file
+from nbgraduate.runs.records import ModelUse, RunRecord
+from nbgraduate.runs.store import RunStore, load_record_file
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = DATA / "gate_summary.md"
@@ -295,7 +295,7 @@ def test_help_documents_the_options_and_exit_codes() -> None:
 
 def test_importing_the_command_does_not_import_numpy_or_scipy() -> None:
     code = (
-        "import sys, typer, nbgraduate.cli_gate as c; c.register(typer.Typer());"
+        "import sys, typer, nbgraduate.cli.gate as c; c.register(typer.Typer());"
         " print(sorted(m for m in ('numpy', 'scipy', 'nbgraduate.gate') if m in sys.modules))"
     )
     output = subprocess.run(

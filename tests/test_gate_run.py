@@ -15,8 +15,8 @@ import pytest
 
 from nbgraduate.gate import ContractMismatchError, GateInputError, GateOptions, Verdict, run_gate
 from nbgraduate.gate.runs import parse_run_spec, resolve_git_ref
-from nbgraduate.records import MetricSeries, ModelUse, RunRecord, RunStatus
-from nbgraduate.store import RecordFileError, RunNotFoundError, RunStore, StoreError
+from nbgraduate.runs.records import MetricSeries, ModelUse, RunRecord, RunStatus
+from nbgraduate.runs.store import RecordFileError, RunNotFoundError, RunStore, StoreError
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 IDS = [f"q{index:03d}" for index in range(200)]

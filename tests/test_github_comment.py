@@ -29,9 +29,9 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from nbgraduate import __version__
-from nbgraduate.cli_comment import register
-from nbgraduate.errors import UsageError
-from nbgraduate.github_comment import (
+from nbgraduate.cli.comment import register
+from nbgraduate.core.errors import UsageError
+from nbgraduate.github.client import (
     DEFAULT_MARKER,
     AuthenticationError,
     GitHubClient,
@@ -292,7 +292,7 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def make_app() -> typer.Typer:
-    """A command line with ``comment`` registered, as ``nbgraduate.cli`` does it."""
+    """A command line with ``comment`` registered, as ``nbgraduate.cli.app`` does it."""
     app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
     @app.callback()
@@ -706,7 +706,7 @@ def test_help_documents_token_and_exit_codes() -> None:
 
 def test_importing_the_command_does_not_import_httpx() -> None:
     code = (
-        "import sys, nbgraduate.cli, nbgraduate.cli_comment, nbgraduate.github_comment\n"
+        "import sys, nbgraduate.cli.app, nbgraduate.cli.comment, nbgraduate.github.client\n"
         "assert 'httpx' not in sys.modules, 'httpx imported at start-up'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

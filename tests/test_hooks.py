@@ -30,7 +30,7 @@ from repo_builder import (
 )
 from typer.testing import CliRunner
 
-from nbgraduate.cli import app
+from nbgraduate.cli.app import app
 from nbgraduate.lint import config as lint_config
 
 PYPROJECT = '[tool.nbgraduate]\neval-paths = ["evals/"]\n'

@@ -14,10 +14,10 @@ from schemas import vendored_schema
 from typer.testing import CliRunner
 
 from nbgraduate import __version__
-from nbgraduate.cli import app
-from nbgraduate.hooks import HOOK_IDS
+from nbgraduate.cli.app import app
 from nbgraduate.lint import config as lint_config
-from nbgraduate.repo_setup import HOOK_REPOSITORY, HOOK_REV
+from nbgraduate.repo.hooks import HOOK_IDS
+from nbgraduate.repo.setup import HOOK_REPOSITORY, HOOK_REV
 
 runner = CliRunner()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nbgraduate.install_commands import InstallRequirement, parse_install_line
+from nbgraduate.knowledge.install_commands import InstallRequirement, parse_install_line
 
 SHA = "0123456789abcdef" * 2 + "01234567"  # a full 40-hex commit id
 

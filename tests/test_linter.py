@@ -10,8 +10,8 @@ import pytest
 
 from nbgraduate.lint import linter
 from nbgraduate.lint.linter import FileJob, lint_file
-from nbgraduate.rules import ALL_CODES
-from nbgraduate.rules.nbg101_floating_model_id import FloatingModelId
+from nbgraduate.lint.rules import ALL_CODES
+from nbgraduate.lint.rules.nbg101_floating_model_id import FloatingModelId
 
 
 def test_a_rule_crash_becomes_an_input_error_for_that_file(

@@ -1,4 +1,4 @@
-"""Tests for nbgraduate.model_policy: pinned vs floating model ids, from the packaged policy."""
+"""Tests for nbgraduate.knowledge.model_policy: pinned vs floating model ids, from the packaged policy."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from nbgraduate.model_policy import ModelIdVerdict, ModelPolicy, ModelPolicyError
+from nbgraduate.knowledge.model_policy import ModelIdVerdict, ModelPolicy, ModelPolicyError
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -288,7 +288,7 @@ def test_verdict_is_frozen(policy: ModelPolicy) -> None:
 
 def test_import_is_cheap() -> None:
     code = (
-        "import sys, nbgraduate.model_policy; "
+        "import sys, nbgraduate.knowledge.model_policy; "
         "heavy = {'pydantic', 'tomllib', 'tomli'} & set(sys.modules); "
         "assert not heavy, heavy"
     )

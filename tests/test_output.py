@@ -1,4 +1,4 @@
-"""Tests for nbgraduate.output: golden text for human formats, structure and schema for CI ones."""
+"""Tests for nbgraduate.lint.output: golden text for human formats, structure and schema for CI ones."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import jsonschema
 import pytest
 
 from nbgraduate import __version__
-from nbgraduate.diagnostics import Diagnostic, InputError, LintReport, Severity
-from nbgraduate.output import OUTPUT_FORMATS, render
-from nbgraduate.rules.base import Example, Rule
+from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport, Severity
+from nbgraduate.lint.output import OUTPUT_FORMATS, render
+from nbgraduate.lint.rules.base import Example, Rule
 
 SARIF_SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
@@ -527,8 +527,8 @@ def test_unknown_format_is_rejected_with_the_choices() -> None:
 
 def test_importing_output_does_not_import_the_formats() -> None:
     code = (
-        "import sys, nbgraduate.output\n"
-        "print(sorted(m for m in sys.modules if m.startswith('nbgraduate.output.')))"
+        "import sys, nbgraduate.lint.output\n"
+        "print(sorted(m for m in sys.modules if m.startswith('nbgraduate.lint.output.')))"
     )
     completed = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

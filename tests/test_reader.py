@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nbgraduate.errors import InputFileError
+from nbgraduate.core.errors import InputFileError
 from nbgraduate.notebook.reader import read_notebook
 
 

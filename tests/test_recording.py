@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from nbgraduate.recording import (
+from nbgraduate.runs.recording import (
     RECORD_FILE_ENV,
     REPEAT_ENV,
     RecordingError,
@@ -20,7 +20,7 @@ from nbgraduate.recording import (
     record,
     record_usage,
 )
-from nbgraduate.records import MetricSeries
+from nbgraduate.runs.records import MetricSeries
 
 
 class FakeArray:
@@ -55,7 +55,7 @@ def lines(path: Path) -> list[dict[str, Any]]:
 
 NOTEBOOK_CODE = """
 import sys
-from nbgraduate.recording import record, record_usage
+from nbgraduate.runs.recording import record, record_usage
 record("accuracy", [1, 0, True], ids=["q1", "q2", "q3"], clusters=["d1", "d1", "d2"])
 record("latency_s", 0.25)
 record_usage(prompt_tokens=100, completion_tokens=20, cost_usd=0.01)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from nbgraduate.records import MetricSeries, RunRecord, RunStatus
 from nbgraduate.report import build_report
 from nbgraduate.report.summary import peak_per_window, percentile, summarise
-from nbgraduate.store import RunStore
+from nbgraduate.runs.records import MetricSeries, RunRecord, RunStatus
+from nbgraduate.runs.store import RunStore
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 HOSTILE = "<script>alert('owned')</script>"

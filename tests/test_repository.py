@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nbgraduate.cli import app
+from nbgraduate.cli.app import app
 from nbgraduate.lint import config as lint_config
 
 runner = CliRunner()

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from nbgraduate.knowledge.model_policy import ModelPolicyConfig, policy_for
 from nbgraduate.lint.config import clear_caches, load_settings
-from nbgraduate.lint.linter import ModelPolicyConfig, lint_notebook, policy_for
+from nbgraduate.lint.linter import lint_notebook
 from nbgraduate.lint.repository import lint_repository
+from nbgraduate.lint.rules import ALL_CODES, ALL_RULES
+from nbgraduate.lint.rules.base import Example, Rule, repository_sketch
 from nbgraduate.notebook.reader import notebook_from_text
-from nbgraduate.rules import ALL_CODES, ALL_RULES
-from nbgraduate.rules.base import Example, Rule, repository_sketch
 
 
 def _cases(kind: str, scope: str = "notebook") -> list[tuple[type[Rule], int, Example]]:

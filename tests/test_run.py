@@ -29,9 +29,9 @@ import pytest
 from nbformat.notebooknode import NotebookNode
 from nbformat.v4 import new_code_cell, new_notebook
 
-from nbgraduate.pipeline.lockfile import read_lock
-from nbgraduate.records import RunRecord, RunStatus
-from nbgraduate.store import load_record_file
+from nbgraduate.lock.lockfile import read_lock
+from nbgraduate.runs.records import RunRecord, RunStatus
+from nbgraduate.runs.store import load_record_file
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from nbgraduate.secrets import (
+from nbgraduate.knowledge.secrets import (
     KEY_LIKE_NAME,
     SecretMatch,
     find_secrets,

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from nbgraduate.errors import NbgraduateError
-from nbgraduate.records import MetricSeries, RunRecord, RunStatus
-from nbgraduate.store import (
+from nbgraduate.core.errors import NbgraduateError
+from nbgraduate.runs.records import MetricSeries, RunRecord, RunStatus
+from nbgraduate.runs.store import (
     DATABASE_FILENAME,
     STORE_SCHEMA_VERSION,
     RecordFileError,
@@ -34,8 +34,8 @@ CHILD_PRELUDE = """
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from nbgraduate.records import RunRecord, RunStatus
-from nbgraduate.store import RunStore
+from nbgraduate.runs.records import RunRecord, RunStatus
+from nbgraduate.runs.store import RunStore
 
 def make(run_id, blob=""):
     now = datetime.now(timezone.utc)

@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from nbgraduate.cli import app
-from nbgraduate.output import OUTPUT_FORMATS
+from nbgraduate.cli.app import app
+from nbgraduate.lint.output import OUTPUT_FORMATS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,7 +100,7 @@ def test_action_arguments_are_never_run_by_a_shell(tmp_path: Path) -> None:
 def test_pre_commit_hook_manifest_is_valid_and_runs_real_commands() -> None:
     import sys
 
-    from nbgraduate.hooks import HOOK_IDS
+    from nbgraduate.repo.hooks import HOOK_IDS
 
     validated = subprocess.run(
         [sys.executable, "-m", "pre_commit", "validate-manifest", ".pre-commit-hooks.yaml"],

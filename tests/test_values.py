@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nbgraduate.lint.linter import ModelPolicyConfig, lint_notebook, policy_for
+from nbgraduate.knowledge.model_policy import ModelPolicyConfig, policy_for
+from nbgraduate.lint.linter import lint_notebook
 from nbgraduate.notebook.reader import notebook_from_text
 
 

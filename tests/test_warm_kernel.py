@@ -9,9 +9,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nbgraduate.pipeline.locking import lock_pipeline
-from nbgraduate.pipeline.run import DriftRefused, RunOptions, run_pipeline
-from nbgraduate.pipeline.warm_kernel import start_warm_kernel
+from nbgraduate.lock.locking import lock_pipeline
+from nbgraduate.runs.run import DriftRefused, RunOptions, run_pipeline
+from nbgraduate.runs.warm_kernel import start_warm_kernel
 
 
 @pytest.fixture

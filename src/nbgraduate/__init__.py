@@ -1,4 +1,25 @@
-"""nbgraduate: graduate LLM eval notebooks into reproducible eval-as-code."""
+"""nbgraduate: graduate LLM eval notebooks into reproducible eval-as-code.
+
+The package root holds only the public API used inside pipeline notebooks (``record``,
+``record_usage``); everything else lives in one folder per stage of the lifecycle.
+
+Layers, bottom to top. A module imports only from its own folder and from layers above it
+in this list (lower layers); folders on one line do not import each other:
+
+1. core: atomic writes, the error tree, positions, git plumbing
+2. knowledge: model policy, secret patterns, install commands, CODEOWNERS syntax
+3. notebook: reading notebooks into one model; the parameters cell
+4. analysis: facts, values, model ids, dataset reads, LLM calls
+5. lock: the lock model, its builder, digests, drift and contract versions
+6. lint: the linter, its rules and output formats, repository rules
+7. graduate: conversion plan, rewrites, requirements, batch conversion
+8. runs: executor, kernels, the recording API, records and the run store
+9. gate, report, calibrate, github: release decisions, dashboard, judge drift, REST client
+10. repo: ``init`` and the pre-commit hooks
+11. cli: the command line; nothing imports it
+
+Any module may import the package root for ``__version__``.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +33,13 @@ def record(name: str, values: object, *, ids: object = None, clusters: object = 
 
     Outside ``nbgraduate run`` this is a no-op, so notebooks keep working interactively.
     """
-    from nbgraduate.recording import record as _record
+    from nbgraduate.runs.recording import record as _record
 
     _record(name, values, ids=ids, clusters=clusters)
 
 
 def record_usage(**counters: float) -> None:
     """Record judge usage (``prompt_tokens=...``, ``cost_usd=...``) for the run's record."""
-    from nbgraduate.recording import record_usage as _record_usage
+    from nbgraduate.runs.recording import record_usage as _record_usage
 
     _record_usage(**counters)

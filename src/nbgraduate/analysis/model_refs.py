@@ -5,14 +5,11 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import CallSite
-from nbgraduate.analysis.values import ResolvedValue
-
-if TYPE_CHECKING:
-    from nbgraduate.lint.context import LintContext
+from nbgraduate.analysis.values import ResolvedValue, ValueResolver
 
 ModelRole = Literal["judge", "candidate"]
 
@@ -38,24 +35,24 @@ class ModelReference:
         return self.value.value if isinstance(self.value.value, str) else None
 
 
-def find_model_references(context: LintContext) -> list[ModelReference]:
+def find_model_references(values: ValueResolver) -> list[ModelReference]:
     """All model ids, each once at its defining node (calls first, then named constants)."""
     references: list[ModelReference] = []
     seen: set[int] = set()
-    for call in context.facts.calls:
+    for call in values.facts.calls:
         for keyword_name, expression in _model_arguments(call):
-            if _is_dataset_download(call, context):
+            if _is_dataset_download(call, values):
                 continue
             role = _role(call, keyword_name, expression)
-            revision = _revision(call, context)
-            for value in context.values.resolve(expression, call.scope):
+            revision = _revision(call, values)
+            for value in values.resolve(expression, call.scope):
                 if value.source == "literal" and not isinstance(value.value, str):
                     continue
                 if id(value.node) in seen:
                     continue
                 seen.add(id(value.node))
                 references.append(ModelReference(value, role, call, revision))
-    for constant in context.facts.strings:
+    for constant in values.facts.strings:
         if id(constant.node) in seen or constant.context is None:
             continue
         if not MODEL_NAME_PATTERN.match(constant.context):
@@ -92,11 +89,11 @@ def _model_arguments(call: CallSite) -> list[tuple[str | None, object]]:
     return arguments
 
 
-def _is_dataset_download(call: CallSite, context: LintContext) -> bool:
+def _is_dataset_download(call: CallSite, values: ValueResolver) -> bool:
     repo_type = call.keywords.get("repo_type")
     if repo_type is None:
         return False
-    return any(v.value == "dataset" for v in context.values.resolve(repo_type, call.scope))
+    return any(v.value == "dataset" for v in values.resolve(repo_type, call.scope))
 
 
 def _role(call: CallSite, keyword_name: str | None, expression: object) -> ModelRole:
@@ -116,9 +113,9 @@ def _role(call: CallSite, keyword_name: str | None, expression: object) -> Model
     return "candidate"
 
 
-def _revision(call: CallSite, context: LintContext) -> str | None:
+def _revision(call: CallSite, values: ValueResolver) -> str | None:
     expression = call.keywords.get("revision") or call.keywords.get("code_revision")
-    for value in context.values.strings(expression, call.scope):
+    for value in values.strings(expression, call.scope):
         return str(value.value)
     return None
 

@@ -22,8 +22,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from nbgraduate.errors import NbgraduateError, UsageError, one_line
-from nbgraduate.secrets import mask, redact
+from nbgraduate.core.errors import NbgraduateError, UsageError, one_line
+from nbgraduate.knowledge.secrets import mask, redact
 
 __all__ = [
     "API_KEY_VARIABLE",

@@ -17,11 +17,11 @@ from nbgraduate.calibrate.reference import (
     DECLARATION_FILENAME,
     CalibrationDeclaration,
     ReferenceExample,
-    calibration_files,
 )
-from nbgraduate.errors import ConfigError
-from nbgraduate.pipeline.digests import file_sha256
-from nbgraduate.pipeline.lockfile import LOCK_FILENAME, PipelineLock
+from nbgraduate.core.errors import ConfigError
+from nbgraduate.lock.digests import file_sha256
+from nbgraduate.lock.layout import calibration_files
+from nbgraduate.lock.lockfile import LOCK_FILENAME, PipelineLock
 
 __all__ = [
     "PinnedJudge",

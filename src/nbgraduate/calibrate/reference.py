@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from nbgraduate.atomic import write_text_atomic
-from nbgraduate.errors import ConfigError
-from nbgraduate.pipeline.digests import file_sha256
+from nbgraduate.core.atomic import write_text_atomic
+from nbgraduate.core.errors import ConfigError
+from nbgraduate.lock.digests import file_sha256
+from nbgraduate.lock.layout import CALIBRATION_DIRNAME, calibration_dir
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,14 +52,12 @@ __all__ = [
     "ParserSpec",
     "ReferenceExample",
     "Verdict",
-    "calibration_files",
     "load_calibration_set",
     "read_declaration",
     "read_reference",
     "write_reference",
 ]
 
-CALIBRATION_DIRNAME = "calibration"
 DECLARATION_FILENAME = "calibration.toml"
 REFERENCE_FILENAME = "reference.jsonl"
 
@@ -124,22 +123,6 @@ class CalibrationSet:
 
     def by_id(self) -> dict[str, ReferenceExample]:
         return {example.id: example for example in self.examples}
-
-
-def calibration_dir(pipeline_dir: Path) -> Path:
-    return pipeline_dir / CALIBRATION_DIRNAME
-
-
-def calibration_files(pipeline_dir: Path) -> list[Path]:
-    """Every file under ``calibration/`` (sorted, hidden files skipped): what the lock records."""
-    directory = calibration_dir(pipeline_dir)
-    if not directory.is_dir():
-        return []
-    return [
-        path
-        for path in sorted(directory.rglob("*"))
-        if path.is_file() and not path.name.startswith(".")
-    ]
 
 
 def load_calibration_set(pipeline_dir: Path) -> CalibrationSet:

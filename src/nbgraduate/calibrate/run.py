@@ -3,7 +3,7 @@
 One calibration run: validate the calibration set and the judge call against the lock, send
 every example to the judge, parse the verdicts, compare them with the reference and with the
 previous comparable run (same judge call on the same inputs), and store a ``calibration``
-:class:`~nbgraduate.records.RunRecord`. With ``write_reference`` the verdicts then become the
+:class:`~nbgraduate.runs.records.RunRecord`. With ``write_reference`` the verdicts then become the
 new reference and the pipeline is re-locked.
 """
 
@@ -53,13 +53,13 @@ from nbgraduate.calibrate.reference import (
     load_calibration_set,
     write_reference,
 )
-from nbgraduate.errors import ConfigError, NbgraduateError, UsageError
-from nbgraduate.pipeline.digests import text_sha256
-from nbgraduate.pipeline.lockfile import PipelineLock, lock_path, read_lock
-from nbgraduate.pipeline.locking import LockOutcome, lock_pipeline
-from nbgraduate.pipeline.run import git_state, new_run_id, pipeline_name_in_store
-from nbgraduate.records import MetricSeries, ModelUse, RunRecord, RunStatus
-from nbgraduate.store import RunStore, default_store_root
+from nbgraduate.core.errors import ConfigError, NbgraduateError, UsageError
+from nbgraduate.lock.digests import text_sha256
+from nbgraduate.lock.lockfile import PipelineLock, lock_path, read_lock
+from nbgraduate.lock.locking import LockOutcome, lock_pipeline
+from nbgraduate.runs.records import MetricSeries, ModelUse, RunRecord, RunStatus
+from nbgraduate.runs.run import git_state, new_run_id, pipeline_name_in_store
+from nbgraduate.runs.store import RunStore, default_store_root
 
 __all__ = [
     "ANSWERS_ARTIFACT",
@@ -511,7 +511,7 @@ def _package_versions() -> dict[str, str]:
 
 
 def _write_answers(directory: Path, examples: list[ExampleResult]) -> None:
-    from nbgraduate.atomic import write_text_atomic
+    from nbgraduate.core.atomic import write_text_atomic
 
     lines = [
         json.dumps(
@@ -540,7 +540,7 @@ _MACHINE_DRIFT_KINDS = frozenset({"python", "nbgraduate"})
 def _refuse_unrelated_drift(pipeline_dir: Path) -> None:
     """``--write-reference`` re-locks the pipeline; refuse when that would also silently
     accept other changes (a dataset, the notebook, requirements) made since the last lock."""
-    from nbgraduate.pipeline.locking import verify_pipeline
+    from nbgraduate.lock.locking import verify_pipeline
 
     _locked, _current, drifts = verify_pipeline(pipeline_dir)
     unrelated = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from nbgraduate.records import RunRecord
+from nbgraduate.runs.records import RunRecord
 
 __all__ = ["contract_differences"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nbgraduate.errors import NbgraduateError, one_line
+from nbgraduate.core.errors import NbgraduateError, one_line
 
 __all__ = ["ContractMismatchError", "GateInputError"]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nbgraduate.gate.errors import GateInputError
-from nbgraduate.records import MetricSeries, RunRecord
+from nbgraduate.runs.records import MetricSeries, RunRecord
 
 __all__ = [
     "ExampleValues",

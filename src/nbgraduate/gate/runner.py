@@ -22,7 +22,7 @@ from nbgraduate.gate.statistics import (
     paired_t,
 )
 from nbgraduate.gate.verdicts import Decision, decide
-from nbgraduate.records import RunRecord, RunStatus
+from nbgraduate.runs.records import RunRecord, RunStatus
 
 __all__ = ["choose_method", "run_gate"]
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nbgraduate.gate.errors import GateInputError
-from nbgraduate.records import RunRecord
-from nbgraduate.store import RunStore, default_store_root, load_record_file
+from nbgraduate.runs.records import RunRecord
+from nbgraduate.runs.store import RunStore, default_store_root, load_record_file
 
 __all__ = ["ResolvedRun", "RunSpec", "parse_run_spec", "resolve_git_ref", "resolve_runs"]
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nbgraduate.atomic import write_text_atomic
-from nbgraduate.diagnostics import Diagnostic
-from nbgraduate.errors import ConfigError
+from nbgraduate.core.atomic import write_text_atomic
+from nbgraduate.core.errors import ConfigError
+from nbgraduate.lint.diagnostics import Diagnostic
 
 __all__ = [
     "BASELINE_VERSION",

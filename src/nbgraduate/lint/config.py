@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nbgraduate.errors import ConfigError, UsageError
+from nbgraduate.core.errors import ConfigError, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib

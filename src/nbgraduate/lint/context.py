@@ -1,82 +1,15 @@
-"""What a rule sees: the notebook model, its facts, the value resolver and the settings."""
+"""What a lint rule sees: the notebook's analysis (:class:`NotebookAnalysis`) and nothing more.
+
+The analysis lives below linting, so the converter and the lock builder use the same facts
+without importing the linter; this subclass is the seam where lint-only state would go.
+"""
 
 from __future__ import annotations
 
-import ast
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING
+from nbgraduate.analysis.context import NotebookAnalysis
 
-from nbgraduate.analysis.facts import CallSite, ProgramFacts, collect_facts
-from nbgraduate.analysis.values import ValueResolver
-from nbgraduate.findings import Position
-
-if TYPE_CHECKING:
-    from nbgraduate.analysis.dataset_reads import DatasetRead
-    from nbgraduate.analysis.model_refs import ModelReference
-    from nbgraduate.model_policy import ModelPolicy
-    from nbgraduate.notebook.model import Notebook
+__all__ = ["LintContext"]
 
 
-@dataclass
-class LintContext:
-    """Shared, lazily computed analysis of one notebook; rules only read from it.
-
-    ``locked_datasets`` holds dataset paths (relative to the notebook's directory) that a
-    graduated pipeline's lock records: such reads are versioned by the lock.
-    """
-
-    notebook: Notebook
-    model_policy: ModelPolicy
-    locked_datasets: frozenset[str] = frozenset()
-    _program_lines: list[str] = field(default_factory=list, repr=False)
-
-    @cached_property
-    def facts(self) -> ProgramFacts:
-        return collect_facts(self.notebook.program)
-
-    @cached_property
-    def values(self) -> ValueResolver:
-        return ValueResolver(self.facts)
-
-    @cached_property
-    def model_references(self) -> list[ModelReference]:
-        from nbgraduate.analysis.model_refs import find_model_references
-
-        return find_model_references(self)
-
-    @cached_property
-    def dataset_reads(self) -> list[DatasetRead]:
-        from nbgraduate.analysis.dataset_reads import find_dataset_reads
-
-        return find_dataset_reads(self)
-
-    def calls_named(self, *qualified_names: str) -> list[CallSite]:
-        wanted = set(qualified_names)
-        return [call for call in self.facts.calls if call.qualified_name in wanted]
-
-    # -- positions ---------------------------------------------------------------------------
-    def position(self, node: ast.AST) -> Position:
-        """Where an AST node starts, in cell coordinates."""
-        return self._map(node.lineno, node.col_offset)  # type: ignore[attr-defined]
-
-    def end_position(self, node: ast.AST) -> Position:
-        """Where an AST node ends; clipped to its first line's cell row when it spans cells."""
-        end_line = getattr(node, "end_lineno", None) or node.lineno  # type: ignore[attr-defined]
-        end_column = getattr(node, "end_col_offset", None)
-        if end_column is None:
-            return self.position(node)
-        return self._map(end_line, end_column)
-
-    def _map(self, line: int, byte_column: int) -> Position:
-        if not self._program_lines:
-            self._program_lines = self.notebook.program_source.split("\n")
-        text = self._program_lines[line - 1] if 0 < line <= len(self._program_lines) else ""
-        column = byte_column
-        if not text.isascii():
-            column = len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
-        cell_index, row, cell_column = self.notebook.origin(line, column)
-        return Position(cell_index, row, cell_column)
-
-    def cell_position(self, cell_index: int, row: int, column: int) -> Position:
-        return Position(cell_index, row, column)
+class LintContext(NotebookAnalysis):
+    """The analysis a rule's ``check`` reads; rules never change it."""

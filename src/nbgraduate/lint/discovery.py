@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nbgraduate.errors import InputFileError
+from nbgraduate.core.errors import InputFileError
 from nbgraduate.lint.config import LintSettings
 
 if TYPE_CHECKING:

@@ -4,31 +4,22 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbgraduate import secrets
-from nbgraduate.diagnostics import Diagnostic, InputError
-from nbgraduate.errors import InputFileError
-from nbgraduate.findings import Finding
+from nbgraduate.core.errors import InputFileError
+from nbgraduate.knowledge import secrets
+from nbgraduate.knowledge.model_policy import ModelPolicyConfig, policy_for
 from nbgraduate.lint.context import LintContext
+from nbgraduate.lint.diagnostics import Diagnostic, InputError
+from nbgraduate.lint.findings import Finding
 from nbgraduate.lint.noqa import file_suppressions
+from nbgraduate.lint.rules import ALL_RULES, RULES_BY_CODE
 from nbgraduate.notebook.model import Notebook
 from nbgraduate.notebook.reader import read_notebook
-from nbgraduate.rules import ALL_RULES, RULES_BY_CODE
 
 SECRET_CODE_PREFIX = "NBG5"
-
-
-@dataclass(frozen=True, slots=True)
-class ModelPolicyConfig:
-    """The ``[tool.nbgraduate.models]`` extension, in a hashable form workers can share."""
-
-    pinned: tuple[str, ...] = ()
-    floating: tuple[str, ...] = ()
-    providers_json: str = "[]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +29,7 @@ class FileJob:
     path: Path
     display_path: str
     codes: frozenset[str]
-    policy: ModelPolicyConfig = ModelPolicyConfig()
+    policy: ModelPolicyConfig = field(default_factory=ModelPolicyConfig)
     locked_datasets: frozenset[str] = frozenset()
 
 
@@ -62,19 +53,6 @@ def lint_file(job: FileJob) -> FileResult:
     except Exception as error:  # a linter bug must not hide the other files' findings
         reason = f"internal error while linting ({type(error).__name__}: {error}); please report it"
         return FileResult([], InputError(job.display_path, secrets.redact(reason)))
-
-
-@functools.lru_cache(maxsize=16)
-def policy_for(config: ModelPolicyConfig):
-    from nbgraduate.model_policy import ModelPolicy
-
-    policy = ModelPolicy.default()
-    providers = json.loads(config.providers_json)
-    if config.pinned or config.floating or providers:
-        policy = policy.extended(
-            pinned=list(config.pinned), floating=list(config.floating), providers=providers
-        )
-    return policy
 
 
 def lint_notebook(

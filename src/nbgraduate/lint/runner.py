@@ -9,13 +9,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from nbgraduate.diagnostics import Diagnostic, InputError, LintReport
-from nbgraduate.errors import ConfigError, InputFileError, NbgraduateError
+from nbgraduate.core.errors import ConfigError, InputFileError, NbgraduateError
+from nbgraduate.knowledge.model_policy import ModelPolicyConfig
 from nbgraduate.lint.config import LintSettings, load_settings
+from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport
 from nbgraduate.lint.discovery import discover
-from nbgraduate.lint.linter import FileJob, FileResult, ModelPolicyConfig, lint_file
-from nbgraduate.pipeline import LOCK_FILENAME
-from nbgraduate.rules import ALL_CODES
+from nbgraduate.lint.linter import FileJob, FileResult, lint_file
+from nbgraduate.lint.rules import ALL_CODES
+from nbgraduate.lock import LOCK_FILENAME
 
 #: Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -37,7 +38,8 @@ class LintRequest:
 def run_lint(request: LintRequest) -> LintReport:
     """Lint every file under ``request.paths``; unreadable inputs are reported, not fatal.
 
-    Raises :class:`~nbgraduate.errors.UsageError` / :class:`~nbgraduate.errors.ConfigError`
+    Raises :class:`~nbgraduate.core.errors.UsageError` or
+    :class:`~nbgraduate.core.errors.ConfigError`
     for bad selectors or configuration, which make the whole run meaningless.
     """
 
@@ -159,7 +161,7 @@ def _locked_datasets(directory: Path) -> frozenset[str]:
     (and pydantic): pre-commit lints pipeline notebooks on every commit."""
     if not (directory / LOCK_FILENAME).is_file():
         return frozenset()
-    from nbgraduate.pipeline.layout import locked_local_datasets
+    from nbgraduate.lock.layout import locked_local_datasets
 
     return locked_local_datasets(directory, digested_only=True)
 

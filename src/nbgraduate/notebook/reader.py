@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from nbgraduate.errors import InputFileError
+from nbgraduate.core.errors import InputFileError
 from nbgraduate.notebook.ipython_syntax import translate_cell
 from nbgraduate.notebook.model import Cell, CellSyntaxError, LineOrigin, Notebook
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nbgraduate.atomic import write_text_atomic
+from nbgraduate.core.atomic import write_text_atomic
 from nbgraduate.report.html import render_dashboard
 from nbgraduate.report.summary import summarise
-from nbgraduate.store import RunStore
+from nbgraduate.runs.store import RunStore
 
 __all__ = ["build_report"]
 

@@ -14,7 +14,7 @@ from nbgraduate import __version__
 from nbgraduate.report.summary import MetricPoint, PipelineSummary
 
 if TYPE_CHECKING:
-    from nbgraduate.records import RunRecord
+    from nbgraduate.runs.records import RunRecord
 
 _WIDTH, _HEIGHT, _PAD = 760, 240, 44
 _COLOURS = ("#2563eb", "#d97706", "#059669", "#7c3aed", "#db2777", "#0891b2")

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from nbgraduate.records import RunRecord, RunStatus
+from nbgraduate.runs.records import RunRecord, RunStatus
 
 #: z for the two-sided 95% interval drawn around each run's mean (normal approximation:
 #: eval sets have dozens to thousands of examples; the gate does the exact statistics).

@@ -1,0 +1,54 @@
+"""Exit codes every command shares, and the one way a command stops with an error line."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+
+from nbgraduate.core.errors import NbgraduateError
+
+__all__ = [
+    "EXIT_CLEAN",
+    "EXIT_ERROR",
+    "EXIT_FINDINGS",
+    "EXIT_INFRASTRUCTURE",
+    "error_boundary",
+    "fail",
+]
+
+_Command = TypeVar("_Command", bound=Callable[..., object])
+
+EXIT_CLEAN = 0
+#: Findings, drift, a failed eval or a blocked commit: the input is fine, the answer is "no".
+EXIT_FINDINGS = 1
+#: Usage, configuration or unreadable input.
+EXIT_ERROR = 2
+#: Something outside the user's input failed (a kernel, an API, the network).
+EXIT_INFRASTRUCTURE = 3
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
+    """Print ``error: message`` on stderr; raise the returned exit (``raise fail(...)``)."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def error_boundary(command: _Command) -> _Command:
+    """Register ``command`` through this: an :class:`NbgraduateError` it raises becomes one
+    ``error:`` line per line of its message and the error's own exit code, so commands never
+    catch errors just to print them (typer reads the wrapped signature)."""
+
+    @functools.wraps(command)
+    def guarded(*args: object, **kwargs: object) -> object:
+        try:
+            return command(*args, **kwargs)
+        except NbgraduateError as error:
+            lines = str(error).splitlines() or [type(error).__name__]
+            for line in lines[:-1]:
+                typer.echo(f"error: {line}", err=True)
+            raise fail(lines[-1], error.exit_code) from None
+
+    return guarded  # type: ignore[return-value]

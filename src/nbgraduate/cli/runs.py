@@ -1,0 +1,143 @@
+"""``nbgraduate run`` and ``nbgraduate runs``: execute a pipeline and read the run store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nbgraduate.cli.exits import error_boundary
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run`` and the ``runs`` group to the ``nbgraduate`` command line."""
+    app.command("run")(error_boundary(run))
+    runs_app = typer.Typer(help="List, show and export recorded runs.", no_args_is_help=False)
+    runs_app.callback(invoke_without_command=True)(error_boundary(runs))
+    runs_app.command("show")(error_boundary(runs_show))
+    runs_app.command("export")(error_boundary(runs_export))
+    app.add_typer(runs_app, name="runs")
+
+
+def run(
+    pipeline: Annotated[Path, typer.Argument(help="A graduated pipeline directory.")],
+    parameter: Annotated[
+        list[str] | None,
+        typer.Option("--parameter", "-p", help="Override a parameter: NAME=VALUE."),
+    ] = None,
+    repeats: Annotated[
+        int, typer.Option(min=1, help="Run the notebook this many times (seeds seed, seed+1, ...).")
+    ] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Run repeats in this many processes.")] = 1,
+    timeout: Annotated[
+        float | None, typer.Option(min=0.1, help="Per-cell timeout in seconds.")
+    ] = None,
+    allow_drift: Annotated[
+        bool,
+        typer.Option(help="Run despite drift from the lock (the record says: not reproducible)."),
+    ] = False,
+    store: Annotated[
+        Path | None, typer.Option(help="Run store directory (default: <project>/.nbgraduate).")
+    ] = None,
+) -> None:
+    """Verify the lock, execute the pipeline through papermill, and record the run.
+
+    Exit codes: 0 passed, 1 the eval failed, 2 usage/input error or drift, 3 infrastructure error.
+    """
+    # The kernel boots (~0.5 s) while the lock and record models are imported and the lock is
+    # verified, instead of after; only a single worker runs repeat 0 in this process.
+    from nbgraduate.runs.warm_kernel import start_warm_kernel
+
+    warm = start_warm_kernel(pipeline, store) if workers == 1 else None
+    from nbgraduate.runs.run import RunOptions, exit_code_for, parse_overrides, run_pipeline
+
+    try:
+        options = RunOptions(
+            pipeline_dir=pipeline,
+            overrides=parse_overrides(parameter or []),
+            repeats=repeats,
+            workers=workers,
+            timeout=timeout,
+            allow_drift=allow_drift,
+            store_root=store,
+        )
+        record = run_pipeline(options, warm)
+        warm = None  # run_pipeline owns it now
+    finally:
+        if warm is not None:
+            warm.shutdown(remove_output=True)
+    typer.echo(_run_summary(record))
+    raise typer.Exit(exit_code_for(record))
+
+
+def _run_summary(record) -> str:
+    lines = [
+        f"run {record.run_id}: {record.status.value} in {record.duration_s:.1f}s "
+        f"({len(record.repeats)} repeat{'s' if len(record.repeats) != 1 else ''}, "
+        f"contract {record.contract_version})"
+    ]
+    if not record.reproducible:
+        lines.append("  not reproducible: ran with drift from the lock")
+    if record.status_detail:
+        lines.append(f"  {record.status_detail}")
+    by_name: dict[str, list[float]] = {}
+    for series in record.metrics:
+        by_name.setdefault(series.name, []).extend(series.values)
+    for name, values in sorted(by_name.items()):
+        mean = sum(values) / len(values)
+        lines.append(f"  {name}: mean {mean:.4f} over {len(values)} values")
+    return "\n".join(lines)
+
+
+def runs(
+    context: typer.Context,
+    pipeline: Annotated[str | None, typer.Option(help="Only runs of this pipeline.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many runs.")] = 20,
+    store: Annotated[
+        Path | None, typer.Option(help="Run store directory (default: <project>/.nbgraduate).")
+    ] = None,
+) -> None:
+    """List recorded runs, newest first."""
+    if context.invoked_subcommand is not None:
+        return
+    from nbgraduate.runs.store import RunStore, default_store_root
+
+    with RunStore(store or default_store_root(Path.cwd()), create=False) as run_store:
+        records = run_store.list(pipeline=pipeline, limit=limit)
+    if not records:
+        typer.echo("no runs recorded")
+        return
+    for record in records:
+        typer.echo(
+            f"{record.run_id}  {record.kind:<11}  {record.status.value:<20}  {record.pipeline}  "
+            f"{record.started_at:%Y-%m-%d %H:%M}  {record.duration_s:6.1f}s  "
+            f"contract {record.contract_version}  {(record.git_commit or '-')[:8]}"
+        )
+
+
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
+    store: Annotated[Path | None, typer.Option(help="Run store directory.")] = None,
+) -> None:
+    """Print one run's full record as JSON."""
+    from nbgraduate.runs.store import RunStore, default_store_root
+
+    with RunStore(store or default_store_root(Path.cwd()), create=False) as run_store:
+        record = run_store.get(run_id)
+    typer.echo(record.model_dump_json(indent=2))
+
+
+def runs_export(
+    run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the record file.")],
+    store: Annotated[Path | None, typer.Option(help="Run store directory.")] = None,
+) -> None:
+    """Write one run's record to a file another machine (or the gate) can read."""
+    from nbgraduate.runs.store import RunStore, default_store_root
+
+    with RunStore(store or default_store_root(Path.cwd()), create=False) as run_store:
+        record = run_store.export(run_id, output)
+    typer.echo(f"exported {record.run_id} to {output}")

@@ -1,0 +1,1 @@
+"""Small pieces every layer shares: atomic writes, the error tree, positions, git plumbing."""

@@ -1,0 +1,1 @@
+"""GitHub's REST API: the client ``nbgraduate comment`` uses to upsert a pull-request comment."""

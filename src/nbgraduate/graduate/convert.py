@@ -1,0 +1,231 @@
+"""``nbgraduate convert``: graduate a legacy notebook into a parameterised, locked pipeline.
+
+:mod:`nbgraduate.graduate.plan` decides the edits; this module checks the notebook can
+be converted safely, applies the plan, pins requirements, locks, and writes the pipeline
+directory in one atomic step: built next to the target, then renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from datetime import date
+from pathlib import Path
+
+from nbgraduate.core.errors import InputFileError
+from nbgraduate.graduate.plan import ConversionPlanner
+from nbgraduate.graduate.requirements import resolve_requirements
+from nbgraduate.graduate.result import (
+    ConversionOptions,
+    ConversionRefused,
+    ConversionResult,
+    HumanTask,
+)
+from nbgraduate.lint.linter import lint_notebook
+from nbgraduate.lint.rules import ALL_CODES
+from nbgraduate.lock.builder import compute_lock
+from nbgraduate.lock.contract import CHANGELOG_FILENAME, append_changelog
+from nbgraduate.lock.layout import locked_local_datasets
+from nbgraduate.lock.lockfile import write_lock
+from nbgraduate.lock.requirements import REQUIREMENTS_FILENAME
+from nbgraduate.notebook.reader import notebook_from_text, read_notebook
+
+REPORT_FILENAME = "CONVERSION.md"
+
+
+def default_pipeline_dir(source: Path) -> Path:
+    """Next to the source: ``evals/judge.ipynb`` graduates into ``evals/judge/``."""
+    return source.parent / source.stem
+
+
+def convert_notebook(source: Path, options: ConversionOptions) -> ConversionResult:
+    """Convert one notebook; raises :class:`ConversionRefused` (nothing written) when unsafe."""
+    if source.suffix != ".ipynb":
+        raise ConversionRefused(source, "only .ipynb notebooks are converted")
+    try:
+        notebook = read_notebook(source)
+    except InputFileError as error:
+        raise ConversionRefused(source, error.reason) from None
+    if notebook.language not in ("python", "python3", "ipython", "ipython3"):
+        raise ConversionRefused(source, f"kernel language {notebook.language!r} is not Python")
+    if notebook.syntax_errors:
+        error = notebook.syntax_errors[0]
+        raise ConversionRefused(
+            source,
+            f"cell {error.cell_index + 1} does not parse ({error.message}); fix it first (NBG703)",
+        )
+    target = (options.output_dir or default_pipeline_dir(source)).resolve()
+    if target.exists() and any(target.iterdir()) and not options.force:
+        raise ConversionRefused(source, f"{target} already exists; pass --force to replace it")
+    if target == source.parent.resolve():
+        raise ConversionRefused(
+            source, "the pipeline directory must not be the notebook's own directory"
+        )
+
+    raw = json.loads(notebook.raw_text)
+    result = ConversionResult(source=source, status="converted", pipeline_dir=target)
+    planner = ConversionPlanner(notebook, source.parent.resolve(), target, options, result)
+    planner.plan()
+    new_cells = planner.apply(raw)
+    document = _pipeline_document(raw, new_cells)
+    pipeline_text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+    converted = notebook_from_text(target / f"{source.stem}.ipynb", pipeline_text)
+    if converted.syntax_errors:
+        error = converted.syntax_errors[0]
+        raise ConversionRefused(
+            source,
+            f"rewriting produced a cell that does not parse "
+            f"(cell {error.cell_index + 1}: {error.message})",
+        )
+    requirements = resolve_requirements(notebook, planner.context.facts, source.parent)
+    result.pinned_requirements = dict(requirements.pinned)
+    result.unresolved_requirements = dict(requirements.unresolved)
+    for name, reason in sorted(requirements.unresolved.items()):
+        result.human.append(
+            HumanTask("NBG401", f"requirement {name} could not be pinned: {reason}")
+        )
+
+    _write_pipeline(
+        target, source, pipeline_text, planner.prompt_files, requirements.text(), result, options
+    )
+    remaining = lint_notebook(
+        converted,
+        ALL_CODES,
+        planner.context.model_policy,
+        locked_local_datasets(target, digested_only=True),
+    )
+    result.remaining_codes = sorted({finding.code for finding in remaining})
+    if result.human:
+        result.status = "needs-human"
+    report = render_report(result)
+    from nbgraduate.core.atomic import write_text_atomic
+
+    write_text_atomic(target / REPORT_FILENAME, report)
+    return result
+
+
+def _write_pipeline(
+    target: Path,
+    source: Path,
+    pipeline_text: str,
+    prompt_files: dict[str, str],
+    requirements_text: str,
+    result: ConversionResult,
+    options: ConversionOptions,
+) -> None:
+    """Build the pipeline directory beside the target and rename it into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        (staging / f"{source.stem}.ipynb").write_text(pipeline_text, encoding="utf-8")
+        (staging / REQUIREMENTS_FILENAME).write_text(requirements_text, encoding="utf-8")
+        for relative, text in prompt_files.items():
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        computation = compute_lock(staging)
+        for problem in computation.problems:
+            result.human.append(HumanTask("NBG201", problem))
+        lock = computation.lock.model_copy(
+            update={"floating_allowed": bool(computation.floating_models)}
+        )
+        write_lock(staging, lock)
+        append_changelog(
+            staging / CHANGELOG_FILENAME,
+            version=lock.contract_version,
+            date=date.today().isoformat(),
+            changes=[f"graduated from {source.name} by nbgraduate convert"],
+        )
+        os.chmod(staging, 0o755)
+        if target.is_dir() and not any(target.iterdir()):
+            target.rmdir()  # an empty directory the user prepared is not something to protect
+        if target.exists():
+            if not options.force:
+                raise ConversionRefused(
+                    source, f"{target} appeared while converting; nothing replaced"
+                )
+            retired = target.with_name(f".{target.name}.replaced-{uuid.uuid4().hex[:8]}")
+            os.replace(target, retired)
+            os.replace(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _pipeline_document(raw: dict, cells: list[dict]) -> dict:
+    metadata = dict(raw.get("metadata") or {})
+    metadata.pop("widgets", None)
+    metadata.setdefault(
+        "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}
+    )
+    return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+
+
+def render_report(result: ConversionResult) -> str:
+    """The conversion report: printed by the CLI and saved as CONVERSION.md."""
+    lines = [f"# Conversion of {result.source.name}", ""]
+    lines.append(f"Status: **{result.status}**; pipeline: `{result.pipeline_dir}`")
+    lines.append("")
+    if result.parameters:
+        lines += ["## Parameters", ""]
+        lines += [f"- `{p.line()}`" for p in result.parameters]
+        lines.append("")
+    for title, items in (
+        ("Lifted into parameters", result.lifted),
+        ("Prompts extracted", result.prompts),
+        ("Seeding added", result.seeded),
+        ("Removed", result.removed),
+    ):
+        if items:
+            lines += [f"## {title}", "", *(f"- {item}" for item in items), ""]
+    if result.pinned_requirements:
+        lines += ["## Pinned requirements", ""]
+        lines += [
+            f"- {name}=={version}" for name, version in sorted(result.pinned_requirements.items())
+        ]
+        lines.append("")
+    lines += ["## Needs a human", ""]
+    if result.human:
+        lines += [
+            f"- {task.code}: {task.message}" + (f" ({task.where})" if task.where else "")
+            for task in result.human
+        ]
+    else:
+        lines.append("- nothing: the pipeline is graduated")
+    lines.append("")
+    if result.remaining_codes:
+        lines += [
+            f"Remaining lint findings in the pipeline: {', '.join(result.remaining_codes)}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def normalise_pin(text: str) -> tuple[str, str]:
+    """``ALIAS=SNAPSHOT`` from ``--pin``."""
+    alias, separator, snapshot = text.partition("=")
+    if not separator or not alias.strip() or not snapshot.strip():
+        from nbgraduate.core.errors import UsageError
+
+        raise UsageError(f"--pin expects ALIAS=SNAPSHOT, got {text!r}")
+    return alias.strip(), snapshot.strip()
+
+
+__all__ = [
+    "ConversionOptions",
+    "ConversionRefused",
+    "ConversionResult",
+    "HumanTask",
+    "convert_notebook",
+    "default_pipeline_dir",
+    "normalise_pin",
+    "render_report",
+]

@@ -1,0 +1,158 @@
+"""The shape every lint rule shares: metadata, documentation, examples and a check function."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from nbgraduate.lint.diagnostics import Severity
+from nbgraduate.lint.findings import Finding, Position
+
+if TYPE_CHECKING:
+    from nbgraduate.lint.context import LintContext
+    from nbgraduate.lint.repository_context import RepositoryContext
+
+RULE_DOCS_URL = "https://github.com/nbgraduate/nbgraduate/blob/main/docs/rules.md#{anchor}"
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A notebook snippet in jupytext percent format (``# %%`` separates cells).
+
+    A snippet that starts with ``{`` is a whole ``.ipynb`` JSON document instead, for rules
+    that need saved outputs or execution counts. A repository rule's example is a repository
+    sketch instead (see :func:`repository_sketch`).
+    """
+
+    source: str
+    note: str = ""
+
+
+class Rule:
+    """Base class of every rule: subclasses set the class attributes and implement ``check``.
+
+    The class docstring says *what it does*; ``rationale`` says *why it is bad* for
+    reproducibility; ``bad`` and ``good`` are run by the test-suite for every rule.
+    """
+
+    #: ``notebook`` rules check one notebook at a time; ``repository`` rules check the
+    #: repository's layout once per lint run (:class:`RepositoryRule`).
+    scope: ClassVar[Literal["notebook", "repository"]] = "notebook"
+    #: The fence language of the examples in the generated documentation.
+    example_language: ClassVar[str] = "python"
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    rationale: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.ERROR
+    bad: ClassVar[tuple[Example, ...]]
+    good: ClassVar[tuple[Example, ...]]
+    fix: ClassVar[str] = ""
+
+    def check(self, context: LintContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def url(cls) -> str:
+        return RULE_DOCS_URL.format(anchor=f"{cls.code.lower()}-{cls.name}")
+
+    @classmethod
+    def what_it_does(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def documentation(cls) -> str:
+        """The rule's user documentation in Markdown, with ruff's four headings."""
+        import inspect
+
+        parts = [
+            f"# {cls.code}: {cls.name}",
+            "",
+            f"{cls.summary}",
+            "",
+            "## What it does",
+            cls.what_it_does(),
+            "",
+            "## Why is this bad?",
+            inspect.cleandoc(cls.rationale),
+            "",
+            "## Example",
+        ]
+        fence = f"```{cls.example_language}"
+        for example in cls.bad:
+            parts += [fence, example.source.strip("\n"), "```", ""]
+        parts.append("## Use instead")
+        for example in cls.good:
+            parts += [fence, example.source.strip("\n"), "```", ""]
+        if cls.fix:
+            parts += ["## Fix", inspect.cleandoc(cls.fix), ""]
+        return "\n".join(parts).rstrip() + "\n"
+
+    def finding(self, message: str, start: Position, end: Position | None = None) -> Finding:
+        return Finding(self.code, message, start, end or start)
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryFinding:
+    """What a repository rule reports: a problem located at a line of a file in the repository.
+
+    ``key`` identifies the problem independently of the file's text (the eval path, the
+    pipeline directory), so a baseline keeps recognising it.
+    """
+
+    code: str
+    message: str
+    path: str
+    line: int
+    column: int
+    key: str
+
+
+class RepositoryRule(Rule):
+    """A rule about the repository rather than one notebook (CODEOWNERS, pipeline layout).
+
+    It runs once per lint invocation, only when ``[tool.nbgraduate] eval-paths`` is set. Its
+    examples are repository sketches: ``==> path <==`` headers, each followed by the file's
+    content, as ``head`` prints several files.
+    """
+
+    scope = "repository"
+    example_language = "text"
+
+    def check(self, context: LintContext) -> Iterator[Finding]:
+        return iter(())
+
+    def check_repository(self, context: RepositoryContext) -> Iterator[RepositoryFinding]:
+        raise NotImplementedError
+
+    def repository_finding(
+        self, message: str, path: str, key: str, line: int = 1, column: int = 1
+    ) -> RepositoryFinding:
+        return RepositoryFinding(self.code, message, path, line, column, key)
+
+
+def repository_sketch(text: str) -> dict[str, str]:
+    """The files of a repository sketch, by posix path relative to the repository root.
+
+    ``==> evals/x.ipynb <==`` starts a file; the lines up to the next header are its content.
+    A path ending in ``/`` is an empty directory.
+    """
+    files: dict[str, str] = {}
+    current: str | None = None
+    lines: list[str] = []
+    for line in text.strip("\n").split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("==> ") and stripped.endswith(" <=="):
+            if current is not None:
+                files[current] = "\n".join(lines).strip("\n") + "\n"
+            current, lines = stripped[4:-4].strip(), []
+        elif current is not None:
+            lines.append(line)
+        elif stripped:
+            raise ValueError(f"repository sketch must start with a `==> path <==` header: {line!r}")
+    if current is not None:
+        files[current] = "\n".join(lines).strip("\n") + "\n"
+    return {path: ("" if path.endswith("/") else content) for path, content in files.items()}

@@ -1,0 +1,48 @@
+"""NBG203: a path that only exists on one person's machine."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from nbgraduate.lint.rules.base import Example, Finding, Rule
+
+if TYPE_CHECKING:
+    from nbgraduate.lint.context import LintContext
+
+_MACHINE_LOCAL = re.compile(
+    r"^(?:/Users/[^/\s]+/|/home/[^/\s]+/|/root/|~[/\\]|[A-Za-z]:[\\/]+Users[\\/]+[^\\/\s]+)"
+)
+
+
+class MachineLocalPath(Rule):
+    """Reports string literals that are paths into a home directory: ``/Users/<name>/...``,
+    ``/home/<name>/...``, ``C:\\Users\\<name>\\...``, ``~/...``."""
+
+    code = "NBG203"
+    name = "machine-local-path"
+    summary = "Path into one person's home directory"
+    rationale = """
+        A path into a home directory works on exactly one laptop. CI, a colleague or the same
+        person next year cannot run the eval, and nobody can tell which file it read. Keep the
+        data in the repository (or a pinned remote) and use a path relative to the notebook.
+    """
+    bad = (
+        Example(
+            'import pandas as pd\ndf = pd.read_csv("/Users/alice/Downloads/eval_v2_final.csv")\n'
+        ),
+        Example('PROMPTS = "~/work/prompts/judge.txt"\n'),
+    )
+    good = (Example('import pandas as pd\ndf = pd.read_csv("data/eval.csv")\n'),)
+
+    def check(self, context: LintContext) -> Iterator[Finding]:
+        for constant in context.facts.strings:
+            value = constant.node.value
+            if len(value) < 3 or not _MACHINE_LOCAL.match(value):
+                continue
+            node = constant.node
+            message = (
+                f"path {value!r} only exists on one machine; use a path relative to the notebook"
+            )
+            yield self.finding(message, context.position(node), context.end_position(node))

@@ -1,0 +1,53 @@
+"""NBG302: a sampling or splitting call with no ``random_state`` / ``seed``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from nbgraduate.analysis.randomness import is_unseeded_sampler
+from nbgraduate.lint.rules.base import Example, Finding, Rule
+
+if TYPE_CHECKING:
+    from nbgraduate.lint.context import LintContext
+
+_ALWAYS_RANDOM = frozenset(
+    {"train_test_split", "ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit"}
+)
+
+
+class UnseededSamplingCall(Rule):
+    """Reports ``df.sample(...)``, ``train_test_split(...)``, ``sklearn.utils.shuffle(...)``,
+    shuffling cross-validation splitters, and Hugging Face ``Dataset.shuffle()`` /
+    ``.train_test_split()`` calls that do not pass ``random_state`` (or ``seed``)."""
+
+    code = "NBG302"
+    name = "unseeded-sampling-call"
+    summary = "Sampling or split call without random_state or seed"
+    rationale = """
+        These calls draw their own randomness; without ``random_state`` the eval subset is a
+        different set of examples on every run, so two scores are scores of different tests.
+    """
+    bad = (
+        Example('import pandas as pd\ndf = pd.read_csv("e.csv")\nsubset = df.sample(n=200)\n'),
+        Example(
+            "from sklearn.model_selection import train_test_split\ntrain, test = train_test_split(rows, test_size=0.2)\n"
+        ),
+        Example("ds = ds.shuffle()\n"),
+    )
+    good = (
+        Example("subset = df.sample(n=200, random_state=SEED)\n"),
+        Example(
+            "from sklearn.model_selection import train_test_split\ntrain, test = train_test_split(rows, test_size=0.2, random_state=13)\n"
+        ),
+        Example("import numpy as np\nrng = np.random.default_rng(13)\nrng.shuffle(rows)\n"),
+    )
+
+    def check(self, context: LintContext) -> Iterator[Finding]:
+        for call in context.facts.calls:
+            if not is_unseeded_sampler(call, context.values, context.facts.imports):
+                continue
+            message = f"`{call.written_name}(...)` samples without random_state/seed; the subset changes every run"
+            yield self.finding(
+                message, context.position(call.node), context.end_position(call.node.func)
+            )

@@ -1,0 +1,103 @@
+"""NBG701: saved state that came from running cells out of order."""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from nbgraduate.lint.rules.base import Example, Finding, Rule
+
+if TYPE_CHECKING:
+    from nbgraduate.lint.context import LintContext
+
+_IPYTHON_NAMES = frozenset(
+    {"display", "get_ipython", "In", "Out", "_", "__", "___", "_ih", "_oh", "exit", "quit"}
+)
+
+
+def _notebook_with_counts(counts: list[int]) -> str:
+    cells = [
+        {
+            "cell_type": "code",
+            "id": f"cell-{position}",
+            "execution_count": count,
+            "metadata": {},
+            "source": [f"step_{position} = {position}"],
+            "outputs": [],
+        }
+        for position, count in enumerate(counts)
+    ]
+    return json.dumps(
+        {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}, indent=1
+    )
+
+
+class OutOfOrderExecution(Rule):
+    """Reports notebooks whose saved execution counts do not increase down the page, and names
+    read in one cell that are only defined in a later cell."""
+
+    code = "NBG701"
+    name = "out-of-order-execution"
+    summary = "Cells were run out of order, or use names defined further down"
+    rationale = """
+        The saved outputs and scores of an out-of-order notebook came from hidden kernel state:
+        running it top to bottom (as CI or a colleague will) computes something else, or fails.
+        Restart the kernel and run all cells before trusting or committing the results.
+    """
+    bad = (
+        Example(_notebook_with_counts([1, 5, 3])),
+        Example("score = evaluate(rows)\n# %%\ndef evaluate(rows):\n    return 1.0\n"),
+    )
+    good = (
+        Example(_notebook_with_counts([1, 2, 3])),
+        Example("def evaluate(rows):\n    return 1.0\n# %%\nscore = evaluate(rows)\n"),
+    )
+
+    def check(self, context: LintContext) -> Iterator[Finding]:
+        yield from self._execution_counts(context)
+        yield from self._names_used_before_defined(context)
+
+    def _execution_counts(self, context: LintContext) -> Iterator[Finding]:
+        highest: tuple[int, int] | None = None
+        for cell in context.notebook.code_cells:
+            count = cell.execution_count
+            if count is None:
+                continue
+            if highest is not None and count <= highest[0]:
+                message = (
+                    f"cell ran as In [{count}] after cell {highest[1]} ran as In [{highest[0]}]; "
+                    "restart and run all to get outputs that follow the page"
+                )
+                yield self.finding(message, context.cell_position(cell.index, 1, 1))
+            if highest is None or count > highest[0]:
+                highest = (count, cell.number)
+
+    def _names_used_before_defined(self, context: LintContext) -> Iterator[Finding]:
+        facts = context.facts
+        if facts.star_imports:
+            return
+        origins = context.notebook.line_origins
+        first_definition: dict[str, int] = {}
+        for store in facts.module_stores:
+            cell = origins[store.line - 1].cell_index
+            first_definition[store.name] = min(first_definition.get(store.name, cell), cell)
+        known = set(dir(builtins)) | _IPYTHON_NAMES
+        reported: set[str] = set()
+        for use in facts.module_loads:
+            if use.name in reported or use.name in known:
+                continue
+            defined_in = first_definition.get(use.name)
+            if defined_in is None:
+                continue
+            used_in = origins[use.line - 1].cell_index
+            if defined_in <= used_in:
+                continue
+            reported.add(use.name)
+            defining_cell = context.notebook.cells[defined_in].number
+            message = (
+                f"{use.name!r} is used here but first defined in cell {defining_cell}, further "
+                "down; this only worked because of hidden kernel state"
+            )
+            yield self.finding(message, context.position(use.node), context.end_position(use.node))

@@ -1,0 +1,238 @@
+"""Compute a pipeline's lock from its directory: what ``lock`` writes and ``verify`` compares."""
+
+from __future__ import annotations
+
+import ast
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgraduate import __version__
+from nbgraduate.analysis.context import NotebookAnalysis
+from nbgraduate.analysis.dataset_reads import normalise_path
+from nbgraduate.analysis.llm_calls import llm_call_kind
+from nbgraduate.core.errors import ConfigError, InputFileError
+from nbgraduate.knowledge.model_policy import ModelPolicyConfig, policy_for
+from nbgraduate.lock.digests import dataset_facts, file_sha256, notebook_digest, scoring_digest
+from nbgraduate.lock.layout import calibration_files
+from nbgraduate.lock.lockfile import (
+    LOCK_FILENAME,
+    LockedDataset,
+    LockedModel,
+    LockedParameter,
+    LockedPrompt,
+    LockedRequirement,
+    PipelineLock,
+    SamplingParameters,
+)
+from nbgraduate.lock.requirements import (
+    REQUIREMENTS_FILENAME,
+    parse_requirements_file,
+    requirements_digest,
+)
+from nbgraduate.notebook.model import Notebook
+from nbgraduate.notebook.parameters import PARAMETERS_TAG, Parameter, parse_parameters_cell
+from nbgraduate.notebook.reader import read_notebook
+
+PROMPTS_DIRNAME = "prompts"
+SAMPLING_NAMES = {
+    "temperature": ("temperature", "judge_temperature", "TEMPERATURE"),
+    "top_p": ("top_p", "TOP_P"),
+    "max_tokens": ("max_tokens", "MAX_TOKENS"),
+    "seed": ("seed", "SEED", "random_seed", "RANDOM_SEED"),
+}
+
+
+@dataclass(slots=True)
+class LockComputation:
+    """A freshly computed lock and what kept it from being complete."""
+
+    lock: PipelineLock
+    notebook: Notebook
+    parameters: list[Parameter]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def floating_models(self) -> list[LockedModel]:
+        return [model for model in self.lock.models if not model.pinned]
+
+
+def find_pipeline_notebook(pipeline_dir: Path) -> Path:
+    """The pipeline's notebook: the one the lock names, else the only ``.ipynb`` there."""
+    lock_file = pipeline_dir / LOCK_FILENAME
+    if lock_file.is_file():
+        import json
+
+        try:
+            named = json.loads(lock_file.read_text(encoding="utf-8")).get("notebook")
+        except (ValueError, OSError):
+            named = None
+        if isinstance(named, str) and (pipeline_dir / named).is_file():
+            return pipeline_dir / named
+    if not pipeline_dir.is_dir():
+        raise InputFileError(pipeline_dir, "not a pipeline directory")
+    notebooks = sorted(p for p in pipeline_dir.glob("*.ipynb") if not p.name.startswith("."))
+    if len(notebooks) != 1:
+        found = "no notebook" if not notebooks else f"{len(notebooks)} notebooks"
+        raise InputFileError(pipeline_dir, f"expected one pipeline notebook, found {found}")
+    return notebooks[0]
+
+
+def compute_lock(pipeline_dir: Path, *, contract_version: str = "1.0.0") -> LockComputation:
+    """Everything the lock records, recomputed from the working tree."""
+    notebook_path = find_pipeline_notebook(pipeline_dir)
+    notebook = read_notebook(notebook_path)
+    if notebook.syntax_errors:
+        error = notebook.syntax_errors[0]
+        raise InputFileError(
+            notebook_path, f"cell {error.cell_index + 1} does not parse: {error.message}"
+        )
+    cells = [(cell.cell_type, cell.source, cell.tags) for cell in notebook.cells]
+    parameter_cell = next(
+        (c for c in notebook.cells if c.cell_type == "code" and PARAMETERS_TAG in c.tags), None
+    )
+    parameters = parse_parameters_cell(parameter_cell.source) if parameter_cell else []
+    context = NotebookAnalysis(notebook, policy_for(ModelPolicyConfig()))
+    problems: list[str] = []
+
+    datasets = _datasets(context, pipeline_dir, problems)
+    datasets.extend(_calibration_datasets(pipeline_dir, {d.path for d in datasets}))
+    models = _models(context, parameter_cell.index if parameter_cell else None)
+    requirements = parse_requirements_file(pipeline_dir / REQUIREMENTS_FILENAME)
+    if not (pipeline_dir / REQUIREMENTS_FILENAME).is_file():
+        problems.append(f"no {REQUIREMENTS_FILENAME}: dependency versions are not pinned")
+    lock = PipelineLock(
+        nbgraduate_version=__version__,
+        contract_version=contract_version,
+        notebook=notebook_path.name,
+        notebook_digest=notebook_digest(cells),
+        scoring_digest=scoring_digest(cells),
+        kernel_name=notebook.kernel_name,
+        python_version=platform.python_version(),
+        parameters=[
+            LockedParameter(name=p.name, type=p.type, default=p.default, help=p.help)
+            for p in parameters
+        ],
+        datasets=datasets,
+        prompts=_prompts(pipeline_dir),
+        models=models,
+        sampling=_sampling(parameters, context),
+        requirements=[LockedRequirement(name=n, version=v) for n, v in requirements.items()],
+        requirements_digest=requirements_digest(requirements),
+    )
+    return LockComputation(lock.canonical(), notebook, parameters, problems)
+
+
+def _datasets(
+    context: NotebookAnalysis, pipeline_dir: Path, problems: list[str]
+) -> list[LockedDataset]:
+    found: dict[str, LockedDataset] = {}
+    for read in context.dataset_reads:
+        location = read.path
+        if read.kind == "local":
+            relative = normalise_path(location)
+            path = Path(location) if Path(location).is_absolute() else pipeline_dir / relative
+            if not path.is_file():
+                problems.append(f"dataset {relative} does not exist")
+                found.setdefault(relative, LockedDataset(path=relative))
+                continue
+            sha256, size, rows = dataset_facts(path)
+            found[relative] = LockedDataset(path=relative, sha256=sha256, size=size, rows=rows)
+        else:
+            found.setdefault(location, LockedDataset(path=location, remote=True))
+    return list(found.values())
+
+
+def _calibration_datasets(pipeline_dir: Path, known: set[str]) -> list[LockedDataset]:
+    """Every file under ``calibration/``: the judge's frozen reference set and its declaration
+    are part of the eval contract like any dataset (``nbgraduate calibrate`` checks them)."""
+    found = []
+    for path in calibration_files(pipeline_dir):
+        relative = path.relative_to(pipeline_dir).as_posix()
+        if relative not in known:
+            sha256, size, rows = dataset_facts(path)
+            found.append(LockedDataset(path=relative, sha256=sha256, size=size, rows=rows))
+    return found
+
+
+def _prompts(pipeline_dir: Path) -> list[LockedPrompt]:
+    prompts_dir = pipeline_dir / PROMPTS_DIRNAME
+    if not prompts_dir.is_dir():
+        return []
+    return [
+        LockedPrompt(path=path.relative_to(pipeline_dir).as_posix(), sha256=file_sha256(path))
+        for path in sorted(prompts_dir.rglob("*"))
+        if path.is_file() and not path.name.startswith(".")
+    ]
+
+
+def _models(context: NotebookAnalysis, parameter_cell_index: int | None) -> list[LockedModel]:
+    models: dict[tuple[str, str], LockedModel] = {}
+    parameter_names = _parameter_value_names(context, parameter_cell_index)
+    for reference in context.model_references:
+        model_id = reference.model_id
+        if model_id is None:
+            continue
+        verdict = context.model_policy.classify(model_id, revision=reference.revision)
+        if verdict.status == "unknown" and reference.call is None:
+            continue
+        key = (reference.role, model_id)
+        models.setdefault(
+            key,
+            LockedModel(
+                model_id=model_id,
+                role=reference.role,
+                provider=verdict.provider,
+                pinned=verdict.status == "pinned",
+                parameter=parameter_names.get(id(reference.value.node)),
+            ),
+        )
+    return list(models.values())
+
+
+def _parameter_value_names(
+    context: NotebookAnalysis, parameter_cell_index: int | None
+) -> dict[int, str]:
+    """Literal nodes that are parameter defaults, mapped to the parameter's name."""
+    if parameter_cell_index is None:
+        return {}
+    names = {}
+    for statement in context.notebook.program.body:
+        if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is None:
+            continue
+        if context.position(statement).cell_index != parameter_cell_index:
+            continue
+        target = statement.target if isinstance(statement, ast.AnnAssign) else statement.targets[0]
+        if isinstance(target, ast.Name):
+            names[id(statement.value)] = target.id
+    return names
+
+
+def seed_parameter_name(lock: PipelineLock) -> str | None:
+    """The parameter that seeds the pipeline's randomness, if it has one; repeats vary it."""
+    names = {parameter.name for parameter in lock.parameters}
+    return next((name for name in SAMPLING_NAMES["seed"] if name in names), None)
+
+
+def _sampling(parameters: list[Parameter], context: NotebookAnalysis) -> SamplingParameters:
+    values: dict[str, object] = {}
+    by_name = {p.name: p.default for p in parameters}
+    for field_name, candidates in SAMPLING_NAMES.items():
+        for candidate in candidates:
+            if candidate in by_name:
+                values[field_name] = by_name[candidate]
+                break
+    if "temperature" not in values:
+        for call in context.facts.calls:
+            if llm_call_kind(call) is None:
+                continue
+            for keyword in ("temperature", "top_p", "max_tokens", "seed"):
+                if keyword in values or keyword not in call.keywords:
+                    continue
+                resolved = context.values.resolve(call.keywords[keyword], call.scope)
+                if len(resolved) == 1 and isinstance(resolved[0].value, (int, float)):
+                    values[keyword] = resolved[0].value
+    try:
+        return SamplingParameters(**values)
+    except ValueError as error:
+        raise ConfigError(context.notebook.path, f"sampling parameters: {error}") from None

@@ -1,0 +1,142 @@
+"""What a graduated pipeline directory looks like on disk, answered without the lock model.
+
+The hooks and the repository rules ask these questions for every staged file or every
+directory under an eval path, so this module imports only the standard library: pydantic
+is loaded only when a lock is really read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from nbgraduate.lock import LOCK_FILENAME
+
+__all__ = [
+    "CALIBRATION_DIRNAME",
+    "GRADUATION_MARKERS",
+    "LOCK_FILENAME",
+    "calibration_dir",
+    "calibration_files",
+    "enclosing_pipeline",
+    "is_pipeline_dir",
+    "locked_local_datasets",
+    "locked_notebook_name",
+    "pipeline_notebook",
+]
+
+#: Files and directories ``nbgraduate convert`` writes next to the pipeline notebook. A
+#: directory holding a notebook and any of these is a pipeline directory (NBG802), whether
+#: or not it (still) has its lock.
+GRADUATION_MARKERS = (LOCK_FILENAME, "CONVERSION.md", "prompts", "requirements.txt")
+#: The judge's frozen reference set and its declaration (``nbgraduate calibrate``); the lock
+#: records every file in it like a dataset.
+CALIBRATION_DIRNAME = "calibration"
+
+
+def calibration_dir(pipeline_dir: Path) -> Path:
+    return pipeline_dir / CALIBRATION_DIRNAME
+
+
+def calibration_files(pipeline_dir: Path) -> list[Path]:
+    """Every file under ``calibration/`` (sorted, hidden files skipped): what the lock records."""
+    directory = calibration_dir(pipeline_dir)
+    if not directory.is_dir():
+        return []
+    return [
+        path
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and not path.name.startswith(".")
+    ]
+
+
+def _notebooks(directory: Path) -> list[str]:
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    return sorted(
+        name
+        for name in names
+        if name.endswith(".ipynb") and not name.startswith(".") and (directory / name).is_file()
+    )
+
+
+def _lock_document(pipeline_dir: Path) -> dict:
+    try:
+        document = json.loads((pipeline_dir / LOCK_FILENAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def locked_notebook_name(pipeline_dir: Path) -> str | None:
+    """The notebook file name the lock records, or ``None`` if the lock is missing or damaged."""
+    name = _lock_document(pipeline_dir).get("notebook")
+    return name if isinstance(name, str) and name else None
+
+
+def locked_local_datasets(pipeline_dir: Path, *, digested_only: bool = False) -> frozenset[str]:
+    """Local dataset paths (relative to the directory) the lock records; empty when the lock is
+    missing or damaged. ``digested_only`` keeps those recorded with a sha256.
+
+    Read from the JSON as written, not through :class:`~nbgraduate.lock.lockfile.PipelineLock`:
+    the linter and the hooks ask this on every commit, and the lock model costs them pydantic's
+    import. Whether the lock is valid is ``verify``'s question, which does use the model.
+    """
+    datasets = _lock_document(pipeline_dir).get("datasets")
+    if not isinstance(datasets, list):
+        return frozenset()
+    return frozenset(
+        entry["path"]
+        for entry in datasets
+        if isinstance(entry, dict)
+        and isinstance(entry.get("path"), str)
+        and not entry.get("remote")
+        and (entry.get("sha256") or not digested_only)
+    )
+
+
+def is_pipeline_dir(directory: Path) -> bool:
+    """A notebook plus at least one of :data:`GRADUATION_MARKERS`."""
+    if not _notebooks(directory):
+        return False
+    return any((directory / marker).exists() for marker in GRADUATION_MARKERS)
+
+
+def pipeline_notebook(pipeline_dir: Path) -> Path | None:
+    """The pipeline's notebook: the one its lock names, else the only ``.ipynb`` there.
+
+    A directory with several notebooks and no readable lock has no pipeline notebook.
+    """
+    named = locked_notebook_name(pipeline_dir)
+    if named is not None and (pipeline_dir / named).is_file():
+        return pipeline_dir / named
+    notebooks = _notebooks(pipeline_dir)
+    return pipeline_dir / notebooks[0] if len(notebooks) == 1 else None
+
+
+def enclosing_pipeline(path: Path, *, stop_at: Path) -> Path | None:
+    """The nearest directory at or above ``path`` (a file or directory, existing or not) that
+    holds an ``nbgraduate.lock``, looking no higher than ``stop_at``."""
+    stop = os.path.abspath(stop_at)
+    current = os.path.abspath(path)
+    if not os.path.isdir(current):
+        current = os.path.dirname(current)
+    while True:
+        if os.path.isfile(os.path.join(current, LOCK_FILENAME)):
+            return Path(current)
+        if current == stop:
+            return None
+        parent = os.path.dirname(current)
+        if parent == current or not _inside(parent, stop):
+            return None
+        current = parent
+
+
+def _inside(path: str, root: str) -> bool:
+    try:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:  # different drives on Windows
+        return False

@@ -1,0 +1,289 @@
+"""``nbgraduate run``: verify the lock, execute the pipeline, and record the run with provenance."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from nbgraduate.core.errors import NbgraduateError, UsageError
+from nbgraduate.lock.builder import seed_parameter_name
+from nbgraduate.lock.drift import Drift
+from nbgraduate.lock.lockfile import PipelineLock
+from nbgraduate.lock.locking import verify_pipeline
+from nbgraduate.notebook.parameters import Parameter, cast_value
+from nbgraduate.runs.executor import ExecutionRequest, execute
+from nbgraduate.runs.recording import read_recorded
+from nbgraduate.runs.records import MetricSeries, ModelUse, RepeatResult, RunRecord, RunStatus
+from nbgraduate.runs.store import RunStore, default_store_root
+from nbgraduate.runs.warm_kernel import WarmKernel, new_run_id
+
+_SEVERITY = {RunStatus.PASSED: 0, RunStatus.EVAL_FAILED: 1, RunStatus.INFRASTRUCTURE_ERROR: 2}
+
+
+class DriftRefused(NbgraduateError):
+    """The working tree does not match the lock, and the run was not told to go ahead."""
+
+    def __init__(self, pipeline_dir: Path, drifts: list[Drift]) -> None:
+        self.drifts = drifts
+        listed = "; ".join(drift.message for drift in drifts[:3])
+        more = f" (+{len(drifts) - 3} more)" if len(drifts) > 3 else ""
+        super().__init__(
+            f"{pipeline_dir}: refusing to run, the working tree differs from nbgraduate.lock: "
+            f"{listed}{more}; re-lock with `nbgraduate lock`, or pass --allow-drift"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    pipeline_dir: Path
+    overrides: dict[str, str] = field(default_factory=dict)
+    repeats: int = 1
+    workers: int = 1
+    timeout: float | None = None
+    allow_drift: bool = False
+    store_root: Path | None = None
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    """``-p name=value`` pairs; a malformed pair is a usage error."""
+    overrides = {}
+    for pair in pairs:
+        name, separator, value = pair.partition("=")
+        if not separator or not name.strip():
+            raise UsageError(f"-p expects NAME=VALUE, got {pair!r}")
+        overrides[name.strip()] = value
+    return overrides
+
+
+def resolve_parameters(lock: PipelineLock, overrides: dict[str, str]) -> dict[str, object]:
+    """Defaults from the lock, with overrides cast by the declared types; unknown names fail."""
+    values: dict[str, object] = {parameter.name: parameter.default for parameter in lock.parameters}
+    for name, raw in overrides.items():
+        declared = lock.parameter(name)
+        if declared is None:
+            known = ", ".join(sorted(values)) or "none"
+            raise UsageError(f"unknown parameter {name!r} (this pipeline has: {known})")
+        parameter = Parameter(declared.name, declared.type, declared.default, declared.help)
+        values[name] = cast_value(parameter, raw)
+    return values
+
+
+def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunRecord:
+    """Run the pipeline and store its record; the record's status says how it ended.
+
+    ``warm`` is a kernel :func:`start_warm_kernel` launched for this run before the imports
+    and the verification; it is shut down (and its directory removed) if the run is refused.
+    """
+    pipeline_dir = options.pipeline_dir.resolve()
+    store_root = (options.store_root or default_store_root(pipeline_dir)).resolve()
+    if warm is not None and warm.store_root != store_root:
+        warm.shutdown(remove_output=True)
+        warm = None
+    try:
+        locked, current, drifts = verify_pipeline(pipeline_dir)
+        if drifts and not options.allow_drift:
+            raise DriftRefused(options.pipeline_dir, drifts)
+        parameters = resolve_parameters(locked, options.overrides)
+    except BaseException:
+        if warm is not None:
+            warm.shutdown(remove_output=True)
+        raise
+    seed_parameter = seed_parameter_name(locked)
+    base_seed = parameters.get(seed_parameter) if seed_parameter else None
+    run_id = warm.run_id if warm is not None else new_run_id()
+    started = datetime.now(timezone.utc)
+    with RunStore(store_root) as store:
+        outcomes = execute(
+            ExecutionRequest(
+                notebook=pipeline_dir / locked.notebook,
+                output_dir=store.artifact_dir(run_id),
+                parameters=parameters,
+                seed_parameter=seed_parameter,
+                base_seed=base_seed if isinstance(base_seed, int) else None,
+                repeats=options.repeats,
+                workers=options.workers,
+                timeout=options.timeout,
+                kernel_name=locked.kernel_name,
+                cwd=pipeline_dir,
+                warm_kernel=warm,
+            )
+        )
+        ended = datetime.now(timezone.utc)
+        metrics: list[MetricSeries] = []
+        usage: dict[str, float] = {}
+        repeats: list[RepeatResult] = []
+        for outcome in outcomes:
+            recorded, recorded_usage = read_recorded(outcome.record_file)
+            metrics.extend(recorded)
+            for counter, amount in recorded_usage.items():
+                usage[counter] = usage.get(counter, 0.0) + amount
+            repeats.append(outcome.result)
+        worst = max(
+            (r.status for r in repeats),
+            key=_SEVERITY.__getitem__,
+            default=RunStatus.INFRASTRUCTURE_ERROR,
+        )
+        details = [
+            f"repeat {r.repeat}: {r.detail}"
+            for r in repeats
+            if r.detail and r.status != RunStatus.PASSED
+        ]
+        commit, dirty = git_state(pipeline_dir)
+        record = RunRecord(
+            run_id=run_id,
+            pipeline=pipeline_name_in_store(pipeline_dir, store_root),
+            git_commit=commit,
+            git_dirty=dirty,
+            lock_digest=locked.digest(),
+            contract_version=locked.contract_version,
+            reproducible=not drifts,
+            parameters=parameters,
+            models=_models_as_run(current.lock, parameters),
+            dataset_digests=_datasets_as_run(current.lock, parameters, pipeline_dir),
+            prompt_digests={p.path: p.sha256 for p in current.lock.prompts},
+            seeds=[r.seed for r in repeats if r.seed is not None],
+            temperature=_temperature(parameters, locked),
+            python_version=platform.python_version(),
+            platform=platform.platform(),
+            packages=_package_versions(locked),
+            started_at=started,
+            ended_at=ended,
+            duration_s=(ended - started).total_seconds(),
+            status=worst,
+            status_detail="; ".join(details) or None,
+            repeats=repeats,
+            metrics=metrics,
+            usage=usage,
+        )
+        store.add(record)
+    return record
+
+
+def _models_as_run(lock: PipelineLock, parameters: dict[str, object]) -> list[ModelUse]:
+    """The models this run used: a ``-p judge_model=...`` override replaces the locked id (and
+    is classified afresh: overriding a snapshot with an alias is recorded as floating)."""
+    from nbgraduate.knowledge.model_policy import ModelPolicyConfig, policy_for
+
+    policy = policy_for(ModelPolicyConfig())
+    models = []
+    for model in lock.models:
+        used = parameters.get(model.parameter) if model.parameter else None
+        if isinstance(used, str) and used != model.model_id:
+            verdict = policy.classify(used)
+            models.append(
+                ModelUse(
+                    model_id=used,
+                    role=model.role,
+                    provider=verdict.provider,
+                    pinned=verdict.status == "pinned",
+                )
+            )
+        else:
+            models.append(
+                ModelUse(
+                    model_id=model.model_id,
+                    role=model.role,
+                    provider=model.provider,
+                    pinned=model.pinned,
+                )
+            )
+    return models
+
+
+def _datasets_as_run(
+    lock: PipelineLock, parameters: dict[str, object], pipeline_dir: Path
+) -> dict[str, str]:
+    """Digests of the datasets this run read: a parameter that pointed at a locked dataset and
+    was overridden points at another file, whose digest is taken now."""
+    from nbgraduate.lock.digests import file_sha256
+
+    digests = {d.path: d.sha256 for d in lock.datasets if d.sha256}
+    for declared in lock.parameters:
+        default, used = declared.default, parameters.get(declared.name)
+        if default not in digests or not isinstance(used, str) or used == default:
+            continue
+        del digests[default]
+        path = Path(used) if Path(used).is_absolute() else pipeline_dir / used
+        digests[used] = file_sha256(path) if path.is_file() else "missing"
+    return digests
+
+
+def pipeline_name_in_store(pipeline_dir: Path, store_root: Path) -> str:
+    project = store_root.resolve().parent
+    try:
+        return pipeline_dir.relative_to(project).as_posix() or "."
+    except ValueError:
+        return pipeline_dir.as_posix()
+
+
+def _temperature(parameters: dict[str, object], lock: PipelineLock) -> float | None:
+    for name in ("temperature", "judge_temperature", "TEMPERATURE"):
+        value = parameters.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    return lock.sampling.temperature
+
+
+def _package_versions(lock: PipelineLock) -> dict[str, str]:
+    from importlib import metadata
+
+    versions = {}
+    for requirement in lock.requirements:
+        try:
+            versions[requirement.name] = metadata.version(requirement.name)
+        except metadata.PackageNotFoundError:
+            versions[requirement.name] = "not installed"
+    for name in ("nbgraduate", "papermill", "ipykernel"):
+        try:
+            versions.setdefault(name, metadata.version(name))
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_state(directory: Path) -> tuple[str | None, bool | None]:
+    """The commit checked out and whether the work tree has changes (the store is ignored)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        # The whole work tree, not just the pipeline: its datasets often live beside it.
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--", ":(top)", ":(exclude,top).nbgraduate"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+    return commit or None, bool(status.strip())
+
+
+def exit_code_for(record: RunRecord) -> int:
+    """0 passed, 1 eval failed, 3 infrastructure error (2 is kept for usage and input errors)."""
+    return {RunStatus.PASSED: 0, RunStatus.EVAL_FAILED: 1, RunStatus.INFRASTRUCTURE_ERROR: 3}[
+        record.status
+    ]
+
+
+__all__ = [
+    "DriftRefused",
+    "RunOptions",
+    "exit_code_for",
+    "git_state",
+    "new_run_id",
+    "parse_overrides",
+    "pipeline_name_in_store",
+    "resolve_parameters",
+    "run_pipeline",
+]
