@@ -13,7 +13,6 @@ import yaml
 from schemas import vendored_schema
 from typer.testing import CliRunner
 
-from nbgraduate import __version__
 from nbgraduate.cli.app import app
 from nbgraduate.lint import config as lint_config
 from nbgraduate.repo.hooks import HOOK_IDS
@@ -98,6 +97,7 @@ def test_init_on_an_empty_repository_writes_valid_files(repo: Path) -> None:
         ".pre-commit-config.yaml",
         ".github/workflows/nbgraduate.yml",
         ".github/CODEOWNERS",
+        ".gitignore",
     }
     table = tomlkit.parse((repo / "pyproject.toml").read_text())["tool"]["nbgraduate"]
     assert table["eval-paths"] == ["evals/"]
@@ -108,7 +108,13 @@ def test_init_on_an_empty_repository_writes_valid_files(repo: Path) -> None:
     assert [hook["id"] for hook in entry["hooks"]] == list(HOOK_IDS)
 
     assert "/evals/ @acme/evals" in (repo / ".github" / "CODEOWNERS").read_text().splitlines()
+    assert ".nbgraduate/" in (repo / ".gitignore").read_text().splitlines()
     assert "next: run `pre-commit install`" in result.output
+    # init says what CI installs: the hooks' own repository and revision.
+    assert f"CI installs nbgraduate from {HOOK_REPOSITORY} at {HOOK_REV}" in result.output
+    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == (
+        f"nbgraduate @ git+{HOOK_REPOSITORY}@{HOOK_REV}"
+    )
 
 
 def test_the_workflow_lints_verifies_runs_gates_and_comments(repo: Path) -> None:
@@ -117,14 +123,10 @@ def test_the_workflow_lints_verifies_runs_gates_and_comments(repo: Path) -> None
     triggers = document.get("on", document.get(True))  # PyYAML reads a bare `on:` as True
     assert set(triggers) == {"pull_request", "push", "schedule", "workflow_dispatch"}
     assert triggers["schedule"] == [{"cron": "17 5 * * 1-5"}]
-    assert document["permissions"] == {
-        "contents": "read",
-        "security-events": "write",
-        "pull-requests": "write",
-    }
-    assert document["env"]["NBGRADUATE_VERSION"] == __version__
+    assert document["permissions"] == {}  # each job asks for its own (test_workflow_security)
+    assert document["env"]["GATE_INCONCLUSIVE"] == "warn"
     jobs = document["jobs"]
-    assert set(jobs) == {"lint", "verify", "evaluate", "calibrate"}
+    assert set(jobs) == {"lint", "verify", "evaluate", "comment", "calibrate"}
     assert jobs["evaluate"]["needs"] == ["lint", "verify"]
     assert jobs["evaluate"]["if"] == "github.event_name != 'schedule'"
     calibrate_steps = jobs["calibrate"]["steps"]
@@ -144,13 +146,26 @@ def test_the_workflow_lints_verifies_runs_gates_and_comments(repo: Path) -> None
 
     steps = {step.get("name"): step for step in jobs["evaluate"]["steps"]}
     assert "nbgraduate run" in steps["Run the pipelines"]["run"]
-    gate = steps["Gate against main"]["run"]
+    gate = " ".join(steps["Gate against main"]["run"].replace("\\\n", " ").split())
     assert "--baseline latest@origin/main --candidate latest" in gate
-    assert "--output-format markdown" in gate
+    assert "--output-format json" in gate  # the verdicts decide; the Markdown goes to gate.md
     assert '--margin "$GATE_MARGIN" --confidence "$GATE_CONFIDENCE"' in gate
-    # The gate writes its report to the job summary itself; the notes go there too.
-    assert "GITHUB_STEP_SUMMARY" in gate
-    comment = steps["Comment on the pull request"]
+    assert '--inconclusive "$inconclusive"' in gate
+    assert 'GITHUB_STEP_SUMMARY="$PWD/gate.md" nbgraduate gate' in gate
+    assert 'cat gate.md >> "$GITHUB_STEP_SUMMARY"' in gate
+    upload = steps["Keep the gate report for the comment job"]
+    assert upload["with"]["path"] == "gate.md"
+    assert jobs["evaluate"]["outputs"]["gate-report"] == "${{ steps.report.outputs.artifact-id }}"
+
+    comment_job = jobs["comment"]
+    assert comment_job["needs"] == "evaluate"
+    assert "needs.evaluate.outputs.gate-report != ''" in comment_job["if"]
+    download = comment_job["steps"][0]
+    assert "actions/download-artifact@" in download["uses"]
+    assert download["with"]["name"] == upload["with"]["name"]
+    comment = next(
+        s for s in comment_job["steps"] if s.get("name") == "Comment on the pull request"
+    )
     assert comment["run"].startswith(
         'nbgraduate comment --repo "$GITHUB_REPOSITORY" --pr "$PR_NUMBER" --from gate.md'
     )
@@ -220,7 +235,7 @@ def test_a_second_run_changes_nothing(repo: Path) -> None:
     again = init("--owner", "@acme/evals")
     assert again.exit_code == 0, again.output
     assert snapshot(repo) == before
-    assert again.output.count(": unchanged: ") == 4
+    assert again.output.count(": unchanged: ") == 5
     assert "next:" not in again.output
 
 
@@ -301,7 +316,7 @@ def test_a_config_that_cannot_round_trip_is_left_alone_with_the_snippet(repo: Pa
     result = init()
     assert result.exit_code == 0
     assert (repo / ".pre-commit-config.yaml").read_text() == odd
-    assert "cannot add nbgraduate's hooks without reformatting the file" in result.output
+    assert "cannot change nbgraduate's hooks without reformatting the file" in result.output
     assert "      - id: nbgraduate-guard" in result.output
 
 
@@ -342,6 +357,9 @@ def test_codeowners_lines_are_appended_and_explicit_unowned_paths_respected(repo
     [
         (["--owner", "acme evals"], "--owner 'acme evals' must be @org/team"),
         (["--eval-path", "../elsewhere"], "must be a directory inside the project"),
+        (["--hook-rev", "-x; rm -rf /"], "is not a git tag, branch or commit"),
+        (["--hook-repo", "https://example.invalid/${{ secrets.X }}"], "without spaces or quotes"),
+        (["--index-version", "latest"], "--index-version 'latest' is not a PEP 440 version"),
     ],
 )
 def test_bad_options_are_usage_errors_and_write_nothing(
@@ -370,6 +388,7 @@ def test_init_in_a_subproject_puts_repository_files_at_the_work_tree_root(repo: 
         ".pre-commit-config.yaml",
         ".github/workflows/nbgraduate.yml",
         ".github/CODEOWNERS",
+        ".gitignore",  # `.nbgraduate/` at any depth: service/.nbgraduate/ too
     }
     assert "/service/evals/ @acme/evals" in (repo / ".github" / "CODEOWNERS").read_text()
 
@@ -382,3 +401,162 @@ def test_the_lint_only_workflow_is_pointed_out(repo: Path) -> None:
     assert result.exit_code == 0
     assert "nbgraduate-lint.yml (nbgraduate's lint-only template) lints too" in result.output
     assert lint_only.read_text() == "name: nbgraduate lint\n"
+
+
+# --- where the hooks and CI's nbgraduate come from ----------------------------------------------
+
+
+def test_hook_repo_and_rev_move_an_existing_entry_of_ours(repo: Path) -> None:
+    config = repo / ".pre-commit-config.yaml"
+    text = EXISTING_PRE_COMMIT + (
+        f"-   repo: {HOOK_REPOSITORY}\n"
+        '    rev: "v0.0.9"   # pinned by the platform team\n'
+        "    hooks:\n"
+        "    -   id: nbgraduate-lint\n"
+        "    -   id: nbgraduate-verify\n"
+        "    -   id: nbgraduate-guard\n"
+    )
+    config.write_text(text, encoding="utf-8")
+    fork = "https://github.com/acme/nbgraduate-fork"
+    result = init("--hook-repo", fork, "--hook-rev", "v0.1.1")
+    assert result.exit_code == 0, result.output
+    # Only the two values change: quoting, comment, indentation and the other entries stay.
+    assert config.read_text() == text.replace(
+        f"-   repo: {HOOK_REPOSITORY}\n", f"-   repo: {fork}\n"
+    ).replace('"v0.0.9"', '"v0.1.1"')
+    assert f"repo {HOOK_REPOSITORY} -> {fork}, rev v0.0.9 -> v0.1.1" in result.output
+    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == f"nbgraduate @ git+{fork}@v0.1.1"
+
+    # The fork's entry is ours (it runs our hooks): a later --hook-rev alone moves only the rev.
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    assert init("--hook-rev", sha).exit_code == 0
+    entry = yaml.safe_load(config.read_text())["repos"][-1]
+    assert (entry["repo"], entry["rev"]) == (fork, sha)
+    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == f"nbgraduate @ git+{fork}@{sha}"
+
+
+def test_a_rev_that_yaml_would_read_as_a_number_is_quoted(repo: Path) -> None:
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {HOOK_REPOSITORY}\n  rev: v0.1.0\n  hooks:\n  - id: nbgraduate-lint\n",
+        encoding="utf-8",
+    )
+    assert init("--hook-rev", "1234567e89").exit_code == 0  # a short sha that is also a float
+    entry = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"][0]
+    assert entry["rev"] == "1234567e89"
+
+
+def test_without_hook_options_an_existing_entry_keeps_its_rev_and_ci_follows_it(
+    repo: Path,
+) -> None:
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {HOOK_REPOSITORY}\n  rev: v0.2.0\n  hooks:\n"
+        "  - id: nbgraduate-lint\n  - id: nbgraduate-verify\n  - id: nbgraduate-guard\n",
+        encoding="utf-8",
+    )
+    result = init()
+    assert result.exit_code == 0
+    assert "keeps nbgraduate's hooks at rev v0.2.0" in result.output
+    assert f"`nbgraduate init --hook-rev {HOOK_REV}`" in result.output
+    # CI installs what pre-commit runs, not what this nbgraduate happens to be.
+    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == (
+        f"nbgraduate @ git+{HOOK_REPOSITORY}@v0.2.0"
+    )
+    assert f"CI installs nbgraduate from {HOOK_REPOSITORY} at v0.2.0" in result.output
+
+
+def test_index_version_installs_a_named_release_and_says_so(repo: Path) -> None:
+    result = init("--index-version", "0.3.0")
+    assert result.exit_code == 0, result.output
+    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == "nbgraduate==0.3.0"
+    assert "CI installs nbgraduate==0.3.0 from the package index (--index-version)" in result.output
+    config = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())
+    assert config["repos"][0]["rev"] == HOOK_REV  # the hooks are not affected
+
+
+def test_a_local_hook_repository_is_installed_from_a_file_url_with_a_warning(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    clone = tmp_path_factory.mktemp("clone")
+    result = init("--hook-repo", str(clone), "--hook-rev", "main")
+    assert result.exit_code == 0, result.output
+    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == (
+        f"nbgraduate @ git+{clone.as_uri()}@main"
+    )
+    assert "which a hosted runner cannot reach" in result.output
+
+
+def test_a_workflow_that_differs_only_in_what_it_installs_is_updated(repo: Path) -> None:
+    assert init().exit_code == 0
+    path = repo / ".github" / "workflows" / "nbgraduate.yml"
+    moved = init("--hook-rev", "v0.1.1")
+    assert moved.exit_code == 0
+    assert (
+        f"updated: CI installs nbgraduate from {HOOK_REPOSITORY} at v0.1.1, the pre-commit"
+        f" hooks' source (was nbgraduate @ git+{HOOK_REPOSITORY}@{HOOK_REV})"
+    ) in moved.output
+    assert (
+        workflow(repo)["env"]["NBGRADUATE_INSTALL"] == f"nbgraduate @ git+{HOOK_REPOSITORY}@v0.1.1"
+    )
+
+    # Edited elsewhere too: the user's file, left alone, and the warning says what each installs.
+    path.write_text(path.read_text().replace('REPEATS: "3"', 'REPEATS: "5"'), encoding="utf-8")
+    edited = path.read_text()
+    kept = init("--index-version", "0.3.0")
+    assert path.read_text() == edited
+    assert (
+        f"it installs nbgraduate @ git+{HOOK_REPOSITORY}@v0.1.1; the template would install"
+        " nbgraduate==0.3.0"
+    ) in kept.output
+
+
+# --- .gitignore ------------------------------------------------------------------------------------
+
+
+def test_gitignore_gets_the_run_store_appended_once(repo: Path) -> None:
+    (repo / ".gitignore").write_text("__pycache__/\n*.pyc", encoding="utf-8")  # no final newline
+    result = init()
+    assert result.exit_code == 0
+    text = (repo / ".gitignore").read_text()
+    assert text.startswith("__pycache__/\n*.pyc\n\n# nbgraduate's run store")
+    assert text.endswith("\n.nbgraduate/\n")
+    assert ".gitignore: updated: added `.nbgraduate/`" in result.output
+    assert init().exit_code == 0
+    assert (repo / ".gitignore").read_text() == text
+
+
+@pytest.mark.parametrize("pattern", [".nbgraduate", "/.nbgraduate/", "**/.nbgraduate/*", ".*/"])
+def test_gitignore_that_already_ignores_the_store_is_left_alone(repo: Path, pattern: str) -> None:
+    (repo / ".gitignore").write_text(f"{pattern}\n", encoding="utf-8")
+    result = init()
+    assert (repo / ".gitignore").read_text() == f"{pattern}\n"
+    assert ".gitignore: unchanged: already ignores .nbgraduate/" in result.output
+
+
+def test_gitignore_that_keeps_the_store_tracked_on_purpose_is_respected(repo: Path) -> None:
+    text = ".*/\n!.nbgraduate/\n"
+    (repo / ".gitignore").write_text(text, encoding="utf-8")
+    result = init()
+    assert (repo / ".gitignore").read_text() == text
+    assert ".gitignore line 2 (`!.nbgraduate/`) keeps .nbgraduate/ tracked on purpose" in (
+        result.output
+    )
+
+
+def test_gitignore_of_a_subproject_counts(repo: Path) -> None:
+    (repo / "service").mkdir()
+    (repo / "service" / ".gitignore").write_text(".nbgraduate/\n", encoding="utf-8")
+    result = init("--root", "service")
+    assert result.exit_code == 0
+    assert not (repo / ".gitignore").exists()
+    assert "already ignores service/.nbgraduate/" in result.output
+
+
+def test_hook_rev_moves_only_the_rev_of_an_entry_spelled_with_dot_git(repo: Path) -> None:
+    text = f"repos:\n- repo: {HOOK_REPOSITORY}.git\n  rev: v0.0.9\n  hooks:\n" + "".join(
+        f"  - id: {hook_id}\n" for hook_id in HOOK_IDS
+    )
+    (repo / ".pre-commit-config.yaml").write_text(text, encoding="utf-8")
+    result = init("--hook-repo", HOOK_REPOSITORY, "--hook-rev", "v0.1.1")
+    assert result.exit_code == 0, result.output
+    assert (repo / ".pre-commit-config.yaml").read_text() == text.replace("v0.0.9", "v0.1.1")
+    assert "moved nbgraduate's hooks: rev v0.0.9 -> v0.1.1" in result.output

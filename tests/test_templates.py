@@ -26,7 +26,22 @@ def test_lint_workflow_template_runs_real_commands() -> None:
         assert output_format in OUTPUT_FORMATS
     upload = next(step for step in steps if "upload-sarif" in step.get("uses", ""))
     assert upload["with"]["sarif_file"] == "nbgraduate.sarif"
-    assert workflow["permissions"]["security-events"] == "write"
+    assert workflow["permissions"] == {}
+    assert workflow["jobs"]["lint"]["permissions"]["security-events"] == "write"
+
+
+def test_lint_workflow_template_installs_what_the_hooks_run() -> None:
+    """The copy-and-paste template installs this version's hook source, as `init` would."""
+    from nbgraduate.repo.setup import HOOK_REPOSITORY, HOOK_REV
+    from nbgraduate.repo.setup.install import from_hooks
+
+    workflow = yaml.safe_load((ROOT / "templates" / "nbgraduate-lint.yml").read_text())
+    expected = from_hooks(HOOK_REPOSITORY, HOOK_REV).requirement
+    assert workflow["env"]["NBGRADUATE_INSTALL"] == expected
+    install = next(
+        s for s in workflow["jobs"]["lint"]["steps"] if s.get("name") == "Install nbgraduate"
+    )
+    assert install["run"] == 'python -m pip install "$NBGRADUATE_INSTALL"'
 
 
 def test_docs_rules_md_matches_the_rules() -> None:

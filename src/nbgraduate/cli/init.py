@@ -47,27 +47,45 @@ def init(
     ] = Path("."),
     hook_repo: Annotated[
         str | None,
-        typer.Option(metavar="URL", help="Repository pre-commit fetches the hooks from."),
+        typer.Option(
+            metavar="URL",
+            help="Repository pre-commit fetches the hooks from (and CI installs nbgraduate"
+            " from); moves an existing nbgraduate entry too.",
+        ),
     ] = None,
     hook_rev: Annotated[
-        str | None, typer.Option(metavar="REV", help="Tag or commit of the hooks.")
+        str | None,
+        typer.Option(
+            metavar="REV",
+            help="Tag or commit of the hooks (and of what CI installs); moves an existing"
+            " nbgraduate entry too.",
+        ),
+    ] = None,
+    index_version: Annotated[
+        str | None,
+        typer.Option(
+            metavar="VERSION",
+            help="CI installs nbgraduate==VERSION from the package index instead of the hooks'"
+            " repository and revision.",
+        ),
     ] = None,
 ) -> None:
-    """Configure eval paths in pyproject.toml, add the pre-commit hooks, write the CI workflow
-    and (with --owner) CODEOWNERS lines. Running it again changes nothing; a workflow you
-    edited is kept unless --force.
+    """Configure eval paths in pyproject.toml, add the pre-commit hooks, write the CI workflow,
+    ignore the run store (.nbgraduate/) in .gitignore and (with --owner) add CODEOWNERS lines.
+    CI installs nbgraduate from the same repository and revision as the hooks. Running it
+    again changes nothing; a workflow you edited is kept unless --force.
 
     Exit codes: 0 done (warnings say what was left alone), 2 usage or unreadable files.
     """
-    from nbgraduate.repo.setup import HOOK_REPOSITORY, HOOK_REV
     from nbgraduate.repo.setup.plan import InitOptions, apply_changes, plan_init
 
     options = InitOptions(
         root=root,
         eval_paths=tuple(eval_path or ()),
         owner=owner,
-        hook_repository=hook_repo or HOOK_REPOSITORY,
-        hook_rev=hook_rev or HOOK_REV,
+        hook_repository=hook_repo,
+        hook_rev=hook_rev,
+        index_version=index_version,
         force=force,
     )
     try:

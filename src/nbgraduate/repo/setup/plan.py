@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from nbgraduate import __version__
 from nbgraduate.core.errors import ConfigError, UsageError
 from nbgraduate.core.git import repository_root
 from nbgraduate.repo.setup import HOOK_REPOSITORY, HOOK_REV
@@ -21,21 +20,29 @@ LINT_ONLY_WORKFLOW = ".github/workflows/nbgraduate-lint.yml"
 
 @dataclass(frozen=True, slots=True)
 class InitOptions:
-    """``root`` holds (or gets) the pyproject.toml; pre-commit, the workflow and CODEOWNERS go
-    to the root of the git work tree around it, where pre-commit and GitHub look for them."""
+    """``root`` holds (or gets) the pyproject.toml; pre-commit, the workflow, CODEOWNERS and
+    .gitignore go to the root of the git work tree around it, where git, pre-commit and GitHub
+    look for them.
+
+    ``hook_repository`` / ``hook_rev`` are ``None`` unless the user named them: a named one
+    also moves an existing entry of ours in ``.pre-commit-config.yaml``. CI installs nbgraduate
+    from wherever the hooks end up coming from, or ``nbgraduate==index_version`` when given.
+    """
 
     root: Path
     eval_paths: tuple[str, ...] = ()
     owner: str | None = None
-    hook_repository: str = HOOK_REPOSITORY
-    hook_rev: str = HOOK_REV
+    hook_repository: str | None = None
+    hook_rev: str | None = None
+    index_version: str | None = None
     force: bool = False
-    version: str = __version__
 
 
 def plan_init(options: InitOptions) -> list[FileChange]:
     """The changes ``init`` would make, in the order it reports them; nothing is written."""
     from nbgraduate.repo.setup.codeowners import plan_codeowners, validate_owner
+    from nbgraduate.repo.setup.gitignore import plan_gitignore
+    from nbgraduate.repo.setup.install import from_hooks, from_index
     from nbgraduate.repo.setup.precommit import merge_precommit
     from nbgraduate.repo.setup.pyproject import merge_pyproject
     from nbgraduate.repo.setup.workflow import WORKFLOW_PATH, plan_workflow
@@ -44,6 +51,11 @@ def plan_init(options: InitOptions) -> list[FileChange]:
     if not root.is_dir():
         raise UsageError(f"{options.root}: not a directory")
     owner = validate_owner(options.owner) if options.owner is not None else None
+    hook_repository = options.hook_repository or HOOK_REPOSITORY
+    hook_rev = options.hook_rev or HOOK_REV
+    # Named values are checked before anything is planned: a bad one is a usage error.
+    from_hooks(hook_repository, hook_rev)
+    index_install = from_index(options.index_version) if options.index_version else None
     repository = repository_root(root)
     changes: list[FileChange] = []
 
@@ -55,7 +67,12 @@ def plan_init(options: InitOptions) -> list[FileChange]:
     config = repository / PRE_COMMIT_CONFIG
     before = _read(config)
     hooks = merge_precommit(
-        before, repository=options.hook_repository, rev=options.hook_rev, path=str(config)
+        before,
+        repository=hook_repository,
+        rev=hook_rev,
+        update_repository=options.hook_repository is not None,
+        update_rev=options.hook_rev is not None,
+        path=str(config),
     )
     changes.append(
         FileChange(config, before, hooks.text or before, hooks.summary, list(hooks.warnings))
@@ -63,7 +80,8 @@ def plan_init(options: InitOptions) -> list[FileChange]:
 
     workflow_path = repository / WORKFLOW_PATH
     before = _read(workflow_path)
-    workflow = plan_workflow(before, version=options.version, force=options.force)
+    install = index_install or from_hooks(*hooks.source, origin=PRE_COMMIT_CONFIG)
+    workflow = plan_workflow(before, install=install, force=options.force)
     warnings = list(workflow.warnings)
     lint_only = repository / LINT_ONLY_WORKFLOW
     if lint_only.is_file():
@@ -84,6 +102,11 @@ def plan_init(options: InitOptions) -> list[FileChange]:
         changes.append(
             FileChange(owners.path, owners.before, owners.after, owners.summary, owners.warnings)
         )
+
+    ignored = plan_gitignore(repository, root)
+    changes.append(
+        FileChange(ignored.path, ignored.before, ignored.after, ignored.summary, ignored.warnings)
+    )
     return changes
 
 
