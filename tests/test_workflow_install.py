@@ -110,7 +110,9 @@ def test_the_rendered_install_step_installs_the_hooks_source_at_the_hooks_revisi
         "HOME": str(tmp_path),
         "PIP_CONFIG_FILE": os.devnull,  # no configured index or mirror
         "PIP_NO_INDEX": "1",  # the dependencies must already be there (the lock's)
-        "PIP_NO_BUILD_ISOLATION": "0",  # build with the locked hatchling, not a fetched one
+        # Build with the locked hatchling, not a fetched one. pip stores this variable's value
+        # in `build_isolation` itself, so "0" is what turns isolation off.
+        "PIP_NO_BUILD_ISOLATION": "0",
         "PIP_NO_CACHE_DIR": "1",
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "GIT_CONFIG_NOSYSTEM": "1",
