@@ -334,8 +334,8 @@ def test_guard_names_every_regression_once(repo: Path) -> None:
 
 def test_guard_passes_a_parameter_default_changed_in_the_parameters_cell(repo: Path) -> None:
     def change_default(notebook: nbformat.NotebookNode) -> None:
-        cell = cell_containing(notebook, "temperature: float = 0.0")
-        cell.source = cell.source.replace("temperature: float = 0.0", "temperature: float = 0.1")
+        cell = cell_containing(notebook, "max_tokens: int = 4")
+        cell.source = cell.source.replace("max_tokens: int = 4", "max_tokens: int = 8")
 
     edit_notebook(repo / NOTEBOOK, change_default)
     result = hook("guard", NOTEBOOK)

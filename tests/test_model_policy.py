@@ -109,7 +109,6 @@ BEDROCK = [
     ("bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", "bedrock", "pinned", None),
     ("bedrock/converse/us.meta.llama3-1-70b-instruct-v1:0", "bedrock", "pinned", None),
     ("amazon.titan-text-express-v1", "bedrock", "floating", None),
-    ("cohere.embed-english-v3", "bedrock", "floating", None),
 ]
 
 PREFIXED = [
@@ -134,6 +133,16 @@ PREFIXED = [
     ("cohere/command-r-08-2024", "cohere", "pinned", None),
     ("groq/mistral-saba-2502", "mistral", "pinned", None),
     ("together_ai/gpt-4o", "openai", "floating", "gpt-4o-2024-08-06"),
+    # Provider URI forms: MLflow, promptfoo, pydantic-ai.
+    ("openai:/gpt-4o-mini", "openai", "floating", "gpt-4o-mini-2024-07-18"),
+    ("openai:chat:gpt-4", "openai", "floating", "gpt-4-0613"),
+    ("anthropic:messages:claude-3-5-sonnet-20241022", "anthropic", "pinned", None),
+    ("openai:gpt-4o-2024-08-06", "openai", "pinned", None),
+    ("bedrock:/anthropic.claude-v2", "bedrock", "floating", None),
+    ("mistral/mistral-tiny", "mistral", "floating", None),
+    # Ollama tags move with `ollama pull`.
+    ("ollama/llama3", "ollama", "floating", None),
+    ("ollama_chat/llama3:8b-instruct-q5_1", "ollama_chat", "floating", None),
 ]
 
 HUGGINGFACE = [
@@ -166,6 +175,14 @@ UNKNOWN = [
     "groq/llama3-70b-8192",
     "together_ai/meta-llama/Llama-3-70b-chat-hf",
     "azure/my-deployment",
+    # Embedding, reranking and retrieval models neither generate nor judge.
+    "cohere.embed-english-v3",
+    "mistral-embed",
+    "sentence-transformers/all-MiniLM-L6-v2",
+    "thenlper/gte-base",
+    "BAAI/bge-small-en-v1.5",
+    "qdrant/bm25",
+    "colbert-ir/colbertv2.0",
 ]
 
 KNOWN = OPENAI + ANTHROPIC + GOOGLE + MISTRAL + COHERE + BEDROCK + PREFIXED + HUGGINGFACE

@@ -267,13 +267,13 @@ def test_guard_hook_blocks_ad_hoc_notebooks_and_accepts_a_clean_pipeline_change(
     # Good: a parameter default changed where it belongs, and re-locked.
     (repo / NOTEBOOK).write_text(original, encoding="utf-8")
 
-    def warmer(notebook: nbformat.NotebookNode) -> None:
+    def longer(notebook: nbformat.NotebookNode) -> None:
         (cell,) = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
-        cell.source = cell.source.replace("temperature: float = 0.0", "temperature: float = 0.2")
+        cell.source = cell.source.replace("max_tokens: int = 4", "max_tokens: int = 8")
 
-    edit_notebook(repo / NOTEBOOK, warmer)
+    edit_notebook(repo / NOTEBOOK, longer)
     relocked = nbgraduate(repo, pre_commit_env, "lock", PIPELINE)
     assert relocked.returncode == 0, relocked.stderr
-    code, output = commit(repo, pre_commit_env, "judge temperature 0.2")
+    code, output = commit(repo, pre_commit_env, "judge max_tokens 8")
     assert code == 0, output
     assert statuses(output) == dict.fromkeys(HOOK_NAMES, "Passed")

@@ -23,6 +23,51 @@ MODEL_KEYWORDS = frozenset(
         "llm_model",
         "repo_id",
         "pretrained_model_name_or_path",
+        "model_engine",
+        "deployment_name",
+        "azure_deployment",
+        "judge_llm",
+    }
+)
+
+#: Calls whose model arguments name an embedding, reranking or retrieval model (searched in
+#: the written name, case-insensitively): such ids encode, they neither generate nor judge.
+EMBEDDING_CALL_PATTERN = (
+    r"(?i)embed|rerank|cross_?encoder|sentence_?transformer|vectori[sz]|text2vec|retriever"
+    r"|colbert|sparse|bm25"
+)
+
+#: Calls whose ``repo_id``/``model`` arguments are a destination, not a model in use.
+NOT_MODEL_CALLS = frozenset(
+    {
+        "push_to_hub",
+        "create_repo",
+        "upload_file",
+        "upload_folder",
+        "delete_repo",
+        "create_branch",
+        "save_pretrained",
+        "save_model",
+    }
+)
+
+#: Keywords (and dict keys) whose values describe a run rather than configure it: an id under
+#: ``metadata={"model": "gpt-4"}`` labels results, it selects no model.
+METADATA_KEYWORDS = frozenset(
+    {
+        "metadata",
+        "project_metadata",
+        "experiment_metadata",
+        "run_metadata",
+        "dataset_metadata",
+        "meta",
+        "tags",
+        "labels",
+        "attributes",
+        "extra",
+        "columns",
+        "column_names",
+        "description",
     }
 )
 
@@ -40,8 +85,25 @@ MODEL_FIRST_ARGUMENT = frozenset(
         "ollama.generate",
         "LLM",
         "HuggingFacePipeline.from_model_id",
+        "dspy.LM",
+        "InferenceClient",
+        "AsyncInferenceClient",
     }
 )
+
+#: HTTP client methods (requests, httpx, aiohttp) and the keywords that carry a JSON payload,
+#: whose ``"model"`` entry names the model of a hand-written API request.
+HTTP_METHODS = frozenset({"post", "put", "patch", "request", "stream"})
+HTTP_PAYLOAD_KEYWORDS = frozenset({"json", "data", "payload"})
+
+#: Calls of local model runtimes whose model names are tags the runtime re-points (``llama3``).
+LOCAL_TAG_CALL_PATTERN = r"(?i)ollama"
+
+#: Keywords of an eval CLI (or its Python API) that carry ``key=value`` model arguments, and
+#: the keys in them that name the model and pin its revision (lm-evaluation-harness).
+MODEL_ARGS_KEYWORDS = frozenset({"model_args"})
+MODEL_ARGS_MODEL_KEYS = ("pretrained", "model", "model_name", "engine", "peft")
+MODEL_ARGS_REVISION_KEYS = ("revision",)
 
 #: Calls that construct or configure a judge; ids given to them are judge ids.
 JUDGE_CALLS = frozenset(
@@ -61,8 +123,16 @@ JUDGE_CALLS = frozenset(
         "Feedback",
         "load_evaluator",
         "CriteriaEvalChain.from_llm",
+        "Groundedness",
+        "GroundTruthAgreement",
+        "DoesResponseAnswerQuery",
+        "ContextContainsEnoughInformation",
+        "Faithfulness",
     }
 )
+
+#: Call names that construct a judge whatever the library: ``*Metric``, ``*Evaluator``...
+JUDGE_CALL_PATTERN = r"(?:Metric|Evaluator|Scorer|Grader|Judge|Critic|Feedback|Evaluation)$"
 
 #: Method chains (matched as a suffix of the written call) that send a request to an LLM.
 LLM_REQUEST_SUFFIXES = (
@@ -82,12 +152,19 @@ LLM_REQUEST_SUFFIXES = (
     "chat.complete",
     "chat.complete_async",
     "chat.stream",
+    "chat.parse",
+    "chat.parse_async",
     "models.generate_content",
     "generate_content",
     "generate_content_async",
     "converse",
     "ollama.chat",
     "ollama.generate",
+    "assistants.create",
+    "create_assistant",
+    "chat_completion",
+    "text_generation",
+    "get_finetuned_model",
 )
 
 #: Qualified names of function-style LLM requests.
@@ -116,7 +193,90 @@ CHAT_MODEL_CONSTRUCTORS = frozenset(
         "ChatXAI",
         "init_chat_model",
         "OpenAIChat",
+        "ChatNVIDIA",
+        "ChatPerplexity",
+        "ChatHuggingFace",
+        "ChatWatsonx",
+        "ChatDatabricks",
     }
+)
+
+#: DSPy language-model clients (``dspy.LM`` and the legacy per-provider classes).
+DSPY_LM_CLASSES = frozenset(
+    {
+        "LM",
+        "OpenAI",
+        "AzureOpenAI",
+        "Cohere",
+        "OllamaLocal",
+        "Claude",
+        "Google",
+        "GoogleVertexAI",
+        "HFClientTGI",
+        "HFClientVLLM",
+        "Together",
+        "Anyscale",
+        "Databricks",
+        "Mistral",
+        "GROQ",
+        "Bedrock",
+        "GPT3",
+        "HFModel",
+    }
+)
+
+#: Library prefixes whose ``*Generator`` components are LLM clients (Haystack); their sampling
+#: settings go in ``generation_kwargs``.
+GENERATOR_MODULES = ("haystack.", "haystack_integrations.", "haystack_experimental.")
+
+#: Methods that send a chat request when called with a model and messages (Mistral's and
+#: Cohere's clients, Ollama's, Groq's): ``client.chat(model=..., messages=...)``.
+CHAT_METHODS = frozenset({"chat", "generate", "achat"})
+CHAT_MESSAGE_KEYWORDS = frozenset({"messages", "message", "prompt", "chat_history"})
+
+#: Config objects that carry sampling settings, and the API each belongs to.
+SAMPLING_CONFIGS = {
+    "GenerationConfig": "google",
+    "GenerateContentConfig": "google",
+    "SamplingParams": "vllm",
+    "GenerateConfig": "inspect",
+}
+
+#: Keywords that seed an LLM's sampling (OpenAI ``seed``, Mistral ``random_seed``).
+SEED_KEYWORDS = frozenset({"seed", "random_seed"})
+
+#: APIs that accept a sampling seed; NBG303 asks for one where temperature > 0.
+SEEDABLE_PROVIDERS = frozenset(
+    {"openai", "mistral", "google", "ollama", "vllm", "inspect", "huggingface"}
+)
+
+#: Words in a client's class name (or a model's provider prefix) and the API they speak.
+PROVIDER_WORDS = (
+    ("anthropic", "anthropic"),
+    ("claude", "anthropic"),
+    ("bedrock", "bedrock"),
+    ("cohere", "cohere"),
+    ("mistral", "mistral"),
+    ("gemini", "google"),
+    ("google", "google"),
+    ("vertex", "google"),
+    ("genai", "google"),
+    ("ollama", "ollama"),
+    ("vllm", "vllm"),
+    ("inferenceclient", "huggingface"),
+    ("huggingface", "huggingface"),
+    ("hfclient", "huggingface"),
+    ("openai", "openai"),
+    ("azure", "openai"),
+    ("groq", "openai"),
+    ("together", "openai"),
+    ("fireworks", "openai"),
+    ("deepseek", "openai"),
+    ("xai", "openai"),
+    ("perplexity", "openai"),
+    ("nvidia", "openai"),
+    ("openrouter", "openai"),
+    ("gpt3", "openai"),
 )
 
 #: Library prefixes whose LLM classes are constructed like ``OpenAI(model=..., temperature=...)``.
@@ -135,6 +295,8 @@ SAMPLING_CONFIG_KEYWORDS = frozenset(
         "extra_body",
         "llm_kwargs",
         "additional_kwargs",
+        "generation_kwargs",
+        "model_params",
     }
 )
 

@@ -16,7 +16,8 @@ from nbgraduate.core.positions import Position
 
 if TYPE_CHECKING:
     from nbgraduate.analysis.dataset_reads import DatasetRead
-    from nbgraduate.analysis.model_refs import ModelReference
+    from nbgraduate.analysis.llm_calls import LlmCalls
+    from nbgraduate.analysis.model_refs import ModelReference, ShellModelReference
     from nbgraduate.knowledge.model_policy import ModelPolicy
     from nbgraduate.notebook.model import Notebook
 
@@ -47,6 +48,18 @@ class NotebookAnalysis:
         from nbgraduate.analysis.model_refs import find_model_references
 
         return find_model_references(self.values)
+
+    @cached_property
+    def llm_calls(self) -> LlmCalls:
+        from nbgraduate.analysis.llm_calls import LlmCalls
+
+        return LlmCalls(self.facts, self.values)
+
+    @cached_property
+    def shell_model_references(self) -> list[ShellModelReference]:
+        from nbgraduate.analysis.model_refs import shell_model_references
+
+        return shell_model_references(self.notebook)
 
     @cached_property
     def dataset_reads(self) -> list[DatasetRead]:

@@ -79,11 +79,16 @@ class NameUse:
 
 @dataclass(frozen=True, slots=True)
 class StringConstant:
-    """A string literal with the name, keyword or dict key it was given to, if any."""
+    """A string literal with the name, keyword or dict key it was given to, if any.
+
+    ``container`` is the name, keyword or key the enclosing list, tuple, set or dict literal was
+    given to (``MODELS = {"fast": "gpt-4o-mini"}``: context ``fast``, container ``MODELS``);
+    ``for m in [...]`` gives the loop variable's name to the iterated literal."""
 
     node: ast.Constant
     context: str | None
     scope: Scope
+    container: str | None = None
 
 
 @dataclass(slots=True)
@@ -97,6 +102,7 @@ class ProgramFacts:
     comparisons: list[Comparison] = field(default_factory=list)
     strings: list[StringConstant] = field(default_factory=list)
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = field(default_factory=dict)
+    classes: dict[str, list[ast.ClassDef]] = field(default_factory=dict)
     module_loads: list[NameUse] = field(default_factory=list)
     module_stores: list[NameUse] = field(default_factory=list)
     digest_checks: list[ast.Compare] = field(default_factory=list)
@@ -234,7 +240,13 @@ class _Collector:
             self.facts.module_stores.append(NameUse(name, node, line))
 
     # -- the walk ---------------------------------------------------------------------------
-    def visit(self, node: ast.AST, scope: Scope, context: str | None = None) -> None:
+    def visit(
+        self,
+        node: ast.AST,
+        scope: Scope,
+        context: str | None = None,
+        container: str | None = None,
+    ) -> None:
         node_type = type(node)
         if node_type is ast.Name:
             if scope is None and type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
@@ -242,9 +254,18 @@ class _Collector:
             return
         if node_type is ast.Constant:
             if isinstance(node.value, str):  # type: ignore[attr-defined]
-                self.facts.strings.append(StringConstant(node, context, scope))  # type: ignore[arg-type]
+                self.facts.strings.append(StringConstant(node, context, scope, container))  # type: ignore[arg-type]
             return
         if node_type in _LEAF_TYPES:
+            return
+        if node_type in _SEQUENCE_TYPES:
+            # ``MODELS = ["gpt-4o", ...]``: every element was given to ``MODELS``.
+            outer = context or container
+            for element in node.elts:  # type: ignore[attr-defined]
+                self.visit(element, scope, outer, outer)
+            return
+        if node_type is ast.Dict:
+            self.visit_Dict(node, scope, context or container)  # type: ignore[arg-type]
             return
         # One dict lookup per node type instead of building a method name for every node.
         method = _DISPATCH.get(node_type)
@@ -325,13 +346,22 @@ class _Collector:
         return None
 
     def visit_For(self, node: ast.For | ast.AsyncFor, scope: Scope) -> None:
-        self.visit(node.iter, scope)
+        # ``for model in ["gpt-4o", "o3-mini"]``: the literals are given to ``model``.
+        target = node.target.id if isinstance(node.target, ast.Name) else None
+        self.visit(node.iter, scope, target)
         self._visit_target(node.target, scope)
         self._bind(node.target, None, node, scope)
         for statement in (*node.body, *node.orelse):
             self.visit(statement, scope)
 
     visit_AsyncFor = visit_For
+
+    def visit_comprehension(self, node: ast.comprehension, scope: Scope) -> None:
+        target = node.target.id if isinstance(node.target, ast.Name) else None
+        self.visit(node.target, scope)
+        self.visit(node.iter, scope, target)
+        for condition in node.ifs:
+            self.visit(condition, scope)
 
     def visit_With(self, node: ast.With | ast.AsyncWith, scope: Scope) -> None:
         for item in node.items:
@@ -370,17 +400,18 @@ class _Collector:
         for expression in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
             self.visit(expression, scope)
         self._bind_name(node.name, node, scope)
+        self.facts.classes.setdefault(node.name, []).append(node)
         for statement in node.body:
             self.visit(statement, scope)
 
     def visit_Global(self, node: ast.Global, scope: Scope) -> None:
         return
 
-    def visit_Dict(self, node: ast.Dict, scope: Scope) -> None:
+    def visit_Dict(self, node: ast.Dict, scope: Scope, container: str | None = None) -> None:
         for key, value in zip(node.keys, node.values, strict=True):
             if key is not None:
-                self.visit(key, scope)
-            self.visit(value, scope, _key_of(key) if key is not None else None)
+                self.visit(key, scope, None, container)
+            self.visit(value, scope, _key_of(key) if key is not None else None, container)
 
     def visit_Assert(self, node: ast.Assert, scope: Scope) -> None:
         self._note_comparisons(node.test, "assert")
@@ -448,6 +479,8 @@ _DISPATCH = {
     for name, function in vars(_Collector).items()
     if name.startswith("visit_") and name != "visit"
 }
+
+_SEQUENCE_TYPES = frozenset({ast.List, ast.Tuple, ast.Set})
 
 # Load/Store contexts and operators are nodes too, but carry nothing a rule asks about.
 _LEAF_TYPES = frozenset(

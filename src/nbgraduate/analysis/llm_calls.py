@@ -1,39 +1,105 @@
-"""Recognise requests to LLMs and chat-model constructors, and whether they set sampling."""
+"""Recognise requests to LLMs and chat-model constructors: which API they speak, whether they set
+a temperature and a seed, and the notebook's own functions that wrap them."""
 
 from __future__ import annotations
 
+import ast
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
 from nbgraduate.analysis import catalog
-from nbgraduate.analysis.facts import CallSite
-from nbgraduate.analysis.values import ValueResolver
+from nbgraduate.analysis.call_flow import CallFlow
+from nbgraduate.analysis.facts import CallSite, ProgramFacts, dotted_name
+from nbgraduate.analysis.values import ResolvedValue, ValueResolver
 
 _REQUEST_METHODS = frozenset(suffix.rsplit(".", 1)[-1] for suffix in catalog.LLM_REQUEST_SUFFIXES)
+_CONSTRUCTOR_METHODS = frozenset({"get_finetuned_model"})
+_CANDIDATE_METHODS = (
+    _REQUEST_METHODS | catalog.CHAT_MODEL_CONSTRUCTORS | catalog.CHAT_METHODS | _CONSTRUCTOR_METHODS
+)
+_ANTHROPIC_REQUESTS = ("messages.create", "messages.stream", "messages.parse")
+_MISTRAL_REQUESTS = ("chat.complete", "chat.complete_async", "chat.stream", "chat.parse")
+_PROVIDER_PREFIXES = {
+    "openai": "openai",
+    "azure": "openai",
+    "azure_ai": "openai",
+    "text-completion-openai": "openai",
+    "together_ai": "openai",
+    "groq": "openai",
+    "fireworks_ai": "openai",
+    "deepinfra": "openai",
+    "deepseek": "openai",
+    "xai": "openai",
+    "openrouter": "openai",
+    "hosted_vllm": "vllm",
+    "anthropic": "anthropic",
+    "bedrock": "bedrock",
+    "cohere": "cohere",
+    "cohere_chat": "cohere",
+    "mistral": "mistral",
+    "gemini": "google",
+    "vertex_ai": "google",
+    "ollama": "ollama",
+    "ollama_chat": "ollama",
+    "huggingface": "huggingface",
+}
+_BARE_MODEL_PROVIDERS = (
+    (re.compile(r"^(?:gpt-|o\d|chatgpt-|text-davinci|ft:gpt)"), "openai"),
+    (re.compile(r"^claude"), "anthropic"),
+    (re.compile(r"^gemini"), "google"),
+    (re.compile(r"^(?:mistral-|open-mistral|open-mixtral|codestral|ministral|pixtral)"), "mistral"),
+    (re.compile(r"^command"), "cohere"),
+)
 
 
 def llm_call_kind(call: CallSite) -> str | None:
     """``"request"``, ``"google"`` (generate_content), ``"constructor"`` or ``None``."""
     method = call.method
+    qualified = call.qualified_name
     if (
-        method not in _REQUEST_METHODS
-        and method not in catalog.CHAT_MODEL_CONSTRUCTORS
-        and call.qualified_name not in catalog.LLM_REQUEST_FUNCTIONS
-        and not call.qualified_name.startswith(catalog.LLM_CLASS_MODULES)
+        method not in _CANDIDATE_METHODS
+        and qualified not in catalog.LLM_REQUEST_FUNCTIONS
+        and not qualified.startswith(catalog.LLM_CLASS_MODULES)
+        and not _is_dspy_lm(call)
+        and not _is_generator(call)
     ):
         return None
     written = call.written_name
-    if call.qualified_name in catalog.LLM_REQUEST_FUNCTIONS:
+    if qualified in catalog.LLM_REQUEST_FUNCTIONS:
         return "request"
-    if call.method in ("generate_content", "generate_content_async"):
+    if method in ("generate_content", "generate_content_async"):
         return "google"
+    if method in _CONSTRUCTOR_METHODS:
+        return "constructor"
     for suffix in catalog.LLM_REQUEST_SUFFIXES:
         if written == suffix or written.endswith("." + suffix):
             if suffix in ("converse",) and "." not in written:
                 return None
             return "request"
-    if call.method in catalog.CHAT_MODEL_CONSTRUCTORS:
+    if method in catalog.CHAT_MODEL_CONSTRUCTORS or _is_dspy_lm(call) or _is_generator(call):
         return "constructor"
-    if call.qualified_name.startswith(catalog.LLM_CLASS_MODULES):
+    if qualified.startswith(catalog.LLM_CLASS_MODULES):
         return "constructor"
+    if (
+        method in catalog.CHAT_METHODS
+        and "." in written
+        and "model" in call.keywords
+        and catalog.CHAT_MESSAGE_KEYWORDS & call.keywords.keys()
+    ):
+        return "request"
     return None
+
+
+def _is_dspy_lm(call: CallSite) -> bool:
+    prefix, _, name = call.qualified_name.rpartition(".")
+    return prefix == "dspy" and name in catalog.DSPY_LM_CLASSES
+
+
+def _is_generator(call: CallSite) -> bool:
+    return call.method.endswith("Generator") and call.qualified_name.startswith(
+        catalog.GENERATOR_MODULES
+    )
 
 
 def sets_temperature(call: CallSite, values: ValueResolver) -> bool:
@@ -49,3 +115,273 @@ def sets_temperature(call: CallSite, values: ValueResolver) -> bool:
         if keys is None or catalog.TEMPERATURE_KEYWORDS & keys:
             return True
     return False
+
+
+def sets_seed(call: CallSite, values: ValueResolver) -> bool:
+    """Whether the call passes a seed, directly or in a config; unknown ``**kwargs`` count."""
+    if catalog.SEED_KEYWORDS & call.keywords.keys():
+        return True
+    for star in call.star_kwargs:
+        keys = values.dict_keys(star, call.scope)
+        if keys is None or catalog.SEED_KEYWORDS & keys:
+            return True
+    for name in catalog.SAMPLING_CONFIG_KEYWORDS & call.keywords.keys():
+        keys = values.dict_keys(call.keywords[name], call.scope)
+        if keys is None or catalog.SEED_KEYWORDS & keys:
+            return True
+    return False
+
+
+def temperature_arguments(call: CallSite, values: ValueResolver) -> list[ast.expr]:
+    """The expressions that set the call's temperature: the keyword, or a config's entry."""
+    found = [call.keywords[name] for name in catalog.TEMPERATURE_KEYWORDS if name in call.keywords]
+    configs = [
+        call.keywords[name] for name in catalog.SAMPLING_CONFIG_KEYWORDS if name in call.keywords
+    ]
+    configs += call.star_kwargs
+    for config in configs:
+        created = values.follow(config, call.scope)
+        if isinstance(created, ast.Dict):
+            for key, value in zip(created.keys, created.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value in catalog.TEMPERATURE_KEYWORDS:
+                    found.append(value)
+        elif isinstance(created, ast.Call):
+            found += [k.value for k in created.keywords if k.arg in catalog.TEMPERATURE_KEYWORDS]
+    return found
+
+
+def sampling_config_api(call: CallSite) -> str | None:
+    """The API of a sampling config object (``GenerationConfig``, vLLM ``SamplingParams``)."""
+    return catalog.SAMPLING_CONFIGS.get(call.method)
+
+
+def provider_of(call: CallSite, values: ValueResolver, flow: CallFlow | None = None) -> str | None:
+    """Which API an LLM call or constructor speaks (``openai`` for OpenAI-compatible ones)."""
+    written = call.written_name
+    if any(written.endswith(suffix) for suffix in _ANTHROPIC_REQUESTS):
+        return "anthropic"
+    if any(written.endswith(suffix) for suffix in _MISTRAL_REQUESTS):
+        return "mistral"
+    if call.method in ("generate_content", "generate_content_async"):
+        return "google"
+    if call.method == "converse" or call.method == "invoke_model":
+        return "bedrock"
+    if call.qualified_name.startswith("ollama."):
+        return "ollama"
+    if call.qualified_name in catalog.LLM_REQUEST_FUNCTIONS or call.qualified_name == "dspy.LM":
+        return _provider_of_model(call, values, flow)
+    if _is_dspy_lm(call) or call.method in catalog.CHAT_MODEL_CONSTRUCTORS or _is_generator(call):
+        return _provider_of_name(call.method) or _provider_of_model(call, values, flow)
+    if call.qualified_name.startswith(catalog.LLM_CLASS_MODULES):
+        return _provider_of_name(call.qualified_name) or _provider_of_model(call, values, flow)
+    client = _receiver_constructor(call, values)
+    if client is not None:
+        provider = _provider_of_name(client)
+        if provider is not None:
+            return provider
+    if call.method in ("chat_completion", "text_generation"):
+        return "huggingface"
+    if (
+        ".chat.completions." in f".{written}"
+        or ".responses." in f".{written}"
+        or (call.method in ("create_assistant",) or written.endswith("assistants.create"))
+    ):
+        return "openai"
+    if written.endswith(("completions.create", "Completion.create", "ChatCompletion.create")):
+        return "openai"
+    return _provider_of_model(call, values, flow)
+
+
+def _receiver_constructor(call: CallSite, values: ValueResolver) -> str | None:
+    """``client.chat(...)`` with ``client = MistralClient(...)``: ``MistralClient``."""
+    func = call.node.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    receiver = func.value
+    if (
+        isinstance(receiver, ast.Attribute)
+        and isinstance(receiver.value, ast.Name)
+        and receiver.value.id == "self"
+    ):
+        # ``self.cli.chat(...)`` with ``self.cli = MistralAsyncClient(...)`` in a method.
+        for binding in values.facts.bindings_of("self", receiver.attr):
+            if isinstance(binding.value, ast.Call):
+                return values.qualify(dotted_name(binding.value.func) or "")
+    while isinstance(receiver, ast.Attribute):
+        receiver = receiver.value
+    if isinstance(receiver, ast.Call):
+        return dotted_name(receiver.func)
+    if isinstance(receiver, ast.Name):
+        created = values.resolve_call(receiver, call.scope)
+        if created is not None:
+            name = dotted_name(created.func) or ""
+            return values.qualify(name)
+        return values.qualify(receiver.id) if receiver.id in values.facts.imports else None
+    return None
+
+
+def _provider_of_name(name: str) -> str | None:
+    lowered = name.lower()
+    for word, provider in catalog.PROVIDER_WORDS:
+        if word in lowered:
+            return provider
+    return None
+
+
+def _provider_of_model(
+    call: CallSite, values: ValueResolver, flow: CallFlow | None = None
+) -> str | None:
+    expression = call.argument(0, "model", "model_name")
+    found = flow.sources(expression, call.scope) if flow else values.resolve(expression, call.scope)
+    texts = [str(v.value) for v in found if isinstance(v.value, str)]
+    if isinstance(expression, ast.JoinedStr):
+        texts.append(
+            "".join(
+                str(part.value) if isinstance(part, ast.Constant) else "{}"
+                for part in expression.values
+            )
+        )
+    for text in texts:
+        provider = provider_of_model_id(text)
+        if provider is not None:
+            return provider
+    return None
+
+
+def provider_of_model_id(text: str) -> str | None:
+    """``openai/gpt-4o`` → openai, ``claude-3-5-sonnet-latest`` → anthropic; else ``None``."""
+    head, sep, _ = text.partition("/")
+    if sep:
+        return _PROVIDER_PREFIXES.get(head.lower())
+    for pattern, provider in _BARE_MODEL_PROVIDERS:
+        if pattern.match(text.lower()):
+            return provider
+    return None
+
+
+# -- the notebook's own wrappers -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Wrapper:
+    """A notebook function that forwards ``**kwargs`` into an LLM request inside it."""
+
+    function: ast.FunctionDef | ast.AsyncFunctionDef
+    request: CallSite
+
+
+@dataclass(frozen=True, slots=True)
+class SamplingSite:
+    """Where an LLM's sampling is decided: a request, a constructor, a config or a wrapper call."""
+
+    call: CallSite
+    kind: str
+    provider: str | None
+    seeded: bool
+    temperatures: tuple[ResolvedValue, ...]
+
+
+class LlmCalls:
+    """The LLM calls of one notebook, with their API, temperature sources and seeds."""
+
+    def __init__(self, facts: ProgramFacts, values: ValueResolver) -> None:
+        self.facts = facts
+        self.values = values
+        self.flow = CallFlow(values)
+
+    @cached_property
+    def wrappers(self) -> dict[str, Wrapper]:
+        found: dict[str, Wrapper] = {}
+        for call in self.facts.calls:
+            scope = call.scope
+            if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            kwargs = scope.args.kwarg.arg if scope.args.kwarg is not None else None
+            if kwargs is None or llm_call_kind(call) is None:
+                continue
+            if any(isinstance(s, ast.Name) and s.id == kwargs for s in call.star_kwargs):
+                found.setdefault(scope.name, Wrapper(scope, call))
+        return found
+
+    def wrapper_of(self, call: CallSite) -> Wrapper | None:
+        """The wrapper this call calls, if it is a call of a notebook wrapper function."""
+        wrapper = self.wrappers.get(call.method)
+        if wrapper is None or call.node is wrapper.request.node:
+            return None
+        if call.written_name != call.method and not call.written_name.startswith("self."):
+            return None
+        return wrapper
+
+    def sampling_sites(self) -> list[SamplingSite]:
+        """Every place that decides an LLM's sampling, with what sets its temperature."""
+        sites = []
+        for call in self.facts.calls:
+            kind = llm_call_kind(call)
+            provider: str | None
+            if kind is not None:
+                provider = provider_of(call, self.values, self.flow)
+                seeded = sets_seed(call, self.values)
+            elif (api := sampling_config_api(call)) is not None:
+                kind, provider, seeded = "config", api, sets_seed(call, self.values)
+            elif (wrapper := self.wrapper_of(call)) is not None:
+                kind = "wrapper"
+                provider = provider_of(wrapper.request, self.values, self.flow)
+                seeded = sets_seed(call, self.values) or (
+                    bool(catalog.SEED_KEYWORDS & wrapper.request.keywords.keys())
+                )
+            else:
+                continue
+            temperatures: list[ResolvedValue] = []
+            for expression in temperature_arguments(call, self.values):
+                temperatures += self.flow.sources(expression, call.scope)
+            sites.append(SamplingSite(call, kind, provider, seeded, tuple(temperatures)))
+        return sites
+
+
+#: Calls that take a seed keyword of their own, by API: what ``convert`` may add to them.
+_SEED_KEYWORD = {"mistral": "random_seed"}
+_SEEDABLE_DIRECTLY = (
+    "chat.completions.create",
+    "chat.completions.parse",
+    "responses.create",
+    "responses.parse",
+    "completions.create",
+    "chat.complete",
+    "chat.complete_async",
+    "chat.parse",
+    "chat.stream",
+    "litellm.completion",
+    "litellm.acompletion",
+)
+_SEEDABLE_CONSTRUCTORS = frozenset(
+    {"ChatOpenAI", "AzureChatOpenAI", "ChatMistralAI", "LM", *catalog.SAMPLING_CONFIGS}
+)
+
+
+def unseeded_temperatures(site: SamplingSite) -> list[ResolvedValue]:
+    """The temperatures above 0 of a seedable site that sets no seed (NBG303's subject)."""
+    if site.seeded or site.provider not in catalog.SEEDABLE_PROVIDERS:
+        return []
+    return [
+        value
+        for value in site.temperatures
+        if isinstance(value.value, (int, float))
+        and not isinstance(value.value, bool)
+        and value.value > 0
+    ]
+
+
+def seed_keyword_for(site: SamplingSite) -> str | None:
+    """The keyword that seeds this call when added to it (``seed``, Mistral's ``random_seed``),
+    or ``None`` when the seed belongs elsewhere (a config, a wrapper, a library's own kwargs)."""
+    call = site.call
+    if not catalog.TEMPERATURE_KEYWORDS & call.keywords.keys():
+        return None
+    written = call.written_name
+    direct = any(
+        written == suffix or written.endswith("." + suffix) or call.qualified_name == suffix
+        for suffix in _SEEDABLE_DIRECTLY
+    )
+    if not direct and call.method not in _SEEDABLE_CONSTRUCTORS:
+        return None
+    return _SEED_KEYWORD.get(site.provider or "", "seed")

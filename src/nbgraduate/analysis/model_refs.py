@@ -1,38 +1,139 @@
-"""Find every model or judge id the notebook uses, resolved to where it is defined."""
+"""Find every model or judge id the notebook uses, resolved to where it is defined.
+
+Ids are found three ways: as arguments of calls that take a model (``model=``, the first
+argument of ``dspy.LM``, ``**{"model": ...}``, ``model_args="pretrained=..."``), as literals given
+to a name, keyword or dict key that names a model (``JUDGE_MODEL_2 = ...``, ``{"llm": ...}``,
+``MODELS = [...]``, ``for model in [...]``), and on the command lines of eval CLIs
+(``!lm_eval --model_args pretrained=...``, ``!inspect eval --model ...``, ``!oaieval gpt-4o ...``).
+"""
 
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from nbgraduate.analysis import catalog
-from nbgraduate.analysis.facts import CallSite
+from nbgraduate.analysis.facts import CallSite, StringConstant
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
+from nbgraduate.core.positions import Position
+
+if TYPE_CHECKING:
+    from nbgraduate.notebook.model import Notebook, ShellCommand
 
 ModelRole = Literal["judge", "candidate"]
 
-#: Names of variables, keywords and dict keys that hold a model id (``JUDGE_MODEL``, ``llm``).
+#: Names of variables, keywords and dict keys that hold model ids, once camelCase is split and
+#: case folded: ``JUDGE_MODEL``, ``judgeModel``, ``candidate_model_2``, ``llm``, ``reflection_lm``,
+#: ``model_name``, ``MODELS``, ``azure_deployment``, ``model_engine``.
 MODEL_NAME_PATTERN = re.compile(
-    r"(?i)^(?:[a-z0-9]+_)*(?:model|judge|grader|llm|engine|evaluator|critic)(?:_?(?:id|name))?$"
+    r"^(?:[a-z0-9]+_)*"
+    r"(?:model|judge|grader|llm|lm|engine|evaluator|critic|deployment|provider)s?"
+    r"(?:_(?:id|name|tag))?s?(?:_?\d+)?$"
 )
+#: Parts of such a name that say it is something else: an embedding or retrieval model, or a
+#: place the notebook writes a model to (``output_model_dir``, ``hub_model_id``).
+_NOT_A_MODEL_PARTS = frozenset(
+    {
+        "embed",
+        "embeds",
+        "embedding",
+        "embeddings",
+        "embedder",
+        "dense",
+        "sparse",
+        "bm25",
+        "rerank",
+        "reranker",
+        "retriever",
+        "retrieval",
+        "encoder",
+        "vectorizer",
+        "tokenizer",
+        "colbert",
+        "clip",
+        "output",
+        "out",
+        "save",
+        "saved",
+        "dir",
+        "path",
+        "folder",
+        "hub",
+        "push",
+        "upload",
+        "new",
+        "finetuned",
+        "trained",
+        "search",
+        "db",
+        "sql",
+        "vector",
+    }
+)
+#: Dict keys whose values describe an entry rather than select a model: in
+#: ``lms = [{"name": "GPT-4", "lm": gpt4}]`` the name is a display label.
+_LABEL_KEYS = frozenset(
+    {"name", "label", "title", "display_name", "alias", "description", "provider", "type", "kind"}
+)
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _JUDGE_WORDS = re.compile(r"(?i)judge|grader|evaluator|critic|scorer|rater")
+_JUDGE_CALL = re.compile(catalog.JUDGE_CALL_PATTERN)
+_EMBEDDING_CALL = re.compile(catalog.EMBEDDING_CALL_PATTERN)
+_LOCAL_TAG_CALL = re.compile(catalog.LOCAL_TAG_CALL_PATTERN)
 _HEX_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 @dataclass(frozen=True, slots=True)
 class ModelReference:
-    """A model id as used: its resolved value, its role, and the call that uses it (if any)."""
+    """A model id as used: its resolved value, its role, and the call that uses it (if any).
+
+    ``host`` names a local runtime (``ollama``) whose ids are tags of that runtime.
+    ``embedded`` is set when the id is part of a larger literal (``"pretrained=org/m,..."``), so
+    the literal cannot simply be replaced by the id.
+    """
 
     value: ResolvedValue
     role: ModelRole
     call: CallSite | None
     revision: str | None
+    host: str | None = None
+    embedded: bool = False
+    model_text: str | None = None
 
     @property
     def model_id(self) -> str | None:
+        if self.model_text is not None:
+            return self.model_text
         return self.value.value if isinstance(self.value.value, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class ShellModelReference:
+    """A model id on an eval CLI's command line (``!lm_eval``, ``!inspect eval``, ``%%bash``).
+
+    ``model_id`` is ``None`` for a model-named variable restored from IPython's store
+    (``%store -r MODEL_NAME``), whose value the notebook never shows.
+    """
+
+    model_id: str | None
+    role: ModelRole
+    revision: str | None
+    start: Position
+    end: Position
+    name: str | None = None
+
+
+def is_model_name(name: str | None) -> bool:
+    """Whether a variable, keyword or dict key name says it holds a model id."""
+    if not name or len(name) > 60:
+        return False
+    folded = _CAMEL_BOUNDARY.sub("_", name).lower()
+    if not MODEL_NAME_PATTERN.match(folded):
+        return False
+    return not any(part in _NOT_A_MODEL_PARTS for part in folded.split("_"))
 
 
 def find_model_references(values: ValueResolver) -> list[ModelReference]:
@@ -40,37 +141,79 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
     references: list[ModelReference] = []
     seen: set[int] = set()
     for call in values.facts.calls:
-        for keyword_name, expression in _model_arguments(call):
-            if _is_dataset_download(call, values):
-                continue
+        if _is_not_a_model_call(call, values):
+            _suppress(call, values, seen)
+            continue
+        host = "ollama" if _LOCAL_TAG_CALL.search(call.written_name) else None
+        revision = _revision(call, values)
+        for keyword_name, expression in _model_arguments(call, values):
             role = _role(call, keyword_name, expression)
-            revision = _revision(call, values)
             for value in values.resolve(expression, call.scope):
                 if value.source == "literal" and not isinstance(value.value, str):
                     continue
                 if id(value.node) in seen:
                     continue
                 seen.add(id(value.node))
-                references.append(ModelReference(value, role, call, revision))
+                references.append(ModelReference(value, role, call, revision, host))
+        references += _model_args_references(call, values, seen)
     for constant in values.facts.strings:
-        if id(constant.node) in seen or constant.context is None:
+        if id(constant.node) in seen:
             continue
-        if not MODEL_NAME_PATTERN.match(constant.context):
+        named = _model_name_of(constant)
+        if named is None:
             continue
         seen.add(id(constant.node))
-        role: ModelRole = "judge" if _JUDGE_WORDS.search(constant.context) else "candidate"
+        role: ModelRole = "judge" if _JUDGE_WORDS.search(named) else "candidate"
         references.append(
             ModelReference(ResolvedValue(constant.node.value, constant.node), role, None, None)
         )
     return references
 
 
-def _model_arguments(call: CallSite) -> list[tuple[str | None, object]]:
-    arguments: list[tuple[str | None, object]] = [
+def _model_name_of(constant: StringConstant) -> str | None:
+    """The model-naming name a literal was given to, directly or through its container."""
+    if constant.container in catalog.METADATA_KEYWORDS or constant.context in (
+        catalog.METADATA_KEYWORDS
+    ):
+        return None
+    if is_model_name(constant.context):
+        return constant.context
+    if constant.container is not None and constant.container != constant.context:
+        if constant.context in _LABEL_KEYS:
+            return None
+        if is_model_name(constant.container):
+            return constant.container
+    return None
+
+
+def _is_not_a_model_call(call: CallSite, values: ValueResolver) -> bool:
+    if call.method in catalog.NOT_MODEL_CALLS or _EMBEDDING_CALL.search(call.written_name):
+        return True
+    repo_type = call.keywords.get("repo_type")
+    if repo_type is None:
+        return False
+    return any(v.value in ("dataset", "space") for v in values.resolve(repo_type, call.scope))
+
+
+def _suppress(call: CallSite, values: ValueResolver, seen: set[int]) -> None:
+    """Ids given to an embedding or upload call are not models, wherever they are defined."""
+    for _, expression in _model_arguments(call, values):
+        for value in values.resolve(expression, call.scope):
+            seen.add(id(value.node))
+
+
+def _model_arguments(call: CallSite, values: ValueResolver) -> list[tuple[str | None, ast.expr]]:
+    arguments: list[tuple[str | None, ast.expr]] = [
         (name, expression)
         for name, expression in call.keywords.items()
         if name in catalog.MODEL_KEYWORDS
     ]
+    for star in call.star_kwargs:
+        arguments += _splatted_model_arguments(star, call, values, 0)
+    if call.method in catalog.HTTP_METHODS:
+        # ``requests.post(url, json={"model": MODEL, ...})``: the payload names the model.
+        for name in catalog.HTTP_PAYLOAD_KEYWORDS & call.keywords.keys():
+            arguments += _splatted_model_arguments(call.keywords[name], call, values, 0)
     if arguments or not call.node.args:
         return arguments
     method = call.method
@@ -89,15 +232,61 @@ def _model_arguments(call: CallSite) -> list[tuple[str | None, object]]:
     return arguments
 
 
-def _is_dataset_download(call: CallSite, values: ValueResolver) -> bool:
-    repo_type = call.keywords.get("repo_type")
-    if repo_type is None:
-        return False
-    return any(v.value == "dataset" for v in values.resolve(repo_type, call.scope))
+def _splatted_model_arguments(
+    star: ast.expr, call: CallSite, values: ValueResolver, depth: int
+) -> list[tuple[str | None, ast.expr]]:
+    """Model keys of a ``**dict`` argument defined in the notebook (``**{**base, "model": m}``)."""
+    found = values.resolve_dict(star, call.scope)
+    if found is None or depth > 3:
+        return []
+    arguments: list[tuple[str | None, ast.expr]] = []
+    for key, value in zip(found.keys, found.values, strict=True):
+        if key is None:
+            arguments += _splatted_model_arguments(value, call, values, depth + 1)
+        elif isinstance(key, ast.Constant) and key.value in catalog.MODEL_KEYWORDS:
+            arguments.append((str(key.value), value))
+    return arguments
+
+
+def _model_args_references(
+    call: CallSite, values: ValueResolver, seen: set[int]
+) -> list[ModelReference]:
+    """``simple_evaluate(model="hf", model_args="pretrained=org/name,revision=...")``."""
+    references = []
+    for name in catalog.MODEL_ARGS_KEYWORDS & call.keywords.keys():
+        for value in values.strings(call.keywords[name], call.scope):
+            if id(value.node) in seen:
+                continue
+            model_id, revision = parse_model_args(str(value.value))
+            if model_id is None:
+                continue
+            seen.add(id(value.node))
+            references.append(
+                ModelReference(
+                    value, "candidate", call, revision, embedded=True, model_text=model_id
+                )
+            )
+    return references
+
+
+def parse_model_args(text: str) -> tuple[str | None, str | None]:
+    """The model and revision in lm-evaluation-harness ``key=value,key=value`` model arguments."""
+    pairs = {}
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        if sep:
+            pairs[key.strip()] = value.strip().strip("'\"")
+    model = next((pairs[k] for k in catalog.MODEL_ARGS_MODEL_KEYS if pairs.get(k)), None)
+    revision = next((pairs[k] for k in catalog.MODEL_ARGS_REVISION_KEYS if pairs.get(k)), None)
+    return model, revision
 
 
 def _role(call: CallSite, keyword_name: str | None, expression: object) -> ModelRole:
-    if call.method in catalog.JUDGE_CALLS or call.written_name in catalog.JUDGE_CALLS:
+    if (
+        call.method in catalog.JUDGE_CALLS
+        or call.written_name in catalog.JUDGE_CALLS
+        or _JUDGE_CALL.search(call.method)
+    ):
         return "judge"
     if keyword_name and _JUDGE_WORDS.search(keyword_name):
         return "judge"
@@ -122,3 +311,156 @@ def _revision(call: CallSite, values: ValueResolver) -> str | None:
 
 def is_commit_sha(text: str | None) -> bool:
     return bool(text) and bool(_HEX_SHA.match(text or ""))
+
+
+# -- eval CLIs on `!`, `%%bash` and `%store` lines -----------------------------------------------
+
+_TOKEN = re.compile(r"""(?:[^\s"']+|"[^"]*"|'[^']*')+""")
+#: Eval CLIs whose ``--model`` (and similar) flags name the model under test or the judge.
+_EVAL_CLIS = frozenset(
+    {"lm_eval", "lm-eval", "inspect", "oaieval", "oaievalset", "promptfoo", "ragas", "deepeval"}
+)
+_MODEL_FLAGS = {
+    "--model": "candidate",
+    "--model-name": "candidate",
+    "--model_name": "candidate",
+    "--models": "candidate",
+    "--providers": "candidate",
+    "--judge-model": "judge",
+    "--judge_model": "judge",
+    "--grader": "judge",
+    "--grader-model": "judge",
+    "--eval-model": "judge",
+    "--llm": "candidate",
+}
+_RUNNERS = frozenset({"python", "python3", "uv", "poetry", "pipx", "accelerate", "npx"})
+
+
+def shell_model_references(notebook: Notebook) -> list[ShellModelReference]:
+    """Model ids on eval CLI command lines, and model names restored with ``%store -r``."""
+    references: list[ShellModelReference] = []
+    for tokens in _logical_commands(notebook.shell_commands):
+        first = tokens[0]
+        if first.command.origin == "line-magic" and first.text == "store":
+            references += _stored_model_names(tokens)
+            continue
+        program_index = _program_index(tokens)
+        if program_index is not None:
+            references += _cli_references(tokens, program_index)
+    return references
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    text: str
+    command: ShellCommand
+    offset: int
+
+
+def _logical_commands(commands: list[ShellCommand]) -> Iterator[list[_Token]]:
+    """Tokens of each command, joining ``%%bash`` lines continued with a backslash."""
+    current: list[_Token] = []
+    previous: ShellCommand | None = None
+    for command in commands:
+        continued = (
+            previous is not None
+            and previous.text.rstrip().endswith("\\")
+            and previous.cell_index == command.cell_index
+            and command.row == previous.row + 1
+        )
+        if not continued and current:
+            yield current
+            current = []
+        current += [
+            _Token(match.group(), command, match.start())
+            for match in _TOKEN.finditer(command.text)
+            if match.group() != "\\"
+        ]
+        previous = command
+    if current:
+        yield current
+
+
+def _program_index(tokens: list[_Token]) -> int | None:
+    """Index of the eval CLI's name: skips ``python -m``, ``accelerate launch -m``, ``npx``."""
+    for index, token in enumerate(tokens[:6]):
+        base = token.text.rsplit("/", 1)[-1]
+        if base in _EVAL_CLIS:
+            return index
+        if "=" in token.text and index == 0:
+            continue  # VAR=value before the command
+        if (
+            base not in _RUNNERS
+            and not token.text.startswith("-")
+            and base not in ("run", "launch")
+        ):
+            return None
+    return None
+
+
+def _cli_references(tokens: list[_Token], program_index: int) -> Iterator[ShellModelReference]:
+    program = tokens[program_index].text.rsplit("/", 1)[-1]
+    arguments = tokens[program_index + 1 :]
+    if program in ("oaieval", "oaievalset") and arguments and not arguments[0].text.startswith("-"):
+        # ``oaieval gpt-3.5-turbo,gpt-4 eval-name``: the completion functions come first.
+        yield from _listed(arguments[0], 0, "candidate")
+    for index, token in enumerate(arguments):
+        flag, sep, inline = token.text.partition("=")
+        if sep:
+            value, value_token, skip = inline, token, len(flag) + 1
+        elif index + 1 < len(arguments):
+            value_token = arguments[index + 1]
+            value, skip = value_token.text, 0
+        else:
+            continue
+        if flag in ("--model_args", "--model-args"):
+            yield from _model_args_reference(value_token, skip, value)
+            continue
+        role = _MODEL_FLAGS.get(flag)
+        if role is not None and value and not value.startswith("-"):
+            yield from _listed(value_token, skip, role)  # type: ignore[arg-type]
+
+
+def _listed(token: _Token, skip: int, role: ModelRole) -> Iterator[ShellModelReference]:
+    text = token.text[skip:]
+    quote = 1 if text[:1] in "'\"" and text[-1:] == text[:1] and len(text) > 1 else 0
+    inner = text[quote : len(text) - quote]
+    position = token.offset + skip + quote
+    for part in inner.split(","):
+        if part:
+            yield _shell_reference(token.command, part, position, role, None)
+        position += len(part) + 1
+
+
+def _model_args_reference(token: _Token, skip: int, value: str) -> Iterator[ShellModelReference]:
+    stripped = value.strip("'\"")
+    model_id, revision = parse_model_args(stripped)
+    if model_id is None:
+        return
+    lead = len(value) - len(value.lstrip("'\""))
+    where = max(stripped.find(model_id), 0)
+    offset = token.offset + skip + lead + where
+    yield _shell_reference(token.command, model_id, offset, "candidate", revision)
+
+
+def _shell_reference(
+    command: ShellCommand, model_id: str, offset: int, role: ModelRole, revision: str | None
+) -> ShellModelReference:
+    row, column = command.locate(offset)
+    start = Position(command.cell_index, row, column)
+    end = Position(command.cell_index, row, column + len(model_id))
+    return ShellModelReference(model_id, role, revision, start, end)
+
+
+def _stored_model_names(tokens: list[_Token]) -> Iterator[ShellModelReference]:
+    """``%store -r MODEL_NAME`` restores a model id from another notebook's session."""
+    if not any(token.text == "-r" for token in tokens):
+        return
+    for token in tokens[1:]:
+        if token.text.startswith("-") or not is_model_name(token.text):
+            continue
+        row, column = token.command.locate(token.offset)
+        start = Position(token.command.cell_index, row, column)
+        end = Position(token.command.cell_index, row, column + len(token.text))
+        role: ModelRole = "judge" if _JUDGE_WORDS.search(token.text) else "candidate"
+        yield ShellModelReference(None, role, None, start, end, name=token.text)

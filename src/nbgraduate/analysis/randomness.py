@@ -1,11 +1,13 @@
-"""Calls that draw randomness: which sampling and split calls run unseeded."""
+"""Calls that draw randomness: which sampling and split calls run unseeded, and when draws and
+seeds inside the notebook's functions actually run."""
 
 from __future__ import annotations
 
 import ast
+import re
 
 from nbgraduate.analysis import catalog
-from nbgraduate.analysis.facts import CallSite, dotted_name
+from nbgraduate.analysis.facts import CallSite, ProgramFacts, Scope, dotted_name
 from nbgraduate.analysis.values import ValueResolver
 
 _SEED_KEYWORDS = ("random_state", "seed", "generator", "rng")
@@ -64,6 +66,101 @@ def _is_module_or_generator(
             qualified = values.qualify(name)
             if qualified in catalog.RNG_CONSTRUCTORS or name.endswith(
                 ("default_rng", "Random", "RandomState")
+            ):
+                return True
+    return False
+
+
+# -- when code runs: draws and seeds inside functions -------------------------------------------
+
+_JITTER_WORDS = re.compile(r"(?i)retry|retries|backoff|jitter|sleep|wait|delay|throttl|rate_limit")
+_SLEEP_CALLS = frozenset({"time.sleep", "asyncio.sleep", "sleep"})
+#: The line of code that never runs (a function nobody calls).
+NEVER = 10**9
+
+
+class ExecutionOrder:
+    """When each call runs, in notebook order: a call inside a function runs when the notebook
+    first calls (or hands over) that function, which may be cells after its definition."""
+
+    def __init__(self, facts: ProgramFacts) -> None:
+        self.facts = facts
+        self._function_lines: dict[int, int] = {}
+        self._owners: dict[int, ast.ClassDef] = {
+            id(statement): node
+            for nodes in facts.classes.values()
+            for node in nodes
+            for statement in node.body
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        self._loads: dict[str, list[int]] = {}
+        for use in facts.module_loads:
+            self._loads.setdefault(use.name, []).append(use.line)
+
+    def line_of(self, call: CallSite) -> int:
+        """The notebook line at which ``call`` first runs; a huge number when it never does."""
+        return self._scope_line(call.scope, call.line, 0)
+
+    def _scope_line(self, scope: Scope, line: int, depth: int) -> int:
+        if scope is None:
+            return line
+        if isinstance(scope, ast.Lambda) or depth > 8:
+            return scope.lineno
+        key = id(scope)
+        if key not in self._function_lines:
+            self._function_lines[key] = NEVER  # a recursive function does not call itself first
+            self._function_lines[key] = self._first_call(scope, depth)
+        return self._function_lines[key]
+
+    def _first_call(self, function: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> int:
+        owner = self._owners.get(id(function))
+        names = {function.name}
+        if owner is not None and function.name == "__init__":
+            names = {owner.name}
+        elif owner is not None:
+            # A method runs once an instance exists and the method is called on it.
+            names.add(function.name)
+        first = NEVER
+        defined = function.lineno
+        for name in names:
+            for line in self._loads.get(name, ()):
+                if line >= defined:
+                    first = min(first, line)
+        for call in self.facts.calls:
+            if call.method in names and call.scope is not function:
+                first = min(first, self._scope_line(call.scope, call.line, depth + 1))
+        return first
+
+
+def is_jitter(call: CallSite, facts: ProgramFacts) -> bool:
+    """A draw that only spaces out retries (``time.sleep(2**n + random.random())``), in a retry
+    or backoff helper, or assigned to a delay: not eval randomness."""
+    scope = call.scope
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and _JITTER_WORDS.search(
+        scope.name
+    ):
+        return True
+    for other in facts.calls:
+        sleeps = other.qualified_name in _SLEEP_CALLS or other.method in ("sleep", "wait")
+        if (
+            sleeps
+            and other.line <= call.line <= (other.node.end_lineno or other.line)
+            and any(
+                node is call.node for argument in other.node.args for node in ast.walk(argument)
+            )
+        ):
+            return True
+    for name, bindings in facts.bindings.items():
+        if not _JITTER_WORDS.search(name):
+            continue
+        for binding in bindings:
+            value = binding.value
+            if (
+                value is not None
+                and binding.line
+                <= call.line
+                <= (getattr(value, "end_lineno", None) or binding.line)
+                and any(node is call.node for node in ast.walk(value))
             ):
                 return True
     return False

@@ -100,8 +100,12 @@ class ValueResolver:
         keys = {
             k.value for k in found.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
         }
-        if any(k is None for k in found.keys):
-            return None
+        for key, value in zip(found.keys, found.values, strict=True):
+            if key is None:  # ``{**base, "model": m}``: base's keys too, when base is known
+                inner = self.dict_keys(value, scope) if value is not found else None
+                if inner is None:
+                    return None
+                keys |= inner
         return keys
 
     # -- internals --------------------------------------------------------------------------
@@ -117,6 +121,8 @@ class ValueResolver:
             return self._resolve_name(node.id, None, scope, line, depth, seen)
         if isinstance(node, ast.Subscript):
             key = _constant_key(node.slice)
+            if key is None and isinstance(node.slice, ast.Constant):
+                return self._resolve_index(node, scope, line, depth, seen)
             if key is None:
                 if _is_argv(node.value):
                     return [ResolvedValue(None, node, "input")]
@@ -161,9 +167,52 @@ class ValueResolver:
             if any(p.arg == name for p in (*scope.args.args, *scope.args.kwonlyargs)):
                 return []
         binding = self._binding_before(name, key, line, scope)
-        if binding is None or binding.value is None:
+        if binding is None:
+            return []
+        if binding.value is None:
+            if key is None and isinstance(binding.node, (ast.For, ast.AsyncFor)):
+                return self._resolve_loop_item(binding, name, depth, seen)
             return []
         return self._resolve(binding.value, binding.scope, binding.line, depth + 1, seen)
+
+    def _resolve_loop_item(
+        self, binding: Binding, name: str, depth: int, seen: frozenset[int]
+    ) -> list[ResolvedValue]:
+        """``for model in ["gpt-4o", "o3-mini"]`` (or a list bound to a name): every element."""
+        loop = binding.node
+        if not isinstance(loop, (ast.For, ast.AsyncFor)):
+            return []
+        if not (isinstance(loop.target, ast.Name) and loop.target.id == name):
+            return []
+        iterable: ast.expr | None = loop.iter
+        scope, line = binding.scope, binding.line
+        hops = 0
+        while isinstance(iterable, ast.Name) and hops < _MAX_DEPTH:
+            found = self._binding_before(iterable.id, None, line, scope)
+            if found is None or found.value is None:
+                return []
+            iterable, scope, line = found.value, found.scope, found.line
+            hops += 1
+        if not isinstance(iterable, (ast.List, ast.Tuple, ast.Set)):
+            return []
+        results: list[ResolvedValue] = []
+        for element in iterable.elts:
+            results += self._resolve(element, scope, line, depth + 1, seen)
+        return results
+
+    def _resolve_index(
+        self, node: ast.Subscript, scope: Scope, line: int, depth: int, seen: frozenset[int]
+    ) -> list[ResolvedValue]:
+        """``MODELS[0]`` for a list or tuple literal bound to ``MODELS``."""
+        index = node.slice.value if isinstance(node.slice, ast.Constant) else None
+        if not isinstance(index, int) or isinstance(index, bool):
+            return []
+        container = self.follow(node.value, scope)
+        if isinstance(container, (ast.List, ast.Tuple)) and -len(container.elts) <= index < len(
+            container.elts
+        ):
+            return self._resolve(container.elts[index], scope, line, depth + 1, seen)
+        return []
 
     def _resolve_member(
         self, base: ast.expr, key: str, scope: Scope, line: int, depth: int, seen: frozenset[int]

@@ -17,7 +17,12 @@ from nbgraduate.analysis.context import NotebookAnalysis
 from nbgraduate.analysis.dataset_reads import DatasetRead, remote_pin_problem
 from nbgraduate.analysis.facts import dotted_name
 from nbgraduate.analysis.gates import point_estimate_gates
-from nbgraduate.analysis.llm_calls import llm_call_kind, sets_temperature
+from nbgraduate.analysis.llm_calls import (
+    llm_call_kind,
+    seed_keyword_for,
+    sets_temperature,
+    unseeded_temperatures,
+)
 from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.analysis.randomness import is_unseeded_sampler
 from nbgraduate.core.positions import Position
@@ -369,7 +374,9 @@ class ConversionPlanner:
                 help_text = "seed for every random generator"
                 lifted = self._lift(values[0].node, values[0].value, "seed", help_text, "seed")
                 seed_name = lifted or seed_name
-        findings = lint_notebook(self.notebook, {"NBG301", "NBG302"}, self.context.model_policy)
+        findings = lint_notebook(
+            self.notebook, {"NBG301", "NBG302", "NBG303"}, self.context.model_policy
+        )
         if not findings:
             return
         if seed_name is None:
@@ -388,6 +395,35 @@ class ConversionPlanner:
             self._seed_after_import(module, code, seed_name, family)
         for call in facts.calls:
             self._seed_sampling_call(call, seed_name)
+        self._seed_llm_sampling(seed_name)
+
+    def _seed_llm_sampling(self, seed_name: str) -> None:
+        """Seed LLM calls that sample with temperature > 0 where the API takes a seed (NBG303);
+        a seed that belongs in a config or a wrapper is left to a human."""
+        for site in self.context.llm_calls.sampling_sites():
+            temperatures = unseeded_temperatures(site)
+            if not temperatures:
+                continue
+            call = site.call
+            keyword = seed_keyword_for(site)
+            where = _where(self.context.position(call.node))
+            if keyword is None:
+                self.result.human.append(
+                    HumanTask(
+                        "NBG303",
+                        f"`{call.written_name}(...)` samples with temperature "
+                        f"{temperatures[0].value} and no seed; pass one (e.g. `{seed_name}`)",
+                        where,
+                    )
+                )
+                continue
+            cell_index, span = self._span(call.node)
+            keywords = self._cell_edits(cell_index).add_keywords.setdefault(span, [])
+            if (keyword, seed_name) not in keywords:
+                keywords.append((keyword, seed_name))
+                self.result.seeded.append(
+                    f"`{call.written_name}(...)` now gets `{keyword}={seed_name}` ({where})"
+                )
 
     def _seed_after_import(self, module: str, code: str, seed_name: str, family: str) -> None:
         """Seed a global generator right after the notebook first imports its module."""

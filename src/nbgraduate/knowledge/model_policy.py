@@ -281,6 +281,7 @@ class ModelPolicy:
     """
 
     __slots__ = (
+        "_embeddings",
         "_floating_globs",
         "_hf_orgs",
         "_hub",
@@ -289,6 +290,7 @@ class ModelPolicy:
         "_prefix",
         "_providers",
         "_reasons",
+        "_tags",
         "_weights",
     )
 
@@ -304,8 +306,12 @@ class ModelPolicy:
         reasons: Mapping[str, str],
         pinned_globs: tuple[str, ...] = (),
         floating_globs: tuple[str, ...] = (),
+        tags: frozenset[str] = frozenset(),
+        embeddings: re.Pattern[str] | None = None,
     ) -> None:
         self._providers = providers
+        self._tags = tags
+        self._embeddings = embeddings
         self._prefix = prefix
         self._weights = weights
         self._hf_orgs = hf_orgs
@@ -329,10 +335,16 @@ class ModelPolicy:
         api = _strings(prefixes.get("api", []), f"{where} [prefixes].api")
         weights = _strings(prefixes.get("weights", []), f"{where} [prefixes].weights")
         hf_orgs = _strings(prefixes.get("hf_orgs", []), f"{where} [prefixes].hf_orgs")
-        # Longest first, so bedrock/converse/ wins over bedrock/.
-        names = sorted({*api, *weights}, key=len, reverse=True)
+        tags = _strings(prefixes.get("tags", []), f"{where} [prefixes].tags")
+        # Longest first, so bedrock/converse/ wins over bedrock/. Besides `openai/gpt-4o`, the
+        # provider URI forms `openai:/gpt-4o` (MLflow), `openai:gpt-4o` and `openai:chat:gpt-4`
+        # (promptfoo) name the same model.
+        names = sorted({*api, *weights, *tags}, key=len, reverse=True)
         prefix = re.compile(
-            "^(" + "|".join(re.escape(name) for name in names) + ")/", re.IGNORECASE
+            "^("
+            + "|".join(re.escape(name) for name in names)
+            + ")(?:/|:/|:(?:(?:chat|completion|messages|responses):)?)",
+            re.IGNORECASE,
         )
         hub_table = data.get("huggingface", {})
         hub_where = f"{where} [huggingface]"
@@ -351,6 +363,7 @@ class ModelPolicy:
             _Provider.from_table(table, reasons=reasons, where=f"{where} [[providers]]")
             for table in data.get("providers", [])
         )
+        embeddings = data.get("embeddings", {})
         return cls(
             providers=providers,
             prefix=prefix,
@@ -359,6 +372,8 @@ class ModelPolicy:
             not_a_model=_compile(data.get("not_a_model"), f"{where} not_a_model"),
             hub=hub,
             reasons=reasons,
+            tags=frozenset(name.lower() for name in tags),
+            embeddings=_compile(embeddings.get("match"), f"{where} [embeddings].match"),
         )
 
     def extended(
@@ -393,12 +408,24 @@ class ModelPolicy:
             reasons=self._reasons,
             pinned_globs=self._pinned_globs + _globs(pinned, f"{where}.pinned"),
             floating_globs=self._floating_globs + _globs(floating, f"{where}.floating"),
+            tags=self._tags,
+            embeddings=self._embeddings,
         )
 
     def classify(self, model_id: str, *, revision: str | None = None) -> ModelIdVerdict:
         """Say whether ``model_id`` pins a fixed model; ``revision`` matters for Hub repos only."""
         text = model_id.strip()
         verdict = self._classify_builtin(model_id, text, revision)
+        if (
+            verdict.status == "floating"
+            and self._embeddings is not None
+            and self._embeddings.search(verdict.inner_id)
+        ):
+            # Embedding, reranking and retrieval models encode; they neither generate nor judge.
+            reason = self._reasons["embedding"].format(
+                **{**_TEMPLATE_FIELDS, "id": verdict.inner_id}
+            )
+            verdict = ModelIdVerdict(model_id, verdict.inner_id, None, "unknown", reason)
         return self._apply_user_globs(verdict, text)
 
     def _classify_builtin(self, model_id: str, text: str, revision: str | None) -> ModelIdVerdict:
@@ -411,6 +438,10 @@ class ModelPolicy:
             return self._hub.judge(model_id, inner_id, revision) or self._unknown(
                 model_id, inner_id
             )
+        if prefixes and prefixes[-1] in self._tags:
+            # `ollama pull llama3` fetches whatever the library's tag points at today.
+            reason = self._reasons["tag"].format(**{**_TEMPLATE_FIELDS, "id": inner_id})
+            return ModelIdVerdict(model_id, inner_id, prefixes[-1], "floating", reason)
         for provider in self._providers:
             candidate = provider.recognise(inner_id)
             if candidate is not None:
@@ -430,8 +461,8 @@ class ModelPolicy:
         while found := self._prefix.match(inner_id):
             prefixes.append(found[1].lower())
             inner_id = inner_id[found.end() :]
-            if prefixes[-1] in self._weights:
-                break  # what follows is a repo id, even if its org looks like a prefix
+            if prefixes[-1] in self._weights or prefixes[-1] in self._tags:
+                break  # what follows is a repo id or a tag, even if it looks like a prefix
         return inner_id, prefixes
 
     def _unknown(self, model_id: str, inner_id: str) -> ModelIdVerdict:

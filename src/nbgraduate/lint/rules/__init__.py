@@ -11,6 +11,9 @@ from nbgraduate.lint.rules.nbg202_mutable_remote_dataset import MutableRemoteDat
 from nbgraduate.lint.rules.nbg203_machine_local_path import MachineLocalPath
 from nbgraduate.lint.rules.nbg301_unseeded_global_rng import UnseededGlobalRng
 from nbgraduate.lint.rules.nbg302_unseeded_sampling_call import UnseededSamplingCall
+from nbgraduate.lint.rules.nbg303_nondeterministic_sampling_unseeded import (
+    NondeterministicSamplingUnseeded,
+)
 from nbgraduate.lint.rules.nbg401_floating_install import FloatingInstall
 from nbgraduate.lint.rules.nbg402_floating_vcs_install import FloatingVcsInstall
 from nbgraduate.lint.rules.nbg501_hardcoded_credential import HardcodedCredential
@@ -31,6 +34,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     MachineLocalPath,
     UnseededGlobalRng,
     UnseededSamplingCall,
+    NondeterministicSamplingUnseeded,
     FloatingInstall,
     FloatingVcsInstall,
     HardcodedCredential,

@@ -8,15 +8,20 @@ from typing import TYPE_CHECKING
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
+    from nbgraduate.analysis.model_refs import ModelReference
+    from nbgraduate.knowledge.model_policy import ModelIdVerdict, ModelPolicy
     from nbgraduate.lint.context import LintContext
 
 
 class FloatingModelId(Rule):
     """Checks every model and judge id the notebook uses (in API calls, chat-model and judge
-    constructors, config dicts, function defaults and environment defaults) against the
-    provider's pinning policy, and reports ids that are aliases, at the literal that defines
-    them. The policy is data (``model_policy.toml``) and can be extended in
-    ``[tool.nbgraduate.models]``."""
+    constructors, config dicts, lists and dicts of models that are iterated or indexed, HTTP
+    payloads, ``**`` dicts, function defaults, environment defaults, and the command lines of
+    eval CLIs such as ``lm_eval``, ``inspect eval`` and ``oaieval``) against the provider's
+    pinning policy, and reports ids that are aliases, at the literal that defines them. Provider
+    prefixes and URIs (``openai/gpt-4o``, ``openai:/gpt-4o-mini``, ``openai:chat:gpt-4``) are
+    understood; Ollama tags always float; embedding and retrieval models are not judged. The
+    policy is data (``model_policy.toml``) and can be extended in ``[tool.nbgraduate.models]``."""
 
     code = "NBG101"
     name = "floating-model-id"
@@ -45,6 +50,82 @@ class FloatingModelId(Rule):
         Example(
             'from transformers import AutoModel\nmodel = AutoModel.from_pretrained("meta-llama/Llama-3.1-8B")\n'
         ),
+        Example(
+            'for model in ["gpt-4o", "o3-mini"]:\n'
+            "    reply = client.chat.completions.create(model=model, temperature=0, messages=[])\n",
+            note="ids in collections that are iterated or indexed",
+        ),
+        Example(
+            'MODELS = {"fast": "gpt-4o-mini", "smart": "gpt-4o-2024-08-06"}\n'
+            'llm = ChatOpenAI(model=MODELS["fast"], temperature=0)\n'
+        ),
+        Example(
+            "import itertools\n"
+            'candidates = ["claude-3-5-sonnet-latest", "gpt-4.1"]\n'
+            "for name, prompt in itertools.product(candidates, prompts):\n"
+            "    run(name, prompt)\n"
+            "# %%\n"
+            'configs = [{"model": "mistral-large-latest", "temperature": 0}]\n'
+        ),
+        Example(
+            'names = ["gpt-4o-2024-08-06", "gpt-4o"]\n'
+            "reply = client.chat.completions.create(model=names[1], temperature=0, messages=[])\n"
+        ),
+        Example(
+            'from trulens.providers.openai import OpenAI\nprovider = OpenAI(model_engine="gpt-4o")\n'
+            "# %%\n"
+            'metric = Groundedness(model="openai:/gpt-4o-mini")\n',
+            note="judge constructors, provider URIs (MLflow openai:/, promptfoo openai:chat:)",
+        ),
+        Example('providers = ["openai:chat:gpt-4", "mistral/mistral-tiny"]\n'),
+        Example(
+            "import requests\n"
+            'which = "gpt-4o"\n'
+            'r = requests.post(url, json={"model": which, "messages": []})\n',
+            note="HTTP payloads",
+        ),
+        Example("!oaieval gpt-3.5-turbo test-match\n", note="eval CLIs on ! and %%bash lines"),
+        Example("!inspect eval arc.py --model openai/gpt-4o --limit 10\n"),
+        Example(
+            "%%bash\nlm_eval --model hf \\\n    --model_args pretrained=EleutherAI/pythia-160m \\\n"
+            "    --tasks hellaswag\n"
+        ),
+        Example(
+            "import lm_eval\n"
+            'results = lm_eval.simple_evaluate(model="hf", model_args="pretrained=microsoft/phi-2")\n'
+        ),
+        Example(
+            "from huggingface_hub import InferenceClient\n"
+            'client = InferenceClient("meta-llama/Llama-3.1-8B-Instruct")\n'
+            "# %%\n"
+            "import dspy\n"
+            'lm = dspy.LM("openai/gpt-4o-mini", temperature=0)\n',
+            note="LLM clients beyond OpenAI and Anthropic",
+        ),
+        Example(
+            "from google import genai\n"
+            "client = genai.Client()\n"
+            'reply = client.models.generate_content(model="gemini-1.5-flash", contents="hi")\n'
+        ),
+        Example(
+            "import ollama\n"
+            'reply = ollama.chat(model="llama3", messages=[], options={"temperature": 0})\n',
+            note="Ollama tags move with `ollama pull`",
+        ),
+        Example(
+            'prompt = {"messages": [], "temperature": 0}\n'
+            'm = "gpt-4o"\n'
+            'reply = client.chat.completions.create(**{**prompt, "model": m})\n',
+            note="splatted dicts are resolved",
+        ),
+        Example(
+            'candidate_model_2 = "gpt-4o"\n'
+            'judgeModel = "claude-3-5-sonnet-latest"\n'
+            'AZURE_DEPLOYMENT = "gpt-4o-mini"\n'
+            'reflection_lm_name = "gpt-4.1"\n',
+            note="names with numeric suffixes, _id/_name, deployment, engine, any case",
+        ),
+        Example('%store -r JUDGE\n# %%\nimport json\nJUDGE_MODEL_ID = "gpt-4o"\n'),
     )
     good = (
         Example(
@@ -62,14 +143,43 @@ class FloatingModelId(Rule):
             ")\n"
         ),
         Example('completion = openai.Completion.create(model="text-davinci-003", temperature=0)\n'),
+        Example(
+            "from langchain_huggingface import HuggingFaceEmbeddings\n"
+            'emb = HuggingFaceEmbeddings(model_name="sentence-transformers/all-MiniLM-L6-v2")\n'
+            'DENSE_MODEL = "BAAI/bge-small-en-v1.5"\n'
+            'reranker = CohereRerank(model="rerank-english-v3.0")\n',
+            note="embedding, reranking and retrieval models are not judged",
+        ),
+        Example(
+            'client.run_on_dataset(project_metadata={"llm": "claude-2", "model": "gpt-4"})\n'
+            'import polars as pl\ndf = df.with_columns(pl.lit("gpt-4").alias("source"))\n'
+            'lms = [{"name": "GPT-4", "lm": gpt4}]\n',
+            note="ids used as labels or metadata",
+        ),
+        Example(
+            'output_model_dir = "my-org/judge-finetune"\n'
+            'trainer.push_to_hub(repo_id="my-org/judge-finetune")\n',
+            note="local output folders and upload destinations",
+        ),
+        Example(
+            "!lm_eval --model hf --model_args "
+            "pretrained=EleutherAI/pythia-160m,revision=0e9e39f249a16976918f6564b8830bc894c89659\n"
+            "!inspect eval arc.py --model openai/gpt-4o-2024-08-06\n"
+        ),
+        Example(
+            'for model in ["gpt-4o-2024-08-06", "claude-3-5-sonnet-20241022"]:\n'
+            "    evaluate(model)\n"
+            'judge_model_3 = "openai:/gpt-4o-mini-2024-07-18"\n'
+        ),
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
+        policy = context.model_policy
         for reference in context.model_references:
             model_id = reference.model_id
             if model_id is None:
                 continue
-            verdict = context.model_policy.classify(model_id, revision=reference.revision)
+            verdict = classify_reference(policy, reference)
             if verdict.status != "floating":
                 continue
             via = ""
@@ -78,3 +188,22 @@ class FloatingModelId(Rule):
             message = f"{reference.role} model id {model_id!r}{via} floats: {verdict.reason}"
             node = reference.value.node
             yield self.finding(message, context.position(node), context.end_position(node))
+        for shell in context.shell_model_references:
+            if shell.model_id is None:
+                continue
+            verdict = policy.classify(shell.model_id, revision=shell.revision)
+            if verdict.status != "floating":
+                continue
+            message = f"{shell.role} model id {shell.model_id!r} floats: {verdict.reason}"
+            yield self.finding(message, shell.start, shell.end)
+
+
+def classify_reference(policy: ModelPolicy, reference: ModelReference) -> ModelIdVerdict:
+    """The policy's verdict on a reference; a local runtime's bare name is one of its tags."""
+    model_id = reference.model_id or ""
+    verdict = policy.classify(model_id, revision=reference.revision)
+    if verdict.status == "unknown" and reference.host is not None:
+        hosted = policy.classify(f"{reference.host}/{model_id}", revision=reference.revision)
+        if hosted.status == "floating":
+            return hosted
+    return verdict

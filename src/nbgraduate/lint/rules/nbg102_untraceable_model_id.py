@@ -13,8 +13,9 @@ if TYPE_CHECKING:
 
 class UntraceableModelId(Rule):
     """Reports model and judge ids that are read from an environment variable, ``input()`` or
-    command-line arguments without a default, so the notebook itself never says which model
-    produced its numbers."""
+    command-line arguments without a default, or restored from another session's IPython store
+    (``%store -r MODEL_NAME``), so the notebook itself never says which model produced its
+    numbers."""
 
     code = "NBG102"
     name = "untraceable-model-id"
@@ -35,6 +36,12 @@ class UntraceableModelId(Rule):
         Example(
             'import os\nMODEL = os.getenv("EVAL_MODEL")\n# %%\nllm = ChatOpenAI(model=MODEL, temperature=0)\n'
         ),
+        Example(
+            "%store -r MODEL_NAME\n"
+            "reply = client.messages.create(\n"
+            "    model=MODEL_NAME, temperature=0, max_tokens=100, messages=[]\n"
+            ")\n"
+        ),
     )
     good = (
         Example(
@@ -42,6 +49,7 @@ class UntraceableModelId(Rule):
             'MODEL = os.getenv("EVAL_MODEL", "gpt-4o-2024-08-06")\n'
             "llm = ChatOpenAI(model=MODEL, temperature=0)\n"
         ),
+        Example("%store -r API_KEY\n%store MODEL_NAME\n"),
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
@@ -59,3 +67,10 @@ class UntraceableModelId(Rule):
             )
             node = reference.value.node
             yield self.finding(message, context.position(node), context.end_position(node))
+        for shell in context.shell_model_references:
+            if shell.model_id is None and shell.name is not None:
+                message = (
+                    f"{shell.role} model id {shell.name} is restored from another session's "
+                    "IPython store; the notebook does not record which model it evaluated"
+                )
+                yield self.finding(message, shell.start, shell.end)

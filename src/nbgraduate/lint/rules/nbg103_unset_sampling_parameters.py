@@ -13,9 +13,12 @@ if TYPE_CHECKING:
 
 
 class UnsetSamplingParameters(Rule):
-    """Reports direct LLM calls (OpenAI, Anthropic, litellm, Google, Mistral, Bedrock) and
-    chat-model constructors (LangChain, LlamaIndex) that do not set ``temperature``, neither as
-    an argument nor inside a generation config."""
+    """Reports direct LLM calls (OpenAI and OpenAI-compatible clients, Anthropic, litellm,
+    Google ``generate_content``, Mistral, Cohere, Ollama, Hugging Face ``InferenceClient``,
+    Bedrock), chat-model constructors (LangChain, LlamaIndex, DSPy ``dspy.LM``, Haystack
+    generators) and calls of the notebook's own functions that forward ``**kwargs`` into such a
+    request, when they do not set ``temperature``: neither as an argument, nor inside a
+    generation config, ``generation_kwargs`` or a ``**`` dict defined in the notebook."""
 
     code = "NBG103"
     name = "unset-sampling-parameters"
@@ -34,6 +37,46 @@ class UnsetSamplingParameters(Rule):
         Example(
             'from langchain_openai import ChatOpenAI\nllm = ChatOpenAI(model="gpt-4o-2024-08-06")\n'
         ),
+        Example(
+            "from haystack.components.generators.chat import OpenAIChatGenerator\n"
+            'llm = OpenAIChatGenerator(model="gpt-4o-2024-08-06")\n',
+            note="Haystack generators",
+        ),
+        Example(
+            'import dspy\nlm = dspy.LM("openai/gpt-4o-2024-08-06", max_tokens=1000)\n',
+            note="DSPy",
+        ),
+        Example(
+            "from huggingface_hub import InferenceClient\n"
+            'client = InferenceClient("meta-llama/Llama-3.1-8B-Instruct")\n'
+            'out = client.chat_completion(messages=[{"role": "user", "content": "hi"}])\n',
+            note="Hugging Face InferenceClient",
+        ),
+        Example(
+            "from mistralai.client import MistralClient\n"
+            "client = MistralClient()\n"
+            'reply = client.chat(model="mistral-large-2411", messages=[])\n',
+            note="a client's chat(model=..., messages=...)",
+        ),
+        Example(
+            "import anthropic\n"
+            "reply = anthropic.Anthropic().messages.create(\n"
+            '    model="claude-3-5-sonnet-20241022", max_tokens=100, messages=[]\n'
+            ")\n",
+            note="chained constructor",
+        ),
+        Example(
+            "def ask(model, messages, **kwargs):\n"
+            "    return client.chat.completions.create(model=model, messages=messages, **kwargs)\n"
+            "# %%\n"
+            'answer = ask("gpt-4o-2024-08-06", [])\n',
+            note="a notebook function that forwards **kwargs",
+        ),
+        Example(
+            'base = {"model": "gpt-4o-2024-08-06", "max_tokens": 50}\n'
+            'reply = client.chat.completions.create(**{**base, "messages": []})\n',
+            note="splatted dicts are resolved",
+        ),
     )
     good = (
         Example(
@@ -50,6 +93,26 @@ class UnsetSamplingParameters(Rule):
             'model = genai.GenerativeModel("gemini-1.5-pro-002")\n'
             'reply = model.generate_content("hi", generation_config={"temperature": 0})\n'
         ),
+        Example(
+            "from haystack.components.generators.chat import OpenAIChatGenerator\n"
+            'llm = OpenAIChatGenerator(model="gpt-4o-2024-08-06", generation_kwargs={"temperature": 0})\n'
+        ),
+        Example(
+            "from google import genai\n"
+            "from google.genai import types\n"
+            "client = genai.Client()\n"
+            "reply = client.models.generate_content(\n"
+            '    model="gemini-2.0-flash-001", contents="hi",\n'
+            "    config=types.GenerateContentConfig(temperature=0),\n"
+            ")\n"
+        ),
+        Example(
+            "def ask(model, messages, **kwargs):\n"
+            "    return client.chat.completions.create(model=model, messages=messages, **kwargs)\n"
+            "# %%\n"
+            'answer = ask("gpt-4o-2024-08-06", [], temperature=0)\n'
+        ),
+        Example('engine = chat_engine.chat("What did the author do?")\n'),
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
@@ -57,9 +120,21 @@ class UnsetSamplingParameters(Rule):
             call.method == "GenerativeModel" and sets_temperature(call, context.values)
             for call in context.facts.calls
         )
+        llm_calls = context.llm_calls
         for call in context.facts.calls:
             kind = llm_call_kind(call)
             if kind is None:
+                wrapper = llm_calls.wrapper_of(call)
+                if wrapper is None or sets_temperature(call, context.values):
+                    continue
+                message = (
+                    f"`{call.written_name}(...)` sends an LLM request "
+                    f"(`{wrapper.request.written_name}`) with no temperature; the default "
+                    "decides the score"
+                )
+                yield self.finding(
+                    message, context.position(call.node), context.end_position(call.node.func)
+                )
                 continue
             if kind == "google" and configured_google_model:
                 continue

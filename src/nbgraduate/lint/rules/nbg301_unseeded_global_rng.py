@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import CallSite
+from nbgraduate.analysis.randomness import NEVER, ExecutionOrder, is_jitter
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
@@ -15,10 +15,14 @@ if TYPE_CHECKING:
 
 
 class UnseededGlobalRng(Rule):
-    """Reports the first draw from ``random``, ``numpy.random`` or ``torch`` global generators
-    that happens, in notebook order, before any seed call for that generator (``random.seed``,
+    """Reports every draw from the ``random``, ``numpy.random`` or ``torch`` global generators
+    that runs, in notebook order, before any seed call for that generator (``random.seed``,
     ``np.random.seed``, ``torch.manual_seed`` or a ``set_seed``/``seed_everything`` helper), and
-    every private generator created without a seed (``np.random.default_rng()``)."""
+    every private generator created without a seed (``np.random.default_rng()``). A draw or a
+    seed inside a function runs when the notebook first calls that function (a synthetic-data
+    generator defined early and called after the seed is fine; one called before it is not).
+    Retry jitter (a draw inside ``time.sleep(...)``, a retry or backoff helper, or assigned to a
+    delay) is not eval randomness and is not reported."""
 
     code = "NBG301"
     name = "unseeded-global-rng"
@@ -30,11 +34,45 @@ class UnseededGlobalRng(Rule):
     """
     bad = (
         Example("import random\nrandom.shuffle(examples)\n"),
+        Example(
+            "import random\n"
+            "def make_example():\n"
+            '    return {"x": random.randint(0, 9)}\n'
+            "# %%\n"
+            "rows = [make_example() for _ in range(10)]\n"
+            "# %%\n"
+            "random.seed(0)\n",
+            note="a draw inside a function called before the seed",
+        ),
+        Example(
+            "import random\nbatch = random.sample(rows, 10)\nguide = random.choice(guides)\n",
+            note="every unseeded draw is reported",
+        ),
         Example("import numpy as np\nidx = np.random.choice(100, 10)\n# %%\nnp.random.seed(0)\n"),
         Example("import numpy as np\nrng = np.random.default_rng()\n"),
     )
     good = (
         Example("import random\nrandom.seed(13)\n# %%\nrandom.shuffle(examples)\n"),
+        Example(
+            "import random\n"
+            "def make_example():\n"
+            '    return {"x": random.randint(0, 9)}\n'
+            "# %%\n"
+            "random.seed(0)\n"
+            "rows = [make_example() for _ in range(10)]\n"
+        ),
+        Example(
+            "import random, time\n"
+            "def call_with_retry(send, attempts=5):\n"
+            "    for attempt in range(attempts):\n"
+            "        try:\n"
+            "            return send()\n"
+            "        except TimeoutError:\n"
+            "            time.sleep(2**attempt + random.random())\n"
+            "# %%\n"
+            "reply = call_with_retry(lambda: 1)\n",
+            note="retry jitter is not eval randomness",
+        ),
         Example("import numpy as np\nrng = np.random.default_rng(13)\nidx = rng.choice(100, 10)\n"),
         Example(
             "from transformers import set_seed\nimport torch\nset_seed(13)\nnoise = torch.randn(3)\n"
@@ -42,16 +80,17 @@ class UnseededGlobalRng(Rule):
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
+        order = ExecutionOrder(context.facts)
         seeded_at: dict[str, int] = {}
         everything_seeded_at: int | None = None
         for call in context.facts.calls:
-            line = _effective_line(call)
             if call.method in catalog.SEED_EVERYTHING_NAMES and (call.node.args or call.keywords):
+                line = order.line_of(call)
                 everything_seeded_at = min(everything_seeded_at or line, line)
             for family, seeders in catalog.GLOBAL_RNG_SEEDERS.items():
                 if call.qualified_name in seeders and (call.node.args or call.keywords):
+                    line = order.line_of(call)
                     seeded_at[family] = min(seeded_at.get(family, line), line)
-        reported: set[str] = set()
         for call in context.facts.calls:
             qualified = call.qualified_name
             if qualified in catalog.RNG_CONSTRUCTORS:
@@ -63,35 +102,29 @@ class UnseededGlobalRng(Rule):
             family, _, function = qualified.rpartition(".")
             if function not in catalog.GLOBAL_RNG_FUNCTIONS.get(family, ()):
                 continue
-            if family in reported:
-                continue
-            line = _effective_line(call)
+            line = order.line_of(call)
+            if line >= NEVER:
+                continue  # inside a function the notebook never calls
             seeded = min(
                 (at for at in (seeded_at.get(family), everything_seeded_at) if at is not None),
                 default=None,
             )
             if seeded is not None and seeded < line:
                 continue
-            reported.add(family)
+            if is_jitter(call, context.facts):
+                continue
+            where = "" if call.scope is None else " (inside a function the notebook calls)"
             yield self._finding(
                 context,
                 call,
                 f"`{call.written_name}` draws from the global {family} generator, which is not "
-                "seeded before this point",
+                f"seeded before this point{where}",
             )
 
     def _finding(self, context: LintContext, call: CallSite, message: str) -> Finding:
         return self.finding(
             message, context.position(call.node), context.end_position(call.node.func)
         )
-
-
-def _effective_line(call: CallSite) -> int:
-    """A call inside a function runs when the function is called; we use the definition's line,
-    which is early enough for seed helpers and conservative for draws."""
-    if call.scope is not None and not isinstance(call.scope, ast.Lambda):
-        return call.scope.lineno
-    return call.line
 
 
 def _seed_keyword(call: CallSite) -> bool:

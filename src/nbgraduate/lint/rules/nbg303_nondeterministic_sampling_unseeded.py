@@ -1,0 +1,139 @@
+"""NBG303: an LLM samples with temperature > 0 and no seed, though its API accepts one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from nbgraduate.analysis.llm_calls import unseeded_temperatures
+from nbgraduate.lint.rules.base import Example, Finding, Rule
+
+if TYPE_CHECKING:
+    from nbgraduate.lint.context import LintContext
+
+_SEED_NAME = {"mistral": "random_seed"}
+
+
+class NondeterministicSamplingUnseeded(Rule):
+    """Reports a temperature above 0 given to an LLM call, a chat-model or client configuration
+    (LangChain, LlamaIndex, DSPy, Haystack), a sampling config (Gemini ``GenerationConfig`` and
+    ``GenerateContentConfig``, vLLM ``SamplingParams``, Inspect ``GenerateConfig``) or a notebook
+    function or class that passes it on, when no ``seed`` (Mistral: ``random_seed``) is set and
+    the API accepts one: OpenAI and OpenAI-compatible servers (vLLM, Ollama, Groq, Together...),
+    Gemini, Mistral, Hugging Face inference. It is reported where the temperature is written:
+    the literal, a constant, a function default or the argument a caller passes.
+
+    APIs without a seed parameter (Anthropic, Cohere, Bedrock) are not reported: there, the
+    repeats of ``nbgraduate run`` carry the variance."""
+
+    code = "NBG303"
+    name = "nondeterministic-sampling-unseeded"
+    summary = "LLM sampling with temperature > 0 and no seed, though the API takes one"
+    rationale = """
+        With temperature above 0 every run draws different completions, so two runs of the
+        same eval disagree and a score difference cannot be told from sampling noise. Where the
+        API accepts a seed, passing one makes the draws repeatable (best effort on hosted APIs,
+        exact on vLLM), so a regression shows as a regression. Set a seed, or use temperature 0
+        when the eval does not need diversity.
+    """
+    bad = (
+        Example(
+            "from openai import OpenAI\n"
+            "client = OpenAI()\n"
+            "reply = client.chat.completions.create(\n"
+            '    model="gpt-4o-2024-08-06", temperature=0.7, messages=[]\n'
+            ")\n"
+        ),
+        Example(
+            "from mistralai import Mistral\n"
+            "client = Mistral()\n"
+            "reply = client.chat.complete(\n"
+            '    model="mistral-large-2411", messages=[], temperature=0.3\n'
+            ")\n",
+            note="Mistral takes random_seed",
+        ),
+        Example(
+            'import dspy\nlm = dspy.LM("openai/gpt-4o-2024-08-06", temperature=1.0)\n',
+            note="a DSPy LM configuration",
+        ),
+        Example(
+            "from llama_index.llms.openai import OpenAI\n"
+            'llm = OpenAI(model="gpt-4o-2024-08-06", temperature=0.1)\n',
+        ),
+        Example(
+            "from vllm import SamplingParams\nparams = SamplingParams(temperature=0.8, top_p=0.95)\n",
+            note="vLLM",
+        ),
+        Example(
+            "from google import genai\n"
+            "from google.genai import types\n"
+            "client = genai.Client()\n"
+            "reply = client.models.generate_content(\n"
+            '    model="gemini-2.0-flash-001", contents="hi",\n'
+            "    config=types.GenerateContentConfig(temperature=0.9),\n"
+            ")\n",
+            note="Gemini, temperature inside config=",
+        ),
+        Example(
+            "TEMPERATURE = 0.7\n"
+            "# %%\n"
+            "def generate(prompt, temperature=TEMPERATURE):\n"
+            "    return client.chat.completions.create(\n"
+            '        model="gpt-4o-2024-08-06", temperature=temperature, messages=[]\n'
+            "    )\n",
+            note="reported at the constant",
+        ),
+        Example(
+            "class Generator:\n"
+            "    def __init__(self, model, temperature=0.0):\n"
+            "        self.model, self.temperature = model, temperature\n"
+            "\n"
+            "    def run(self, messages):\n"
+            "        return client.chat.completions.create(\n"
+            "            model=self.model, messages=messages, temperature=self.temperature\n"
+            "        )\n"
+            "# %%\n"
+            'gen = Generator("gpt-4o-2024-08-06", temperature=0.4)\n',
+            note="reported where the caller passes it",
+        ),
+    )
+    good = (
+        Example(
+            "reply = client.chat.completions.create(\n"
+            '    model="gpt-4o-2024-08-06", temperature=0.7, seed=13, messages=[]\n'
+            ")\n"
+        ),
+        Example(
+            "import anthropic\n"
+            "client = anthropic.Anthropic()\n"
+            "reply = client.messages.create(\n"
+            '    model="claude-3-5-sonnet-20241022", temperature=0.7, max_tokens=100, messages=[]\n'
+            ")\n",
+            note="the Anthropic API has no seed",
+        ),
+        Example(
+            "from mistralai import Mistral\n"
+            "client = Mistral()\n"
+            "reply = client.chat.complete(\n"
+            '    model="mistral-large-2411", messages=[], temperature=0.3, random_seed=13\n'
+            ")\n"
+        ),
+        Example('import dspy\nlm = dspy.LM("openai/gpt-4o-2024-08-06", temperature=0)\n'),
+    )
+
+    def check(self, context: LintContext) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for site in context.llm_calls.sampling_sites():
+            for value in unseeded_temperatures(site):
+                if id(value.node) in reported:
+                    continue
+                reported.add(id(value.node))
+                temperature = value.value
+                seed = _SEED_NAME.get(site.provider or "", "seed")
+                message = (
+                    f"temperature {temperature} samples differently on every run and "
+                    f"`{site.call.written_name}(...)` sets no {seed}; pass {seed}=... so reruns "
+                    "draw the same completions"
+                )
+                node = value.node
+                yield self.finding(message, context.position(node), context.end_position(node))
