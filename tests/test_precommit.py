@@ -277,3 +277,38 @@ def test_guard_hook_blocks_ad_hoc_notebooks_and_accepts_a_clean_pipeline_change(
     code, output = commit(repo, pre_commit_env, "judge max_tokens 8")
     assert code == 0, output
     assert statuses(output) == dict.fromkeys(HOOK_NAMES, "Passed")
+
+
+def test_lint_hook_accepts_a_dataset_staged_with_its_notebook(
+    repo: Path, pre_commit_env: dict[str, str]
+) -> None:
+    """Committing a dataset is how it gets versioned: the commit that adds it together with
+    the notebook reading it must pass, while leaving the dataset out of the commit fails."""
+    (repo / "analysis" / "data").mkdir(parents=True)
+    (repo / "analysis" / "data" / "new_eval.csv").write_text(
+        "question,answer\nWhat is 2+2?,4\n", encoding="utf-8"
+    )
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell("# New eval set"),
+            new_code_cell('import pandas as pd\ndf = pd.read_csv("data/new_eval.csv")'),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python"}
+    nbformat.write(notebook, str(repo / "analysis" / "explore.ipynb"))
+
+    # Bad: the notebook is committed, its dataset is left untracked.
+    git(repo, "add", "analysis/explore.ipynb")
+    result = run(repo, pre_commit_env, "git", "commit", "-m", "notebook without its data")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert statuses(output)["nbgraduate-lint"] == "Failed"
+    printed = hook_output(output, "nbgraduate-lint")
+    assert "analysis/explore.ipynb:cell 2:2:18: NBG201 dataset 'data/new_eval.csv'" in printed
+    assert "(untracked: git does not track it)" in printed
+
+    # Good: the dataset staged together with the notebook that reads it.
+    code, output = commit(repo, pre_commit_env, "a new eval set and its notebook")
+    assert code == 0, output
+    assert statuses(output)["nbgraduate-lint"] == "Passed"
+    assert "analysis/data/new_eval.csv" in git(repo, "ls-files")

@@ -6,6 +6,8 @@ Notebook rules' examples are notebook text; repository rules' examples are repos
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,14 @@ from nbgraduate.lint.config import clear_caches, load_settings
 from nbgraduate.lint.linter import lint_notebook
 from nbgraduate.lint.repository import lint_repository
 from nbgraduate.lint.rules import ALL_CODES, ALL_RULES
-from nbgraduate.lint.rules.base import Example, Rule, repository_sketch
+from nbgraduate.lint.rules.base import (
+    EXAMPLE_NOTEBOOK,
+    Example,
+    Rule,
+    example_files,
+    repository_sketch,
+)
+from nbgraduate.lint.runner import LintRequest, run_lint
 from nbgraduate.notebook.reader import notebook_from_text
 
 
@@ -28,21 +37,66 @@ def _cases(kind: str, scope: str = "notebook") -> list[tuple[type[Rule], int, Ex
     ]
 
 
-def _codes(example: Example, rule: type[Rule]) -> list[str]:
+def _codes(example: Example, rule: type[Rule], root: Path) -> list[str]:
+    if example.files:
+        return _codes_in_repository(example, rule, root)
     suffix = ".ipynb" if example.source.lstrip().startswith("{") else ".py"
     notebook = notebook_from_text(Path(f"example{suffix}"), example.source)
     findings = lint_notebook(notebook, {rule.code}, policy_for(ModelPolicyConfig()))
     return [finding.code for finding in findings]
 
 
+def _git(root: Path, *arguments: str) -> None:
+    subprocess.run(["git", *arguments], cwd=root, check=True, capture_output=True, timeout=60)
+
+
+def _codes_in_repository(example: Example, rule: type[Rule], root: Path) -> list[str]:
+    """Build the example's files for real (a git repository when a file has a git state),
+    write the notebook beside them, and lint it as ``nbgraduate lint`` does."""
+    files = example_files(example.files)
+    states = {path: state for path, _, state in files}
+    uses_git = any(states.values())
+    for path, content, _ in files:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(content, encoding="utf-8")
+    if uses_git:
+        if shutil.which("git") is None:
+            pytest.skip("this example needs git")
+        _git(root, "init", "-q", "-b", "main")
+        _git(root, "config", "user.email", "examples@example.com")
+        _git(root, "config", "user.name", "Rule examples")
+        ignored = [path for path, state in states.items() if state == "ignored"]
+        (root / ".gitignore").write_text("".join(f"/{p}\n" for p in ignored), encoding="utf-8")
+        committed = [p for p, s in states.items() if s in ("committed", "modified")]
+        _git(root, "add", ".gitignore", *committed)
+        _git(root, "commit", "-q", "--no-verify", "-m", "example data")
+        for path, state in states.items():
+            if state == "modified":
+                with (root / path).open("a", encoding="utf-8") as handle:
+                    handle.write("changed after the commit\n")
+            elif state == "staged":
+                _git(root, "add", path)
+    suffix = ".ipynb" if example.source.lstrip().startswith("{") else ".py"
+    notebook = (root / EXAMPLE_NOTEBOOK).with_suffix(suffix)
+    notebook.write_text(example.source, encoding="utf-8")
+    clear_caches()
+    report = run_lint(LintRequest(paths=[notebook], select=[rule.code], jobs=1))
+    assert not report.errors, report.errors
+    return [diagnostic.code for diagnostic in report.diagnostics]
+
+
 @pytest.mark.parametrize(("rule", "index", "example"), _cases("bad"))
-def test_bad_example_is_reported(rule: type[Rule], index: int, example: Example) -> None:
-    assert rule.code in _codes(example, rule), example.source
+def test_bad_example_is_reported(
+    rule: type[Rule], index: int, example: Example, tmp_path: Path
+) -> None:
+    assert rule.code in _codes(example, rule, tmp_path), example.source
 
 
 @pytest.mark.parametrize(("rule", "index", "example"), _cases("good"))
-def test_good_example_is_clean(rule: type[Rule], index: int, example: Example) -> None:
-    assert _codes(example, rule) == [], example.source
+def test_good_example_is_clean(
+    rule: type[Rule], index: int, example: Example, tmp_path: Path
+) -> None:
+    assert _codes(example, rule, tmp_path) == [], example.source
 
 
 def _repository_codes(example: Example, rule: type[Rule], root: Path) -> list[str]:

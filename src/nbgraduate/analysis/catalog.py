@@ -326,12 +326,18 @@ DATA_READERS = frozenset(
         "polars.read_parquet",
         "polars.read_excel",
         "polars.read_ipc",
+        "polars.read_ipc_stream",
+        "polars.read_avro",
+        "polars.read_delta",
         "polars.scan_csv",
         "polars.scan_parquet",
         "polars.scan_ndjson",
+        "polars.scan_ipc",
+        "polars.scan_delta",
         "numpy.load",
         "numpy.loadtxt",
         "numpy.genfromtxt",
+        "numpy.fromfile",
         "datasets.load_from_disk",
         "datasets.Dataset.from_csv",
         "datasets.Dataset.from_json",
@@ -341,6 +347,116 @@ DATA_READERS = frozenset(
         "jsonlines.open",
         "srsly.read_jsonl",
         "srsly.read_json",
+        "pyarrow.parquet.read_table",
+        "pyarrow.csv.read_csv",
+        "pyarrow.feather.read_table",
+        "pyarrow.feather.read_feather",
+    }
+)
+
+#: Calls (by the last part of their name) of eval frameworks that read a data file given by
+#: keyword (or first argument): promptflow / Azure AI ``evaluate(data=...)`` and ``pf.run(data=)``,
+#: deepeval's ``EvaluationDataset.add_test_cases_from_*_file``, uptrain's readers, dspy's loaders.
+DATA_FILE_METHODS: dict[str, tuple[str, ...]] = {
+    "add_test_cases_from_csv_file": ("file_path",),
+    "add_test_cases_from_json_file": ("file_path",),
+    "add_goldens_from_csv_file": ("file_path",),
+    "add_goldens_from_json_file": ("file_path",),
+    "add_goldens_from_jsonl_file": ("file_path",),
+    "JsonReader": ("fpath",),
+    "CsvReader": ("fpath",),
+    "from_csv": ("path", "file_path"),
+    "from_json": ("path", "file_path"),
+    "from_parquet": ("path", "file_path"),
+    "from_pandas_csv": ("path",),
+}
+
+#: Keywords that name an eval data file on any call (``evaluate(data="eval.jsonl")``,
+#: ``run(eval_path=...)``); only values with a data-file extension count.
+DATA_FILE_KEYWORDS = frozenset(
+    {
+        "data",
+        "eval_path",
+        "dataset_path",
+        "data_path",
+        "eval_file",
+        "data_file",
+        "dataset_file",
+        "eval_dataset_path",
+        "test_file",
+        "testset_path",
+    }
+)
+
+#: Method names (any receiver) that write their first argument (or ``path``-like keyword) as a
+#: file: pandas/polars/HF ``to_*``/``write_*``, numpy ``save*``, ``srsly.write_*``.
+DATA_WRITER_METHODS = frozenset(
+    {
+        "to_csv",
+        "to_json",
+        "to_jsonl",
+        "to_parquet",
+        "to_excel",
+        "to_pickle",
+        "to_feather",
+        "to_orc",
+        "to_hdf",
+        "to_xml",
+        "to_stata",
+        "write_csv",
+        "write_json",
+        "write_ndjson",
+        "write_parquet",
+        "write_ipc",
+        "write_excel",
+        "write_avro",
+        "write_delta",
+        "sink_parquet",
+        "sink_csv",
+        "sink_ipc",
+        "sink_ndjson",
+        "write_jsonl",
+        "save",
+        "savez",
+        "savez_compressed",
+        "savetxt",
+    }
+)
+
+#: Calls that write a folder (first argument, or ``local_dir``/``path``): ``save_to_disk``,
+#: archive extraction, hub snapshots downloaded into a folder.
+DATA_FOLDER_WRITERS: dict[str, tuple[str, ...]] = {
+    "save_to_disk": ("dataset_path", "path"),
+    "extractall": ("path",),
+    "unpack_archive": ("extract_dir",),
+}
+
+#: Download calls: ``qualified name suffix -> (URL keyword, destination keyword, its position)``.
+#: Their URL is a remote dataset; their destination is a file the notebook wrote itself.
+DOWNLOAD_CALLS: dict[str, tuple[str, str | None, int | None]] = {
+    "urllib.request.urlretrieve": ("url", "filename", 1),
+    "wget.download": ("url", "out", 1),
+    "gdown.download": ("url", "output", 1),
+    "gdown.cached_download": ("url", "path", 1),
+    "gdown.download_folder": ("url", "output", None),
+    "pooch.retrieve": ("url", None, None),
+    "torchvision.datasets.utils.download_url": ("url", None, None),
+    "download_url": ("url", None, None),
+}
+
+#: Keywords through which a fetcher verifies the downloaded bytes against a digest.
+VERIFYING_KEYWORDS = frozenset({"known_hash", "file_hash", "md5_hash", "md5", "hash", "sha256"})
+
+#: HTTP GET calls whose response may be a dataset (kept only for data-like URLs or when the
+#: response is written to a file in the same scope).
+HTTP_GET_CALLS = frozenset(
+    {
+        "requests.get",
+        "httpx.get",
+        "urllib.request.urlopen",
+        "urllib3.request",
+        "requests.request",
+        "httpx.request",
     }
 )
 
@@ -378,6 +494,63 @@ DATA_FILE_EXTENSIONS = (
     ".hdf5",
     ".avro",
     ".orc",
+    ".pdf",
+    ".csv.gz",
+    ".tsv.gz",
+    ".json.gz",
+    ".jsonl.gz",
+    ".jsonl.zst",
+)
+
+#: Text files that are a corpus or a question list when opened for reading (``faq.md``),
+#: unless their name says they are a prompt, a template or configuration.
+TEXT_CORPUS_EXTENSIONS = (".txt", ".md")
+NOT_DATA_TEXT_WORDS = (
+    "prompt",
+    "template",
+    "instruction",
+    "system",
+    "readme",
+    "license",
+    "requirement",
+    "config",
+    "changelog",
+    "notice",
+    "key",
+    "token",
+    "secret",
+    "version",
+)
+
+#: Downloaded files that are not datasets: model weights (the models family covers them) and
+#: installers or scripts (the installs family).
+NOT_DATA_DOWNLOAD_EXTENSIONS = (
+    ".gguf",
+    ".ggml",
+    ".safetensors",
+    ".bin",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".onnx",
+    ".tflite",
+    ".mlmodel",
+    ".sh",
+    ".ps1",
+    ".py",
+    ".whl",
+    ".deb",
+    ".rpm",
+    ".exe",
+    ".msi",
+    ".dmg",
+    ".appimage",
+    ".jar",
+    ".so",
+    ".ttf",
+    ".otf",
+    ".woff",
+    ".woff2",
 )
 
 #: ``datasets.load_dataset`` builder names that read local or remote files given in data_files.

@@ -16,8 +16,10 @@ from nbgraduate.core.positions import Position
 
 if TYPE_CHECKING:
     from nbgraduate.analysis.dataset_reads import DatasetRead
+    from nbgraduate.analysis.digest_checks import DigestCheck
     from nbgraduate.analysis.llm_calls import LlmCalls
     from nbgraduate.analysis.model_refs import ModelReference, ShellModelReference
+    from nbgraduate.analysis.shell_downloads import ShellEffects
     from nbgraduate.knowledge.model_policy import ModelPolicy
     from nbgraduate.notebook.model import Notebook
 
@@ -61,11 +63,37 @@ class NotebookAnalysis:
 
         return shell_model_references(self.notebook)
 
-    @cached_property
+    @property
     def dataset_reads(self) -> list[DatasetRead]:
+        """Datasets read or downloaded, in notebook order (not the notebook's own output)."""
+        return self._dataset_reads[0]
+
+    @property
+    def own_output_reads(self) -> list[DatasetRead]:
+        """Reads of files the notebook wrote itself before: not datasets, but where the data a
+        download fetched is first used."""
+        return self._dataset_reads[1]
+
+    @cached_property
+    def _dataset_reads(self) -> tuple[list[DatasetRead], list[DatasetRead]]:
         from nbgraduate.analysis.dataset_reads import find_dataset_reads
 
-        return find_dataset_reads(self.values)
+        own_output: list[DatasetRead] = []
+        return find_dataset_reads(self.values, self.shell_effects, own_output), own_output
+
+    @cached_property
+    def shell_effects(self) -> ShellEffects:
+        """What ``!``/``%%bash`` commands download, write and digest-check."""
+        from nbgraduate.analysis.shell_downloads import find_shell_effects
+
+        return find_shell_effects(self.notebook, self.values)
+
+    @cached_property
+    def digest_checks(self) -> list[DigestCheck]:
+        """Checks that stop the notebook unless a file's bytes hash to a recorded digest."""
+        from nbgraduate.analysis.digest_checks import find_digest_checks
+
+        return find_digest_checks(self.notebook.program, self.values)
 
     def calls_named(self, *qualified_names: str) -> list[CallSite]:
         wanted = set(qualified_names)

@@ -1,22 +1,54 @@
-"""Find every dataset the notebook reads and whether something pins its content."""
+"""Find every dataset the notebook reads or downloads, and the files it writes itself.
+
+A *read* is a call that consumes a data file or a hub dataset: pandas, polars, numpy, pyarrow,
+``open`` of a data file, Hugging Face ``load_dataset``, eval frameworks' data arguments
+(promptflow ``evaluate(data=...)``, deepeval ``add_test_cases_from_csv_file``, uptrain
+``JsonReader(fpath=...)``, Inspect ``json_dataset``), and downloads (``urlretrieve``,
+``wget.download``, ``gdown``, ``pooch.retrieve``, ``keras.utils.get_file``, ``kagglehub``,
+``requests.get``/``httpx.get`` of a data URL). Paths are followed through constants, config
+dicts and compositions (``DATA_DIR / "eval.csv"``, ``os.path.join``), and through functions the
+notebook defines: ``read_jsonl(DATA / "val.jsonl")`` reads ``data/val.jsonl`` when
+``read_jsonl`` opens its parameter. Each read is located where a human would edit the path.
+
+Files the notebook writes itself before reading them back (``to_csv``, ``open(..., "w")``,
+a download's destination, an extracted archive's folder, ``!wget -O``) are not datasets: the
+download that produced them is.
+"""
 
 from __future__ import annotations
 
 import ast
-import posixpath
 import re
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 from nbgraduate.analysis import catalog
-from nbgraduate.analysis.facts import CallSite, dotted_name
+from nbgraduate.analysis.facts import CallSite, Scope, dotted_name
 from nbgraduate.analysis.model_refs import is_commit_sha
+from nbgraduate.analysis.path_values import normalise_path, path_values
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
+
+if TYPE_CHECKING:
+    from nbgraduate.analysis.digest_checks import DigestCheck
+    from nbgraduate.analysis.shell_downloads import ShellEffects
+
+__all__ = [
+    "DatasetKind",
+    "DatasetRead",
+    "WrittenFiles",
+    "digest_verified",
+    "find_dataset_reads",
+    "first_use",
+    "is_data_like_url",
+    "normalise_path",
+    "remote_pin_problem",
+]
 
 DatasetKind = Literal["local", "remote", "hub"]
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
-_HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{32,128}$")
 _SHA_ANYWHERE = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])")
 _MUTABLE_SEGMENT = re.compile(
     r"/(?:main|master|HEAD|head|latest|develop|dev|trunk|nightly|current|refs/heads/[^/]+)(?:/|$|\?|\.)",
@@ -29,73 +61,198 @@ _GIT_HOSTS = (
     "huggingface.co",
     "bitbucket.org",
 )
+#: Hosts whose GET responses are files (code hosts, object stores, file shares, data archives).
+_DATA_HOSTS = (
+    "raw.githubusercontent.com",
+    "gist.githubusercontent.com",
+    "github.com",
+    "api.github.com",
+    "gitlab.com",
+    "huggingface.co",
+    "drive.google.com",
+    "docs.google.com",
+    "storage.googleapis.com",
+    "s3.amazonaws.com",
+    "blob.core.windows.net",
+    "zenodo.org",
+    "figshare.com",
+    "dropbox.com",
+    "dropboxusercontent.com",
+    "kaggle.com",
+)
+#: Extensions of fetched files that are documents or archives of data, beyond data files.
+_FETCHED_DATA_EXTENSIONS = (".txt", ".md", ".zip", ".gz", ".tgz", ".tar", ".sql", ".xml", ".bz2")
+_S3_HOST = re.compile(r"^(?:[\w.-]+\.)?s3[.-][\w.-]*amazonaws\.com$")
+#: How many lines after a GET a file write still counts as saving its response.
+_SAVED_RESPONSE_LINES = 15
+_OPEN_CALLS = frozenset({"open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open"})
+_DVC_READS = frozenset({"dvc.api.open", "dvc.api.read"})
+_KAGGLE_VERSION = re.compile(r"/versions/\d+$")
+
+Role = Literal["read", "write", "folder", "download", "http", "hub", "hf", "kaggle"]
 
 
 @dataclass(frozen=True, slots=True)
 class DatasetRead:
-    """One dataset location read by a call; ``location.node`` is where the path is written."""
+    """One dataset location read by a call; ``location.node`` is where the path is written.
+
+    ``line`` is the program line at which the read happens in notebook order (a read inside a
+    function the notebook defines happens when that function is first called). A download has
+    ``download=True`` and, when known, the ``destination`` file it writes; ``verified_by`` names
+    the fetcher argument that makes it check a hash (``pooch.retrieve(known_hash=...)``).
+    """
 
     call: CallSite
     location: ResolvedValue
     kind: DatasetKind
     revision: str | None = None
+    line: int = 0
+    download: bool = False
+    destination: str | None = None
+    verified_by: str | None = None
+    hub: str = "huggingface"
 
     @property
     def path(self) -> str:
         return str(self.location.value)
 
 
-def find_dataset_reads(values: ValueResolver) -> list[DatasetRead]:
-    """Dataset reads in notebook order; a hub dataset is one read of its repo id."""
-    reads: list[DatasetRead] = []
-    for call in values.facts.calls:
-        reads.extend(_reads_of(call, values))
-    return reads
+@dataclass(frozen=True, slots=True)
+class _Sink:
+    """A call argument that names a dataset (or a written file), where its value is read."""
+
+    role: Role
+    call: CallSite
+    argument: ast.expr | None
+    scope: Scope
+    line: int
+    data_extension: bool = False
+    revision: ast.expr | None = None
+    verified_by: str | None = None
+    destination: ast.expr | None = None
 
 
-def normalise_path(path: str) -> str:
-    """The form in which lock files and digest checks record a local path."""
-    return posixpath.normpath(path.replace("\\", "/")).removeprefix("./")
+class WrittenFiles:
+    """Files and folders the notebook writes, each from a program line on."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, int] = {}
+        self._folders: dict[str, int] = {}
+
+    def add(self, path: str, line: int, *, folder: bool = False) -> None:
+        path = "." if path.strip() in ("", ".", "./") else normalise_path(path)
+        table = self._folders if folder else self._files
+        table[path] = min(line, table.get(path, line))
+        if not folder and "/" not in path:
+            # Colab's working directory: ``!wget URL`` then ``read_csv("/content/<file>")``.
+            table.setdefault(f"/content/{path}", line)
+
+    def wrote_before(self, path: str, line: int) -> bool:
+        """Whether the notebook writes the file ``path`` anywhere (a cache is often written
+        after the cell that reads it when it exists), or a folder holding it before ``line``."""
+        path = normalise_path(path)
+        if path in self._files:
+            return True
+        for folder, written in self._folders.items():
+            if written >= line:
+                continue
+            if folder == "." and not path.startswith(("/", "..")):
+                return True
+            if folder == "/content" and path.startswith("/content/"):
+                return True
+            if path == folder or path.startswith(folder.rstrip("/") + "/"):
+                return True
+        return False
 
 
-def digest_verified_paths(values: ValueResolver) -> set[str]:
-    """Paths (and URLs) whose content the notebook checks against a literal digest.
+def find_dataset_reads(
+    values: ValueResolver,
+    shell: ShellEffects | None = None,
+    own_output: list[DatasetRead] | None = None,
+) -> list[DatasetRead]:
+    """Dataset reads and downloads in notebook order; a hub dataset is one read of its repo id.
 
-    ``hashlib.sha256(open(PATH, "rb").read()).hexdigest() == "9f2c..."`` verifies PATH; so does any
-    comparison of an expression that mentions PATH with a hex digest literal.
+    Reads of files the notebook wrote before (in Python or, with ``shell``, in ``!`` commands)
+    are left out: they are the notebook's own output, not a dataset. They are appended to
+    ``own_output`` when given (a download's first use is the first read of what it wrote).
     """
-    verified: set[str] = set()
-    for compare in values.facts.digest_checks:
-        sides = [compare.left, *compare.comparators]
-        digest_sides = [side for side in sides if _is_digest_literal(side, values)]
-        if not digest_sides:
-            continue
-        for side in sides:
-            if not any(side is digest for digest in digest_sides):
-                verified |= _paths_mentioned(side, values)
-    return verified
+    finder = _ReadFinder(values)
+    sinks = finder.through_helpers([s for call in values.facts.calls for s in finder.sinks(call)])
+    written = WrittenFiles()
+    for sink in sinks:
+        if sink.role in ("write", "folder"):
+            for value in path_values(sink.argument, sink.scope, values):
+                written.add(str(value.value), sink.line, folder=sink.role == "folder")
+    if shell is not None:
+        for path, folder, line in shell.written:
+            written.add(path, line, folder=folder)
+    reads: list[DatasetRead] = []
+    for sink in sinks:
+        for read in finder.reads(sink):
+            if read.download and read.destination:
+                written.add(read.destination, read.line)
+            reads.append(read)
+    kept: list[DatasetRead] = []
+    for read in reads:
+        if read.kind == "local" and written.wrote_before(read.path, read.line):
+            if own_output is not None:
+                own_output.append(read)
+        else:
+            kept.append(read)
+    kept.sort(key=lambda read: read.line)
+    return kept
 
 
-def _paths_mentioned(expression: ast.expr, values: ValueResolver) -> set[str]:
-    """Every string an expression is built from, following names to what they were assigned
-    (``digest = sha256(open(PATH, "rb").read()).hexdigest()`` mentions PATH)."""
-    paths: set[str] = set()
-    pending: list[ast.expr] = [expression]
-    visited: set[int] = set()
-    while pending and len(visited) < 200:
-        node = pending.pop()
-        if id(node) in visited:
+def first_use(
+    destinations: Iterable[str],
+    after: int,
+    own_output: Iterable[DatasetRead],
+    checks: Iterable[DigestCheck] = (),
+) -> int:
+    """The first line after ``after`` that reads one of ``destinations`` (a file, or a folder
+    ending in ``/``) other than to hash it; a very large number when nothing reads them."""
+    wanted = [normalise_path(d) + ("/" if d.endswith("/") else "") for d in destinations]
+    hashing = {call for check in checks for call in check.hashing_calls}
+    lines = [
+        read.line
+        for read in own_output
+        if read.line > after
+        and id(read.call.node) not in hashing
+        and any(
+            normalise_path(read.path) == d
+            or normalise_path(read.path).startswith(d.rstrip("/") + "/")
+            for d in wanted
+        )
+    ]
+    return min(lines, default=1 << 30)
+
+
+def digest_verified(
+    read: DatasetRead, checks: Iterable[DigestCheck], first_use: int | None = None
+) -> bool:
+    """Whether a digest check covers ``read`` before its data is used.
+
+    A local read is covered by a check of its path on an earlier line. A download is covered by
+    a check of its URL or destination at or after the download and before ``first_use`` (the
+    first read of what it fetched; the caller knows it), so checking after using is no check.
+    """
+    keys = {normalise_path(read.path), read.path}
+    if read.destination:
+        keys.add(normalise_path(read.destination))
+    for check in checks:
+        if not keys & check.paths:
             continue
-        visited.add(id(node))
-        for child in ast.walk(node):
-            if isinstance(child, (ast.Constant, ast.Name, ast.Attribute, ast.Subscript)):
-                for value in values.strings(child):
-                    paths.add(normalise_path(str(value.value)))
-            if isinstance(child, ast.Name):
-                bound = values.follow(child)
-                if bound is not None and not isinstance(bound, ast.Name):
-                    pending.append(bound)
-    return paths
+        if id(read.call.node) in check.hashing_calls:
+            return True  # the read that feeds the hash is the check itself
+        if read.download or read.kind == "remote":
+            if check.line >= read.line and (first_use is None or check.line < first_use):
+                return True
+        elif check.line < read.line or (
+            # Both run in one call of a notebook function: its lines decide the order.
+            check.line == read.line and getattr(check.node, "lineno", 0) < read.call.line
+        ):
+            return True
+    return False
 
 
 def remote_pin_problem(url: str) -> str | None:
@@ -112,49 +269,421 @@ def remote_pin_problem(url: str) -> str | None:
         if "versionid=" in lowered or "generation=" in lowered or "#generation" in lowered:
             return None
         return "an object-store key without a version id can be overwritten in place"
+    lowered = url.lower()
+    if "versionid=" in lowered and ("amazonaws.com" in lowered or "s3." in lowered):
+        return None
+    if "generation=" in lowered and "storage.googleapis.com" in lowered:
+        return None
     if _SHA_ANYWHERE.search(url):
         return None
     if _MUTABLE_SEGMENT.search(url):
         return "the URL points at a moving ref (branch or 'latest'), not a commit"
     host = url.split("://", 1)[-1].split("/", 1)[0].lower()
+    if host.endswith(("drive.google.com", "docs.google.com")):
+        return "a Google Drive file can be replaced in place; check the download's digest"
     if host.endswith(_GIT_HOSTS):
         return "the URL does not name a commit sha, so its content can change"
     return "a remote file without a commit, version id or digest check can change at any time"
 
 
-def _is_digest_literal(node: ast.expr, values: ValueResolver) -> bool:
-    values = values.strings(node)
-    return bool(values) and all(_HEX_DIGEST.match(str(v.value)) for v in values)
+def is_data_like_url(url: str) -> bool:
+    """Whether a GET of ``url`` fetches a file: a data host or a data-file extension."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not host or host in ("localhost", "0.0.0.0") or host.startswith("127."):
+        return False
+    path = parts.path.lower()
+    if path.endswith(catalog.NOT_DATA_DOWNLOAD_EXTENSIONS):
+        return False
+    if path.endswith(catalog.DATA_FILE_EXTENSIONS + _FETCHED_DATA_EXTENSIONS):
+        return True
+    if host == "api.github.com":
+        return "/contents/" in path
+    return host.endswith(_DATA_HOSTS) or bool(_S3_HOST.match(host))
 
 
-def _reads_of(call: CallSite, values: ValueResolver) -> list[DatasetRead]:
-    qualified = call.qualified_name
-    method = call.method
-    if qualified == "datasets.load_dataset" or (
-        method == "load_dataset" and qualified.endswith("load_dataset")
-    ):
-        return _hf_load_dataset(call, values)
-    if method in ("hf_hub_download", "snapshot_download"):
+class _ReadFinder:
+    """Turns calls into sinks (which argument names what), follows them through the notebook's
+    own functions, and resolves them into :class:`DatasetRead` values."""
+
+    def __init__(self, values: ValueResolver) -> None:
+        self.values = values
+        self.facts = values.facts
+        self._calls_by_name: dict[str, list[CallSite]] = {}
+        for call in self.facts.calls:
+            if "." not in call.written_name:
+                self._calls_by_name.setdefault(call.written_name, []).append(call)
+        self._file_writes = [
+            (call.scope, call.line)
+            for call in self.facts.calls
+            if call.qualified_name in _OPEN_CALLS and self._open_mode(call) == "write"
+        ]
+
+    # -- sinks ----------------------------------------------------------------------------------
+    def sinks(self, call: CallSite) -> list[_Sink]:
+        line = self.effective_line(call.scope, call.line)
+        sink = _SinkMaker(call, line)
+        qualified = call.qualified_name
+        method = call.method
+        if qualified == "datasets.load_dataset" or (
+            method == "load_dataset" and qualified.endswith("load_dataset")
+        ):
+            return [sink("hf", call.argument(0, "path"), revision=call.keywords.get("revision"))]
+        if method in ("hf_hub_download", "snapshot_download"):
+            return self._hub_download(call, sink)
+        if method == "hf_dataset" and "inspect" in qualified:
+            return [sink("hub", call.argument(0, "path"), revision=call.keywords.get("revision"))]
+        if method == "from_huggingface":
+            argument = call.argument(0, "dataset_name", "path")
+            return [sink("hub", argument, revision=call.keywords.get("revision"))]
+        if method in ("dataset_download", "competition_download") and "kagglehub" in qualified:
+            return [sink("kaggle", call.argument(0, "handle"))]
+        if qualified in _DVC_READS:
+            return self._dvc_read(call, sink)
+        download = self._download(call, sink)
+        if download:
+            return download
+        if _is_reader(call):
+            return [sink("read", call.argument(0, *catalog.DATA_PATH_KEYWORDS))]
+        if method in catalog.DATA_FILE_METHODS:
+            argument = call.argument(0, *catalog.DATA_FILE_METHODS[method])
+            return [sink("read", argument, data_extension=True)]
+        if qualified in _OPEN_CALLS:
+            mode = self._open_mode(call)
+            argument = call.argument(0, "file", "filename")
+            if mode == "write":
+                return [sink("write", argument)]
+            return [sink("read", argument, data_extension=True)] if mode == "read" else []
+        if method in ("read_text", "read_bytes", "open", "write_text", "write_bytes"):
+            return self._path_method(call, sink)
+        if method in catalog.DATA_WRITER_METHODS and isinstance(call.node.func, ast.Attribute):
+            if not _is_numpy_save_or_method(call):
+                return []
+            argument = call.argument(0, "path_or_buf", "path", "file", "fname", "file_path")
+            return [sink("write", argument)]
+        if method in catalog.DATA_FOLDER_WRITERS:
+            argument = call.argument(0, *catalog.DATA_FOLDER_WRITERS[method])
+            if method == "extractall" and argument is None:
+                return [sink("folder", ast.Constant("."))]
+            if method == "unpack_archive":
+                argument = call.argument(1, "extract_dir")
+                return [sink("folder", argument if argument is not None else ast.Constant("."))]
+            return [sink("folder", argument)]
+        if qualified in ("shutil.copy", "shutil.copyfile", "shutil.copy2", "shutil.move"):
+            destination = call.argument(1, "dst")
+            return [sink("write", destination), sink("folder", destination)]
+        keyword_sinks = [
+            sink("read", value, data_extension=True)
+            for name, value in call.keywords.items()
+            if name in catalog.DATA_FILE_KEYWORDS
+            and (name != "data" or method in ("evaluate", "run", "create_run"))
+        ]
+        return keyword_sinks
+
+    def _hub_download(self, call: CallSite, sink: _SinkMaker) -> list[_Sink]:
         repo_type = call.keywords.get("repo_type")
         if repo_type is None or not any(
-            v.value == "dataset" for v in values.resolve(repo_type, call.scope)
+            v.value == "dataset" for v in self.values.resolve(repo_type, call.scope)
         ):
             return []
-        return _hub_read(call, values, call.argument(0, "repo_id"))
-    if method == "hf_dataset" and "inspect" in qualified:
-        return _hub_read(call, values, call.argument(0, "path"))
-    if _is_reader(call):
-        return _file_reads(call, values, call.argument(0, *catalog.DATA_PATH_KEYWORDS))
-    if qualified in ("open", "io.open", "codecs.open") and _read_mode(call, values):
-        return _file_reads(
-            call, values, call.argument(0, "file", "filename"), require_data_extension=True
+        found = [sink("hub", call.argument(0, "repo_id"), revision=call.keywords.get("revision"))]
+        local_dir = call.keywords.get("local_dir")
+        if local_dir is not None:
+            found.append(sink("folder", local_dir))
+        return found
+
+    def _dvc_read(self, call: CallSite, sink: _SinkMaker) -> list[_Sink]:
+        revision = call.keywords.get("rev")
+        argument = call.argument(0, "path")
+        repository = call.keywords.get("repo")
+        verified = None
+        if any(is_commit_sha(str(v.value)) for v in self.values.strings(revision, call.scope)):
+            verified = "dvc.api rev=<commit sha>"
+        if repository is not None:
+            return [sink("download", repository, revision=revision, verified_by=verified)]
+        return [sink("read", argument, verified_by=verified)]
+
+    def _download(self, call: CallSite, sink: _SinkMaker) -> list[_Sink]:
+        qualified = call.qualified_name
+        method = call.method
+        spec = catalog.DOWNLOAD_CALLS.get(qualified) or catalog.DOWNLOAD_CALLS.get(
+            qualified.rsplit(".", 1)[-1] if "." not in call.written_name else ""
         )
-    if method in ("read_text", "read_bytes", "open") and isinstance(call.node.func, ast.Attribute):
+        verified = self._verifying_keyword(call, qualified)
+        if method == "get_file" and ("keras" in qualified or "tensorflow" in qualified):
+            url = call.argument(1, "origin")
+            return [sink("download", url, verified_by=verified)]
+        if spec is not None:
+            url_keyword, destination_keyword, destination_position = spec
+            url = call.argument(0, url_keyword)
+            if qualified.startswith("gdown.") and url is None:
+                url = call.keywords.get("id")
+            destination = (
+                call.argument(destination_position, destination_keyword)
+                if destination_keyword and destination_position is not None
+                else call.keywords.get(destination_keyword or "")
+            )
+            found = [sink("download", url, verified_by=verified, destination=destination)]
+            if destination is not None:
+                found.append(sink("write", destination))
+            return found
+        if qualified in catalog.HTTP_GET_CALLS or (
+            method in ("get", "request") and qualified.split(".", 1)[0] in ("requests", "httpx")
+        ):
+            if method == "request":
+                verb = self.values.strings(call.argument(0, "method"), call.scope)
+                if not verb or str(verb[0].value).upper() != "GET":
+                    return []
+                return [sink("http", call.argument(1, "url"))]
+            return [sink("http", call.argument(0, "url"))]
+        if "download" in method.lower() and method not in _NOT_DATA_DOWNLOADS:
+            url = call.argument(0, "url", "origin", "source")
+            destination = call.keywords.get("output") or call.keywords.get("destination")
+            return [sink("download", url, verified_by=verified, destination=destination)]
+        return []
+
+    def _verifying_keyword(self, call: CallSite, qualified: str) -> str | None:
+        for name in catalog.VERIFYING_KEYWORDS:
+            argument = call.keywords.get(name)
+            if argument is None and name == "known_hash" and qualified == "pooch.retrieve":
+                argument = call.argument(1, "known_hash")
+            if argument is None and name == "md5" and qualified.endswith("download_url"):
+                argument = call.argument(3, "md5")
+            if argument is None:
+                continue
+            if isinstance(argument, ast.Constant) and argument.value in (None, ""):
+                continue
+            return f"{call.method}({name}=...)"
+        return None
+
+    def _path_method(self, call: CallSite, sink: _SinkMaker) -> list[_Sink]:
+        """``Path(p).read_text()``, ``p.open("w")``, ``Path(p).write_bytes(...)``."""
+        if not isinstance(call.node.func, ast.Attribute):
+            return []
         receiver = call.node.func.value
-        if isinstance(receiver, ast.Call) and (dotted_name(receiver.func) or "").endswith("Path"):
-            argument = receiver.args[0] if receiver.args else None
-            return _file_reads(call, values, argument, require_data_extension=True)
-    return []
+        target = receiver
+        if isinstance(receiver, ast.Name):
+            bound = self.values.follow(receiver, call.scope)
+            if not _is_path_expression(bound):
+                return []
+        elif not _is_path_expression(receiver):
+            return []
+        method = call.method
+        if method.startswith("write") or (
+            method == "open" and self._open_mode(call, position=0) == "write"
+        ):
+            return [sink("write", target)]
+        if method == "open" and self._open_mode(call, position=0) != "read":
+            return []
+        return [sink("read", target, data_extension=True)]
+
+    def _open_mode(self, call: CallSite, position: int = 1) -> str | None:
+        """``read``, ``write`` (w, a, x or +), or ``None`` when the mode cannot be known."""
+        mode = call.argument(position, "mode")
+        if mode is None:
+            return "read"
+        found = self.values.strings(mode, call.scope)
+        if not found:
+            return None
+        if any(set(str(v.value)) & set("wax+") for v in found):
+            return "write"
+        return "read"
+
+    # -- through the notebook's own functions ---------------------------------------------------
+    def through_helpers(self, sinks: list[_Sink]) -> list[_Sink]:
+        """Add, for each sink whose argument is a parameter of a notebook function, a sink at
+        every call of that function with the argument it passes (three levels deep)."""
+        result: list[_Sink] = []
+        frontier = sinks
+        for _ in range(3):
+            following: list[_Sink] = []
+            for sink in frontier:
+                function = sink.scope
+                parameter = _parameter_of(sink.argument, function)
+                if parameter is None or not isinstance(
+                    function, (ast.FunctionDef, ast.AsyncFunctionDef)
+                ):
+                    result.append(sink)
+                    continue
+                calls = self._calls_by_name.get(function.name, [])
+                passed = 0
+                for call in calls:
+                    argument = _argument_for(function, parameter, call)
+                    if argument is None:
+                        continue
+                    passed += 1
+                    line = self.effective_line(call.scope, call.line)
+                    following.append(replace(sink, argument=argument, scope=call.scope, line=line))
+                if passed < len(calls) or not calls:
+                    result.append(sink)  # the default (or the bare parameter) still applies
+            frontier = following
+            if not frontier:
+                break
+        return result + frontier
+
+    def effective_line(self, scope: Scope, line: int, depth: int = 0) -> int:
+        """When code at ``line`` runs in notebook order: at its line at module level; inside a
+        function, when the function is first called (at its definition if never called)."""
+        if scope is None or isinstance(scope, ast.Lambda) or depth > 4:
+            return line
+        calls = [c for c in self._calls_by_name.get(scope.name, []) if c.scope is not scope]
+        if not calls:
+            return line
+        return min(self.effective_line(c.scope, c.line, depth + 1) for c in calls)
+
+    # -- resolution -----------------------------------------------------------------------------
+    def reads(self, sink: _Sink) -> Iterator[DatasetRead]:
+        role = sink.role
+        if role in ("write", "folder"):
+            return
+        if role == "hf":
+            yield from self._hf_reads(sink)
+            return
+        if role in ("hub", "kaggle"):
+            revision = self._revision(sink)
+            for value in self.values.strings(sink.argument, sink.scope):
+                name = str(value.value)
+                if role == "kaggle":
+                    pinned = name if _KAGGLE_VERSION.search(name) else None
+                    yield DatasetRead(sink.call, value, "hub", pinned, sink.line, hub="kaggle")
+                else:
+                    yield DatasetRead(sink.call, value, "hub", revision, sink.line)
+            return
+        for value in self._argument_paths(sink.argument, sink.scope):
+            path = str(value.value).strip()
+            if not path:
+                continue
+            is_url = bool(_URL.match(path))
+            if role == "http":
+                if not is_url or not (is_data_like_url(path) or self._response_saved(sink.call)):
+                    continue
+                yield DatasetRead(sink.call, value, "remote", line=sink.line, download=True)
+                continue
+            if role == "download":
+                if not is_url and sink.call.qualified_name.startswith("gdown."):
+                    value = ResolvedValue(f"https://drive.google.com/uc?id={path}", value.node)
+                    path, is_url = str(value.value), True
+                if not is_url:
+                    continue
+                if is_url and _not_data(path):
+                    continue
+                yield DatasetRead(
+                    sink.call,
+                    value,
+                    "remote",
+                    self._revision(sink),
+                    sink.line,
+                    download=True,
+                    destination=self._destination(sink, path),
+                    verified_by=sink.verified_by,
+                )
+                continue
+            if sink.data_extension and not _has_data_extension(path):
+                continue
+            yield DatasetRead(
+                sink.call,
+                value,
+                "remote" if is_url else "local",
+                line=sink.line,
+                verified_by=sink.verified_by,
+            )
+
+    def _argument_paths(
+        self, argument: ast.expr | None, scope: Scope, depth: int = 0
+    ) -> list[ResolvedValue]:
+        """Paths an argument names; lists and dicts of paths (``data_files``) are unpacked."""
+        if argument is None or depth > 4:
+            return []
+        if isinstance(argument, (ast.List, ast.Tuple, ast.Set)):
+            elements = argument.elts
+        elif isinstance(argument, ast.Dict):
+            elements = argument.values
+        else:
+            container = self.values.follow(argument, scope)
+            if isinstance(container, (ast.List, ast.Tuple, ast.Dict)) and container is not argument:
+                return self._argument_paths(container, scope, depth + 1)
+            return path_values(argument, scope, self.values)
+        return [v for e in elements for v in self._argument_paths(e, scope, depth + 1)]
+
+    def _response_saved(self, call: CallSite) -> bool:
+        """Whether a file is opened for writing just after a GET, in the same function."""
+        return any(
+            scope is call.scope and 0 <= line - call.line <= _SAVED_RESPONSE_LINES
+            for scope, line in self._file_writes
+        )
+
+    def _hf_reads(self, sink: _Sink) -> Iterator[DatasetRead]:
+        call = sink.call
+        for name in self.values.strings(sink.argument, sink.scope):
+            text = str(name.value)
+            if text in catalog.HF_FILE_BUILDERS:
+                files = call.keywords.get("data_files") or call.keywords.get("data_dir")
+                file_sink = replace(sink, role="read", argument=files, scope=call.scope)
+                yield from self.reads(file_sink)
+            elif _URL.match(text) or "." in text.rsplit("/", 1)[-1]:
+                yield from self.reads(replace(sink, role="read"))
+            else:
+                yield DatasetRead(call, name, "hub", self._revision(sink), sink.line)
+
+    def _revision(self, sink: _Sink) -> str | None:
+        for value in self.values.strings(sink.revision, sink.call.scope):
+            return str(value.value)
+        return None
+
+    def _destination(self, sink: _Sink, url: str) -> str | None:
+        for value in path_values(sink.destination, sink.scope, self.values):
+            return str(value.value)
+        if sink.call.qualified_name.startswith(("urllib.", "gdown.", "pooch.")):
+            return None  # a temporary file, or a name the server chooses
+        from nbgraduate.analysis.shell_downloads import url_file_name
+
+        return url_file_name(url)  # wget.download and most helpers keep the URL's file name
+
+
+class _SinkMaker:
+    """Builds the sinks of one call (same call, line and scope)."""
+
+    def __init__(self, call: CallSite, line: int) -> None:
+        self.call = call
+        self.line = line
+
+    def __call__(
+        self,
+        role: Role,
+        argument: ast.expr | None,
+        *,
+        data_extension: bool = False,
+        revision: ast.expr | None = None,
+        verified_by: str | None = None,
+        destination: ast.expr | None = None,
+    ) -> _Sink:
+        return _Sink(
+            role,
+            self.call,
+            argument,
+            self.call.scope,
+            self.line,
+            data_extension,
+            revision,
+            verified_by,
+            destination,
+        )
+
+
+#: ``*download*`` calls that fetch models or are handled by name elsewhere.
+_NOT_DATA_DOWNLOADS = frozenset(
+    {
+        "hf_hub_download",
+        "snapshot_download",
+        "model_download",
+        "dataset_download",
+        "competition_download",
+        "download_model",
+        "download_checkpoint",
+        "download_weights",
+        "download_nltk_data",
+    }
+)
 
 
 def _is_reader(call: CallSite) -> bool:
@@ -163,73 +692,74 @@ def _is_reader(call: CallSite) -> bool:
     return call.method in ("json_dataset", "csv_dataset") and "inspect" in call.qualified_name
 
 
-def _read_mode(call: CallSite, values: ValueResolver) -> bool:
-    mode = call.argument(1, "mode")
-    if mode is None:
+def _has_data_extension(path: str) -> bool:
+    """A data file, or a text corpus (``.txt``/``.md``) whose name is not a prompt, template,
+    configuration or project file."""
+    lowered = path.lower()
+    if lowered.endswith(catalog.DATA_FILE_EXTENSIONS):
         return True
-    values = values.strings(mode, call.scope)
-    return bool(values) and not any(set(str(v.value)) & set("wax+") for v in values)
+    if not lowered.endswith(catalog.TEXT_CORPUS_EXTENSIONS):
+        return False
+    name = lowered.replace("\\", "/").rsplit("/", 1)[-1]
+    return not any(word in name for word in catalog.NOT_DATA_TEXT_WORDS)
 
 
-def _file_reads(
-    call: CallSite,
-    values: ValueResolver,
-    argument: ast.expr | None,
-    *,
-    require_data_extension: bool = False,
-) -> list[DatasetRead]:
-    reads = []
-    for value in _path_values(argument, call, values):
-        path = str(value.value)
-        if require_data_extension and not path.lower().endswith(catalog.DATA_FILE_EXTENSIONS):
-            continue
-        kind: DatasetKind = "remote" if _URL.match(path) else "local"
-        reads.append(DatasetRead(call, value, kind))
-    return reads
+def _not_data(url: str) -> bool:
+    """Model weights, installers, or a server on this machine."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host in ("localhost", "0.0.0.0") or host.startswith("127."):
+        return True
+    return parts.path.lower().endswith(catalog.NOT_DATA_DOWNLOAD_EXTENSIONS)
 
 
-def _path_values(
-    argument: ast.expr | None, call: CallSite, values: ValueResolver
-) -> list[ResolvedValue]:
-    """String values of a path argument; lists and dicts of paths (``data_files``) are unpacked."""
-    if argument is None:
-        return []
-    if isinstance(argument, (ast.List, ast.Tuple)):
-        return [v for element in argument.elts for v in _path_values(element, call, values)]
-    if isinstance(argument, ast.Dict):
-        return [v for element in argument.values for v in _path_values(element, call, values)]
-    resolved_dict = values.resolve_dict(argument, call.scope)
-    if resolved_dict is not None:
-        return [v for element in resolved_dict.values for v in _path_values(element, call, values)]
-    return [v for v in values.strings(argument, call.scope) if str(v.value).strip()]
+def _is_numpy_save_or_method(call: CallSite) -> bool:
+    """``np.save(path, array)`` is a write; ``model.save(path)`` is not a dataset write either
+    way, but ``df.to_csv(path)`` and ``numpy.save`` are."""
+    if call.method in ("save", "savez", "savez_compressed", "savetxt"):
+        return call.qualified_name.startswith("numpy.")
+    return True
 
 
-def _hf_load_dataset(call: CallSite, values: ValueResolver) -> list[DatasetRead]:
-    name_argument = call.argument(0, "path")
-    names = values.strings(name_argument, call.scope)
-    reads: list[DatasetRead] = []
-    for name in names:
-        if str(name.value) in catalog.HF_FILE_BUILDERS:
-            reads += _file_reads(
-                call, values, call.keywords.get("data_files") or call.keywords.get("data_dir")
-            )
-        elif _URL.match(str(name.value)) or "." in str(name.value).rsplit("/", 1)[-1]:
-            reads += _file_reads(call, values, name_argument)
-        else:
-            reads.append(DatasetRead(call, name, "hub", _revision(call, values)))
-    return reads
+def _is_path_expression(node: ast.expr | None) -> bool:
+    if isinstance(node, ast.Call):
+        name = dotted_name(node.func) or ""
+        return name.endswith("Path")
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
 
 
-def _hub_read(
-    call: CallSite, values: ValueResolver, argument: ast.expr | None
-) -> list[DatasetRead]:
-    revision = _revision(call, values)
-    return [
-        DatasetRead(call, value, "hub", revision) for value in values.strings(argument, call.scope)
-    ]
+def _unwrap(argument: ast.expr | None) -> ast.expr | None:
+    """``Path(p)``, ``str(p)``, ``os.fspath(p)`` name the same file as ``p``."""
+    while (
+        isinstance(argument, ast.Call)
+        and len(argument.args) == 1
+        and not argument.keywords
+        and (dotted_name(argument.func) or "").rsplit(".", 1)[-1]
+        in ("Path", "str", "fspath", "PurePath")
+    ):
+        argument = argument.args[0]
+    return argument
 
 
-def _revision(call: CallSite, values: ValueResolver) -> str | None:
-    for value in values.strings(call.keywords.get("revision"), call.scope):
-        return str(value.value)
-    return None
+def _parameter_of(argument: ast.expr | None, function: Scope) -> str | None:
+    if function is None or isinstance(function, ast.Lambda):
+        return None
+    argument = _unwrap(argument)
+    if not isinstance(argument, ast.Name):
+        return None
+    arguments = function.args
+    names = {p.arg for p in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+    return argument.id if argument.id in names else None
+
+
+def _argument_for(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, parameter: str, call: CallSite
+) -> ast.expr | None:
+    """The argument ``call`` passes for ``parameter`` (``None`` when it leaves the default)."""
+    if parameter in call.keywords:
+        return call.keywords[parameter]
+    positional = [p.arg for p in (*function.args.posonlyargs, *function.args.args)]
+    if parameter not in positional:
+        return None
+    index = positional.index(parameter)
+    return call.argument(index)

@@ -108,6 +108,10 @@ class ValueResolver:
                 keys |= inner
         return keys
 
+    def binding_before(self, name: str, line: int, scope: Scope = None) -> Binding | None:
+        """The binding of the plain name ``name`` in effect at ``line`` (see ``follow``)."""
+        return self._binding_before(name, None, line, scope)
+
     # -- internals --------------------------------------------------------------------------
     def _resolve(
         self, node: ast.expr, scope: Scope, line: int, depth: int, seen: frozenset[int]

@@ -1,15 +1,39 @@
 """What a lint rule sees: the notebook's analysis (:class:`NotebookAnalysis`) and nothing more.
 
 The analysis lives below linting, so the converter and the lock builder use the same facts
-without importing the linter; this subclass is the seam where lint-only state would go.
+without importing the linter; this subclass is the seam where lint-only state goes: the git
+state of the repository (read once per lint run) and what versions each dataset file.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
 from nbgraduate.analysis.context import NotebookAnalysis
+
+if TYPE_CHECKING:
+    from nbgraduate.core.git_state import GitState
+    from nbgraduate.lint.dataset_pins import DatasetPins
 
 __all__ = ["LintContext"]
 
 
+@dataclass
 class LintContext(NotebookAnalysis):
     """The analysis a rule's ``check`` reads; rules never change it."""
+
+    git_state: GitState | None = None
+
+    @cached_property
+    def dataset_pins(self) -> DatasetPins:
+        """What versions each local dataset file: the lock, DVC or git."""
+        from nbgraduate.lint.dataset_pins import DatasetPins
+
+        return DatasetPins(
+            self.notebook.path,
+            is_script=self.notebook.is_script,
+            locked=self.locked_datasets,
+            git=self.git_state,
+        )

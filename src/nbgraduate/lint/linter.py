@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgraduate.core.errors import InputFileError
+from nbgraduate.core.git_state import GitState
 from nbgraduate.knowledge import secrets
 from nbgraduate.knowledge.model_policy import ModelPolicyConfig, policy_for
 from nbgraduate.lint.context import LintContext
@@ -31,6 +32,8 @@ class FileJob:
     codes: frozenset[str]
     policy: ModelPolicyConfig = field(default_factory=ModelPolicyConfig)
     locked_datasets: frozenset[str] = frozenset()
+    #: The repository's git state, read once per lint run; ``None`` outside a git work tree.
+    git_state: GitState | None = None
 
 
 @dataclass(slots=True)
@@ -46,7 +49,13 @@ def lint_file(job: FileJob) -> FileResult:
     except InputFileError as error:
         return FileResult([], InputError(job.display_path, secrets.redact(error.reason)))
     try:
-        findings = lint_notebook(notebook, job.codes, policy_for(job.policy), job.locked_datasets)
+        findings = lint_notebook(
+            notebook,
+            job.codes,
+            policy_for(job.policy),
+            job.locked_datasets,
+            git_state=job.git_state,
+        )
         return FileResult(to_diagnostics(notebook, findings, job.display_path))
     except RecursionError:
         return FileResult([], InputError(job.display_path, "code nested too deeply to analyse"))
@@ -60,9 +69,11 @@ def lint_notebook(
     codes: Collection[str],
     model_policy,
     locked_datasets: frozenset[str] = frozenset(),
+    *,
+    git_state: GitState | None = None,
 ) -> list[Finding]:
     """Findings of the enabled rules that no ``noqa`` comment suppresses, in position order."""
-    context = LintContext(notebook, model_policy, locked_datasets)
+    context = LintContext(notebook, model_policy, locked_datasets, git_state=git_state)
     suppressions = file_suppressions(notebook)
     findings: list[Finding] = []
     for rule_class in ALL_RULES:

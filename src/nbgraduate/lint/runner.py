@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nbgraduate.core.errors import ConfigError, InputFileError, NbgraduateError
+from nbgraduate.core.git import repository_root
+from nbgraduate.core.git_state import GitState, read_git_state
 from nbgraduate.knowledge.model_policy import ModelPolicyConfig
 from nbgraduate.lint.config import LintSettings, load_settings
 from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport
@@ -71,7 +74,7 @@ def run_lint(request: LintRequest) -> LintReport:
             )
         except InputFileError as error:
             report.errors.append(InputError(error.path, error.reason))
-    jobs = [_job_for(path, settings_for(path)) for path in dict.fromkeys(files)]
+    jobs = _with_git_state([_job_for(path, settings_for(path)) for path in dict.fromkeys(files)])
     for result in _run_jobs(jobs, request.jobs):
         report.diagnostics.extend(result.diagnostics)
         if result.error is not None:
@@ -153,6 +156,27 @@ def _job_for(path: Path, settings: LintSettings) -> FileJob:
         policy=policy,
         locked_datasets=_locked_datasets(path.parent.resolve()),
     )
+
+
+#: Rules that ask git whether a dataset file is versioned.
+_GIT_STATE_CODES = frozenset({"NBG201"})
+
+
+def _with_git_state(jobs: list[FileJob]) -> list[FileJob]:
+    """Give each job its repository's git state, read once per repository for the whole run
+    (one ``git ls-files -s`` and one ``git status``), and only when a job needs it."""
+    states: dict[Path, GitState | None] = {}
+    given: list[FileJob] = []
+    for job in jobs:
+        if not job.codes & _GIT_STATE_CODES:
+            given.append(job)
+            continue
+        root = repository_root(job.path.parent)
+        if root not in states:
+            states[root] = read_git_state(root) if (root / ".git").exists() else None
+        state = states[root]
+        given.append(job if state is None else dataclasses.replace(job, git_state=state))
+    return given
 
 
 @functools.lru_cache(maxsize=256)

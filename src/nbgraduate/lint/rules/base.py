@@ -23,10 +23,24 @@ class Example:
     A snippet that starts with ``{`` is a whole ``.ipynb`` JSON document instead, for rules
     that need saved outputs or execution counts. A repository rule's example is a repository
     sketch instead (see :func:`repository_sketch`).
+
+    ``files`` sketches the files around the notebook (``eval.py`` at the sketch's root), for
+    rules that look beside it: a ``.dvc`` file, or a file's git state written after its path
+    (``==> data/eval.csv [staged] <==``; see :data:`GIT_STATES`). The suite then builds that
+    repository for real and lints the notebook in it.
     """
 
     source: str
     note: str = ""
+    files: str = ""
+
+
+#: Git states an example file can be in: ``committed``; ``staged`` (added, not committed);
+#: ``modified`` (committed, then changed and not staged); ``untracked``; ``ignored``.
+GIT_STATES = ("committed", "staged", "modified", "untracked", "ignored")
+
+#: Where an example with ``files`` puts its notebook, relative to the sketch's root.
+EXAMPLE_NOTEBOOK = "eval.py"
 
 
 class Rule:
@@ -81,15 +95,32 @@ class Rule:
             "",
             "## Example",
         ]
-        fence = f"```{cls.example_language}"
         for example in cls.bad:
-            parts += [fence, example.source.strip("\n"), "```", ""]
+            parts += cls._example_text(example)
         parts.append("## Use instead")
         for example in cls.good:
-            parts += [fence, example.source.strip("\n"), "```", ""]
+            parts += cls._example_text(example)
         if cls.fix:
             parts += ["## Fix", inspect.cleandoc(cls.fix), ""]
         return "\n".join(parts).rstrip() + "\n"
+
+    @classmethod
+    def _example_text(cls, example: Example) -> list[str]:
+        fence = f"```{cls.example_language}"
+        parts = []
+        if example.note:
+            parts += [example.note, ""]
+        parts += [fence, example.source.strip("\n"), "```", ""]
+        if example.files:
+            parts += [
+                f"with these files beside the notebook (`{EXAMPLE_NOTEBOOK}`):",
+                "",
+                "```text",
+                example.files.strip("\n"),
+                "```",
+                "",
+            ]
+        return parts
 
     def finding(self, message: str, start: Position, end: Position | None = None) -> Finding:
         return Finding(self.code, message, start, end or start)
@@ -132,6 +163,18 @@ class RepositoryRule(Rule):
         self, message: str, path: str, key: str, line: int = 1, column: int = 1
     ) -> RepositoryFinding:
         return RepositoryFinding(self.code, message, path, line, column, key)
+
+
+def example_files(text: str) -> list[tuple[str, str, str | None]]:
+    """``(path, content, git state)`` of an example's ``files`` sketch, in sketch order."""
+    found = []
+    for header, content in repository_sketch(text).items():
+        path, _, state = header.partition(" [")
+        state = state.removesuffix("]").strip() or None
+        if state is not None and state not in GIT_STATES:
+            raise ValueError(f"unknown git state {state!r} in example file {path!r}")
+        found.append((path.strip(), content, state))
+    return found
 
 
 def repository_sketch(text: str) -> dict[str, str]:

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from nbgraduate.analysis.dataset_reads import (
-    digest_verified_paths,
+    digest_verified,
+    first_use,
     normalise_path,
     remote_pin_problem,
 )
@@ -14,21 +15,40 @@ from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
+    from nbgraduate.analysis.dataset_reads import DatasetRead
+    from nbgraduate.analysis.shell_downloads import ShellDownload
     from nbgraduate.lint.context import LintContext
 
 
 class MutableRemoteDataset(Rule):
-    """Reports datasets read from URLs on branches (``/main/``, ``/master/``), ``latest``
-    objects, object-store keys without a version id (``s3://bucket/latest.parquet``), and
-    Hugging Face ``load_dataset`` / ``hf_hub_download`` without a 40-hex ``revision``."""
+    """Reports remote data whose bytes can change under the notebook: URLs on branches
+    (``/main/``, ``/master/``) or ``latest``, object-store keys without a version id
+    (``s3://bucket/latest.parquet``), Google Drive files, Hugging Face datasets
+    (``load_dataset``, ``hf_hub_download(repo_type="dataset")``, ``hf://`` paths, dspy
+    ``from_huggingface``) without a 40-hex commit ``revision``, Kaggle datasets without a
+    version, and any download whose bytes are not checked against a digest before use:
+    ``!wget``, ``!curl -O``/``-o``, ``%%bash`` ``curl``, ``!gdown``, ``urlretrieve``,
+    ``wget.download``, ``gdown.download``, ``requests.get``/``httpx.get`` of a data file or
+    written to a file, ``kagglehub.dataset_download``, download helpers the notebook defines.
+    A URL held in a variable (cells earlier, or ``!wget {URL}``) is reported at its literal.
+
+    Versioned, and not reported: a URL that embeds a commit sha or an object version id
+    (``?versionId=``, ``?generation=``, ``hf://...@<sha>``); a hub ``revision=<40-hex>``
+    (``load_dataset``, ``hf_hub_download``); a Kaggle handle ending ``/versions/<n>``;
+    ``dvc.api.open/read(..., rev=<40-hex>)``; a fetcher that verifies a hash
+    (``pooch.retrieve(url, known_hash=...)``, ``keras.utils.get_file(..., file_hash=...)``,
+    ``gdown.cached_download(..., hash=...)``); a digest check (see NBG201) of the downloaded
+    file or response after the download and before the data is first read, in Python or with
+    ``sha256sum -c``.
+    """
 
     code = "NBG202"
     name = "mutable-remote-dataset"
-    summary = "Remote dataset on a mutable reference"
+    summary = "Remote dataset on a mutable reference, or downloaded unverified"
     rationale = """
         A branch head or an overwritable object key is a pointer, not a version: the data
         behind it changes whenever someone pushes. Pin a commit sha, an object version id or a
-        dataset revision, or check the downloaded file's digest.
+        dataset revision, or check the downloaded file's digest before using it.
     """
     bad = (
         Example(
@@ -38,6 +58,57 @@ class MutableRemoteDataset(Rule):
             'from datasets import load_dataset\nds = load_dataset("org/golden-qa", split="test")\n'
         ),
         Example('import pandas as pd\ndf = pd.read_parquet("s3://evals/latest.parquet")\n'),
+        Example(
+            "!wget -q https://raw.githubusercontent.com/org/evals/main/golden.csv\n"
+            "# %%\n"
+            "import pandas as pd\n"
+            'df = pd.read_csv("golden.csv")  # its own download: not NBG201\n',
+            note="Shell downloads (`!wget`, `!curl -O`, `%%bash` bodies, `!gdown`):",
+        ),
+        Example("!curl -sLO https://example.org/benchmarks/qa.jsonl\n"),
+        Example("%%bash\ncurl -L https://example.org/benchmarks/qa.jsonl -o qa.jsonl\n"),
+        Example("!gdown https://drive.google.com/uc?id=1bs4kwwiD30DUeCjuqEdOeixCuI-3i9F5\n"),
+        Example(
+            'DATA_URL = "https://raw.githubusercontent.com/org/evals/main/golden.csv"\n'
+            "# %%\n"
+            "import urllib.request\n"
+            'urllib.request.urlretrieve(DATA_URL, "golden.csv")\n',
+            note="A URL in a variable, downloaded cells later (reported at the literal):",
+        ),
+        Example(
+            "import requests\n"
+            'response = requests.get("https://example.org/evals/golden.jsonl")\n'
+            'with open("golden.jsonl", "wb") as f:\n'
+            "    f.write(response.content)\n"
+        ),
+        Example(
+            "import httpx\n"
+            'rows = httpx.get("https://raw.githubusercontent.com/org/evals/main/qa.json").json()\n'
+        ),
+        Example('import wget\nwget.download("https://example.org/evals/golden.csv")\n'),
+        Example(
+            'import gdown\ngdown.download(id="1bs4kwwiD30DUeCjuqEdOeixCuI", output="qa.csv")\n'
+        ),
+        Example('import kagglehub\npath = kagglehub.dataset_download("owner/qa-benchmark")\n'),
+        Example(
+            'import pooch\npath = pooch.retrieve("https://example.org/qa.csv", known_hash=None)\n'
+        ),
+        Example(
+            "import requests\n"
+            "def download(url, path):\n"
+            '    with open(path, "wb") as f:\n'
+            "        f.write(requests.get(url).content)\n"
+            'download("https://example.org/evals/golden.csv", "golden.csv")\n',
+            note="Through a download helper the notebook defines:",
+        ),
+        Example(
+            "import hashlib, urllib.request\n"
+            "import pandas as pd\n"
+            'urllib.request.urlretrieve("https://example.org/qa.csv", "qa.csv")\n'
+            'df = pd.read_csv("qa.csv")\n'
+            'assert hashlib.sha256(open("qa.csv", "rb").read()).hexdigest() == "9f2c1d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d"\n',
+            note="Checked only after the data was used:",
+        ),
     )
     good = (
         Example(
@@ -49,32 +120,139 @@ class MutableRemoteDataset(Rule):
             "from datasets import load_dataset\n"
             'ds = load_dataset("org/golden-qa", revision="3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a")\n'
         ),
+        Example(
+            "from huggingface_hub import hf_hub_download\n"
+            'path = hf_hub_download("org/golden-qa", "test.jsonl", repo_type="dataset",\n'
+            '                       revision="3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a")\n'
+        ),
+        Example(
+            'import pandas as pd\ndf = pd.read_parquet("s3://evals/qa.parquet?versionId=3HL4kqtJlcpXroDTDmJ")\n'
+        ),
+        Example(
+            'import pooch\npath = pooch.retrieve("https://example.org/qa.csv", known_hash="sha256:9f2c1d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d")\n'
+        ),
+        Example(
+            "import keras\n"
+            'path = keras.utils.get_file("qa.csv", "https://example.org/qa.csv", file_hash="9f2c1d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d")\n'
+        ),
+        Example(
+            'import kagglehub\npath = kagglehub.dataset_download("owner/qa-benchmark/versions/3")\n'
+        ),
+        Example(
+            "import dvc.api\n"
+            'text = dvc.api.read("data/qa.csv", repo="https://github.com/org/evals", rev="3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a")\n'
+        ),
+        Example(
+            "import hashlib, urllib.request\n"
+            "import pandas as pd\n"
+            'URL = "https://example.org/qa.csv"\n'
+            "# %%\n"
+            'urllib.request.urlretrieve(URL, "qa.csv")\n'
+            'assert hashlib.sha256(open("qa.csv", "rb").read()).hexdigest() == "9f2c1d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d"\n'
+            'df = pd.read_csv("qa.csv")\n',
+            note="The downloaded file's digest checked before use:",
+        ),
+        Example(
+            "!wget -q https://example.org/qa.csv\n"
+            '!echo "9f2c1d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d  qa.csv" | sha256sum -c\n'
+        ),
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
-        verified: set[str] | None = None
         reported: set[int] = set()
         for read in context.dataset_reads:
-            if read.kind == "local" or id(read.location.node) in reported:
+            node = read.location.node
+            if read.kind == "local" or read.verified_by or id(node) in reported:
                 continue
             if read.kind == "hub":
-                if is_commit_sha(read.revision):
-                    continue
-                problem = (
-                    f"revision {read.revision!r} is a branch or tag, not a commit sha"
-                    if read.revision
-                    else "no revision= pins a commit, so it follows the dataset's main branch"
-                )
-                message = f"Hugging Face dataset {read.path!r}: {problem}"
+                message = _hub_problem(read.hub, read.path, read.revision)
             else:
-                problem = remote_pin_problem(read.path)
+                problem = _revision_problem(read) or remote_pin_problem(read.path)
                 if problem is None:
                     continue
-                if verified is None:
-                    verified = digest_verified_paths(context.values)
-                if normalise_path(read.path) in verified:
+                use = first_use(
+                    [read.destination] if read.destination else [],
+                    read.line,
+                    context.own_output_reads,
+                    context.digest_checks,
+                )
+                if digest_verified(read, context.digest_checks, use):
                     continue
-                message = f"remote dataset {read.path!r}: {problem}"
-            reported.add(id(read.location.node))
-            node = read.location.node
+                noun = "download" if read.download else "remote dataset"
+                message = f"{noun} {read.path!r}: {problem}"
+            if message is None:
+                continue
+            reported.add(id(node))
             yield self.finding(message, context.position(node), context.end_position(node))
+        yield from self._shell_downloads(context, reported)
+
+    def _shell_downloads(self, context: LintContext, reported: set[int]) -> Iterator[Finding]:
+        shell = context.shell_effects
+        places: set[tuple[int, int, int]] = set()
+        for download in shell.downloads:
+            if download.hub is not None:
+                message = _hub_problem(download.hub, download.url, download.revision)
+            else:
+                problem = remote_pin_problem(download.url)
+                if problem is None or _shell_verified(context, download):
+                    continue
+                message = f"{download.tool} download {download.url!r}: {problem}"
+            if message is None:
+                continue
+            if download.node is not None:
+                if id(download.node) in reported:
+                    continue
+                reported.add(id(download.node))
+                start = context.position(download.node)
+                end = context.end_position(download.node)
+            else:
+                place = (download.cell_index, download.row, download.column)
+                if place in places:
+                    continue
+                places.add(place)
+                start = context.cell_position(*place)
+                end = context.cell_position(download.cell_index, download.row, download.end_column)
+            yield self.finding(message, start, end)
+
+
+def _revision_problem(read: DatasetRead) -> str | None:
+    """``dvc.api.read(..., repo=URL, rev=...)``: the revision, not the URL, decides."""
+    if read.call.qualified_name not in ("dvc.api.open", "dvc.api.read"):
+        return None
+    if read.revision is None:
+        return "no rev= pins a commit, so it reads the repository's default branch"
+    return f"rev={read.revision!r} is a branch or tag, not a commit sha"
+
+
+def _hub_problem(hub: str, name: str, revision: str | None) -> str | None:
+    """Why a hub dataset follows its newest version, or ``None`` when a version pins it."""
+    if hub == "kaggle":
+        if revision:
+            return None
+        return (
+            f"Kaggle dataset {name!r}: no version (owner/name/versions/<n>) pins it,"
+            " so it follows the newest version"
+        )
+    if is_commit_sha(revision):
+        return None
+    problem = (
+        f"revision {revision!r} is a branch or tag, not a commit sha"
+        if revision
+        else "no revision= pins a commit, so it follows the dataset's main branch"
+    )
+    return f"Hugging Face dataset {name!r}: {problem}"
+
+
+def _shell_verified(context: LintContext, download: ShellDownload) -> bool:
+    """A digest check (Python, or ``sha256sum -c``) of the URL or of what the command wrote,
+    after the download and before the first read of it."""
+    use = first_use(
+        download.destinations, download.line, context.own_output_reads, context.digest_checks
+    )
+    keys = {download.url, *(normalise_path(d) for d in download.destinations)}
+    for check in context.digest_checks:
+        if keys & check.paths and download.line <= check.line < use:
+            return True
+    return any(
+        path in keys and download.line <= line < use for path, line in context.shell_effects.checked
+    )

@@ -1,0 +1,124 @@
+"""The file paths an expression names: literals and constants, and paths composed from them.
+
+``DATA_DIR / "eval.csv"``, ``os.path.join(DATA_DIR, "eval.csv")``, ``Path(DATA_DIR, NAME)``,
+``f"{DATA_DIR}/eval.csv"`` and ``DATA_DIR + "/eval.csv"`` all name ``data/eval.csv`` when
+``DATA_DIR = "data"`` was assigned before. A composed path is located at the composing
+expression (where a human would see the whole path); a plain constant at its literal.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+
+from nbgraduate.analysis.facts import Scope, dotted_name
+from nbgraduate.analysis.values import ResolvedValue, ValueResolver
+
+__all__ = ["normalise_path", "path_values"]
+
+#: Calls that join their arguments into one path.
+_JOIN_CALLS = frozenset({"os.path.join", "posixpath.join", "ntpath.join", "path.join"})
+#: Calls that return their (single) argument's path unchanged.
+_PATH_CONSTRUCTORS = frozenset(
+    {"Path", "pathlib.Path", "PurePath", "pathlib.PurePath", "PosixPath", "str", "os.fspath"}
+)
+#: How many alternative values a composed path may have before we stop combining them.
+_MAX_COMBINATIONS = 16
+
+
+def normalise_path(path: str) -> str:
+    """The form in which lock files, digest checks and git record a local path."""
+    return posixpath.normpath(path.replace("\\", "/")).removeprefix("./")
+
+
+def path_values(
+    expression: ast.expr | None, scope: Scope, values: ValueResolver
+) -> list[ResolvedValue]:
+    """Every string path ``expression`` can name, composed paths included; empty when unknown."""
+    if expression is None:
+        return []
+    return _paths(expression, scope, values, 0)
+
+
+def _paths(
+    expression: ast.expr, scope: Scope, values: ValueResolver, depth: int
+) -> list[ResolvedValue]:
+    if depth > 8:
+        return []
+    parts = _composed_parts(expression, values)
+    if parts is None:
+        direct = values.strings(expression, scope)
+        if direct or not isinstance(expression, ast.Name):
+            return direct
+        bound = values.follow(expression, scope)
+        if bound is None or isinstance(bound, ast.Name) or _composed_parts(bound, values) is None:
+            return []
+        # ``p = DATA_DIR / "eval.csv"`` then ``read_csv(p)``: the composition, where it is written.
+        return _paths(bound, scope, values, depth + 1)
+    combined: list[str] = [""]
+    for separator, part in parts:
+        options = [str(v.value) for v in _part_values(part, scope, values, depth)]
+        if not options:
+            return []
+        combined = [_join(prefix, option, separator) for prefix in combined for option in options][
+            :_MAX_COMBINATIONS
+        ]
+    return [ResolvedValue(path, expression) for path in combined if path]
+
+
+def _part_values(
+    part: ast.expr, scope: Scope, values: ValueResolver, depth: int
+) -> list[ResolvedValue]:
+    if isinstance(part, ast.Constant):
+        return [ResolvedValue(part.value, part)] if isinstance(part.value, str) else []
+    return _paths(part, scope, values, depth + 1)
+
+
+def _join(prefix: str, part: str, separator: str) -> str:
+    if not prefix:
+        return part
+    if separator == "/":
+        if part.startswith("/"):
+            return part  # an absolute right-hand side replaces the left, as pathlib does
+        return prefix.rstrip("/") + "/" + part
+    return prefix + part
+
+
+def _composed_parts(
+    expression: ast.expr, values: ValueResolver
+) -> list[tuple[str, ast.expr]] | None:
+    """``(separator, part)`` pairs when ``expression`` composes a path; ``None`` otherwise.
+
+    The separator is ``/`` for path joins and ``""`` for string concatenation.
+    """
+    if isinstance(expression, ast.BinOp) and isinstance(expression.op, (ast.Div, ast.Add)):
+        separator = "/" if isinstance(expression.op, ast.Div) else ""
+        return [("", expression.left), (separator, expression.right)]
+    if isinstance(expression, ast.JoinedStr):
+        parts: list[tuple[str, ast.expr]] = []
+        for piece in expression.values:
+            if isinstance(piece, ast.FormattedValue):
+                if piece.format_spec is not None or piece.conversion not in (-1, 115):
+                    return None
+                parts.append(("", piece.value))
+            else:
+                parts.append(("", piece))
+        return parts
+    if isinstance(expression, ast.Call) and not expression.keywords and expression.args:
+        if any(isinstance(argument, ast.Starred) for argument in expression.args):
+            return None
+        name = dotted_name(expression.func) or ""
+        qualified = values.qualify(name)
+        if qualified in _JOIN_CALLS or name in _JOIN_CALLS:
+            return [("/", argument) for argument in expression.args]
+        if (qualified in _PATH_CONSTRUCTORS or name in _PATH_CONSTRUCTORS) and (
+            len(expression.args) > 1
+        ):
+            return [("/", argument) for argument in expression.args]
+        if (qualified in _PATH_CONSTRUCTORS or name in _PATH_CONSTRUCTORS) and not isinstance(
+            expression.args[0], (ast.Constant, ast.Name)
+        ):
+            return [("", expression.args[0])]
+        if isinstance(expression.func, ast.Attribute) and expression.func.attr == "joinpath":
+            return [("", expression.func.value), *(("/", a) for a in expression.args)]
+    return None

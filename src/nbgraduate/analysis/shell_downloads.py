@@ -1,0 +1,436 @@
+"""Data fetched and files written by ``!``/``%%bash`` commands: ``wget``, ``curl``, ``gdown``...
+
+``!wget https://raw.githubusercontent.com/org/repo/main/eval.csv`` fetches a dataset whose
+bytes can change; the later ``pd.read_csv("eval.csv")`` reads a file the notebook wrote itself.
+This module finds both halves: each download's URL (with where it is written, so a finding
+lands on it) and every file or folder a command writes (``-O``, ``-o``, ``> file``, ``unzip -d``,
+``tar -C``, ``cp``, ``%%writefile``). IPython expands ``{name}`` and ``$name`` in ``!`` lines
+from the notebook's variables, so a URL held in a variable is followed to its literal.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import posixpath
+import re
+import shlex
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from nbgraduate.analysis import catalog
+from nbgraduate.analysis.values import ValueResolver
+from nbgraduate.notebook.model import Notebook, ShellCommand
+
+__all__ = [
+    "ShellDownload",
+    "ShellEffects",
+    "find_shell_effects",
+    "is_data_download_url",
+    "url_file_name",
+]
+
+_URL = re.compile(r"^(?:https?|ftp|s3|gs|az|abfss?|hf)://", re.IGNORECASE)
+_SUBSTITUTION = re.compile(r"\{([^{}]+)\}|\$\{?([A-Za-z_]\w*)\}?")
+_SIMPLE_EXPRESSION = re.compile(r"^[A-Za-z_][\w.]*(?:\[['\"][^'\"]+['\"]\])?$")
+_HEX = re.compile(r"^[0-9a-fA-F]{32,128}$")
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "host.docker.internal")
+_SEPARATORS = frozenset({"|", "||", "&&", ";", "&", "|&"})
+_PREFIXES = frozenset({"sudo", "time", "nohup", "command", "exec", "env"})
+_CURL_API_OPTIONS = frozenset(
+    {"-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "-F", "--form", "--json"}
+)
+_SHELL_INTERPRETERS = frozenset({"sh", "bash", "zsh", "python", "python3", "sudo", "source"})
+
+
+@dataclass(frozen=True, slots=True)
+class ShellDownload:
+    """One URL a command fetches. ``node`` is the literal that holds it when the command names
+    it through a variable; otherwise ``(cell_index, row, column, end_column)`` locate it in the
+    command. ``line`` is the program line of the command, for notebook order."""
+
+    url: str
+    tool: str
+    cell_index: int
+    row: int
+    column: int
+    end_column: int
+    line: int
+    node: ast.AST | None = None
+    destinations: tuple[str, ...] = ()
+    revision: str | None = None
+    hub: str | None = None
+
+
+@dataclass(slots=True)
+class ShellEffects:
+    """What the notebook's shell commands fetch, write and digest-check, in notebook order."""
+
+    downloads: list[ShellDownload] = field(default_factory=list)
+    #: ``(path, is_folder, program line)`` of every file or folder a command writes.
+    written: list[tuple[str, bool, int]] = field(default_factory=list)
+    #: ``(path, program line)`` of files a ``sha256sum -c``-style command checks.
+    checked: list[tuple[str, int]] = field(default_factory=list)
+
+
+def url_file_name(url: str) -> str:
+    """The file name ``wget``/``curl -O`` give a download: the last segment of the URL's path."""
+    return posixpath.basename(unquote(urlsplit(url).path.rstrip("/"))) or "index.html"
+
+
+def is_data_download_url(url: str) -> bool:
+    """Whether fetching ``url`` may fetch data: not a local server, model weights or installer."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host in _LOCAL_HOSTS or host.startswith("127."):
+        return False
+    return not parts.path.lower().endswith(catalog.NOT_DATA_DOWNLOAD_EXTENSIONS)
+
+
+def find_shell_effects(notebook: Notebook, values: ValueResolver) -> ShellEffects:
+    """Downloads, writes and digest checks of every shell command and ``%%writefile`` cell."""
+    effects = ShellEffects()
+    lines = _program_lines(notebook)
+    for command in notebook.shell_commands:
+        line = lines.get((command.cell_index, command.row), 0)
+        _Command(command, line, values, effects).scan()
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.cell_magic == "writefile":
+            arguments = _split(cell.source.split("\n", 1)[0])[1:]
+            paths = [a for a in arguments if not a.startswith("-")]
+            if paths:
+                line = lines.get((cell.index, 1), 0)
+                effects.written.append((_normalise(paths[0]), False, line))
+    return effects
+
+
+def _program_lines(notebook: Notebook) -> dict[tuple[int, int], int]:
+    lines: dict[tuple[int, int], int] = {}
+    for number, origin in enumerate(notebook.line_origins, start=1):
+        lines.setdefault((origin.cell_index, origin.row), number)
+    return lines
+
+
+def _split(text: str) -> list[str]:
+    try:
+        lexer = shlex.shlex(text, posix=True, punctuation_chars="|&;<>")
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        return list(lexer)
+    except ValueError:
+        return text.split()
+
+
+def _normalise(path: str) -> str:
+    return posixpath.normpath(path.replace("\\", "/")).removeprefix("./")
+
+
+@dataclass(slots=True)
+class _Token:
+    text: str
+    offset: int  # where the raw token starts in the command text, -1 when unknown
+    node: ast.AST | None = None
+    length: int = 0  # the raw token's length in the command text
+
+
+class _Command:
+    """One command line split into segments (``a | b && c``), each scanned for its tool."""
+
+    def __init__(
+        self, command: ShellCommand, line: int, values: ValueResolver, effects: ShellEffects
+    ) -> None:
+        self.command = command
+        self.line = line
+        self.values = values
+        self.effects = effects
+
+    def scan(self) -> None:
+        tokens = self._tokens()
+        segments: list[list[_Token]] = [[]]
+        for token in tokens:
+            if token.text in _SEPARATORS:
+                segments.append([])
+            else:
+                segments[-1].append(token)
+        piped_into = [
+            segments[index + 1][0].text if index + 1 < len(segments) and segments[index + 1] else ""
+            for index in range(len(segments))
+        ]
+        for segment, next_program in zip(segments, piped_into, strict=True):
+            self._segment(segment, next_program)
+
+    def _tokens(self) -> list[_Token]:
+        text = self.command.text
+        found: list[_Token] = []
+        cursor = 0
+        for raw in _split(text):
+            offset = text.find(raw, cursor) if raw else -1
+            if offset >= 0:
+                cursor = offset + len(raw)
+            found.append(self._expand(raw, offset))
+        return found
+
+    def _expand(self, raw: str, offset: int) -> _Token:
+        """IPython's ``{expr}``/``$name`` expansion, for ``!`` lines only (bash cells are bash)."""
+        if self.command.origin == "cell-magic" or not _SUBSTITUTION.search(raw):
+            return _Token(raw, offset, None, len(raw))
+        whole = _SUBSTITUTION.fullmatch(raw)
+        pieces: list[str] = []
+        node: ast.AST | None = None
+        position = 0
+        for match in _SUBSTITUTION.finditer(raw):
+            pieces.append(raw[position : match.start()])
+            expression = (match.group(1) or match.group(2) or "").strip()
+            resolved = self._resolve(expression)
+            if resolved is None:
+                return _Token(raw, offset, None, len(raw))
+            text, node = resolved
+            pieces.append(text)
+            position = match.end()
+        pieces.append(raw[position:])
+        return _Token("".join(pieces), offset, node if whole else None, len(raw))
+
+    def _resolve(self, expression: str) -> tuple[str, ast.AST] | None:
+        if not _SIMPLE_EXPRESSION.match(expression):
+            return None
+        try:
+            parsed = ast.parse(expression, mode="eval").body
+        except SyntaxError:
+            return None
+        for node in ast.walk(parsed):
+            if hasattr(node, "lineno"):
+                node.lineno = self.line  # type: ignore[attr-defined]
+                node.end_lineno = self.line  # type: ignore[attr-defined]
+        found = self.values.strings(parsed)
+        if len(found) != 1:
+            return None
+        return str(found[0].value), found[0].node
+
+    # -- tools ----------------------------------------------------------------------------------
+    def _segment(self, tokens: list[_Token], next_program: str) -> None:
+        while tokens and (tokens[0].text in _PREFIXES or "=" in tokens[0].text.split("/")[0]):
+            tokens = tokens[1:]
+        if not tokens:
+            return
+        program = posixpath.basename(tokens[0].text)
+        arguments = tokens[1:]
+        redirect = self._redirect(arguments)
+        if redirect is not None:
+            self.effects.written.append((redirect, False, self.line))
+        handler = _TOOLS.get(program)
+        if handler is not None:
+            handler(self, arguments, redirect, next_program)
+
+    def _redirect(self, arguments: list[_Token]) -> str | None:
+        for index, token in enumerate(arguments[:-1]):
+            if token.text in (">", ">>"):
+                return _normalise(arguments[index + 1].text)
+        return None
+
+    def _download(
+        self, token: _Token, tool: str, destinations: tuple[str, ...], **extra: str | None
+    ) -> None:
+        url = token.text
+        if not is_data_download_url(url) and extra.get("hub") is None:
+            return
+        start = max(token.offset, 0)
+        row, column = self.command.locate(start)
+        end_column = column + max(token.length, 1)
+        self.effects.downloads.append(
+            ShellDownload(
+                url=url,
+                tool=tool,
+                cell_index=self.command.cell_index,
+                row=row,
+                column=column,
+                end_column=end_column,
+                line=self.line,
+                node=token.node,
+                destinations=destinations,
+                revision=extra.get("revision"),
+                hub=extra.get("hub"),
+            )
+        )
+        for destination in destinations:
+            self.effects.written.append((destination, destination.endswith("/"), self.line))
+
+    def wget(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
+        output = _option(arguments, ("-O", "--output-document"))
+        folder = _option(arguments, ("-P", "--directory-prefix"))
+        for token in arguments:
+            if _URL.match(token.text) and token.text.lower().startswith(("http", "ftp")):
+                if output and output != "-":
+                    destination = _normalise(output)
+                else:
+                    name = url_file_name(token.text)
+                    destination = _normalise(posixpath.join(folder, name) if folder else name)
+                if next_program in _SHELL_INTERPRETERS:
+                    continue
+                self._download(token, "wget", (destination,))
+
+    def curl(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
+        texts = [token.text for token in arguments]
+        method = _option(arguments, ("-X", "--request"))
+        if method and method.upper() != "GET":
+            return
+        if any(text.split("=", 1)[0] in _CURL_API_OPTIONS for text in texts):
+            return
+        if next_program in _SHELL_INTERPRETERS:
+            return
+        output = _option(arguments, ("-o", "--output"))
+        folder = _option(arguments, ("--output-dir",))
+        remote_name = any(
+            text in ("-O", "--remote-name", "--remote-name-all")
+            or (text.startswith("-") and not text.startswith("--") and "O" in text[1:])
+            for text in texts
+        )
+        for token in arguments:
+            if not (_URL.match(token.text) and token.text.lower().startswith(("http", "ftp"))):
+                continue
+            if output:
+                destinations: tuple[str, ...] = (_normalise(output),)
+            elif remote_name:
+                name = url_file_name(token.text)
+                destinations = (_normalise(posixpath.join(folder, name) if folder else name),)
+            elif redirect:
+                destinations = (redirect,)
+            else:
+                destinations = ()
+            self._download(token, "curl", destinations)
+
+    def gdown(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
+        output = _option(arguments, ("-O", "--output", "-o"))
+        destinations = (_normalise(output),) if output else ()
+        positional = [t for t in arguments if not t.text.startswith("-") and t.text != output]
+        for token in positional[:1]:
+            if not _URL.match(token.text):
+                token = _Token(
+                    f"https://drive.google.com/uc?id={token.text}",
+                    token.offset,
+                    token.node,
+                    token.length,
+                )
+            self._download(token, "gdown", destinations)
+
+    def kaggle(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
+        texts = [token.text for token in arguments]
+        if texts[:2] != ["datasets", "download"]:
+            return
+        folder = _option(arguments, ("-p", "--path")) or "."
+        handle = _option(arguments, ("-d", "--dataset"))
+        token = next((t for t in arguments if t.text == handle), None) if handle else None
+        if token is None:
+            rest = [t for t in arguments[2:] if not t.text.startswith("-")]
+            token = rest[0] if rest else None
+        if token is not None:
+            self._download(token, "kaggle", (_normalise(folder) + "/",), hub="kaggle")
+
+    def huggingface_cli(
+        self, arguments: list[_Token], redirect: str | None, next_program: str
+    ) -> None:
+        texts = [token.text for token in arguments]
+        if not texts or texts[0] != "download":
+            return
+        if _option(arguments, ("--repo-type",)) != "dataset":
+            return
+        folder = _option(arguments, ("--local-dir",))
+        positional = [t for t in arguments[1:] if not t.text.startswith("-")]
+        values = {_option(arguments, (o,)) for o in ("--repo-type", "--local-dir", "--revision")}
+        positional = [t for t in positional if t.text not in values]
+        if positional:
+            destinations = (_normalise(folder) + "/",) if folder else ()
+            revision = _option(arguments, ("--revision",))
+            self._download(
+                positional[0], "huggingface-cli", destinations, revision=revision, hub="huggingface"
+            )
+
+    def object_store(
+        self, arguments: list[_Token], redirect: str | None, next_program: str
+    ) -> None:
+        if not {"cp", "sync", "rsync", "copy"} & {token.text for token in arguments[:3]}:
+            return
+        sources = [t for t in arguments if _URL.match(t.text) and "://" in t.text]
+        locals_ = [t for t in arguments if not t.text.startswith("-") and t not in sources]
+        if not sources:
+            return
+        destination = _normalise(locals_[-1].text) if locals_ else ""
+        tool = "object-store copy"
+        for token in sources[:1]:
+            self._download(token, tool, (destination,) if destination else ())
+            if destination:
+                self.effects.written.append((destination.rstrip("/") + "/", True, self.line))
+
+    def unzip(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
+        folder = _option(arguments, ("-d",)) or "."
+        self.effects.written.append((_normalise(folder) + "/", True, self.line))
+
+    def tar(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
+        first = arguments[0].text if arguments else ""
+        extracts = "--extract" in first or ("x" in first and not first.startswith("--"))
+        if extracts:
+            folder = _option(arguments, ("-C", "--directory")) or "."
+            self.effects.written.append((_normalise(folder) + "/", True, self.line))
+
+    def copy(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
+        positional = [t.text for t in arguments if not t.text.startswith("-")]
+        if len(positional) >= 2:
+            target = _normalise(positional[-1])
+            self.effects.written.append((target, False, self.line))
+            self.effects.written.append((target + "/", True, self.line))
+
+    def checksum(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
+        texts = [token.text for token in arguments]
+        if "-c" not in texts and "--check" not in texts:
+            return
+        for text in texts:
+            if text.startswith("-") or text.isdigit():
+                continue
+            stem = re.sub(r"\.(sha\d*|sha\d+sum|md5|md5sum|checksums?|digests?)$", "", text)
+            self.effects.checked.append((_normalise(stem), self.line))
+
+    def echo(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
+        if not next_program.endswith(("sha256sum", "sha512sum", "md5sum", "shasum", "sha1sum")):
+            return
+        words = " ".join(token.text for token in arguments).split()
+        for digest, name in itertools.pairwise(words):
+            if _HEX.match(digest):
+                self.effects.checked.append((_normalise(name.lstrip("*")), self.line))
+
+
+def _option(arguments: list[_Token], names: tuple[str, ...]) -> str | None:
+    """The value of the first option in ``names`` (``-O file``, ``--output=file``, ``-Ofile``)."""
+    for index, token in enumerate(arguments):
+        text = token.text
+        for name in names:
+            if text == name and index + 1 < len(arguments):
+                return arguments[index + 1].text
+            if name.startswith("--") and text.startswith(name + "="):
+                return text[len(name) + 1 :]
+            if len(name) == 2 and text.startswith(name) and len(text) > 2 and name != "-O":
+                return text[2:]
+    return None
+
+
+_TOOLS = {
+    "wget": _Command.wget,
+    "curl": _Command.curl,
+    "gdown": _Command.gdown,
+    "kaggle": _Command.kaggle,
+    "huggingface-cli": _Command.huggingface_cli,
+    "hf": _Command.huggingface_cli,
+    "unzip": _Command.unzip,
+    "tar": _Command.tar,
+    "cp": _Command.copy,
+    "mv": _Command.copy,
+    "ln": _Command.copy,
+    "gsutil": _Command.object_store,
+    "aws": _Command.object_store,
+    "azcopy": _Command.object_store,
+    "sha256sum": _Command.checksum,
+    "sha512sum": _Command.checksum,
+    "sha1sum": _Command.checksum,
+    "md5sum": _Command.checksum,
+    "shasum": _Command.checksum,
+    "echo": _Command.echo,
+    "printf": _Command.echo,
+}
