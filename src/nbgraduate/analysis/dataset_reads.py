@@ -693,15 +693,14 @@ def _is_reader(call: CallSite) -> bool:
 
 
 def _has_data_extension(path: str) -> bool:
-    """A data file, or a text corpus (``.txt``/``.md``) whose name is not a prompt, template,
-    configuration or project file."""
+    """A data file, or a text corpus (``.txt``/``.md``) whose path does not say it is a prompt
+    (``prompts/judge.txt``), a template, configuration or a project file."""
     lowered = path.lower()
     if lowered.endswith(catalog.DATA_FILE_EXTENSIONS):
         return True
     if not lowered.endswith(catalog.TEXT_CORPUS_EXTENSIONS):
         return False
-    name = lowered.replace("\\", "/").rsplit("/", 1)[-1]
-    return not any(word in name for word in catalog.NOT_DATA_TEXT_WORDS)
+    return not any(word in lowered for word in catalog.NOT_DATA_TEXT_WORDS)
 
 
 def _not_data(url: str) -> bool:
