@@ -321,8 +321,9 @@ class _ReadFinder:
 
     # -- sinks ----------------------------------------------------------------------------------
     def sinks(self, call: CallSite) -> list[_Sink]:
-        line = self.effective_line(call.scope, call.line)
-        sink = _SinkMaker(call, line)
+        if not _may_be_sink(call):
+            return []
+        sink = _SinkMaker(call, self)
         qualified = call.qualified_name
         method = call.method
         if qualified == "datasets.load_dataset" or (
@@ -641,11 +642,12 @@ class _ReadFinder:
 
 
 class _SinkMaker:
-    """Builds the sinks of one call (same call, line and scope)."""
+    """Builds the sinks of one call (same call, scope and line; the line only when needed)."""
 
-    def __init__(self, call: CallSite, line: int) -> None:
+    def __init__(self, call: CallSite, finder: _ReadFinder) -> None:
         self.call = call
-        self.line = line
+        self.finder = finder
+        self._line: int | None = None
 
     def __call__(
         self,
@@ -657,12 +659,14 @@ class _SinkMaker:
         verified_by: str | None = None,
         destination: ast.expr | None = None,
     ) -> _Sink:
+        if self._line is None:
+            self._line = self.finder.effective_line(self.call.scope, self.call.line)
         return _Sink(
             role,
             self.call,
             argument,
             self.call.scope,
-            self.line,
+            self._line,
             data_extension,
             revision,
             verified_by,
@@ -684,6 +688,50 @@ _NOT_DATA_DOWNLOADS = frozenset(
         "download_nltk_data",
     }
 )
+
+
+#: Method names (the last part of a call's name) that :meth:`_ReadFinder.sinks` looks at.
+_SINK_METHODS = frozenset(
+    {
+        "load_dataset",
+        "hf_hub_download",
+        "snapshot_download",
+        "hf_dataset",
+        "from_huggingface",
+        "dataset_download",
+        "competition_download",
+        "get_file",
+        "get",
+        "request",
+        "urlopen",
+        "read_text",
+        "read_bytes",
+        "open",
+        "write_text",
+        "write_bytes",
+        "json_dataset",
+        "csv_dataset",
+        "copy",
+        "copyfile",
+        "copy2",
+        "move",
+        "retrieve",
+        *catalog.DATA_FILE_METHODS,
+        *catalog.DATA_WRITER_METHODS,
+        *catalog.DATA_FOLDER_WRITERS,
+    }
+)
+_READER_METHODS = frozenset(name.rsplit(".", 1)[-1] for name in catalog.DATA_READERS)
+
+
+def _may_be_sink(call: CallSite) -> bool:
+    """A cheap first look, so the many calls that read or write nothing cost one lookup."""
+    method = call.method
+    if method in _SINK_METHODS or method in _READER_METHODS or "download" in method.lower():
+        return True
+    if call.qualified_name in _DVC_READS or call.qualified_name in catalog.DOWNLOAD_CALLS:
+        return True
+    return not catalog.DATA_FILE_KEYWORDS.isdisjoint(call.keywords)
 
 
 def _is_reader(call: CallSite) -> bool:

@@ -61,6 +61,8 @@ class DigestCheck:
 def find_digest_checks(program: ast.Module, values: ValueResolver) -> list[DigestCheck]:
     """Every digest check of the program, in program order (empty for most notebooks)."""
     finder = _Finder(program, values)
+    if not finder.hashes_anything():
+        return []
     checks = sorted(finder.checks(), key=lambda check: check.line)
     if not checks:
         return []
@@ -74,6 +76,14 @@ class _Finder:
         self.values = values
         self.functions: dict[str, list[FunctionNode]] = values.facts.functions
         self._hashing: dict[int, bool] = {}
+
+    def hashes_anything(self) -> bool:
+        """Cheap first look: no hashing call anywhere means no digest check at all."""
+        return any(self._is_hashing_name(call.written_name) for call in self.values.facts.calls)
+
+    def _is_hashing_name(self, written: str) -> bool:
+        qualified = qualify_name(self.values.facts.imports, written)
+        return qualified.startswith(_HASH_MODULES) or written.rsplit(".", 1)[-1] in _HASH_METHODS
 
     def hashing_reads(self) -> frozenset[int]:
         """Ids of calls whose bytes only feed a hash: ``open(P, "rb")`` inside

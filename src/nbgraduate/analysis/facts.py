@@ -105,7 +105,6 @@ class ProgramFacts:
     classes: dict[str, list[ast.ClassDef]] = field(default_factory=dict)
     module_loads: list[NameUse] = field(default_factory=list)
     module_stores: list[NameUse] = field(default_factory=list)
-    digest_checks: list[ast.Compare] = field(default_factory=list)
 
     def bindings_of(self, name: str, key: str | None = None) -> Iterator[Binding]:
         for binding in self.bindings.get(name, ()):
@@ -168,24 +167,6 @@ def parameter_defaults(
         if default is not None
     ]
     return pairs
-
-
-_DIGEST_WORDS = ("digest", "sha", "md5", "hash", "checksum", "blake")
-
-
-def _mentions_digest(node: ast.Compare) -> bool:
-    """Cheap pre-filter for digest checks: a name or a call that speaks of hashing."""
-    for child in ast.walk(node):
-        name = (
-            child.id
-            if isinstance(child, ast.Name)
-            else child.attr
-            if isinstance(child, ast.Attribute)
-            else None
-        )
-        if name is not None and any(word in name.lower() for word in _DIGEST_WORDS):
-            return True
-    return False
 
 
 def _key_of(node: ast.expr) -> str | None:
@@ -420,11 +401,6 @@ class _Collector:
     def visit_If(self, node: ast.If, scope: Scope) -> None:
         if any(self._stops(statement) for statement in node.body):
             self._note_comparisons(node.test, "if-stop")
-        self.generic_visit(node, scope)
-
-    def visit_Compare(self, node: ast.Compare, scope: Scope) -> None:
-        if any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops) and _mentions_digest(node):
-            self.facts.digest_checks.append(node)
         self.generic_visit(node, scope)
 
     def _note_comparisons(self, test: ast.expr, gate: str) -> None:

@@ -35,6 +35,11 @@ _SUBSTITUTION = re.compile(r"\{([^{}]+)\}|\$\{?([A-Za-z_]\w*)\}?")
 _SIMPLE_EXPRESSION = re.compile(r"^[A-Za-z_][\w.]*(?:\[['\"][^'\"]+['\"]\])?$")
 _HEX = re.compile(r"^[0-9a-fA-F]{32,128}$")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "host.docker.internal")
+#: Commands worth splitting: they name a tool this module knows (most are ``pip install``).
+_MAY_MATTER = re.compile(
+    r"\b(?:wget|curl|gdown|kaggle|hf|huggingface-cli|unzip|tar|cp|mv|ln|gsutil|aws|azcopy"
+    r"|sha\d*sum|shasum|md5sum)\b|>"
+)
 _SEPARATORS = frozenset({"|", "||", "&&", ";", "&", "|&"})
 _PREFIXES = frozenset({"sudo", "time", "nohup", "command", "exec", "env"})
 _CURL_API_OPTIONS = frozenset(
@@ -90,17 +95,20 @@ def is_data_download_url(url: str) -> bool:
 def find_shell_effects(notebook: Notebook, values: ValueResolver) -> ShellEffects:
     """Downloads, writes and digest checks of every shell command and ``%%writefile`` cell."""
     effects = ShellEffects()
+    commands = [c for c in notebook.shell_commands if _MAY_MATTER.search(c.text)]
+    writefile = [c for c in notebook.cells if c.cell_type == "code" and c.cell_magic == "writefile"]
+    if not commands and not writefile:
+        return effects
     lines = _program_lines(notebook)
-    for command in notebook.shell_commands:
+    for command in commands:
         line = lines.get((command.cell_index, command.row), 0)
         _Command(command, line, values, effects).scan()
-    for cell in notebook.cells:
-        if cell.cell_type == "code" and cell.cell_magic == "writefile":
-            arguments = _split(cell.source.split("\n", 1)[0])[1:]
-            paths = [a for a in arguments if not a.startswith("-")]
-            if paths:
-                line = lines.get((cell.index, 1), 0)
-                effects.written.append((_normalise(paths[0]), False, line))
+    for cell in writefile:
+        arguments = _split(cell.source.split("\n", 1)[0])[1:]
+        paths = [a for a in arguments if not a.startswith("-")]
+        if paths:
+            line = lines.get((cell.index, 1), 0)
+            effects.written.append((_normalise(paths[0]), False, line))
     return effects
 
 
