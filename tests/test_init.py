@@ -113,7 +113,7 @@ def test_init_on_an_empty_repository_writes_valid_files(repo: Path) -> None:
     # init says what CI installs: the hooks' own repository and revision.
     assert f"CI installs nbgraduate from {HOOK_REPOSITORY} at {HOOK_REV}" in result.output
     assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == (
-        f"nbgraduate @ git+{HOOK_REPOSITORY}@{HOOK_REV}"
+        f"git+{HOOK_REPOSITORY}@{HOOK_REV}"
     )
 
 
@@ -425,14 +425,14 @@ def test_hook_repo_and_rev_move_an_existing_entry_of_ours(repo: Path) -> None:
         f"-   repo: {HOOK_REPOSITORY}\n", f"-   repo: {fork}\n"
     ).replace('"v0.0.9"', '"v0.1.1"')
     assert f"repo {HOOK_REPOSITORY} -> {fork}, rev v0.0.9 -> v0.1.1" in result.output
-    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == f"nbgraduate @ git+{fork}@v0.1.1"
+    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == f"git+{fork}@v0.1.1"
 
     # The fork's entry is ours (it runs our hooks): a later --hook-rev alone moves only the rev.
     sha = "0123456789abcdef0123456789abcdef01234567"
     assert init("--hook-rev", sha).exit_code == 0
     entry = yaml.safe_load(config.read_text())["repos"][-1]
     assert (entry["repo"], entry["rev"]) == (fork, sha)
-    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == f"nbgraduate @ git+{fork}@{sha}"
+    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == f"git+{fork}@{sha}"
 
 
 def test_a_rev_that_yaml_would_read_as_a_number_is_quoted(repo: Path) -> None:
@@ -459,7 +459,7 @@ def test_without_hook_options_an_existing_entry_keeps_its_rev_and_ci_follows_it(
     assert f"`nbgraduate init --hook-rev {HOOK_REV}`" in result.output
     # CI installs what pre-commit runs, not what this nbgraduate happens to be.
     assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == (
-        f"nbgraduate @ git+{HOOK_REPOSITORY}@v0.2.0"
+        f"git+{HOOK_REPOSITORY}@v0.2.0"
     )
     assert f"CI installs nbgraduate from {HOOK_REPOSITORY} at v0.2.0" in result.output
 
@@ -480,7 +480,7 @@ def test_a_local_hook_repository_is_installed_from_a_file_url_with_a_warning(
     result = init("--hook-repo", str(clone), "--hook-rev", "main")
     assert result.exit_code == 0, result.output
     assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == (
-        f"nbgraduate @ git+{clone.as_uri()}@main"
+        f"git+{clone.as_uri()}@main"
     )
     assert "which a hosted runner cannot reach" in result.output
 
@@ -492,10 +492,10 @@ def test_a_workflow_that_differs_only_in_what_it_installs_is_updated(repo: Path)
     assert moved.exit_code == 0
     assert (
         f"updated: CI installs nbgraduate from {HOOK_REPOSITORY} at v0.1.1, the pre-commit"
-        f" hooks' source (was nbgraduate @ git+{HOOK_REPOSITORY}@{HOOK_REV})"
+        f" hooks' source (was git+{HOOK_REPOSITORY}@{HOOK_REV})"
     ) in moved.output
     assert (
-        workflow(repo)["env"]["NBGRADUATE_INSTALL"] == f"nbgraduate @ git+{HOOK_REPOSITORY}@v0.1.1"
+        workflow(repo)["env"]["NBGRADUATE_INSTALL"] == f"git+{HOOK_REPOSITORY}@v0.1.1"
     )
 
     # Edited elsewhere too: the user's file, left alone, and the warning says what each installs.
@@ -504,7 +504,7 @@ def test_a_workflow_that_differs_only_in_what_it_installs_is_updated(repo: Path)
     kept = init("--index-version", "0.3.0")
     assert path.read_text() == edited
     assert (
-        f"it installs nbgraduate @ git+{HOOK_REPOSITORY}@v0.1.1; the template would install"
+        f"it installs git+{HOOK_REPOSITORY}@v0.1.1; the template would install"
         " nbgraduate==0.3.0"
     ) in kept.output
 

@@ -102,7 +102,7 @@ def test_the_rendered_install_step_installs_the_hooks_source_at_the_hooks_revisi
     scripts = {install_step(workflow, job)[0] for job in workflow["jobs"]}
     assert scripts == {'python -m pip install "$NBGRADUATE_INSTALL"'}
     script, env = install_step(workflow, "evaluate")
-    assert env["NBGRADUATE_INSTALL"] == f"nbgraduate @ git+{clone.as_uri()}@{pinned}"
+    assert env["NBGRADUATE_INSTALL"] == f"git+{clone.as_uri()}@{pinned}"
 
     python = fresh_venv(tmp_path / "runner-venv", tmp_path / "locked")
     offline = {

@@ -4,7 +4,7 @@ package-index release only when one is named (``init --index-version``).
 A workflow that installs ``nbgraduate==<this version>`` from an index that has no such
 release cannot run; one that installs another revision than the hooks would lint by other
 rules in CI than on the developer's machine. So by default CI installs exactly what
-pre-commit runs: ``nbgraduate @ git+<hook repository>@<hook rev>``.
+pre-commit runs: ``git+<hook repository>@<hook rev>``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class CiInstall:
 
 
 def from_hooks(repository: str, rev: str, *, origin: str | None = None) -> CiInstall:
-    """``nbgraduate @ git+<repository>@<rev>``: the source pre-commit installs the hooks from.
+    """``git+<repository>@<rev>``: the source pre-commit installs the hooks from.
 
     ``origin`` names where the values came from in errors (default: the ``init`` options)."""
     repository_option = f"{origin}: repo" if origin else "--hook-repo"
@@ -61,7 +61,9 @@ def from_hooks(repository: str, rev: str, *, origin: str | None = None) -> CiIns
             " --hook-repo a URL, or name a release with --index-version"
         )
     return CiInstall(
-        requirement=f"nbgraduate @ git+{url}@{rev}",
+        # The bare VCS form, not ``nbgraduate @ git+...``: pip releases before 24 reject a
+        # PEP 508 direct reference to a ``file://`` repository, and pip reads the name anyway.
+        requirement=f"git+{url}@{rev}",
         description=f"nbgraduate from {repository} at {rev}, the pre-commit hooks' source",
         warning=warning,
     )
