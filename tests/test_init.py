@@ -112,9 +112,7 @@ def test_init_on_an_empty_repository_writes_valid_files(repo: Path) -> None:
     assert "next: run `pre-commit install`" in result.output
     # init says what CI installs: the hooks' own repository and revision.
     assert f"CI installs nbgraduate from {HOOK_REPOSITORY} at {HOOK_REV}" in result.output
-    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == (
-        f"git+{HOOK_REPOSITORY}@{HOOK_REV}"
-    )
+    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == (f"git+{HOOK_REPOSITORY}@{HOOK_REV}")
 
 
 def test_the_workflow_lints_verifies_runs_gates_and_comments(repo: Path) -> None:
@@ -458,9 +456,7 @@ def test_without_hook_options_an_existing_entry_keeps_its_rev_and_ci_follows_it(
     assert "keeps nbgraduate's hooks at rev v0.2.0" in result.output
     assert f"`nbgraduate init --hook-rev {HOOK_REV}`" in result.output
     # CI installs what pre-commit runs, not what this nbgraduate happens to be.
-    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == (
-        f"git+{HOOK_REPOSITORY}@v0.2.0"
-    )
+    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == (f"git+{HOOK_REPOSITORY}@v0.2.0")
     assert f"CI installs nbgraduate from {HOOK_REPOSITORY} at v0.2.0" in result.output
 
 
@@ -479,9 +475,7 @@ def test_a_local_hook_repository_is_installed_from_a_file_url_with_a_warning(
     clone = tmp_path_factory.mktemp("clone")
     result = init("--hook-repo", str(clone), "--hook-rev", "main")
     assert result.exit_code == 0, result.output
-    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == (
-        f"git+{clone.as_uri()}@main"
-    )
+    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == (f"git+{clone.as_uri()}@main")
     assert "which a hosted runner cannot reach" in result.output
 
 
@@ -494,9 +488,7 @@ def test_a_workflow_that_differs_only_in_what_it_installs_is_updated(repo: Path)
         f"updated: CI installs nbgraduate from {HOOK_REPOSITORY} at v0.1.1, the pre-commit"
         f" hooks' source (was git+{HOOK_REPOSITORY}@{HOOK_REV})"
     ) in moved.output
-    assert (
-        workflow(repo)["env"]["NBGRADUATE_INSTALL"] == f"git+{HOOK_REPOSITORY}@v0.1.1"
-    )
+    assert workflow(repo)["env"]["NBGRADUATE_INSTALL"] == f"git+{HOOK_REPOSITORY}@v0.1.1"
 
     # Edited elsewhere too: the user's file, left alone, and the warning says what each installs.
     path.write_text(path.read_text().replace('REPEATS: "3"', 'REPEATS: "5"'), encoding="utf-8")
@@ -504,8 +496,7 @@ def test_a_workflow_that_differs_only_in_what_it_installs_is_updated(repo: Path)
     kept = init("--index-version", "0.3.0")
     assert path.read_text() == edited
     assert (
-        f"it installs git+{HOOK_REPOSITORY}@v0.1.1; the template would install"
-        " nbgraduate==0.3.0"
+        f"it installs git+{HOOK_REPOSITORY}@v0.1.1; the template would install nbgraduate==0.3.0"
     ) in kept.output
 
 
