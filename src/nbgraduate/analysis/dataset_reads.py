@@ -89,7 +89,7 @@ _OPEN_CALLS = frozenset({"open", "io.open", "codecs.open", "gzip.open", "bz2.ope
 _DVC_READS = frozenset({"dvc.api.open", "dvc.api.read"})
 _KAGGLE_VERSION = re.compile(r"/versions/\d+$")
 
-Role = Literal["read", "write", "folder", "download", "http", "hub", "hf", "kaggle"]
+Role = Literal["read", "write", "folder", "download", "http", "hub", "hf", "kaggle", "s3"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +326,13 @@ class _ReadFinder:
         sink = _SinkMaker(call, self)
         qualified = call.qualified_name
         method = call.method
+        if method in ("load_dataset", "dataset_load") and "kagglehub" in qualified:
+            return [sink("kaggle", call.argument(1, "handle"))]
+        if method in _S3_METHODS and _is_s3_client_call(call):
+            key = call.argument(1 if method != "get_object" else 99, "Key")
+            if key is not None and call.argument(0, "Bucket") is not None:
+                return [sink("s3", key, destination=call.argument(2, "Filename"))]
+            return []
         if qualified == "datasets.load_dataset" or (
             method == "load_dataset" and qualified.endswith("load_dataset")
         ):
@@ -540,6 +547,9 @@ class _ReadFinder:
         if role == "hf":
             yield from self._hf_reads(sink)
             return
+        if role == "s3":
+            yield from self._s3_reads(sink)
+            return
         if role in ("hub", "kaggle"):
             revision = self._revision(sink)
             for value in self.values.strings(sink.argument, sink.scope):
@@ -613,6 +623,32 @@ class _ReadFinder:
             for scope, line in self._file_writes
         )
 
+    def _s3_reads(self, sink: _Sink) -> Iterator[DatasetRead]:
+        """boto3 ``download_file(Bucket, Key, Filename)`` / ``get_object(Bucket=, Key=)``: the
+        object ``s3://bucket/key``, pinned by a ``VersionId`` (keyword or in ``ExtraArgs``)."""
+        call = sink.call
+        buckets = self.values.strings(call.argument(0, "Bucket"), call.scope)
+        keys = self.values.strings(sink.argument, sink.scope)
+        if len(buckets) != 1:
+            return
+        extra = self.values.resolve_dict(call.keywords.get("ExtraArgs"), call.scope)
+        versioned = "VersionId" in call.keywords or (
+            extra is not None
+            and any(isinstance(k, ast.Constant) and k.value == "VersionId" for k in extra.keys)
+        )
+        for key in keys:
+            url = f"s3://{buckets[0].value}/{str(key.value).lstrip('/')}"
+            if versioned:
+                url += "?versionId=<given>"
+            yield DatasetRead(
+                call,
+                ResolvedValue(url, key.node),
+                "remote",
+                line=sink.line,
+                download=True,
+                destination=self._destination(sink, url),
+            )
+
     def _hf_reads(self, sink: _Sink) -> Iterator[DatasetRead]:
         call = sink.call
         for name in self.values.strings(sink.argument, sink.scope):
@@ -623,6 +659,8 @@ class _ReadFinder:
                 yield from self.reads(file_sink)
             elif _URL.match(text) or "." in text.rsplit("/", 1)[-1]:
                 yield from self.reads(replace(sink, role="read"))
+            elif text.startswith((".", "/", "~")):
+                yield DatasetRead(call, name, "local", line=sink.line)  # a local dataset folder
             else:
                 yield DatasetRead(call, name, "hub", self._revision(sink), sink.line)
 
@@ -674,6 +712,9 @@ class _SinkMaker:
         )
 
 
+#: boto3 calls that fetch one object (``Bucket``, ``Key``).
+_S3_METHODS = frozenset({"download_file", "get_object", "download_fileobj"})
+
 #: ``*download*`` calls that fetch models or are handled by name elsewhere.
 _NOT_DATA_DOWNLOADS = frozenset(
     {
@@ -716,12 +757,21 @@ _SINK_METHODS = frozenset(
         "copy2",
         "move",
         "retrieve",
+        "get_object",
         *catalog.DATA_FILE_METHODS,
         *catalog.DATA_WRITER_METHODS,
         *catalog.DATA_FOLDER_WRITERS,
     }
 )
 _READER_METHODS = frozenset(name.rsplit(".", 1)[-1] for name in catalog.DATA_READERS)
+
+
+def _is_s3_client_call(call: CallSite) -> bool:
+    """``s3.download_file(...)`` on a boto3 client (not a download helper of the notebook)."""
+    if not isinstance(call.node.func, ast.Attribute):
+        return False
+    receiver = call.written_name.rsplit(".", 1)[0].lower()
+    return "Bucket" in call.keywords or "s3" in receiver or "boto" in call.qualified_name
 
 
 def _may_be_sink(call: CallSite) -> bool:

@@ -29,14 +29,15 @@ class MutableRemoteDataset(Rule):
     version, and any download whose bytes are not checked against a digest before use:
     ``!wget``, ``!curl -O``/``-o``, ``%%bash`` ``curl``, ``!gdown``, ``urlretrieve``,
     ``wget.download``, ``gdown.download``, ``requests.get``/``httpx.get`` of a data file or
-    written to a file, ``kagglehub.dataset_download``, download helpers the notebook defines.
+    written to a file, ``kagglehub.dataset_download``/``load_dataset``, boto3
+    ``download_file``/``get_object``, download helpers the notebook defines.
     A URL held in a variable (cells earlier, or ``!wget {URL}``) is reported at its literal.
 
     Versioned, and not reported: a URL that embeds a commit sha or an object version id
     (``?versionId=``, ``?generation=``, ``hf://...@<sha>``); a hub ``revision=<40-hex>``
     (``load_dataset``, ``hf_hub_download``); a Kaggle handle ending ``/versions/<n>``;
-    ``dvc.api.open/read(..., rev=<40-hex>)``; a fetcher that verifies a hash
-    (``pooch.retrieve(url, known_hash=...)``, ``keras.utils.get_file(..., file_hash=...)``,
+    ``dvc.api.open/read(..., rev=<40-hex>)``; a boto3 ``VersionId``; a fetcher that verifies a
+    hash (``pooch.retrieve(url, known_hash=...)``, ``keras.utils.get_file(..., file_hash=...)``,
     ``gdown.cached_download(..., hash=...)``); a digest check (see NBG201) of the downloaded
     file or response after the download and before the data is first read, in Python or with
     ``sha256sum -c``.
@@ -94,6 +95,11 @@ class MutableRemoteDataset(Rule):
             'import pooch\npath = pooch.retrieve("https://example.org/qa.csv", known_hash=None)\n'
         ),
         Example(
+            "import boto3\n"
+            's3 = boto3.client("s3")\n'
+            's3.download_file("evals-bucket", "golden/qa.csv", "qa.csv")\n'
+        ),
+        Example(
             "import requests\n"
             "def download(url, path):\n"
             '    with open(path, "wb") as f:\n'
@@ -137,6 +143,12 @@ class MutableRemoteDataset(Rule):
         ),
         Example(
             'import kagglehub\npath = kagglehub.dataset_download("owner/qa-benchmark/versions/3")\n'
+        ),
+        Example(
+            "import boto3\n"
+            's3 = boto3.client("s3")\n'
+            's3.download_file("evals-bucket", "golden/qa.csv", "qa.csv",\n'
+            '                 ExtraArgs={"VersionId": "3HL4kqtJlcpXroDTDmJ"})\n'
         ),
         Example(
             "import dvc.api\n"
