@@ -38,10 +38,12 @@ class CallSite:
     keywords: dict[str, ast.expr]
     has_star_kwargs: bool
     star_kwargs: list[ast.expr]
+    #: The last part of the written name (``create`` for ``client.chat.completions.create``);
+    #: computed once, since every rule asks for it.
+    method: str = field(init=False, default="")
 
-    @property
-    def method(self) -> str:
-        return self.written_name.rsplit(".", 1)[-1]
+    def __post_init__(self) -> None:
+        self.method = self.written_name.rsplit(".", 1)[-1]
 
     @property
     def line(self) -> int:

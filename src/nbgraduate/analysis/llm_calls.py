@@ -288,6 +288,18 @@ class LlmCalls:
         self.facts = facts
         self.values = values
         self.flow = CallFlow(values)
+        self._kinds: dict[int, str | None] = {}
+
+    def kind(self, call: CallSite) -> str | None:
+        """:func:`llm_call_kind`, computed once per call."""
+        key = id(call.node)
+        if key not in self._kinds:
+            self._kinds[key] = llm_call_kind(call)
+        return self._kinds[key]
+
+    @cached_property
+    def _sites(self) -> list[SamplingSite]:
+        return self._sampling_sites()
 
     @cached_property
     def wrappers(self) -> dict[str, Wrapper]:
@@ -297,7 +309,7 @@ class LlmCalls:
             if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             kwargs = scope.args.kwarg.arg if scope.args.kwarg is not None else None
-            if kwargs is None or llm_call_kind(call) is None:
+            if kwargs is None or self.kind(call) is None:
                 continue
             if any(isinstance(s, ast.Name) and s.id == kwargs for s in call.star_kwargs):
                 found.setdefault(scope.name, Wrapper(scope, call))
@@ -314,9 +326,12 @@ class LlmCalls:
 
     def sampling_sites(self) -> list[SamplingSite]:
         """Every place that decides an LLM's sampling, with what sets its temperature."""
+        return self._sites
+
+    def _sampling_sites(self) -> list[SamplingSite]:
         sites = []
         for call in self.facts.calls:
-            kind = llm_call_kind(call)
+            kind = self.kind(call)
             provider: str | None
             if kind is not None:
                 provider = provider_of(call, self.values, self.flow)

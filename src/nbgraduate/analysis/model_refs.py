@@ -10,6 +10,7 @@ to a name, keyword or dict key that names a model (``JUDGE_MODEL_2 = ...``, ``{"
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -126,6 +127,7 @@ class ShellModelReference:
     name: str | None = None
 
 
+@functools.lru_cache(maxsize=4096)
 def is_model_name(name: str | None) -> bool:
     """Whether a variable, keyword or dict key name says it holds a model id."""
     if not name or len(name) > 60:

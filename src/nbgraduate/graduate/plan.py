@@ -212,6 +212,16 @@ class ConversionPlanner:
                         self.handled_nodes.add(id(node))
 
     def _models(self) -> None:
+        for shell in self.context.shell_model_references:
+            where = _where(shell.start)
+            if shell.model_id is None:
+                task = f"{shell.role} model {shell.name} comes from `%store -r`; set it here"
+                self.result.human.append(HumanTask("NBG102", task, where))
+                continue
+            verdict = self.context.model_policy.classify(shell.model_id, revision=shell.revision)
+            if verdict.status == "floating":
+                task = f"{shell.role} model {shell.model_id!r} on a command line floats: "
+                self.result.human.append(HumanTask("NBG101", task + verdict.reason, where))
         for reference in self.context.model_references:
             value = reference.value
             if value.source != "literal":
@@ -229,6 +239,17 @@ class ConversionPlanner:
             if model_id is None or not isinstance(value.node, ast.Constant):
                 continue
             verdict = self.context.model_policy.classify(model_id, revision=reference.revision)
+            if reference.embedded:
+                # Part of a larger literal (``model_args="pretrained=..."``): not liftable.
+                if verdict.status == "floating":
+                    self.result.human.append(
+                        HumanTask(
+                            "NBG101",
+                            f"{reference.role} model {model_id!r} floats: {verdict.reason}",
+                            _where(self.context.position(value.node)),
+                        )
+                    )
+                continue
             if verdict.status == "unknown" and reference.call is None:
                 continue
             pinned_id = self.options.pins.get(model_id, model_id)

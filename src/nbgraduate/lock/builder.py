@@ -167,24 +167,30 @@ def _prompts(pipeline_dir: Path) -> list[LockedPrompt]:
 
 
 def _models(context: NotebookAnalysis, parameter_cell_index: int | None) -> list[LockedModel]:
-    models: dict[tuple[str, str], LockedModel] = {}
+    """One entry per model id and role, and one more per further parameter holding that id:
+    every model-id parameter is listed, even when two parameters hold the same id."""
+    models: dict[tuple[str, str, str | None], LockedModel] = {}
     parameter_names = _parameter_value_names(context, parameter_cell_index)
     for reference in context.model_references:
         model_id = reference.model_id
         if model_id is None:
             continue
         verdict = context.model_policy.classify(model_id, revision=reference.revision)
-        if verdict.status == "unknown" and reference.call is None:
+        parameter = parameter_names.get(id(reference.value.node))
+        if verdict.status == "unknown" and reference.call is None and parameter is None:
             continue
-        key = (reference.role, model_id)
+        if parameter is None and any(key[:2] == (reference.role, model_id) for key in models):
+            continue
+        if parameter is not None:
+            models.pop((reference.role, model_id, None), None)
         models.setdefault(
-            key,
+            (reference.role, model_id, parameter),
             LockedModel(
                 model_id=model_id,
                 role=reference.role,
                 provider=verdict.provider,
                 pinned=verdict.status == "pinned",
-                parameter=parameter_names.get(id(reference.value.node)),
+                parameter=parameter,
             ),
         )
     return list(models.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from nbgraduate.analysis.llm_calls import llm_call_kind, sets_temperature
+from nbgraduate.analysis.llm_calls import sets_temperature
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class UnsetSamplingParameters(Rule):
         )
         llm_calls = context.llm_calls
         for call in context.facts.calls:
-            kind = llm_call_kind(call)
+            kind = llm_calls.kind(call)
             if kind is None:
                 wrapper = llm_calls.wrapper_of(call)
                 if wrapper is None or sets_temperature(call, context.values):
