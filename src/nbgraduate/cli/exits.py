@@ -1,12 +1,16 @@
-"""Exit codes every command shares, and the one way a command stops with an error line."""
+"""Exit codes every command shares, and the one way a command stops with an error line.
+
+Plain standard library, no typer: ``nbgraduate lint`` (parsed with argparse, see
+:mod:`nbgraduate.cli.lint`) goes through this boundary without importing typer. A
+:class:`SystemExit` is what both typer (click) and argparse-based commands stop with.
+"""
 
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from typing import TypeVar
-
-import typer
 
 from nbgraduate.core.errors import NbgraduateError
 
@@ -30,10 +34,16 @@ EXIT_ERROR = 2
 EXIT_INFRASTRUCTURE = 3
 
 
-def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
+def fail(message: str, code: int = EXIT_ERROR) -> SystemExit:
     """Print ``error: message`` on stderr; raise the returned exit (``raise fail(...)``)."""
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
+    error_line(message)
+    return SystemExit(code)
+
+
+def error_line(message: str) -> None:
+    """``error: message`` on stderr (looked up at call time, so test runners capture it)."""
+    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.flush()
 
 
 def error_boundary(command: _Command) -> _Command:
@@ -48,7 +58,7 @@ def error_boundary(command: _Command) -> _Command:
         except NbgraduateError as error:
             lines = str(error).splitlines() or [type(error).__name__]
             for line in lines[:-1]:
-                typer.echo(f"error: {line}", err=True)
+                error_line(line)
             raise fail(lines[-1], error.exit_code) from None
 
     return guarded  # type: ignore[return-value]

@@ -1,37 +1,221 @@
-"""``nbgraduate lint`` and ``nbgraduate rule``: find what makes a notebook irreproducible."""
+"""``nbgraduate lint`` and ``nbgraduate rule``: find what makes a notebook irreproducible.
+
+This command group is parsed with :mod:`argparse`, not typer. ``lint`` runs on every commit
+(the pre-commit hook) and on every editor save, and importing typer (click, and typer's shell
+completion machinery) costs about a third of linting one notebook from a cold start.
+:func:`nbgraduate.cli.main` calls :func:`main` directly for ``nbgraduate lint`` and ``nbgraduate
+rule``; :func:`register` adds both to the typer application as commands that hand their
+arguments to the same parser, so ``nbgraduate --help`` lists them and typer's test runner
+reaches them. There is one parser per command, here.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
-from enum import Enum
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
+from nbgraduate.cli.commands import COMMAND_SUMMARIES
 from nbgraduate.cli.exits import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, error_boundary, fail
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    import typer
+
+    from nbgraduate.lint.diagnostics import LintReport
+
+__all__ = ["COMMANDS", "main", "register"]
+
+
+LINT_OUTPUT_FORMATS = ("concise", "full", "json", "sarif", "github", "gitlab")
+RULE_OUTPUT_FORMATS = ("text", "json")
+
+
+def main(command: str, arguments: Sequence[str]) -> int:
+    """Parse ``arguments`` of ``nbgraduate <command>`` (``lint`` or ``rule``) and run it.
+
+    Returns the exit code; ``--help`` and usage errors stop with :class:`SystemExit`, as
+    an :class:`~nbgraduate.core.errors.NbgraduateError` does through the error boundary.
+    """
+    build, run = COMMANDS[command]
+    options = build().parse_intermixed_args(list(arguments))
+    return run(options)
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``lint`` and ``rule`` to the ``nbgraduate`` command line."""
-    app.command("lint")(error_boundary(lint))
-    app.command("rule")(error_boundary(rule))
+    """Add ``lint`` and ``rule`` to the typer application, parsed by :func:`main`."""
+    for name in COMMANDS:
+        app.command(
+            name,
+            help=COMMAND_SUMMARIES[name],
+            add_help_option=False,
+            context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        )(_forwarding(name))
 
 
-class LintOutputFormat(str, Enum):
-    concise = "concise"
-    full = "full"
-    json = "json"
-    sarif = "sarif"
-    github = "github"
-    gitlab = "gitlab"
+def _forwarding(command: str) -> Callable[..., None]:
+    import typer
+
+    def forward(context: typer.Context) -> None:
+        raise typer.Exit(main(command, context.args))
+
+    # Typer reads the signature; this module's annotations are strings naming a typer that
+    # is imported here only, so give it the objects.
+    forward.__annotations__ = {"context": typer.Context, "return": None}
+    return forward
 
 
-class RuleOutputFormat(str, Enum):
-    text = "text"
-    json = "json"
+# -- the parsers ---------------------------------------------------------------------------
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's layout, with ``Usage:`` capitalised like every other command's help."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, "Usage: " if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A usage error is the usage line and one ``error:`` line, exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise fail(message, EXIT_ERROR)
+
+
+def _parser(command: str, usage: str, description: str) -> tuple[_Parser, argparse._ArgumentGroup]:
+    parser = _Parser(
+        prog=f"nbgraduate {command}",
+        usage=f"nbgraduate {command} {usage}",
+        description=description,
+        formatter_class=_Formatter,
+        add_help=False,
+        allow_abbrev=False,
+    )
+    parser._positionals.title = "Arguments"
+    options = parser.add_argument_group("Options")
+    return parser, options
+
+
+def _help(options: argparse._ArgumentGroup) -> None:
+    options.add_argument("--help", action="help", help="Show this message and exit.")
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is below 1")
+    return value
+
+
+def _lint_parser() -> _Parser:
+    parser, options = _parser(
+        "lint",
+        "[OPTIONS] [PATH]...",
+        f"{COMMAND_SUMMARIES['lint']} Never executes the notebook.\n\n"
+        "Exit codes: 0 clean, 1 findings, 2 usage/config error or unreadable input.",
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="Notebooks, scripts or directories (default: .).",
+    )
+    options.add_argument(
+        "--output-format",
+        choices=LINT_OUTPUT_FORMATS,
+        default="concise",
+        help="How to print findings (default: concise).",
+    )
+    options.add_argument(
+        "-o",
+        "--output-file",
+        type=Path,
+        metavar="PATH",
+        help="Write the report here instead of stdout.",
+    )
+    options.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="Rule codes or prefixes to enable (e.g. NBG1,NBG201).",
+    )
+    options.add_argument(
+        "--extend-select",
+        action="append",
+        metavar="CODES",
+        help="Codes to enable on top of the configured selection.",
+    )
+    options.add_argument(
+        "--ignore", action="append", metavar="CODES", help="Rule codes or prefixes to disable."
+    )
+    options.add_argument(
+        "--statistics",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="Show counts per rule instead of each finding.",
+    )
+    options.add_argument(
+        "--exit-zero",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="Exit 0 even when there are findings.",
+    )
+    options.add_argument(
+        "--force-exclude",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="Apply excludes to files passed explicitly (for pre-commit).",
+    )
+    options.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="Use this pyproject.toml instead of searching upwards.",
+    )
+    options.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="PATH",
+        help="Report only findings not recorded in this baseline file"
+        " (default: `baseline` in [tool.nbgraduate]).",
+    )
+    options.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="PATH",
+        help="Record today's findings in this baseline file.",
+    )
+    options.add_argument(
+        "--jobs",
+        type=_at_least_one,
+        metavar="N",
+        help="Worker processes (default: one per CPU).",
+    )
+    _help(options)
+    return parser
+
+
+def _rule_parser() -> _Parser:
+    parser, options = _parser("rule", "[OPTIONS] [CODE]", COMMAND_SUMMARIES["rule"])
+    parser.add_argument("code", nargs="?", metavar="CODE", help="A rule code such as NBG101.")
+    options.add_argument("--all", dest="all_rules", action="store_true", help="Show every rule.")
+    options.add_argument(
+        "--output-format",
+        choices=RULE_OUTPUT_FORMATS,
+        default="text",
+        help="How to print the rules (default: text).",
+    )
+    _help(options)
+    return parser
+
+
+# -- the commands --------------------------------------------------------------------------
 
 
 def _split_codes(values: list[str] | None) -> list[str] | None:
@@ -40,79 +224,35 @@ def _split_codes(values: list[str] | None) -> list[str] | None:
     return [code.strip() for value in values for code in value.split(",") if code.strip()]
 
 
-def lint(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Notebooks, scripts or directories (default: .).")
-    ] = None,
-    output_format: Annotated[
-        LintOutputFormat, typer.Option("--output-format", help="How to print findings.")
-    ] = LintOutputFormat.concise,
-    output_file: Annotated[
-        Path | None,
-        typer.Option("--output-file", "-o", help="Write the report here instead of stdout."),
-    ] = None,
-    select: Annotated[
-        list[str] | None,
-        typer.Option(help="Rule codes or prefixes to enable (e.g. NBG1,NBG201)."),
-    ] = None,
-    extend_select: Annotated[
-        list[str] | None,
-        typer.Option(help="Codes to enable on top of the configured selection."),
-    ] = None,
-    ignore: Annotated[
-        list[str] | None, typer.Option(help="Rule codes or prefixes to disable.")
-    ] = None,
-    statistics: Annotated[
-        bool, typer.Option(help="Show counts per rule instead of each finding.")
-    ] = False,
-    exit_zero: Annotated[bool, typer.Option(help="Exit 0 even when there are findings.")] = False,
-    force_exclude: Annotated[
-        bool, typer.Option(help="Apply excludes to files passed explicitly (for pre-commit).")
-    ] = False,
-    config: Annotated[
-        Path | None, typer.Option(help="Use this pyproject.toml instead of searching upwards.")
-    ] = None,
-    baseline: Annotated[
-        Path | None,
-        typer.Option(
-            help="Report only findings not recorded in this baseline file "
-            "(default: `baseline` in [tool.nbgraduate])."
-        ),
-    ] = None,
-    write_baseline: Annotated[
-        Path | None, typer.Option(help="Record today's findings in this baseline file.")
-    ] = None,
-    jobs: Annotated[
-        int | None, typer.Option(min=1, help="Worker processes (default: one per CPU).")
-    ] = None,
-) -> None:
-    """Find what makes an eval notebook irreproducible. Never executes the notebook.
-
-    Exit codes: 0 clean, 1 findings, 2 usage/config error or unreadable input.
-    """
+@error_boundary
+def lint(options: argparse.Namespace) -> int:
+    """Lint the paths; the exit code (0 clean, 1 findings, 2 usage/config/unreadable input)."""
     from nbgraduate.lint.runner import LintRequest, run_lint
 
     request = LintRequest(
-        paths=paths or [Path(".")],
-        select=_split_codes(select),
-        ignore=_split_codes(ignore),
-        extend_select=_split_codes(extend_select),
-        config_file=config,
-        force_exclude=force_exclude,
-        jobs=jobs,
+        paths=options.paths or [Path(".")],
+        select=_split_codes(options.select),
+        ignore=_split_codes(options.ignore),
+        extend_select=_split_codes(options.extend_select),
+        config_file=options.config,
+        force_exclude=options.force_exclude,
+        jobs=options.jobs,
     )
     report = run_lint(request)
-    if write_baseline is not None:
-        from nbgraduate.lint.baseline import write_baseline as write
+    if options.write_baseline is not None:
+        from nbgraduate.lint.baseline import write_baseline
 
-        written = write(write_baseline, report.diagnostics, write_baseline.resolve().parent)
+        target: Path = options.write_baseline
+        written = write_baseline(target, report.diagnostics, target.resolve().parent)
         _report_input_errors(report)
-        typer.echo(f"Wrote {sum(e.count for e in written.entries)} findings to {write_baseline}")
-        raise typer.Exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
+        count = sum(entry.count for entry in written.entries)
+        sys.stdout.write(f"Wrote {count} findings to {target}\n")
+        return EXIT_ERROR if report.errors else EXIT_CLEAN
+    baseline: Path | None = options.baseline
     if baseline is None:
         from nbgraduate.lint.runner import configured_baseline
 
-        baseline = configured_baseline(config)
+        baseline = configured_baseline(options.config)
     if baseline is not None:
         from nbgraduate.lint.baseline import load_baseline
 
@@ -122,39 +262,40 @@ def lint(
     from nbgraduate.lint.output import render
     from nbgraduate.lint.rules import ALL_RULES
 
-    text = render(report, output_format.value, rules=ALL_RULES, statistics=statistics)
-    if output_file is not None:
+    text = render(report, options.output_format, rules=ALL_RULES, statistics=options.statistics)
+    if options.output_file is not None:
         from nbgraduate.core.atomic import write_text_atomic
 
         try:
-            write_text_atomic(output_file, text)
+            write_text_atomic(options.output_file, text)
         except OSError as error:
-            raise fail(f"{output_file}: cannot write report: {error.strerror or error}") from None
+            raise fail(
+                f"{options.output_file}: cannot write report: {error.strerror or error}"
+            ) from None
     else:
         sys.stdout.write(text)
     _report_input_errors(report)
     if report.errors:
-        raise typer.Exit(EXIT_ERROR)
-    if report.diagnostics and not exit_zero:
-        raise typer.Exit(EXIT_FINDINGS)
+        return EXIT_ERROR
+    if report.diagnostics and not options.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
 
 
-def _report_input_errors(report) -> None:
+def _report_input_errors(report: LintReport) -> None:
+    from nbgraduate.cli.exits import error_line
+
     for error in report.errors:
-        typer.echo(f"error: {error.path}: {error.reason}", err=True)
+        error_line(f"{error.path}: {error.reason}")
 
 
-def rule(
-    code: Annotated[str | None, typer.Argument(help="A rule code such as NBG101.")] = None,
-    all_rules: Annotated[bool, typer.Option("--all", help="Show every rule.")] = False,
-    output_format: Annotated[
-        RuleOutputFormat, typer.Option("--output-format")
-    ] = RuleOutputFormat.text,
-) -> None:
-    """Explain a rule: what it does, why it breaks reproducibility, and what to write instead."""
+@error_boundary
+def rule(options: argparse.Namespace) -> int:
+    """Print one rule's documentation (or every rule's), as Markdown or JSON."""
     from nbgraduate.lint.rules import ALL_RULES, RULES_BY_CODE
 
-    if all_rules == (code is not None):
+    code: str | None = options.code
+    if options.all_rules == (code is not None):
         raise fail("give either a rule code or --all")
     if code is not None:
         selected = RULES_BY_CODE.get(code.upper())
@@ -163,7 +304,7 @@ def rule(
         rules = [selected]
     else:
         rules = list(ALL_RULES)
-    if output_format is RuleOutputFormat.json:
+    if options.output_format == "json":
         import json
 
         payload = [
@@ -177,6 +318,14 @@ def rule(
             }
             for r in rules
         ]
-        typer.echo(json.dumps(payload[0] if code is not None else payload, indent=2))
-        return
-    typer.echo("\n".join(r.documentation() for r in rules), nl=False)
+        sys.stdout.write(json.dumps(payload[0] if code is not None else payload, indent=2) + "\n")
+        return EXIT_CLEAN
+    sys.stdout.write("\n".join(r.documentation() for r in rules))
+    return EXIT_CLEAN
+
+
+#: Each command of the group: its parser and what runs it.
+COMMANDS: dict[str, tuple[Callable[[], _Parser], Callable[[argparse.Namespace], int]]] = {
+    "lint": (_lint_parser, lint),
+    "rule": (_rule_parser, rule),
+}

@@ -1,0 +1,147 @@
+"""The command line's root without typer: ``--version``, ``--help`` and ``lint``/``rule`` start
+light, and print what the typer application would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import typer
+from cli_runner import run_cli
+from nbformat.v4 import new_code_cell, new_notebook
+from typer.testing import CliRunner
+
+from nbgraduate import __version__
+from nbgraduate.cli.app import _use_listed_summaries, app
+from nbgraduate.cli.commands import COMMAND_SUMMARIES
+
+#: Nothing on the paths of ``--version``, ``--help`` and ``lint`` may import these: typer,
+#: its click and its shell completion, the GitHub client and the ``email`` package it uses.
+NEVER_AT_START_UP = ("typer", "click", "shellingham", "email", "nbgraduate.github")
+
+
+def write_notebook(path: Path) -> None:
+    notebook = new_notebook(cells=[new_code_cell('JUDGE_MODEL = "gpt-4o"\nprint(JUDGE_MODEL)')])
+    nbformat.write(notebook, path)
+
+
+def imported_modules(cwd: Path, *args: str) -> set[str]:
+    """Every module ``nbgraduate ARGS`` imports, from ``-X importtime`` (the real entry)."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "nbgraduate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "self [us]" not in line
+    }
+
+
+def forbidden(modules: set[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--version"], ["--help"], ["lint", "eval.ipynb"], ["rule", "NBG101"]],
+    ids=["version", "help", "lint", "rule"],
+)
+def test_start_up_does_not_import_typer_or_the_github_client(
+    tmp_path: Path, args: list[str]
+) -> None:
+    write_notebook(tmp_path / "eval.ipynb")
+    modules = imported_modules(tmp_path, *args)
+    assert "nbgraduate.cli.root" in modules  # the probe sees the package's imports
+    assert forbidden(modules, NEVER_AT_START_UP) == []
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"]], ids=["version", "help"])
+def test_version_and_help_load_neither_linter_nor_model_policy(
+    tmp_path: Path, args: list[str]
+) -> None:
+    modules = imported_modules(tmp_path, *args)
+    assert forbidden(modules, ("nbgraduate.lint", "nbgraduate.knowledge", "tomllib")) == []
+
+
+def test_root_help_is_the_typer_applications_help(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    fast = subprocess.run(
+        [sys.executable, "-m", "nbgraduate", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80"},
+        check=True,
+        timeout=60,
+    )
+    typer_help = CliRunner().invoke(app, ["--help"])
+    assert typer_help.exit_code == 0
+    assert fast.stdout == typer_help.stdout
+    listed = [
+        line.split()[0]
+        for line in fast.stdout.split("Commands:\n", 1)[1].splitlines()
+        if line.strip()
+    ]
+    assert listed == list(COMMAND_SUMMARIES)
+
+
+def test_version_without_typer_is_unchanged(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "--version")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        f"nbgraduate {__version__}\n",
+        "",
+    )
+
+
+def test_a_command_without_a_summary_fails_loudly() -> None:
+    application = typer.Typer()
+    application.command("lint")(lambda: None)
+    application.command("unlisted")(lambda: None)
+    with pytest.raises(RuntimeError, match="'unlisted' has no line"):
+        _use_listed_summaries(application)
+
+
+def test_lint_usage_error_is_one_error_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "lint", "--jobs", "0", "eval.ipynb")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == "error: argument --jobs: 0 is below 1"
+    assert result.stderr.startswith("Usage: nbgraduate lint [OPTIONS] [PATH]...")
+    assert "Traceback" not in result.stderr
+
+
+def test_lint_options_may_follow_the_paths(tmp_path: Path) -> None:
+    write_notebook(tmp_path / "a.ipynb")
+    write_notebook(tmp_path / "b.ipynb")
+    result = run_cli(
+        tmp_path, "lint", "a.ipynb", "--select", "NBG101", "b.ipynb", "--output-format", "json"
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.count('"code": "NBG101"') == 2
+
+
+def test_lint_through_the_typer_application_is_the_same_parser(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_notebook(tmp_path / "eval.ipynb")
+    monkeypatch.chdir(tmp_path)
+    direct = run_cli(tmp_path, "lint", "--select", "NBG1", "-o", "direct.txt", "eval.ipynb")
+    forwarded = CliRunner().invoke(
+        app, ["lint", "--select", "NBG1", "-o", "forwarded.txt", "eval.ipynb"]
+    )
+    assert forwarded.exit_code == direct.returncode == 1
+    assert (tmp_path / "forwarded.txt").read_text() == (tmp_path / "direct.txt").read_text()
+    usage = CliRunner().invoke(app, ["lint", "--jobs", "0"])
+    assert usage.exit_code == 2
+    assert "error: argument --jobs: 0 is below 1" in usage.stderr
