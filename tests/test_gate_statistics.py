@@ -9,6 +9,7 @@ import pytest
 from scipy import stats
 
 from nbgraduate.gate.bootstrap import (
+    _draw_indices,
     _leave_one_cluster_out_medians,
     _leave_one_out_medians,
     _median_from_counts,
@@ -255,6 +256,44 @@ def test_bootstrap_is_reproducible_for_a_seed_and_changes_with_it() -> None:
     other = resample(data, None, statistic="mean", n_resamples=1000, seed=seed(2))
     assert np.array_equal(first.replicates, again.replicates)
     assert not np.array_equal(first.replicates, other.replicates)
+
+
+@pytest.mark.parametrize(
+    "units",
+    [7, 100_000, 2**31 + 1],
+    ids=["few units", "100k units", "half the words rejected"],
+)
+def test_drawn_indices_are_uniform_and_in_range(units: int) -> None:
+    # 2**31 + 1 units: a word is kept only below 2**31 + 1, so about half the words are drawn
+    # again, which exercises the rejection path on every batch.
+    generator = np.random.default_rng(seed(5))
+    drawn = _draw_indices(generator, units, (40, 5_000)).ravel()
+    assert drawn.dtype == np.uint32
+    assert int(drawn.max()) < units
+    bins = 7 if units == 7 else 16
+    counts = np.bincount(drawn.astype(np.int64) * bins // units, minlength=bins)
+    # Equal-width bins over [0, units) hold equal shares (the last one is at most one index
+    # wider or narrower than the rest).
+    expected = drawn.size / bins
+    assert stats.chisquare(counts, np.full(bins, expected)).pvalue > 0.001
+
+
+def test_drawn_indices_are_the_same_for_a_seed() -> None:
+    first = _draw_indices(np.random.default_rng(seed(6)), 2**31 + 1, (3, 1000))
+    again = _draw_indices(np.random.default_rng(seed(6)), 2**31 + 1, (3, 1000))
+    other = _draw_indices(np.random.default_rng(seed(7)), 2**31 + 1, (3, 1000))
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_index_resampling_matches_the_bootstrap_distribution_of_the_mean() -> None:
+    # The bootstrap mean of n values has mean x.mean() and variance x.var() / n exactly;
+    # 20,000 resamples pin its standard deviation to about 1%.
+    data = np.random.default_rng(18).exponential(size=2_000)
+    replicates = resample(data, None, statistic="mean", n_resamples=20_000, seed=seed(8))
+    values = replicates.replicates
+    assert np.mean(values) == pytest.approx(np.mean(data), abs=3 * np.std(data) / 2000**0.5 / 100)
+    assert np.std(values) == pytest.approx(np.std(data) / 2000**0.5, rel=0.03)
 
 
 def test_multinomial_and_index_resampling_give_the_same_distribution() -> None:
