@@ -197,6 +197,12 @@ def _lint_parser() -> _Parser:
         metavar="N",
         help="Worker processes (default: one per CPU).",
     )
+    options.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="Neither read nor write the result cache (.nbgraduate/cache, or"
+        " NBGRADUATE_CACHE_DIR); NBGRADUATE_NO_CACHE=1 does the same.",
+    )
     _help(options)
     return parser
 
@@ -227,6 +233,7 @@ def _split_codes(values: list[str] | None) -> list[str] | None:
 @error_boundary
 def lint(options: argparse.Namespace) -> int:
     """Lint the paths; the exit code (0 clean, 1 findings, 2 usage/config/unreadable input)."""
+    from nbgraduate.lint.cache import cache_disabled_by_environment
     from nbgraduate.lint.runner import LintRequest, run_lint
 
     request = LintRequest(
@@ -237,6 +244,7 @@ def lint(options: argparse.Namespace) -> int:
         config_file=options.config,
         force_exclude=options.force_exclude,
         jobs=options.jobs,
+        cache=not (options.no_cache or cache_disabled_by_environment()),
     )
     report = run_lint(request)
     if options.write_baseline is not None:

@@ -20,13 +20,17 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str 
     write_bytes_atomic(path, text.encode(encoding))
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` via a temporary file in the same directory and ``os.replace``.
 
     The temporary file lives next to the target because ``os.replace`` is only atomic within
     one file system. An existing file keeps its permission bits (a fix must not make a
     script non-executable); a new file gets the usual ``0o666`` minus the umask. A symlink
     is followed, so the link stays a link and its target gets the new content.
+
+    ``durable=False`` skips the two ``fsync`` calls: still atomic for every reader, but a
+    crash may lose the new file. For caches, where a lost entry is only a miss and an fsync
+    per entry would cost more than the work the entry saves.
     """
     target = Path(os.path.realpath(path))
     if target.exists() and not target.is_file():
@@ -40,15 +44,17 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(temp_name, mode)
         os.replace(temp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         raise
-    _fsync_directory(target.parent)
+    if durable:
+        _fsync_directory(target.parent)
 
 
 def _mode_for(target: Path) -> int:

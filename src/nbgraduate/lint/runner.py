@@ -36,6 +36,9 @@ class LintRequest:
     config_file: Path | None = None
     force_exclude: bool = False
     jobs: int | None = None
+    #: Read and write the result cache (:mod:`nbgraduate.lint.cache`); the command line turns
+    #: it on, callers of this function opt in.
+    cache: bool = False
 
 
 def run_lint(request: LintRequest) -> LintReport:
@@ -58,7 +61,7 @@ def run_lint(request: LintRequest) -> LintReport:
 
     report = LintReport()
     # Settings are validated up front, so a bad selector fails before any file is read.
-    settings_for(Path.cwd())
+    here = settings_for(Path.cwd())
     files: list[Path] = []
     for given in request.paths or [Path(".")]:
         try:
@@ -75,7 +78,7 @@ def run_lint(request: LintRequest) -> LintReport:
         except InputFileError as error:
             report.errors.append(InputError(error.path, error.reason))
     jobs = _with_git_state([_job_for(path, settings_for(path)) for path in dict.fromkeys(files)])
-    for result in _run_jobs(jobs, request.jobs):
+    for result in _lint_jobs(jobs, request, here.project_root):
         report.diagnostics.extend(result.diagnostics)
         if result.error is not None:
             report.errors.append(result.error)
@@ -188,6 +191,39 @@ def _locked_datasets(directory: Path) -> frozenset[str]:
     from nbgraduate.lock.layout import locked_local_datasets
 
     return locked_local_datasets(directory, digested_only=True)
+
+
+def _lint_jobs(jobs: list[FileJob], request: LintRequest, project_root: Path) -> list[FileResult]:
+    """Every job's result, in order: from the cache when it has the file's result, else linted
+    (and then stored)."""
+    if not request.cache or not jobs:
+        return _run_jobs(jobs, request.jobs)
+    from nbgraduate.lint.cache import LintCache, cache_directory
+
+    cache = LintCache(cache_directory(project_root))
+    results: list[FileResult | None] = []
+    keys: list[str | None] = []
+    for job in jobs:
+        try:
+            content = job.path.read_bytes()
+        except OSError:
+            # Unreadable: linting it reports why.
+            keys.append(None)
+            results.append(None)
+            continue
+        key = cache.key(job, content)
+        keys.append(key)
+        results.append(cache.get(key))
+    missing = [index for index, result in enumerate(results) if result is None]
+    for index, result in zip(
+        missing, _run_jobs([jobs[i] for i in missing], request.jobs), strict=True
+    ):
+        results[index] = result
+        key = keys[index]
+        if key is not None:
+            cache.put(key, result)
+    cache.close()
+    return [result for result in results if result is not None]
 
 
 def _run_jobs(jobs: list[FileJob], workers: int | None) -> list[FileResult]:

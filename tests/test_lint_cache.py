@@ -1,0 +1,306 @@
+"""The lint result cache: hits are served, every key part invalidates, concurrent runs are safe.
+
+Most tests *tamper* with the cache: they rewrite each stored entry so that its findings carry a
+sentinel message no rule produces. A run that prints the sentinel read the cache; a run after
+a change that must invalidate the entry shows no sentinel, so the file was linted again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from cli_runner import run_cli
+from nbformat.v4 import new_code_cell, new_notebook
+
+import nbgraduate.lint.cache as lint_cache
+from nbgraduate.lint import config as lint_config
+from nbgraduate.lint.cache import LintCache, code_salt, prune
+from nbgraduate.lint.runner import LintRequest, run_lint
+
+SENTINEL = "served from the cache"
+SOURCE = 'import random\nJUDGE_MODEL = "gpt-4o"\nscore = random.random()\n'
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("NBGRADUATE_CACHE_DIR", str(directory))
+    lint_config.clear_caches()
+    return directory
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[tool.nbgraduate]\n", encoding="utf-8")
+    write(root / "eval.ipynb", SOURCE)
+    monkeypatch.chdir(root)
+    lint_config.clear_caches()
+    return root
+
+
+def write(path: Path, source: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(new_notebook(cells=[new_code_cell(source)]), path)
+    return path
+
+
+def entries(directory: Path) -> list[Path]:
+    return sorted((directory / "lint-v1").glob("*.json"))
+
+
+def tamper(directory: Path) -> int:
+    """Give every stored finding the sentinel message; how many entries were changed."""
+    changed = 0
+    for entry in entries(directory):
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        message = lint_cache._DIAGNOSTIC_FIELDS.index("message")
+        for row in data["diagnostics"]:
+            row[message] = SENTINEL
+        entry.write_text(json.dumps(data), encoding="utf-8")
+        changed += 1
+    return changed
+
+
+def lint(*paths: str, select: list[str] | None = None, cache: bool = True) -> list[str]:
+    lint_config.clear_caches()
+    request = LintRequest(paths=[Path(p) for p in paths] or [Path(".")], select=select, cache=cache)
+    report = run_lint(request)
+    assert not report.errors, report.errors
+    return [f"{d.code} {d.message}" for d in report.diagnostics]
+
+
+def served(messages: list[str]) -> bool:
+    return any(SENTINEL in message for message in messages)
+
+
+# -- hits ---------------------------------------------------------------------------------------
+
+
+def test_a_second_run_is_served_from_the_cache(project: Path, cache_dir: Path) -> None:
+    first = lint("eval.ipynb")
+    assert {m.split()[0] for m in first} == {"NBG101", "NBG301"}
+    assert len(entries(cache_dir)) == 1
+    assert lint("eval.ipynb") == first  # a plain hit gives the same findings
+    assert tamper(cache_dir) == 1
+    assert served(lint("eval.ipynb"))
+
+
+def test_the_command_line_uses_the_cache_and_no_cache_bypasses_it(
+    project: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_cli(project, "lint", "eval.ipynb").returncode == 1
+    tamper(cache_dir)
+    assert SENTINEL in run_cli(project, "lint", "eval.ipynb").stdout
+    assert SENTINEL not in run_cli(project, "lint", "--no-cache", "eval.ipynb").stdout
+    monkeypatch.setenv("NBGRADUATE_NO_CACHE", "1")
+    assert SENTINEL not in run_cli(project, "lint", "eval.ipynb").stdout
+
+
+def test_no_cache_neither_reads_nor_writes(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NBGRADUATE_CACHE_DIR")
+    assert run_cli(project, "lint", "--no-cache", "eval.ipynb").returncode == 1
+    monkeypatch.setenv("NBGRADUATE_NO_CACHE", "1")
+    assert run_cli(project, "lint", "eval.ipynb").returncode == 1
+    assert not (project / ".nbgraduate").exists()
+
+
+def test_lint_writes_nothing_but_its_cache_in_the_project(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NBGRADUATE_CACHE_DIR")
+    write(project / "sub" / "other.ipynb", "x = 1\n")
+    before = {p for p in project.rglob("*")}
+    assert run_cli(project / "sub", "lint", ".", "../eval.ipynb").returncode == 1
+    added = {p for p in project.rglob("*")} - before
+    cache = project / ".nbgraduate" / "cache"
+    assert added and all(p == project / ".nbgraduate" or cache in (p, *p.parents) for p in added)
+    assert (cache / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    assert len(entries(cache)) == 2
+
+
+def test_an_entry_that_does_not_parse_is_a_miss_and_is_replaced(
+    project: Path, cache_dir: Path
+) -> None:
+    expected = lint("eval.ipynb")
+    [entry] = entries(cache_dir)
+    entry.write_text('{"key": "', encoding="utf-8")
+    assert lint("eval.ipynb") == expected
+    assert json.loads(entry.read_text(encoding="utf-8"))["diagnostics"]
+
+
+def test_an_entry_of_another_key_is_a_miss(project: Path, cache_dir: Path) -> None:
+    lint("eval.ipynb")
+    tamper(cache_dir)
+    [entry] = entries(cache_dir)
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["key"] = "0" * 64
+    entry.write_text(json.dumps(data), encoding="utf-8")
+    assert not served(lint("eval.ipynb"))
+
+
+# -- every part of the key invalidates ------------------------------------------------------------
+
+
+def test_an_edited_notebook_is_linted_again(project: Path, cache_dir: Path) -> None:
+    lint("eval.ipynb")
+    tamper(cache_dir)
+    notebook = project / "eval.ipynb"
+    stat = notebook.stat()
+    # Same size, same modification time: only the content tells.
+    text = notebook.read_text(encoding="utf-8")
+    assert text.count("gpt-4o") == 1
+    notebook.write_text(text.replace("gpt-4o", "gpt-4x"), encoding="utf-8")
+    os.utime(notebook, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert notebook.stat().st_size == stat.st_size
+    messages = lint("eval.ipynb")
+    assert not served(messages)
+    assert any("gpt-4x" in message for message in messages)
+
+
+def test_changed_settings_lint_again(project: Path, cache_dir: Path) -> None:
+    lint("eval.ipynb")
+    tamper(cache_dir)
+    assert [m.split()[0] for m in lint("eval.ipynb", select=["NBG1"])] == ["NBG101"]
+    (project / "pyproject.toml").write_text(
+        '[tool.nbgraduate]\nignore = ["NBG301"]\n', encoding="utf-8"
+    )
+    messages = lint("eval.ipynb")
+    assert not served(messages)
+    assert [m.split()[0] for m in messages] == ["NBG101"]
+
+
+def test_changed_model_policy_configuration_lints_again(project: Path, cache_dir: Path) -> None:
+    lint("eval.ipynb")
+    tamper(cache_dir)
+    (project / "pyproject.toml").write_text(
+        '[tool.nbgraduate]\n[tool.nbgraduate.models]\npinned = ["gpt-4o"]\n', encoding="utf-8"
+    )
+    messages = lint("eval.ipynb")
+    assert not served(messages)
+    assert [m.split()[0] for m in messages] == ["NBG301"]
+
+
+def test_another_path_is_another_entry(project: Path, cache_dir: Path) -> None:
+    lint("eval.ipynb")
+    tamper(cache_dir)
+    (project / "copy.ipynb").write_bytes((project / "eval.ipynb").read_bytes())
+    assert not served(lint("copy.ipynb"))
+
+
+def test_another_nbgraduate_version_lints_again(
+    project: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lint("eval.ipynb")
+    tamper(cache_dir)
+    monkeypatch.setattr(lint_cache, "__version__", "999.0.0")
+    code_salt.cache_clear()
+    try:
+        assert not served(lint("eval.ipynb"))
+    finally:
+        monkeypatch.undo()
+        code_salt.cache_clear()
+
+
+def test_the_salt_follows_model_policy_data_and_source_files(tmp_path: Path) -> None:
+    package = tmp_path / "nbgraduate"
+    (package / "knowledge").mkdir(parents=True)
+    policy = package / "knowledge" / "model_policy.toml"
+    policy.write_text("[providers]\n", encoding="utf-8")
+    rule = package / "rule.py"
+    rule.write_text("CODE = 1\n", encoding="utf-8")
+    salts = [code_salt(package)]
+    code_salt.cache_clear()
+    policy.write_text("[providers]\nopenai = {}\n", encoding="utf-8")
+    salts.append(code_salt(package))
+    code_salt.cache_clear()
+    rule.write_text("CODE = 22\n", encoding="utf-8")
+    salts.append(code_salt(package))
+    code_salt.cache_clear()
+    assert len(set(salts)) == 3
+
+
+def test_every_job_field_is_part_of_the_key(project: Path, cache_dir: Path) -> None:
+    import dataclasses
+
+    from nbgraduate.lint.rules import ALL_CODES
+    from nbgraduate.lint.runner import file_job, load_settings
+
+    path = project / "eval.ipynb"
+    job = file_job(path, load_settings(path, known_codes=ALL_CODES))
+    cache = LintCache(cache_dir)
+    content = path.read_bytes()
+    base = cache.key(job, content)
+    assert cache.key(job, content) == base
+    assert cache.key(job, content + b" ") != base
+    changed = {
+        "path": Path("elsewhere.ipynb"),
+        "display_path": "elsewhere.ipynb",
+        "codes": job.codes - {"NBG101"},
+        "locked_datasets": frozenset({"data/x.csv"}),
+        "policy": dataclasses.replace(job.policy, pinned=("gpt-4o",)),
+    }
+    fields = {field.name for field in dataclasses.fields(job)}
+    for name, value in changed.items():
+        assert name in fields
+        assert cache.key(dataclasses.replace(job, **{name: value}), content) != base, name
+
+    class State:
+        def __init__(self, digest: str) -> None:
+            self.digest = digest
+
+    assert lint_cache._canonical(State("a")) != lint_cache._canonical(State("b"))
+    assert lint_cache._canonical(State("a")) == lint_cache._canonical(State("a"))
+
+
+# -- bounded, and safe under concurrent runs ---------------------------------------------------------
+
+
+def test_prune_keeps_the_newest_entries_within_the_bounds(tmp_path: Path) -> None:
+    directory = tmp_path / "lint-v1"
+    directory.mkdir()
+    for index in range(30):
+        entry = directory / f"{index:02d}.json"
+        entry.write_text("x" * 100, encoding="utf-8")
+        os.utime(entry, (1_000_000 + index, 1_000_000 + index))
+    (directory / "not-an-entry.txt").write_text("kept", encoding="utf-8")
+    assert prune(directory, max_entries=10, max_bytes=10**9) == 22
+    assert sorted(p.name for p in directory.glob("*.json")) == [f"{i}.json" for i in range(22, 30)]
+    assert prune(directory, max_entries=100, max_bytes=500) == 4
+    assert len(list(directory.glob("*.json"))) == 4
+    assert (directory / "not-an-entry.txt").exists()
+
+
+def test_concurrent_runs_share_one_cache_safely(project: Path, cache_dir: Path) -> None:
+    for index in range(12):
+        write(project / f"nb_{index:02d}.ipynb", SOURCE.replace("gpt-4o", f"gpt-4o-{index}"))
+    expected = run_cli(project, "lint", "--no-cache", "--output-format", "json", ".").stdout
+    env = {**os.environ, "NBGRADUATE_CACHE_DIR": str(cache_dir)}
+    argv = [sys.executable, "-m", "nbgraduate", "lint", "--output-format", "json", "."]
+    started = time.monotonic()
+    runs = [
+        subprocess.Popen(argv, cwd=project, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert time.monotonic() - started < 300
+    assert [run.returncode for run in runs] == [1] * 4
+    assert outputs == [expected] * 4
+    stored = entries(cache_dir)
+    assert len(stored) == 13
+    for entry in stored:
+        json.loads(entry.read_text(encoding="utf-8"))
+    assert not list((cache_dir / "lint-v1").glob(".*.tmp"))
+    tamper(cache_dir)
+    served_again = run_cli(project, "lint", "--output-format", "json", ".").stdout
+    assert served_again.count(SENTINEL) == expected.count('"message"')
