@@ -94,8 +94,14 @@ def floor_times(files: Sequence[Path], repeat: int) -> tuple[float, float, bench
     return min(cpu), min(wall), stats
 
 
+#: As on a user's machine: Python writes bytecode caches (an environment that forbids them makes
+#: every start-up compile nbgraduate's sources again).
+_ENVIRONMENT = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_timed(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None):
     """``(wall, CPU of the process and every process it waited for, completed)``."""
+    env = {**_ENVIRONMENT, **(env or {})}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     completed = subprocess.run(
@@ -118,7 +124,7 @@ def lint_times(
     ``cache`` (a cache directory) with ``--no-cache``."""
     argv = [sys.executable, "-m", "nbgraduate", "lint", str(corpus)]
     argv += ["--no-cache"] if cache is None else []
-    env = None if cache is None else {**os.environ, "NBGRADUATE_CACHE_DIR": str(cache)}
+    env = None if cache is None else {"NBGRADUATE_CACHE_DIR": str(cache)}
     argv += ["--output-format", "json", "-o", str(workdir / "report.json"), "--exit-zero"]
     if jobs is not None:
         argv += ["--jobs", str(jobs)]
@@ -330,6 +336,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     header = f"nbgraduate speed bench: {_machine()} at the start"
+    if "PYTHONDONTWRITEBYTECODE" in os.environ:
+        header += " (PYTHONDONTWRITEBYTECODE removed for the measured commands)"
     rows: list[Measured] = []
     with scratch_directory("nbgraduate-bench-speed-", keep=args.keep) as workdir:
         steps: list[Callable[[], list[Measured]]] = []

@@ -970,9 +970,10 @@ def test_many_files_in_parallel_match_a_single_job(
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountingPool)
-    serial = invoke("lint", "--jobs", "1", "--output-format", "json", "evals")
+    # Without the cache: the second run must lint, not read the first run's results.
+    serial = invoke("lint", "--no-cache", "--jobs", "1", "--output-format", "json", "evals")
     assert pools == []
-    parallel = invoke("lint", "--jobs", "3", "--output-format", "json", "evals")
+    parallel = invoke("lint", "--no-cache", "--jobs", "3", "--output-format", "json", "evals")
     assert pools == [3]
 
     assert parallel.exit_code == serial.exit_code == 1

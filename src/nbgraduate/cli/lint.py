@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import typer
 
     from nbgraduate.lint.diagnostics import LintReport
+    from nbgraduate.lint.rules.base import Rule
 
 __all__ = ["COMMANDS", "main", "register"]
 
@@ -268,9 +269,13 @@ def lint(options: argparse.Namespace) -> int:
         report.diagnostics = recorded.filter_new(report.diagnostics, baseline.resolve().parent)
 
     from nbgraduate.lint.output import render
-    from nbgraduate.lint.rules import ALL_RULES
 
-    text = render(report, options.output_format, rules=ALL_RULES, statistics=options.statistics)
+    rules: Sequence[type[Rule]] = ()
+    if options.output_format == "sarif":
+        # Only SARIF describes the rules; a run served from the cache need not import them.
+        from nbgraduate.lint.rules import ALL_RULES as rules
+
+    text = render(report, options.output_format, rules=rules, statistics=options.statistics)
     if options.output_file is not None:
         from nbgraduate.core.atomic import write_text_atomic
 
