@@ -20,6 +20,7 @@ from cli_runner import run_cli
 from nbformat.v4 import new_code_cell, new_notebook
 
 import nbgraduate.lint.cache as lint_cache
+from nbgraduate.core.git_state import GitState
 from nbgraduate.lint import config as lint_config
 from nbgraduate.lint.cache import LintCache, code_salt, prune
 from nbgraduate.lint.runner import LintRequest, run_lint
@@ -255,12 +256,13 @@ def test_every_job_field_is_part_of_the_key(project: Path, cache_dir: Path) -> N
         assert name in fields
         assert cache.key(dataclasses.replace(job, **{name: value}), content) != base, name
 
-    class State:
-        def __init__(self, digest: str) -> None:
-            self.digest = digest
+    def state(digest: str) -> GitState:
+        return GitState(str(project), frozenset({"eval.ipynb"}), frozenset(), frozenset(), digest)
 
-    assert lint_cache._canonical(State("a")) != lint_cache._canonical(State("b"))
-    assert lint_cache._canonical(State("a")) == lint_cache._canonical(State("a"))
+    with_state = cache.key(dataclasses.replace(job, git_state=state("a")), content)
+    assert with_state != base
+    assert cache.key(dataclasses.replace(job, git_state=state("a")), content) == with_state
+    assert cache.key(dataclasses.replace(job, git_state=state("b")), content) != with_state
 
 
 # -- bounded, and safe under concurrent runs ---------------------------------------------------------
