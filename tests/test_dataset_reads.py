@@ -161,3 +161,15 @@ def test_what_counts_as_the_expected_digest(expected_digest: str, reported: bool
 def test_url_file_name() -> None:
     assert url_file_name("https://example.org/a/b%20c.csv?x=1") == "b c.csv"
     assert url_file_name("https://example.org/") == "index.html"
+
+
+def test_configuration_images_and_web_pages_are_not_datasets() -> None:
+    source = (
+        "import json, requests\n"
+        'settings = json.load(open("config.json"))\n'
+        'keys = json.load(open("credentials.json"))\n'
+        'page = requests.get("https://github.com/org/evals").text\n'
+        "!wget https://raw.githubusercontent.com/org/evals/main/diagram.png\n"
+        'rows = json.load(open("questions.json"))\n'
+    )
+    assert located(source) == [("NBG201", 0, 6, 23)]

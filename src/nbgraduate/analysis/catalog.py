@@ -522,8 +522,27 @@ NOT_DATA_TEXT_WORDS = (
     "version",
 )
 
-#: Downloaded files that are not datasets: model weights (the models family covers them) and
-#: installers or scripts (the installs family).
+#: Words in the name of a ``.json`` (or other data-format) file opened by path that make it
+#: configuration or credentials rather than data.
+NOT_DATA_FILE_WORDS = (
+    "config",
+    "credential",
+    "secret",
+    "tokenizer",
+    "access_token",
+    "settings",
+    "service_account",
+    "service-account",
+    "package",
+    "schema",
+    "manifest",
+    "vocab",
+    "prompt",
+    "template",
+)
+
+#: Downloaded files that are not datasets: model weights (the models family covers them),
+#: installers or scripts (the installs family), and images shown in the notebook.
 NOT_DATA_DOWNLOAD_EXTENSIONS = (
     ".gguf",
     ".ggml",
@@ -551,6 +570,14 @@ NOT_DATA_DOWNLOAD_EXTENSIONS = (
     ".otf",
     ".woff",
     ".woff2",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".webp",
+    ".ico",
+    ".bmp",
 )
 
 #: ``datasets.load_dataset`` builder names that read local or remote files given in data_files.

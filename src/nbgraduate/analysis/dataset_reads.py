@@ -299,6 +299,11 @@ def is_data_like_url(url: str) -> bool:
         return True
     if host == "api.github.com":
         return "/contents/" in path
+    if host in ("github.com", "gitlab.com"):
+        # A repository's web pages are not files; its raw, blob and release paths are.
+        return any(part in path for part in ("/raw/", "/blob/", "/-/raw/", "/releases/download/"))
+    if host == "huggingface.co":
+        return "/resolve/" in path or "/datasets/" in path
     return host.endswith(_DATA_HOSTS) or bool(_S3_HOST.match(host))
 
 
@@ -791,11 +796,13 @@ def _is_reader(call: CallSite) -> bool:
 
 
 def _has_data_extension(path: str) -> bool:
-    """A data file, or a text corpus (``.txt``/``.md``) whose path does not say it is a prompt
+    """A data file that is not configuration (``config.json``, ``credentials.json``), or a
+    text corpus (``.txt``/``.md``) whose path does not say it is a prompt
     (``prompts/judge.txt``), a template, configuration or a project file."""
     lowered = path.lower()
     if lowered.endswith(catalog.DATA_FILE_EXTENSIONS):
-        return True
+        name = lowered.replace("\\", "/").rsplit("/", 1)[-1]
+        return not any(word in name for word in catalog.NOT_DATA_FILE_WORDS)
     if not lowered.endswith(catalog.TEXT_CORPUS_EXTENSIONS):
         return False
     return not any(word in lowered for word in catalog.NOT_DATA_TEXT_WORDS)

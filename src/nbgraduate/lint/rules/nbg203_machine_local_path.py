@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from nbgraduate.lint.context import LintContext
 
 _MACHINE_LOCAL = re.compile(
-    r"^(?:/Users/[^/\s]+/|/home/[^/\s]+/|/root/|~[/\\]|[A-Za-z]:[\\/]+Users[\\/]+[^\\/\s]+)"
+    r"^(?:/Users/[^/\s]+/|/home/[^/\s]+/|~[/\\]|[A-Za-z]:[\\/]+Users[\\/]+[^\\/\s]+)"
 )
 
 
