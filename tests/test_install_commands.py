@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import nbformat
 import pytest
 
 from nbgraduate.knowledge.install_commands import InstallRequirement, parse_install_line
+from nbgraduate.lint.linter import FileJob, lint_file
+from nbgraduate.lint.rules import ALL_CODES
 
 SHA = "0123456789abcdef" * 2 + "01234567"  # a full 40-hex commit id
 
@@ -334,3 +339,47 @@ def test_attached_option_values_are_located() -> None:
 
 def test_requirements_file_reason_names_the_file() -> None:
     assert "requirements.txt" in only("%pip install -r requirements.txt").reason
+
+
+@pytest.mark.parametrize(
+    ("spec", "shown"),
+    [("pandas==latest", "'latest'"), ("pandas==1.0abc", "'1.0abc'"), ("pandas!=2.0.x", "'2.0.x'")],
+)
+def test_an_invalid_version_is_not_a_pin(spec: str, shown: str) -> None:
+    requirement = only(f"%pip install {spec}")
+    assert requirement.kind == "floating"
+    assert (
+        requirement.reason == f"pip will reject '{spec}': {shown} is not a valid version (PEP 440)"
+    )
+
+
+@pytest.mark.parametrize("operator", ["==", ">="])
+def test_a_huge_version_is_classified_without_a_traceback(operator: str) -> None:
+    for digits in (5_000, 100_000):
+        requirement = only(f"%pip install pandas{operator}1{'0' * digits}")
+        assert requirement.kind == "floating"
+        assert "pip will reject" in requirement.reason
+        assert len(requirement.reason) < 200
+
+
+def test_parsing_grows_linearly_with_the_number_of_packages() -> None:
+    import time
+
+    def seconds(count: int) -> float:
+        line = "%pip install " + " ".join(f"pkg{i}>=1.{i} 'extra{i}[a]==2'" for i in range(count))
+        start = time.perf_counter()
+        assert len(parse_install_line(line)) == 2 * count
+        return time.perf_counter() - start
+
+    seconds(200)  # warm up packaging's parser
+    small, large = min(seconds(1_000) for _ in range(2)), min(seconds(2_000) for _ in range(2))
+    assert large < 4 * small + 0.05, (small, large)
+
+
+def test_nbg401_says_an_invalid_version_is_not_a_pin(tmp_path: Path) -> None:
+    path = tmp_path / "eval.ipynb"
+    cell = nbformat.v4.new_code_cell("%pip install pandas==latest openai==1.51.0")
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+    [diagnostic] = lint_file(FileJob(path=path, display_path="e", codes=ALL_CODES)).diagnostics
+    assert diagnostic.code == "NBG401"
+    assert "'latest' is not a valid version (PEP 440)" in diagnostic.message

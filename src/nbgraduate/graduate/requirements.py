@@ -7,32 +7,47 @@ best evidence of what it needs. What cannot be resolved there is said, never gue
 from __future__ import annotations
 
 import functools
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgraduate.analysis.facts import ProgramFacts
 from nbgraduate.knowledge.install_commands import parse_install_line
+from nbgraduate.knowledge.packages import (
+    RequirementSyntaxError,
+    canonical_name,
+    parse_requirement,
+    requirement_name,
+)
 from nbgraduate.notebook.model import Notebook
 
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _NOT_PACKAGES = frozenset({"__future__", "IPython", "ipykernel", "google.colab"})
 
 
 @dataclass(slots=True)
 class ResolvedRequirements:
-    """``pinned`` maps distribution name to version; ``unresolved`` says what could not be."""
+    """``pinned`` maps distribution name to version; ``unresolved`` says what could not be.
+
+    ``extras`` and ``markers`` keep what an install line asked for beyond the name
+    (``pandas[excel]``, ``; python_version < "3.12"``), keyed like ``pinned``.
+    """
 
     pinned: dict[str, str] = field(default_factory=dict)
     unresolved: dict[str, str] = field(default_factory=dict)
+    extras: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    markers: dict[str, str] = field(default_factory=dict)
+    #: PEP 503 name -> the spelling used as key above.
+    spellings: dict[str, str] = field(default_factory=dict)
 
     def text(self) -> str:
         lines = ["# Pinned by nbgraduate convert from the converting environment."]
-        lines += [
-            f"{name}=={version}"
-            for name, version in sorted(self.pinned.items(), key=lambda kv: kv[0].lower())
-        ]
+        for name, version in sorted(self.pinned.items(), key=lambda kv: canonical_name(kv[0])):
+            extras = self.extras.get(name, ())
+            line = f"{name}[{','.join(extras)}]" if extras else name
+            line += f"=={version}"
+            if name in self.markers:
+                line += f" ; {self.markers[name]}"
+            lines.append(line)
         return "\n".join(lines) + "\n"
 
 
@@ -49,11 +64,13 @@ def resolve_requirements(
                     f"{requirement.kind} install; pin its contents by hand"
                 )
                 continue
-            match = _NAME.match(requirement.spec)
-            if requirement.kind.startswith("vcs") or match is None:
+            name = requirement_name(requirement.spec)
+            if requirement.kind.startswith("vcs") or name is None:
                 _pin_distribution(resolved, requirement.spec, None)
                 continue
-            _pin_distribution(resolved, match.group(1), None)
+            pinned_as = _pin_distribution(resolved, name, None)
+            if pinned_as is not None:
+                _keep_extras_and_marker(resolved, pinned_as, requirement.spec)
     for module in sorted(_third_party_modules(facts, source_dir)):
         # Editable installs are often missing from packages_distributions(); most distributions
         # are named like their top-level module, so that is the fallback.
@@ -63,18 +80,36 @@ def resolve_requirements(
     return resolved
 
 
-def _pin_distribution(resolved: ResolvedRequirements, name: str, imported_as: str | None) -> None:
+def _pin_distribution(
+    resolved: ResolvedRequirements, name: str, imported_as: str | None
+) -> str | None:
+    """Pin ``name`` to its installed version; the distribution's own name, or ``None``."""
     from importlib import metadata
 
     try:
         version = metadata.version(name)
-    except metadata.PackageNotFoundError:
+    except (metadata.PackageNotFoundError, ValueError):  # ValueError: not a project name
         what = f"imported as {imported_as}; " if imported_as else ""
         resolved.unresolved.setdefault(name, f"{what}not installed in the converting environment")
-        return
-    canonical = metadata.metadata(name)["Name"] or name
-    resolved.pinned[canonical] = version
+        return None
+    spelled = metadata.metadata(name)["Name"] or name
+    # One entry per project, however the notebook spelled it (PyYAML, pyyaml, py_yaml).
+    spelled = resolved.spellings.setdefault(canonical_name(spelled), spelled)
+    resolved.pinned[spelled] = version
     resolved.unresolved.pop(name, None)
+    return spelled
+
+
+def _keep_extras_and_marker(resolved: ResolvedRequirements, name: str, spec: str) -> None:
+    try:
+        requirement = parse_requirement(spec)
+    except RequirementSyntaxError:
+        return
+    if requirement.extras:
+        merged = set(resolved.extras.get(name, ())) | set(requirement.extras)
+        resolved.extras[name] = tuple(sorted(merged))
+    if requirement.marker:
+        resolved.markers[name] = requirement.marker
 
 
 def _third_party_modules(facts: ProgramFacts, source_dir: Path) -> set[str]:

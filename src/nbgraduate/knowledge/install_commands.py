@@ -6,6 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from nbgraduate.knowledge.packages import (
+    RequirementSyntaxError,
+    canonical_name,
+    parse_requirement,
+    requirement_name,
+)
+
 __all__ = ["InstallKind", "InstallRequirement", "parse_install_line"]
 
 InstallKind = Literal[
@@ -127,11 +134,18 @@ class _Tokenizer:
         self.offsets: list[int] = []
         self.word_open = False
         self.drop_next_word = False
+        # Digits in the word so far: ``2>`` (a stream number) is told from ``pandas>`` in O(1).
+        self.digits = 0
 
     def add(self, index: int) -> None:
-        self.chars.append(self.line[index])
+        char = self.line[index]
+        self.chars.append(char)
         self.offsets.append(index)
+        self.digits += char.isdigit()
         self.word_open = True
+
+    def clear_word(self) -> None:
+        self.chars, self.offsets, self.word_open, self.digits = [], [], False, 0
 
     def add_span(self, start: int, stop: int) -> None:
         for index in range(start, stop):
@@ -144,7 +158,7 @@ class _Tokenizer:
             elif self.chars:
                 word = _Word("".join(self.chars), tuple(self.offsets))
                 self.commands[-1].append(word)
-        self.chars, self.offsets, self.word_open = [], [], False
+        self.clear_word()
 
     def end_command(self) -> None:
         self.end_word()
@@ -219,12 +233,12 @@ class _Tokenizer:
 
     def angle(self, i: int) -> int:
         following = self.line[i + 1] if i + 1 < len(self.line) else ""
-        in_specifier = self.chars and not "".join(self.chars).isdigit()
-        if in_specifier and (following == "=" or following.isdigit()):
+        stream_number = bool(self.chars) and self.digits == len(self.chars)
+        if self.chars and not stream_number and (following == "=" or following.isdigit()):
             self.add(i)
             return i + 1
-        if self.chars and "".join(self.chars).isdigit():
-            self.chars, self.offsets, self.word_open = [], [], False  # ``2>`` names a stream
+        if stream_number:
+            self.clear_word()  # ``2>`` names a stream
         return self.redirect(i)
 
     def redirect(self, i: int) -> int:
@@ -584,7 +598,7 @@ def _parse_pip_install(tool: str, words: list[_Word]) -> list[InstallRequirement
     arguments = _read_arguments(words, _PIP_VALUE_OPTIONS, _PIP_VALUE_SHORTS, _PIP_SPECIAL)
     constraints = [item.text for option, item in arguments.special if option == "--constraint"]
     upgraded = {
-        _canonical_name(item.text): item.text
+        _requirement_key(item.text): item.text
         for option, item in arguments.special
         if option == "--upgrade-package"
     }
@@ -600,7 +614,7 @@ def _parse_pip_install(tool: str, words: list[_Word]) -> list[InstallRequirement
             kind, reason = _classify_editable(item.text)
         else:
             upgrade_flag = arguments.upgrade_flag
-            name = _canonical_name(_requirement_name(item.text) or "")
+            name = _requirement_key(item.text)
             if upgrade_flag is None and name in upgraded:
                 upgrade_flag = f"--upgrade-package {upgraded[name]}"
             kind, reason = _classify_pip(item.text, upgrade_flag)
@@ -635,25 +649,22 @@ def _parse_conda(tool: str, words: list[_Word]) -> list[InstallRequirement]:
 
 _Classified = tuple[InstallKind, str]
 
-_PEP508 = re.compile(
-    r"\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*"
-    r"(?P<extras>\[[^\]]*\])?\s*(?P<rest>.*?)\s*",
-    re.DOTALL,
-)
-_CLAUSE = re.compile(r"\s*(?P<op>===|==|~=|!=|<=|>=|<|>)\s*(?P<version>[^\s,;]+)\s*")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _VCS = re.compile(r"(?P<vcs>git|hg|svn|bzr)\+(?P<rest>.+)", re.IGNORECASE)
 _ARCHIVE_SUFFIX = re.compile(r"\.(?:whl|tar\.gz|tgz|tar\.bz2|tar\.xz|tar|zip|egg)$", re.IGNORECASE)
 _LOCAL_PATH = re.compile(r"(?:\.{1,2}(?:[\\/]|$|\[)|[\\/~]|[A-Za-z]:[\\/])")
+# ``name @ url``: the URL part of a direct reference, found before PEP 508 parsing so a local
+# path (which PEP 508 does not allow) is still recognised as one.
+_DIRECT_REFERENCE = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@\s*(?P<url>.+)")
+# ``openai=={OPENAI_VERSION}``: an exact pin whose version IPython fills in from a variable.
+_INTERPOLATED_PIN = re.compile(
+    r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*===?\s*(?:\{[^{}]*\}|\$\w+)\s*"
+)
 
 
-def _canonical_name(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _requirement_name(spec: str) -> str | None:
-    match = _PEP508.fullmatch(spec.split(";", 1)[0])
-    return match.group("name") if match else None
+def _requirement_key(spec: str) -> str:
+    name = requirement_name(spec)
+    return canonical_name(name) if name else ""
 
 
 def _without_marker(spec: str) -> str:
@@ -684,35 +695,39 @@ def _classify_pip(spec: str, upgrade_flag: str | None) -> _Classified:
     requirement = _without_marker(spec)
     if _VCS.match(requirement) or _URL.match(requirement):
         return _classify_url(requirement)
-    match = _PEP508.fullmatch(requirement)
-    if match is not None and match.group("rest").startswith("@"):
-        url = match.group("rest")[1:].strip()
+    direct = _DIRECT_REFERENCE.fullmatch(requirement)
+    if direct is not None:
+        url = direct.group("url").strip()
         if url.lower().startswith("file:") or _is_local(url):
             return "local", f"'{url}' is a local path whose contents are not versioned here"
         return _classify_url(url)
     if _is_local(requirement):
         return "local", f"'{requirement}' is a local path whose contents are not versioned here"
-    if match is None:
-        return "floating", f"'{requirement}' is not a valid requirement, so pip will reject it"
-    rest = match.group("rest")
-    if rest.startswith("(") and rest.endswith(")"):
-        rest = rest[1:-1].strip()
-    return _classify_specifiers(requirement, rest, upgrade_flag)
+    if _INTERPOLATED_PIN.fullmatch(requirement):
+        return "exact", ""
+    try:
+        parsed = parse_requirement(spec)
+    except RequirementSyntaxError as error:
+        return "floating", f"pip will reject '{_shown(requirement)}': {error.reason}"
+    if parsed.pinned_version is not None:
+        return "exact", ""
+    return _classify_specifiers(_shown(requirement), parsed.operators, upgrade_flag)
 
 
-def _classify_specifiers(requirement: str, rest: str, upgrade_flag: str | None) -> _Classified:
-    clauses = [_CLAUSE.fullmatch(clause) for clause in rest.split(",")] if rest else []
-    if not all(clauses):
-        if re.match(r"\s*=[^=]", rest):
-            return "floating", f"'{requirement}' uses '=', which pip rejects; pin with '=='"
-        return "floating", f"'{requirement}' is not a valid requirement, so pip will reject it"
-    pairs = [(clause.group("op"), clause.group("version")) for clause in clauses if clause]
-    for op, version in pairs:
-        if op == "===" or (op == "==" and "*" not in version):
-            return "exact", ""
+def _shown(requirement: str) -> str:
+    """A requirement short enough to quote in a one-line message."""
+    return (
+        requirement
+        if len(requirement) <= 80
+        else f"{requirement[:60]}… ({len(requirement):,} characters)"
+    )
+
+
+def _classify_specifiers(
+    requirement: str, operators: frozenset[str], upgrade_flag: str | None
+) -> _Classified:
     if upgrade_flag is not None:
         return "floating", f"'{upgrade_flag} {requirement}' upgrades to whatever is newest"
-    operators = {op for op, _ in pairs}
     if not operators:
         return "floating", f"'{requirement}' has no version pin, so the newest release is installed"
     if "==" in operators:

@@ -17,6 +17,7 @@ from nbgraduate.lock.digests import dataset_facts, file_sha256, notebook_digest,
 from nbgraduate.lock.layout import calibration_files
 from nbgraduate.lock.lockfile import (
     LOCK_FILENAME,
+    LOCK_SCHEMA_VERSION,
     LockedDataset,
     LockedModel,
     LockedParameter,
@@ -25,11 +26,7 @@ from nbgraduate.lock.lockfile import (
     PipelineLock,
     SamplingParameters,
 )
-from nbgraduate.lock.requirements import (
-    REQUIREMENTS_FILENAME,
-    parse_requirements_file,
-    requirements_digest,
-)
+from nbgraduate.lock.requirements import REQUIREMENTS_FILENAME, read_requirements
 from nbgraduate.notebook.model import Notebook
 from nbgraduate.notebook.parameters import PARAMETERS_TAG, Parameter, parse_parameters_cell
 from nbgraduate.notebook.reader import read_notebook
@@ -78,8 +75,17 @@ def find_pipeline_notebook(pipeline_dir: Path) -> Path:
     return notebooks[0]
 
 
-def compute_lock(pipeline_dir: Path, *, contract_version: str = "1.0.0") -> LockComputation:
-    """Everything the lock records, recomputed from the working tree."""
+def compute_lock(
+    pipeline_dir: Path,
+    *,
+    contract_version: str = "1.0.0",
+    schema_version: int = LOCK_SCHEMA_VERSION,
+) -> LockComputation:
+    """Everything the lock records, recomputed from the working tree.
+
+    ``schema_version`` older than the current one computes what a lock of that schema
+    recorded, so ``verify`` compares like with like: a format change is never drift.
+    """
     notebook_path = find_pipeline_notebook(pipeline_dir)
     notebook = read_notebook(notebook_path)
     if notebook.syntax_errors:
@@ -98,10 +104,26 @@ def compute_lock(pipeline_dir: Path, *, contract_version: str = "1.0.0") -> Lock
     datasets = _datasets(context, pipeline_dir, problems)
     datasets.extend(_calibration_datasets(pipeline_dir, {d.path for d in datasets}))
     models = _models(context, parameter_cell.index if parameter_cell else None)
-    requirements = parse_requirements_file(pipeline_dir / REQUIREMENTS_FILENAME)
+    requirements_file = read_requirements(pipeline_dir / REQUIREMENTS_FILENAME)
+    problems.extend(requirements_file.problems)
     if not (pipeline_dir / REQUIREMENTS_FILENAME).is_file():
         problems.append(f"no {REQUIREMENTS_FILENAME}: dependency versions are not pinned")
+    if schema_version < 2:
+        requirements = [
+            LockedRequirement(name=name, version=version)
+            for name, version in requirements_file.legacy_pins.items()
+        ]
+        digest = requirements_file.legacy_digest
+    else:
+        requirements = [
+            LockedRequirement(
+                name=pin.name, version=pin.version, extras=list(pin.extras), marker=pin.marker
+            )
+            for pin in requirements_file.pins
+        ]
+        digest = requirements_file.digest
     lock = PipelineLock(
+        schema_version=schema_version,
         nbgraduate_version=__version__,
         contract_version=contract_version,
         notebook=notebook_path.name,
@@ -117,8 +139,8 @@ def compute_lock(pipeline_dir: Path, *, contract_version: str = "1.0.0") -> Lock
         prompts=_prompts(pipeline_dir),
         models=models,
         sampling=_sampling(parameters, context),
-        requirements=[LockedRequirement(name=n, version=v) for n, v in requirements.items()],
-        requirements_digest=requirements_digest(requirements),
+        requirements=requirements,
+        requirements_digest=digest,
     )
     return LockComputation(lock.canonical(), notebook, parameters, problems)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,10 +11,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from nbgraduate.knowledge.packages import canonical_name
 from nbgraduate.lock.lockfile import (
     LOCK_FILENAME,
     LockedDataset,
     LockedModel,
+    LockedRequirement,
     PipelineLock,
     SamplingParameters,
 )
@@ -124,7 +125,7 @@ def python_minor(version: str) -> str:
 
 def requirement_key(name: str) -> str:
     """The PEP 503 normalised name, so ``Scikit_Learn`` and ``scikit-learn`` are one package."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return canonical_name(name)
 
 
 def _short(sha256: str | None) -> str:
@@ -297,6 +298,7 @@ def _sampling_drift(locked: SamplingParameters, current: SamplingParameters) -> 
 def _requirement_drift(locked: PipelineLock, current: PipelineLock) -> list[Drift]:
     before = {requirement_key(r.name): r for r in locked.requirements}
     after = {requirement_key(r.name): r for r in current.requirements}
+    same_format = locked.schema_version == current.schema_version
     drifts = []
     for key in sorted(before.keys() | after.keys()):
         old, new = before.get(key), after.get(key)
@@ -309,8 +311,11 @@ def _requirement_drift(locked: PipelineLock, current: PipelineLock) -> list[Drif
         elif old is not None and new is not None and old.version != new.version:
             message = f"requirement {new.name} {old.version} -> {new.version}"
             drifts.append(Drift("requirement", new.name, old.version, new.version, message))
-    if not drifts and locked.requirements_digest != current.requirements_digest:
-        # Same pins, different file: hashes, markers or index options changed.
+        elif old is not None and new is not None and same_format:
+            drifts.extend(_extras_and_marker_drift(old, new))
+    if not drifts and same_format and locked.requirements_digest != current.requirements_digest:
+        # Same pins, different file: hashes, markers or index options changed. Digests of two
+        # lock schemas are computed differently, so they are compared only within one schema.
         drifts.append(
             Drift(
                 "requirement",
@@ -321,6 +326,23 @@ def _requirement_drift(locked: PipelineLock, current: PipelineLock) -> list[Drif
             )
         )
     return drifts
+
+
+def _extras_and_marker_drift(old: LockedRequirement, new: LockedRequirement) -> list[Drift]:
+    drifts = []
+    if sorted(old.extras) != sorted(new.extras):
+        before, after = _extras(old.extras), _extras(new.extras)
+        message = f"requirement {new.name} extras {before} -> {after}"
+        drifts.append(Drift("requirement", new.name, old.extras, new.extras, message))
+    if old.marker != new.marker:
+        before, after = _show(old.marker, "none"), _show(new.marker, "none")
+        message = f"requirement {new.name} marker {before} -> {after}"
+        drifts.append(Drift("requirement", new.name, old.marker, new.marker, message))
+    return drifts
+
+
+def _extras(extras: Sequence[str]) -> str:
+    return f"[{','.join(sorted(extras))}]" if extras else "none"
 
 
 def _python_drift(locked: PipelineLock, current: PipelineLock) -> list[Drift]:

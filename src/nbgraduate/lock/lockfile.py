@@ -11,13 +11,22 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from nbgraduate.core.atomic import write_text_atomic
 from nbgraduate.core.errors import ConfigError
 from nbgraduate.lock import LOCK_FILENAME
 
-LOCK_SCHEMA_VERSION = 1
+#: 2: requirements record their extras and environment marker, and the requirements digest
+#: covers every requirement and option line in canonical (PEP 503) form.
+LOCK_SCHEMA_VERSION = 2
 
 
 class _Strict(BaseModel):
@@ -57,8 +66,23 @@ class LockedModel(_Strict):
 
 
 class LockedRequirement(_Strict):
+    """An exact pin of ``requirements.txt``: ``name[extras]==version ; marker``."""
+
     name: str
     version: str
+    extras: list[str] = Field(default_factory=list)
+    marker: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A pin without extras or marker serialises as schema 1 wrote it, so an unchanged
+        # requirement keeps its lock text (and the lock digest runs record).
+        data: dict[str, Any] = handler(self)
+        if not data.get("extras"):
+            data.pop("extras", None)
+        if data.get("marker") is None:
+            data.pop("marker", None)
+        return data
 
 
 class SamplingParameters(_Strict):

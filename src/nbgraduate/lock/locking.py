@@ -76,5 +76,9 @@ def lock_pipeline(pipeline_dir: Path, *, allow_floating: bool = False) -> LockOu
 def verify_pipeline(pipeline_dir: Path) -> tuple[PipelineLock, LockComputation, list[Drift]]:
     """The committed lock, the working tree's lock, and every difference between them."""
     locked = read_lock(pipeline_dir)
-    current = compute_lock(pipeline_dir, contract_version=locked.contract_version)
+    current = compute_lock(
+        pipeline_dir,
+        contract_version=locked.contract_version,
+        schema_version=locked.schema_version,
+    )
     return locked, current, find_drift(locked, current.lock)
