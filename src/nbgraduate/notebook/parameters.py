@@ -8,8 +8,11 @@ place. papermill skips lines with more than one ``=``; we never write one.
 from __future__ import annotations
 
 import ast
+import io
 import json
 import math
+import re
+import tokenize
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +20,8 @@ from nbgraduate.core.errors import UsageError
 
 PARAMETERS_TAG = "parameters"
 PARAMETER_TYPES = ("str", "int", "float", "bool", "list", "dict")
+# papermill's own split of a parameter comment: ``# type: int the help``.
+_TYPE_COMMENT = re.compile(r"\s*type:\s*(?P<type>\S*)\s*(?P<help>.*)", re.DOTALL)
 _HEADER = (
     "# Parameters: `nbgraduate run -p NAME=VALUE` (or papermill) injects values after this cell."
 )
@@ -61,20 +66,22 @@ def parse_parameters_cell(source: str) -> list[Parameter]:
     """Parameters declared in a parameters cell: annotated or plain literal assignments.
 
     A value that is not a literal (``x = compute()``) is not a parameter papermill can inject
-    meaningfully, so it is skipped.
+    meaningfully, so it is skipped. Help text and declared types are read as papermill's
+    ``--help-notebook`` shows them: the comment on the statement's last line is the help, a
+    leading ``type: T`` in it declares the type, and an annotation (``x: int``, ``x: "int"``)
+    wins over that. Comments are found by Python's own tokenizer, so a ``#`` inside a string
+    (``"C:\\data\\"``, ``"#fragment"``) is never taken for one.
     """
     try:
         module = ast.parse(source)
-    except SyntaxError:
+        comments = _comments_by_line(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
         return []
-    lines = source.split("\n")
     parameters = []
     for statement in module.body:
         if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
             name, value_node = statement.target.id, statement.value
-            declared = (
-                statement.annotation.id if isinstance(statement.annotation, ast.Name) else None
-            )
+            declared = _annotation_name(statement.annotation)
         elif (
             isinstance(statement, ast.Assign)
             and len(statement.targets) == 1
@@ -87,14 +94,40 @@ def parse_parameters_cell(source: str) -> list[Parameter]:
             continue
         try:
             default = ast.literal_eval(value_node)
-        except (ValueError, SyntaxError, TypeError):
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
             continue
+        type_comment, help_text = _help(comments.get(statement.end_lineno or statement.lineno))
+        declared = declared or type_comment
         kind = declared if declared in PARAMETER_TYPES else type_of(default)
-        line = lines[(statement.end_lineno or statement.lineno) - 1]
-        comment_at = _code_free(line).find("#")
-        help_text = line[comment_at + 1 :].strip() if comment_at >= 0 else ""
         parameters.append(Parameter(name, kind, default, help_text))
     return parameters
+
+
+def _comments_by_line(source: str) -> dict[int, str]:
+    """``line number -> comment text`` (after the ``#``), from the tokenizer."""
+    comments = {}
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            comments[token.start[0]] = token.string[1:]
+    return comments
+
+
+def _annotation_name(annotation: ast.expr) -> str | None:
+    if isinstance(annotation, ast.Name):
+        return annotation.id
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return annotation.value.strip()  # ``x: "int" = 1``, which papermill also reads
+    return None
+
+
+def _help(comment: str | None) -> tuple[str | None, str]:
+    """``(type from a "type: T" comment, help)``, split the way papermill splits them."""
+    if comment is None:
+        return None, ""
+    match = _TYPE_COMMENT.match(comment)
+    if match is None:
+        return None, comment.strip()
+    return match.group("type") or None, match.group("help").strip()
 
 
 def cast_value(parameter: Parameter, text: str) -> Any:
@@ -134,22 +167,3 @@ def _literal(value: object) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     return repr(value)
-
-
-def _code_free(line: str) -> str:
-    """The line with string literals blanked, so a ``#`` inside a string is not a comment."""
-    try:
-        value_start = line.index("=")
-    except ValueError:
-        return line
-    result, quote = list(line), None
-    for index in range(value_start, len(line)):
-        char = line[index]
-        if quote is None and char in "\"'":
-            quote = char
-            result[index] = " "
-        elif quote is not None:
-            if char == quote and line[index - 1] != "\\":
-                quote = None
-            result[index] = " "
-    return "".join(result)
