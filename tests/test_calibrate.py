@@ -23,14 +23,12 @@ import nbformat
 import pytest
 import typer
 from click.testing import Result
+from hostile_server import Connection, HostileServer, Script, answer, hostile_server, response
 from nbformat.v4 import new_code_cell, new_notebook
 from typer.testing import CliRunner
 
 from nbgraduate.calibrate.client import ChatClient, JudgeApiError, RetryPolicy
 from nbgraduate.cli.calibrate import register
-from nbgraduate.lock import locking
-from nbgraduate.lock.digests import dataset_facts
-from nbgraduate.lock.lockfile import LockedDataset
 from nbgraduate.lock.locking import lock_pipeline
 from nbgraduate.runs.records import RunStatus
 from nbgraduate.runs.store import RunStore
@@ -239,7 +237,7 @@ def pipeline(tmp_path: Path) -> Path:
     return make_pipeline(tmp_path)
 
 
-def calibrate(pipeline: Path, server: JudgeServer, *options: str) -> Result:
+def calibrate(pipeline: Path, server: JudgeServer | HostileServer, *options: str) -> Result:
     app = typer.Typer()
 
     @app.callback()
@@ -448,7 +446,7 @@ def test_a_stall_past_the_timeout_is_an_infrastructure_failure(
     started = time.monotonic()
     result = calibrate(pipeline, server, "--timeout", "0.3", "--retries", "1")
     assert result.exit_code == 3, result.output
-    assert "no response within 0.3 s (ReadTimeout)" in result.stdout
+    assert "failed after 2 attempts: no complete answer within 0.3 s" in result.stdout
     assert time.monotonic() - started < 5
 
 
@@ -464,6 +462,74 @@ def test_other_4xx_are_not_retried_and_an_echoed_key_is_masked(
     assert API_KEY not in result.output
     (record,) = stored_runs(pipeline)
     assert API_KEY not in record.model_dump_json()
+
+
+# --- a hostile API: never drift, always an infrastructure failure ---------------------------
+
+
+def completion(content: str, padding: int = 0) -> bytes:
+    body = {
+        "model": SNAPSHOT,
+        "choices": [{"message": {"role": "assistant", "content": content}}],
+        "padding": "x" * padding,
+    }
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize(
+    ("script", "reason"),
+    [
+        # 20 MB of otherwise valid answer: the body limit is 10 MiB.
+        (answer(200, completion('{"verdict": "pass"}', padding=20_000_000)), "-byte limit"),
+        # JSON nested 100,000 deep once made json.loads raise RecursionError (a traceback).
+        (answer(200, b"[" * 100_000 + b"]" * 100_000), "nested more than 64 levels"),
+        (answer(200, b"<html>oops</html>"), "not JSON"),
+        (answer(200, b'{"choices": [{"message": {"content": [{"text": 7}]}}], "model": 7}'), None),
+        (
+            answer(
+                200,
+                completion("pass").replace(b'"model"', b'"usage": {"total_tokens": 1e999}, "x"'),
+            ),
+            None,
+        ),
+        (
+            answer(200, completion("pass").replace(SNAPSHOT.encode(), b"m" * 5000)),
+            "not an identifier",
+        ),
+        (
+            answer(429, b"{}", {"x-ratelimit-reset-requests": "2h0m0s"}),
+            "a usage limit, not a pause",
+        ),
+        (answer(429, b"{}", {"retry-after": "99999999999999999"}), "in more than a year"),
+    ],
+)
+def test_a_hostile_answer_is_an_infrastructure_failure_never_drift(
+    pipeline: Path, script: Script, reason: str | None
+) -> None:
+    with hostile_server(script) as hostile:
+        result = calibrate(pipeline, hostile, "--retries", "1")
+    if result.exit_code == 3:
+        assert "INFRASTRUCTURE ERROR (exit 3)" in result.stdout
+        if reason is not None:
+            assert reason in result.stdout, result.stdout
+    else:
+        # An answer the API allows but the parser cannot read is an unparseable verdict.
+        assert reason is None and result.exit_code == 0, result.output
+    assert "DRIFT" not in result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_a_dripping_judge_cannot_hold_a_request_past_its_deadline(pipeline: Path) -> None:
+    def drip(connection: Connection) -> None:
+        whole = response(200, completion('{"verdict": "pass"}'))
+        connection.drip(whole, every=0.1)
+
+    with hostile_server(drip) as hostile:
+        started = time.monotonic()
+        result = calibrate(pipeline, hostile, "--timeout", "0.5", "--retries", "0")
+    assert time.monotonic() - started < 10
+    assert result.exit_code == 3, result.output
+    assert "no complete answer within 0.5 s" in result.stdout
 
 
 # --- --write-reference --------------------------------------------------------------------
@@ -496,33 +562,9 @@ def test_write_reference_records_the_current_verdicts_and_relocks(
     assert "no example changed its verdict" in again.stdout
 
 
-def with_calibration_in_the_lock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Lock calibration/ files as datasets, as the proposed lock_builder change does."""
-    original = locking.compute_lock
-
-    def compute_lock(pipeline_dir: Path, **kwargs: Any):
-        computation = original(pipeline_dir, **kwargs)
-        recorded = [
-            LockedDataset(
-                path=path.relative_to(pipeline_dir).as_posix(),
-                **dict(zip(("sha256", "size", "rows"), dataset_facts(path), strict=True)),
-            )
-            for path in sorted((pipeline_dir / "calibration").rglob("*"))
-            if path.is_file()
-        ]
-        lock = computation.lock.model_copy(
-            update={"datasets": [*computation.lock.datasets, *recorded]}
-        )
-        computation.lock = lock.canonical()
-        return computation
-
-    monkeypatch.setattr(locking, "compute_lock", compute_lock)
-
-
 def test_write_reference_bumps_the_contract_when_the_lock_records_calibration(
-    tmp_path: Path, server: JudgeServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, server: JudgeServer
 ) -> None:
-    with_calibration_in_the_lock(monkeypatch)
     pipeline = make_pipeline(tmp_path)
     server.answer_labels(drift(REFERENCE, ["q01"]))
 
@@ -536,10 +578,7 @@ def test_write_reference_bumps_the_contract_when_the_lock_records_calibration(
     assert "note: nbgraduate.lock does not record" not in result.stdout
 
 
-def test_a_reference_edited_since_locking_is_refused(
-    tmp_path: Path, server: JudgeServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with_calibration_in_the_lock(monkeypatch)
+def test_a_reference_edited_since_locking_is_refused(tmp_path: Path, server: JudgeServer) -> None:
     pipeline = make_pipeline(tmp_path)
     reference = pipeline / "calibration" / "reference.jsonl"
     reference.write_text(reference.read_text(encoding="utf-8").replace('"pass"', '"fail"', 1))

@@ -26,6 +26,7 @@ import httpx
 import pytest
 import typer
 from click.testing import Result
+from hostile_server import Connection, hostile_server, response
 from typer.testing import CliRunner
 
 from nbgraduate import __version__
@@ -35,7 +36,6 @@ from nbgraduate.github.client import (
     DEFAULT_MARKER,
     AuthenticationError,
     GitHubClient,
-    GitHubError,
     RetryPolicy,
     ServerError,
     check_api_url,
@@ -466,6 +466,94 @@ def test_next_link_to_another_host_is_not_followed(serve: Any) -> None:
     assert github.requests("POST") == []
 
 
+@pytest.mark.parametrize("status", [307, 308])
+def test_a_redirect_to_another_port_is_not_followed_with_the_post(serve: Any, status: int) -> None:
+    github = serve(FakeGitHub())
+    elsewhere = serve(FakeGitHub())
+    target = f"{elsewhere.url}/repos/{REPO}/issues/{PR}/comments"
+    github.script("POST", status, payload={}, headers={"Location": target})
+
+    result = run_comment(github)
+
+    assert result.exit_code == 2
+    message = one_line_error(result)
+    assert f"redirected the request (HTTP {status}) to another host or port" in message
+    assert elsewhere.seen == []  # neither the comment nor the token went there
+    assert len(github.requests("POST")) == 1
+
+
+def test_a_redirect_within_the_api_is_followed(github: FakeGitHub) -> None:
+    # GitHub answers for a renamed repository with a redirect to its new name.
+    moved = f"{github.url}/repos/{REPO}/issues/{PR}/comments"
+    for method, status in (("GET", 301), ("POST", 307)):
+        github.script(method, status, path="/old-name/", headers={"Location": moved}, times=None)
+    result = run_comment(github, repo=f"{OWNER}/old-name")
+    assert result.exit_code == 0, result.stderr
+    assert [comment["body"] for comment in github.comments[PR]] == [SUMMARY]
+
+
+def test_credentials_in_the_summary_are_masked_before_posting(github: FakeGitHub) -> None:
+    key = "sk-proj-" + "T3stK3yF0rC0mm3ntB0dyXq9Zr8Wv7Uu6Ts5Rq4Pp3"
+    summary = f"{SUMMARY}\nrun with OPENAI_API_KEY={key} and {TOKEN}\n"
+    result = run_comment(github, summary=summary)
+    assert result.exit_code == 0, result.stderr
+    [posted] = github.comments[PR]
+    assert key not in posted["body"] and TOKEN not in posted["body"]
+    assert "sk-p…" in posted["body"] and "***" in posted["body"]
+    assert posted["body"].startswith(DEFAULT_MARKER)
+    assert "masked 2 credential(s)" in result.stderr
+    assert_no_token(result, TOKEN, key)
+
+
+@pytest.mark.parametrize(
+    ("headers", "fragment"),
+    [
+        (
+            {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "99999999999999999"},
+            "it resets in more than a year (a usage limit, not a pause)",
+        ),
+        ({"retry-after": "1e400"}, "GitHub asks to wait more than a year"),
+    ],
+)
+def test_an_absurd_rate_limit_reset_is_a_usage_limit_message(
+    github: FakeGitHub, headers: dict[str, str], fragment: str
+) -> None:
+    github.script("GET", 403, payload={"message": "API rate limit exceeded"}, headers=headers)
+    result = run_comment(github)
+    assert result.exit_code == 3
+    assert fragment in one_line_error(result)
+
+
+@pytest.mark.parametrize(
+    ("payload", "exit_code", "fragment"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, 2, "nested more than 64 levels"),
+        (b"{" + b" " * (11 * 1024 * 1024) + b"}", 3, "-byte limit"),
+        (json.dumps({"message": "x" * 100_000}).encode(), 2, "…"),
+    ],
+)
+def test_a_hostile_answer_is_one_line(
+    github: FakeGitHub, payload: bytes, exit_code: int, fragment: str
+) -> None:
+    github.script("GET", 200 if exit_code == 3 or payload[:1] == b"[" else 422, payload=payload)
+    result = run_comment(github)
+    assert result.exit_code == exit_code
+    message = one_line_error(result)
+    assert fragment in message and len(message) < 1000
+
+
+def test_a_dripping_github_cannot_hold_the_command(serve: Any) -> None:
+    def drip(connection: Connection) -> None:
+        connection.drip(response(200, b'{"login": "x"}'), every=0.1)
+
+    with hostile_server(drip) as server:
+        started = time.monotonic()
+        result = run_comment(None, "--timeout", "0.5", "--max-attempts", "1", api_url=server.url)
+    assert time.monotonic() - started < 10
+    assert result.exit_code == 3
+    assert "timed out talking to" in one_line_error(result)
+
+
 # --- errors: one line, the right exit code, never the token ------------------------------------
 
 
@@ -720,16 +808,18 @@ def test_retry_after_is_honoured_then_backoff_doubles(github: FakeGitHub) -> Non
     github.script("GET", 502)
     github.script("GET", 500)
     waits: list[float] = []
-    retry = RetryPolicy(attempts=4, backoff=0.5)
+    retry = RetryPolicy(attempts=4, base_delay=0.5, max_wait=60)
     with GitHubClient(TOKEN, api_url=github.url, retry=retry, sleep=waits.append) as client:
         assert client.viewer_login() == BOT
-    assert waits == [2.0, 1.0, 2.0]
+    # Retry-After wins over the first backoff (0.25-0.5 s); then 0.5-1 s, then 1-2 s (jitter).
+    first, second, third = waits
+    assert first == 2.0 and 0.5 <= second <= 1.0 and 1.0 <= third <= 2.0
 
 
 def test_retry_after_beyond_the_limit_is_not_waited_for(github: FakeGitHub) -> None:
     github.script("GET", 503, headers={"Retry-After": "3600"})
     waits: list[float] = []
-    retry = RetryPolicy(attempts=4, max_delay=60)
+    retry = RetryPolicy(attempts=4, max_wait=60)
     with (
         GitHubClient(TOKEN, api_url=github.url, retry=retry, sleep=waits.append) as client,
         pytest.raises(ServerError, match="gave up after 1 attempt ") as raised,
@@ -754,8 +844,8 @@ def test_injected_http_client_is_used_and_left_open() -> None:
     ):
         upsert_comment(client, REPO, PR, "body")
     assert PLAIN_TOKEN not in str(raised.value)
-    assert isinstance(raised.value, GitHubError)
-    assert raised.value.status == 401
+    assert "GITHUB_TOKEN is wrong, expired or revoked" in str(raised.value)
+    assert (raised.value.exit_code, raised.value.status) == (2, 401)
     assert not http.is_closed
     http.close()
 

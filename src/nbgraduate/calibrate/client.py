@@ -1,11 +1,13 @@
-"""A small client for OpenAI-compatible Chat Completions: bounded concurrency, timeouts, retries.
+"""A small client for OpenAI-compatible Chat Completions: bounded concurrency, deadlines, retries.
 
-Retries follow what providers ask for: ``429`` and ``5xx`` answers, timeouts and dropped
-connections are retried with exponential backoff and jitter, waiting at least as long as the
-server's ``Retry-After`` (or OpenAI's ``retry-after-ms``) says; any other ``4xx`` is final.
-When a request cannot succeed the whole batch stops and :class:`JudgeApiError` (an
-infrastructure failure, exit code 3) says why. The API key is sent only in the
-``Authorization`` header and masked in anything a server echoes back.
+Requests go through nbgraduate's one HTTP policy (:mod:`nbgraduate.core.http`): ``429`` and
+``5xx`` answers, deadlines and dropped connections are retried with exponential backoff and
+jitter, waiting at least as long as the server asks (``retry-after-ms``, ``Retry-After``,
+rate-limit resets); any other ``4xx`` is final. Each request has a total deadline and a body
+limit. When a request cannot succeed, or the answer is not the JSON the API defines (too large,
+too deep, the wrong shape), the whole batch stops and :class:`JudgeApiError` (an infrastructure
+failure, exit code 3, never drift) says why. The API key is sent only in the ``Authorization``
+header and masked in anything a server echoes back.
 """
 
 from __future__ import annotations
@@ -16,19 +18,30 @@ from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from nbgraduate.core.errors import NbgraduateError, UsageError, one_line
+from nbgraduate.core.http import (
+    MESSAGE_CHARS,
+    HttpError,
+    Limits,
+    MalformedBody,
+    RequestCancelled,
+    Response,
+    RetryPolicy,
+    new_client,
+    request,
+    shorten,
+)
 from nbgraduate.knowledge.secrets import mask, redact
 
 __all__ = [
     "API_KEY_VARIABLE",
     "BASE_URL_VARIABLE",
     "DEFAULT_BASE_URL",
+    "DEFAULT_RETRY",
     "ChatAnswer",
     "ChatClient",
     "ClientStats",
@@ -37,7 +50,6 @@ __all__ = [
     "api_key_from",
     "display_url",
     "resolve_base_url",
-    "retry_after_seconds",
 ]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -45,7 +57,12 @@ BASE_URL_VARIABLE = "OPENAI_BASE_URL"
 API_KEY_VARIABLE = "OPENAI_API_KEY"
 
 _KEY_REQUIRED_HOSTS = frozenset({"api.openai.com"})
-_MAX_MESSAGE_CHARS = 300
+#: Retries of a chat completion: 429s and 5xx are routine at providers.
+DEFAULT_RETRY = RetryPolicy(attempts=6, base_delay=1.0, max_delay=30.0, max_wait=120.0)
+# Longer than any model id or fingerprint a provider serves; longer is a broken or hostile answer.
+_MAX_LABEL_CHARS = 200
+# More tokens than any one request uses; a larger count is not a count.
+_MAX_TOKEN_COUNT = 10**9
 
 
 class JudgeApiError(NbgraduateError):
@@ -64,23 +81,6 @@ class JudgeApiError(NbgraduateError):
 
 class _Cancelled(Exception):
     """Another request of the batch failed for good; this one stops without an answer."""
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How often and how long to retry. The ``n``-th retry waits between half and all of
-    ``min(max_delay, base_delay * 2**(n-1))`` (jitter spreads out clients that failed
-    together), or what the server's ``Retry-After`` asks if that is longer. A server asking
-    for more than ``max_retry_after`` seconds is not waited for."""
-
-    max_retries: int = 5
-    base_delay: float = 1.0
-    max_delay: float = 30.0
-    max_retry_after: float = 120.0
-
-    def backoff(self, retry_number: int, rng: random.Random) -> float:
-        ceiling = min(self.max_delay, self.base_delay * 2 ** max(retry_number - 1, 0))
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,41 +142,12 @@ def display_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
-    """How long the server asks to wait: ``retry-after-ms``, else ``Retry-After`` as seconds or
-    an HTTP date; ``None`` when it says nothing readable."""
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds is not None:
-        try:
-            value = float(milliseconds) / 1000
-        except ValueError:
-            value = -1.0
-        if value >= 0:
-            return value
-    header = headers.get("retry-after")
-    if header is None:
-        return None
-    header = header.strip()
-    try:
-        seconds = float(header)
-    except ValueError:
-        pass
-    else:
-        return seconds if seconds >= 0 else None
-    try:
-        moment = parsedate_to_datetime(header)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max((moment - (now or datetime.now(timezone.utc))).total_seconds(), 0.0)
-
-
 class ChatClient:
     """``POST {base_url}/chat/completions`` for many requests at once.
 
-    ``concurrency`` threads share one connection pool of the same size. Use as a context
-    manager (or call :meth:`close`).
+    ``concurrency`` threads share one client. ``timeout`` is each request's total deadline,
+    from connecting to the last byte of the answer. Use as a context manager (or call
+    :meth:`close`).
     """
 
     def __init__(
@@ -189,14 +160,13 @@ class ChatClient:
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        import httpx
-
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
         self.endpoint = f"{base_url.rstrip('/')}/chat/completions"
         self.timeout = timeout
         self.concurrency = concurrency
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or DEFAULT_RETRY
+        self.limits = Limits(deadline=timeout)
         self.stats = ClientStats()
         self._api_key = api_key
         self._rng = rng or random.Random()
@@ -205,11 +175,11 @@ class ChatClient:
         headers = {"Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-        self._http = httpx.Client(
+        self._http = new_client(
             headers=headers,
-            timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            follow_redirects=False,
+            max_connections=concurrency,
+            connect_timeout=min(timeout, 10.0),
+            read_timeout=timeout,
         )
 
     def __enter__(self) -> ChatClient:
@@ -275,82 +245,88 @@ class ChatClient:
 
     def complete(self, payload: dict[str, Any]) -> ChatAnswer:
         """One chat completion, retried as the policy allows."""
-        import httpx
+        if self._stop.is_set():
+            raise _Cancelled()
+        where = display_url(self.endpoint)
+        retries: list[str] = []
 
-        retries = 0
-        while True:
-            if self._stop.is_set():
-                raise _Cancelled()
-            retry_after: float | None = None
-            status_code: int | None = None
-            with self._lock:
-                self.stats.requests += 1
-            try:
-                response = self._http.post(self.endpoint, json=payload)
-            except httpx.TimeoutException as error:
-                failure = f"no response within {self.timeout:g} s ({type(error).__name__})"
-                reason = "timeout"
-            except httpx.TransportError as error:
-                failure = f"connection failed: {self._scrub(str(error) or type(error).__name__)}"
-                reason = "connection"
-            else:
-                status_code = response.status_code
-                if response.is_success:
-                    return self._answer(response)
-                failure = f"HTTP {status_code}: {self._error_message(response)}"
-                reason = str(status_code)
-                if status_code != 429 and not 500 <= status_code <= 599:
-                    raise JudgeApiError(
-                        f"{display_url(self.endpoint)} refused the request ({failure}); "
-                        "not retried",
-                        status_code=status_code,
-                    )
-                retry_after = retry_after_seconds(response.headers)
-            if retries >= self.retry.max_retries:
-                raise JudgeApiError(
-                    f"{display_url(self.endpoint)} failed after {retries + 1} attempts: {failure}",
-                    status_code=status_code,
-                )
-            if retry_after is not None and retry_after > self.retry.max_retry_after:
-                raise JudgeApiError(
-                    f"{display_url(self.endpoint)} asked to retry after {retry_after:g} s, "
-                    f"longer than the {self.retry.max_retry_after:g} s nbgraduate waits: {failure}",
-                    status_code=status_code,
-                )
-            retries += 1
-            delay = self.retry.backoff(retries, self._rng)
-            if retry_after is not None:
-                delay = max(delay, retry_after)
+        def count_retry(reason: str, delay: float) -> None:
+            retries.append(reason)
             with self._lock:
                 self.stats.retries += 1
                 self.stats.retry_reasons[reason] += 1
                 self.stats.waits.append(delay)
-            if self._stop.wait(delay):
-                raise _Cancelled()
 
-    def _answer(self, response: Any) -> ChatAnswer:
+        try:
+            exchange = request(
+                self._http,
+                "POST",
+                self.endpoint,
+                json=payload,
+                policy=self.retry,
+                limits=self.limits,
+                sleep=self._stop.wait,
+                rng=self._rng,
+                on_retry=count_retry,
+            )
+        except RequestCancelled:
+            raise _Cancelled() from None
+        except HttpError as error:
+            attempts = len(retries) + 1
+            raise JudgeApiError(
+                f"{where} failed after {attempts} attempt{'s' if attempts != 1 else ''}: "
+                f"{self._scrub(str(error))}"
+            ) from None
+        finally:
+            with self._lock:
+                self.stats.requests += len(retries) + 1
+        response = exchange.response
+        if response.is_success:
+            return self._answer(response)
+        status_code = response.status_code
+        failure = f"HTTP {status_code}: {self._error_message(response)}"
+        if exchange.refused_wait is not None:
+            wait = exchange.refused_wait
+            raise JudgeApiError(
+                f"{where} asked to retry {wait.describe()}, longer than the "
+                f"{self.retry.max_wait:g} s nbgraduate waits (a usage limit, not a pause): "
+                f"{failure}",
+                status_code=status_code,
+            )
+        if status_code != 429 and status_code < 500:
+            raise JudgeApiError(
+                f"{where} refused the request ({failure}); not retried", status_code=status_code
+            )
+        raise JudgeApiError(
+            f"{where} failed after {exchange.attempts} attempts: {failure}",
+            status_code=status_code,
+        )
+
+    def _answer(self, response: Response) -> ChatAnswer:
+        where = display_url(self.endpoint)
         try:
             body = response.json()
-        except ValueError:
+        except MalformedBody as error:
             raise JudgeApiError(
-                f"{display_url(self.endpoint)} answered HTTP {response.status_code} with a body "
-                "that is not JSON"
+                f"{where} answered HTTP {response.status_code} with a body that is {error}"
+                if str(error).startswith("not JSON")
+                else f"{where} answered HTTP {response.status_code} with {error}"
             ) from None
         try:
             message = body["choices"][0]["message"]
         except (KeyError, IndexError, TypeError):
             raise JudgeApiError(
-                f"{display_url(self.endpoint)} answered without choices[0].message; is it an "
+                f"{where} answered without choices[0].message; is it an "
                 "OpenAI-compatible Chat Completions endpoint?"
             ) from None
         usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
         answer = ChatAnswer(
             content=self._scrub(_message_text(message), limit=None),
-            served_model=_optional_text(body.get("model")),
-            system_fingerprint=_optional_text(body.get("system_fingerprint")),
-            prompt_tokens=_count(usage.get("prompt_tokens")),
-            completion_tokens=_count(usage.get("completion_tokens")),
-            total_tokens=_count(usage.get("total_tokens")),
+            served_model=self._label(body.get("model"), "model"),
+            system_fingerprint=self._label(body.get("system_fingerprint"), "system_fingerprint"),
+            prompt_tokens=self._count(usage.get("prompt_tokens"), "prompt_tokens"),
+            completion_tokens=self._count(usage.get("completion_tokens"), "completion_tokens"),
+            total_tokens=self._count(usage.get("total_tokens"), "total_tokens"),
         )
         with self._lock:
             self.stats.prompt_tokens += answer.prompt_tokens
@@ -360,12 +336,33 @@ class ChatClient:
             )
         return answer
 
-    def _error_message(self, response: Any) -> str:
+    def _label(self, value: object, field_name: str) -> str | None:
+        """A short identifier the answer carries (served model, fingerprint), or ``None``."""
+        if not isinstance(value, str) or not value:
+            return None
+        if len(value) > _MAX_LABEL_CHARS or not value.isprintable():
+            raise JudgeApiError(
+                f"{display_url(self.endpoint)} answered with a {field_name} of "
+                f"{len(value):,} characters that is not an identifier"
+            )
+        return self._scrub(value)
+
+    def _count(self, value: object, field_name: str) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            return 0
+        if value > _MAX_TOKEN_COUNT:
+            raise JudgeApiError(
+                f"{display_url(self.endpoint)} answered with usage.{field_name} beyond any real "
+                "token count"
+            )
+        return value
+
+    def _error_message(self, response: Response) -> str:
         text = ""
         try:
             body = response.json()
-        except ValueError:
-            text = response.text
+        except MalformedBody:
+            text = response.text[: MESSAGE_CHARS * 4]
         else:
             error = body.get("error") if isinstance(body, dict) else None
             if isinstance(error, dict) and isinstance(error.get("message"), str):
@@ -373,18 +370,15 @@ class ChatClient:
             elif isinstance(error, str):
                 text = error
             else:
-                text = response.text
+                text = response.text[: MESSAGE_CHARS * 4]
         return self._scrub(text) or response.reason_phrase or "no message"
 
-    def _scrub(self, text: str, *, limit: int | None = _MAX_MESSAGE_CHARS) -> str:
+    def _scrub(self, text: str, *, limit: int | None = MESSAGE_CHARS) -> str:
         """``text`` with our API key (and anything shaped like a provider key) masked."""
         if self._api_key and self._api_key in text:
             text = text.replace(self._api_key, mask(self._api_key))
         text = redact(text)
-        if limit is None:
-            return text
-        text = one_line(text)
-        return text if len(text) <= limit else text[: limit - 1] + "…"
+        return text if limit is None else shorten(text, limit)
 
 
 def _message_text(message: object) -> str:
@@ -395,13 +389,9 @@ def _message_text(message: object) -> str:
         return content
     if isinstance(content, list):
         # Content parts: [{"type": "text", "text": "..."}, ...]
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+        return "".join(
+            part["text"]
+            for part in content
+            if isinstance(part, dict) and isinstance(part.get("text"), str)
+        )
     return ""
-
-
-def _optional_text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _count(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0

@@ -28,6 +28,7 @@ from nbgraduate.calibrate.agreement import (
     score_summary,
 )
 from nbgraduate.calibrate.client import (
+    DEFAULT_RETRY,
     ChatAnswer,
     ChatClient,
     ClientStats,
@@ -87,7 +88,7 @@ class CalibrationOptions:
     timeout: float = 60.0
     write_reference: bool = False
     store_root: Path | None = None
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = DEFAULT_RETRY
     #: Where ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` are read; ``None`` is ``os.environ``.
     environ: Mapping[str, str] | None = None
 

@@ -26,7 +26,11 @@ def calibrate(
         float, typer.Option(help="Confidence of the drift test against the previous run.")
     ] = 0.95,
     timeout: Annotated[
-        float, typer.Option(min=0.01, help="Seconds without progress before a request fails.")
+        float,
+        typer.Option(
+            min=0.01,
+            help="Seconds a request may take, from connecting to the last byte of the answer.",
+        ),
     ] = 60.0,
     retries: Annotated[
         int, typer.Option(min=0, help="Retries of a request after 429, 5xx or a timeout.")
@@ -57,7 +61,9 @@ def calibrate(
     error (including a floating judge or a prompt changed since locking), 3 the API could not
     answer (infrastructure failure).
     """
-    from nbgraduate.calibrate.client import RetryPolicy
+    from dataclasses import replace
+
+    from nbgraduate.calibrate.client import DEFAULT_RETRY
     from nbgraduate.calibrate.render import render_report
     from nbgraduate.calibrate.run import CalibrationOptions, run_calibration
 
@@ -69,7 +75,7 @@ def calibrate(
         timeout=timeout,
         write_reference=write_reference,
         store_root=store,
-        retry=RetryPolicy(max_retries=retries, base_delay=retry_wait),
+        retry=replace(DEFAULT_RETRY, attempts=retries + 1, base_delay=retry_wait),
     )
     result = run_calibration(options)
     typer.echo(render_report(result, confidence=confidence), nl=False)

@@ -66,13 +66,16 @@ def comment(
             metavar="SECONDS",
             min=0.0,
             envvar=BACKOFF_ENV,
-            help="Seconds before the first retry, doubling after each (Retry-After wins).",
+            help="Seconds before the first retry, doubling after each, with jitter "
+            "(Retry-After wins when longer).",
         ),
     ] = 1.0,
     timeout: Annotated[
         float,
         typer.Option(
-            metavar="SECONDS", min=0.1, help="Seconds to wait for GitHub on each request."
+            metavar="SECONDS",
+            min=0.1,
+            help="Seconds each request may take, from connecting to the last byte.",
         ),
     ] = 10.0,
 ) -> None:
@@ -89,13 +92,19 @@ def comment(
     requests from forks GITHUB_TOKEN is read-only, so post from a `pull_request_target` or
     `workflow_run` workflow.
 
+    Credentials in the summary (provider keys, tokens, passwords in URLs) are masked before it
+    is posted, showing at most their first 4 characters. Redirects are followed only within
+    GITHUB_API_URL's own host and port.
+
     Exit codes: 0 posted or updated; 2 usage error, missing or rejected token, no permission,
     repository or pull request not found, or comment rejected; 3 GitHub unavailable (rate
     limited, 5xx after retries, network error or timeout): retry the job later.
     """
+    from dataclasses import replace
+
     from nbgraduate.github.client import (
+        DEFAULT_RETRY,
         GitHubClient,
-        RetryPolicy,
         api_url_from_environment,
         parse_repository,
         token_from_environment,
@@ -107,9 +116,15 @@ def comment(
     token = token_from_environment()
     api_url = api_url_from_environment()
     body = _read_summary(source)
-    retry = RetryPolicy(attempts=max_attempts, backoff=backoff)
+    retry = replace(DEFAULT_RETRY, attempts=max_attempts, base_delay=backoff)
     with GitHubClient(token, api_url=api_url, retry=retry, timeout=timeout) as github:
         result = upsert_comment(github, repo, pr, body, marker=marker)
+    if result.masked:
+        typer.echo(
+            f"warning: masked {result.masked} credential(s) in the summary before posting it "
+            "(at most 4 characters are shown)",
+            err=True,
+        )
     typer.echo(f"{result.action} comment {result.url or result.comment_id}")
 
 

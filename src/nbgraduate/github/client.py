@@ -1,19 +1,40 @@
-"""Post nbgraduate's summary on a pull request through the GitHub REST API, or update it."""
+"""Post nbgraduate's summary on a pull request through the GitHub REST API, or update it.
+
+Requests go through nbgraduate's one HTTP policy (:mod:`nbgraduate.core.http`): a total
+deadline per request, a body limit, bounded JSON, jittered retries of 5xx and network errors
+(never of a POST that may have arrived), and rate-limit headers read in one place. Redirects
+are followed only within the API's own origin: a POST is never sent to another host or port.
+Credentials in the summary are masked (at most 4 characters shown) before it is posted.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from nbgraduate import __version__
 from nbgraduate.core.errors import NbgraduateError, UsageError, one_line
+from nbgraduate.core.http import (
+    BodyTooLarge,
+    DeadlineExceeded,
+    HttpError,
+    Limits,
+    MalformedBody,
+    NetworkFailure,
+    Response,
+    RetryPolicy,
+    describe_seconds,
+    request,
+    server_wait,
+    shorten,
+)
 
 if TYPE_CHECKING:
     # httpx costs tens of milliseconds to import; only `nbgraduate comment` pays for it.
@@ -24,6 +45,7 @@ __all__ = [
     "API_VERSION",
     "DEFAULT_API_URL",
     "DEFAULT_MARKER",
+    "DEFAULT_RETRY",
     "TOKEN_ENV",
     "AuthenticationError",
     "CommentResult",
@@ -61,6 +83,13 @@ _MAX_PAGES = 100
 # resending a POST whose first copy arrived would post the comment twice.
 _IDEMPOTENT_METHODS = frozenset({"GET", "PATCH"})
 _MASK = "***"
+#: Retries of 5xx and network errors; a server asking for more than a minute is not waited for.
+DEFAULT_RETRY = RetryPolicy(attempts=4, base_delay=1.0, max_delay=60.0, max_wait=60.0)
+# A reset further away than this is a usage limit (a plan's quota), not a pause to wait out.
+_USAGE_LIMIT_SECONDS = 24 * 3600
+# Same-origin redirects followed (GitHub answers 301/307 for a renamed repository).
+_MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -140,25 +169,6 @@ class NetworkError(GitHubUnavailableError):
 # --- configuration -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How often and how patiently to retry 5xx responses and network errors.
-
-    The n-th retry waits ``backoff * 2**(n-1)`` seconds, or what ``Retry-After`` asks for;
-    a server that asks for more than ``max_delay`` seconds is not waited for.
-    """
-
-    attempts: int = 4
-    backoff: float = 1.0
-    max_delay: float = 60.0
-
-    def delay(self, retry_number: int, retry_after: float | None = None) -> float | None:
-        """Seconds to wait before retry ``retry_number`` (1-based), or None to give up."""
-        if retry_after is not None:
-            return retry_after if retry_after <= self.max_delay else None
-        return min(self.backoff * 2 ** (retry_number - 1), self.max_delay)
-
-
 def token_from_environment(environ: Mapping[str, str] = os.environ) -> str:
     """The token in ``GITHUB_TOKEN``, stripped of the newline a secrets file leaves behind."""
     token = environ.get(TOKEN_ENV, "").strip()
@@ -228,6 +238,8 @@ class CommentResult:
     action: Literal["created", "updated"]
     url: str
     comment_id: int
+    #: Credentials masked in the summary before it was posted.
+    masked: int = 0
 
 
 def with_marker(body: str, marker: str = DEFAULT_MARKER) -> str:
@@ -270,7 +282,7 @@ def upsert_comment(
     Raises a :class:`GitHubError` subclass when GitHub refuses or cannot be reached.
     """
     owner, name = parse_repository(repository)
-    body = with_marker(body, marker)
+    body, masked = github.mask_credentials(with_marker(body, marker))
     author = github.viewer_login()
     existing = find_marked_comment(
         github.iter_issue_comments(owner, name, pull_number), marker, author
@@ -281,13 +293,17 @@ def upsert_comment(
         except NotFoundError:
             pass  # deleted since it was listed: post a fresh one below
         else:
-            return _result("updated", updated)
+            return _result("updated", updated, masked)
     created = github.create_issue_comment(owner, name, pull_number, body)
-    return _result("created", created)
+    return _result("created", created, masked)
 
 
-def _result(action: Literal["created", "updated"], comment: Mapping[str, Any]) -> CommentResult:
-    return CommentResult(action=action, url=comment["html_url"], comment_id=comment["id"])
+def _result(
+    action: Literal["created", "updated"], comment: Mapping[str, Any], masked: int
+) -> CommentResult:
+    return CommentResult(
+        action=action, url=comment["html_url"], comment_id=comment["id"], masked=masked
+    )
 
 
 # --- the client ------------------------------------------------------------------------------
@@ -297,8 +313,8 @@ class GitHubClient:
     """The few GitHub REST calls ``nbgraduate comment`` needs, over an ``httpx.Client``.
 
     Pass ``http`` to supply the transport (tests, proxies); otherwise the client makes and
-    closes its own with ``timeout`` seconds per request. Every message it raises has the token
-    masked, even when the server echoes it back.
+    closes its own. ``timeout`` is each request's total deadline. Every message it raises has
+    the token masked, even when the server echoes it back.
     """
 
     def __init__(
@@ -309,16 +325,23 @@ class GitHubClient:
         http: httpx.Client | None = None,
         retry: RetryPolicy | None = None,
         timeout: float = 10.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
+        rng: random.Random | None = None,
     ) -> None:
-        import httpx
+        from nbgraduate.core.http import new_client
 
         self.api_url = check_api_url(api_url)
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or DEFAULT_RETRY
+        self.limits = Limits(deadline=timeout)
         self._token = token
         self._sleep = sleep
+        self._rng = rng or random.Random()
         self._owns_http = http is None
-        self._http = http if http is not None else httpx.Client(timeout=timeout)
+        self._http = (
+            http
+            if http is not None
+            else new_client(max_connections=1, connect_timeout=timeout, read_timeout=timeout)
+        )
         self._headers = {
             "Authorization": f"Bearer {token}",
             "Accept": "application/vnd.github+json",
@@ -336,6 +359,15 @@ class GitHubClient:
         """Close the ``httpx.Client`` if this client made it; a supplied one is the caller's."""
         if self._owns_http:
             self._http.close()
+
+    def mask_credentials(self, text: str) -> tuple[str, int]:
+        """``text`` with this client's token and anything shaped like a credential masked
+        (at most 4 characters shown), and how many were masked."""
+        from nbgraduate.knowledge.secrets import find_secrets
+
+        without_token = text.replace(self._token, _MASK)
+        count = text.count(self._token) + len(find_secrets(without_token))
+        return (self._redact(text), count) if count else (text, 0)
 
     # -- endpoints --
 
@@ -365,7 +397,7 @@ class GitHubClient:
                 raise GitHubError(f"cannot {action}: the answer is not a list of comments")
             yield from (comment for comment in page if isinstance(comment, dict))
             # The next link carries per_page and page itself.
-            url, params = response.links.get("next", {}).get("url"), None
+            url, params = response.next_link(), None
 
     def create_issue_comment(self, owner: str, name: str, number: int, body: str) -> dict[str, Any]:
         """``POST /repos/{owner}/{name}/issues/{number}/comments``; the new comment, its
@@ -393,68 +425,90 @@ class GitHubClient:
         *,
         params: Mapping[str, int] | None = None,
         json: Any = None,
-    ) -> httpx.Response:
+    ) -> Response:
         """Send with retries on 5xx and network errors; a 2xx response or a typed error."""
-        import httpx
-
         if url.startswith("/"):
             url = self.api_url + url
         elif _origin(url) != _origin(self.api_url):
             # A `next` link elsewhere would receive the token with the request.
             raise GitHubError(f"cannot {action}: GitHub sent a link to another host; not followed")
-        not_yet_sent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-        attempts = max(1, self.retry.attempts)
-        for attempt in range(1, attempts + 1):
+        resendable = method in _IDEMPOTENT_METHODS
+        for _ in range(_MAX_REDIRECTS + 1):
             try:
-                # httpx drops the Authorization header on redirects to another host.
-                response = self._http.request(
+                exchange = request(
+                    self._http,
                     method,
                     url,
+                    policy=self.retry,
+                    limits=self.limits,
+                    retry_status=lambda status: status >= 500,
+                    resend_if_maybe_sent=resendable,
+                    sleep=self._sleep,
+                    rng=self._rng,
                     params=params,
                     json=json,
                     headers=self._headers,
-                    follow_redirects=True,
                 )
-            except httpx.RequestError as error:  # transport errors, too many redirects
-                resendable = method in _IDEMPOTENT_METHODS or isinstance(error, not_yet_sent)
-                wait = self.retry.delay(attempt)
-                if attempt == attempts or not resendable or wait is None:
-                    raise self._network_error(error, action, attempt, resendable) from error
-                self._sleep(wait)
+            except (DeadlineExceeded, NetworkFailure) as error:
+                raise self._network_error(error, action, resendable) from None
+            except BodyTooLarge as error:
+                raise GitHubUnavailableError(self._redact(f"cannot {action}: {error}")) from None
+            except HttpError as error:
+                raise GitHubError(self._redact(f"cannot {action}: {error}")) from None
+            response = exchange.response
+            if response.status_code in _REDIRECTS:
+                url, params = self._redirect_target(response, method, url, action), None
                 continue
+            if response.is_success:
+                return response
             if response.status_code < 500:
-                if response.is_success:
-                    return response
                 raise self._response_error(response, action)
-            wait = self.retry.delay(attempt, _retry_after(response))
-            if attempt == attempts or wait is None:
-                raise ServerError(
-                    self._redact(
-                        f"cannot {action}: GitHub answered HTTP {response.status_code}"
-                        f"{_reason(response)}; gave up after {_attempts(attempt)} "
-                        "(GitHub may be having an outage; retry the job later)"
-                    ),
-                    status=response.status_code,
-                )
-            self._sleep(wait)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+            tail = f"gave up after {_attempts(exchange.attempts)}"
+            if exchange.refused_wait is not None:
+                wait = describe_seconds(exchange.refused_wait.seconds)
+                tail += f" (GitHub asks to wait {wait}, longer than nbgraduate waits)"
+            raise ServerError(
+                self._redact(
+                    f"cannot {action}: GitHub answered HTTP {response.status_code}"
+                    f"{_reason(response)}; {tail} (GitHub may be having an outage; retry the "
+                    "job later)"
+                ),
+                status=response.status_code,
+            )
+        raise GitHubError(f"cannot {action}: more than {_MAX_REDIRECTS} redirects")
+
+    def _redirect_target(self, response: Response, method: str, url: str, action: str) -> str:
+        """Where a redirect may be followed: the API's own origin, the method unchanged."""
+        status = response.status_code
+        location = (response.headers.get("location") or "").strip()
+        target = urljoin(url, location) if location else ""
+        if not target or _origin(target) != _origin(self.api_url):
+            shown = shorten(self._redact(target or "nowhere"), 120)
+            raise GitHubError(
+                f"cannot {action}: GitHub redirected the request (HTTP {status}) to another host "
+                f"or port ({shown}); not followed, so the token and the {method} stay here"
+            )
+        if method != "GET" and status in (301, 302, 303):
+            raise GitHubError(
+                f"cannot {action}: GitHub answered HTTP {status}, which would turn the {method} "
+                "into a GET; not followed"
+            )
+        return target
 
     def _network_error(
-        self, error: httpx.RequestError, action: str, attempts: int, resendable: bool
+        self, error: DeadlineExceeded | NetworkFailure, action: str, resendable: bool
     ) -> NetworkError:
-        import httpx
-
-        what = "timed out" if isinstance(error, httpx.TimeoutException) else "network error"
-        detail = str(error) or type(error).__name__
-        if resendable:
-            tail = f"gave up after {_attempts(attempts)}"
+        what = "timed out" if isinstance(error, DeadlineExceeded) else "network error"
+        maybe_sent = isinstance(error, DeadlineExceeded) or error.maybe_sent
+        if resendable or not maybe_sent:
+            tail = f"gave up after {_attempts(error.attempts)}"
         else:
             tail = "not resent, since GitHub may have posted it already (the next run updates it)"
         return NetworkError(
-            self._redact(f"cannot {action}: {what} talking to {self.api_url} ({detail}); {tail}")
+            self._redact(f"cannot {action}: {what} talking to {self.api_url} ({error}); {tail}")
         )
 
-    def _response_error(self, response: httpx.Response, action: str) -> GitHubError:
+    def _response_error(self, response: Response, action: str) -> GitHubError:
         status = response.status_code
         said = _reason(response)
         if status == 401:
@@ -488,47 +542,44 @@ class GitHubClient:
             text = f"unexpected answer from GitHub (HTTP {status}{said})"
         return cls(self._redact(f"cannot {action}: {text}"), status=status)
 
-    def _rate_limit_error(self, response: httpx.Response, action: str) -> RateLimitedError:
-        retry_after = _retry_after(response)
-        reset_at = None
-        if response.headers.get("x-ratelimit-remaining") == "0":
-            reset = response.headers.get("x-ratelimit-reset", "")
-            if reset.isdigit():
-                reset_at = datetime.fromtimestamp(int(reset), tz=timezone.utc)
-        if reset_at is not None:
-            minutes = max(0, round((reset_at.timestamp() - time.time()) / 60))
-            when = f"it resets at {reset_at:%Y-%m-%d %H:%M:%S} UTC (in about {minutes} min)"
-        elif retry_after is not None:
-            when = f"GitHub asks to wait {retry_after:g} s"
-        else:
+    def _rate_limit_error(self, response: Response, action: str) -> RateLimitedError:
+        wait = server_wait(response.headers)
+        if wait is None:
             when = "wait a few minutes"
+        elif wait.header == "x-ratelimit-reset":
+            when = f"it resets {wait.describe()}"
+        else:
+            when = f"GitHub asks to wait {describe_seconds(wait.seconds)}"
+        if wait is not None and wait.seconds > _USAGE_LIMIT_SECONDS:
+            when += " (a usage limit, not a pause)"
         return RateLimitedError(
             self._redact(
                 f"cannot {action}: GitHub API rate limit exceeded "
                 f"(HTTP {response.status_code}{_reason(response)}); {when}, then retry the job"
             ),
             status=response.status_code,
-            reset_at=reset_at,
-            retry_after=retry_after,
+            reset_at=wait.reset_at if wait and wait.header == "x-ratelimit-reset" else None,
+            retry_after=wait.seconds if wait and wait.header != "x-ratelimit-reset" else None,
         )
 
-    def _json(self, response: httpx.Response) -> Any:
+    def _json(self, response: Response) -> Any:
         try:
             return response.json()
-        except ValueError:
+        except MalformedBody as error:
+            path = urlsplit(response.url).path
             raise GitHubError(
                 self._redact(
-                    f"{response.request.method} {response.request.url.path}: "
-                    f"GitHub answered HTTP {response.status_code} with something that is not JSON"
+                    f"{response.method} {path}: GitHub answered HTTP {response.status_code} "
+                    f"with something that is not the JSON it documents ({error})"
                 )
             ) from None
 
-    def _comment(self, response: httpx.Response, action: str) -> dict[str, Any]:
+    def _comment(self, response: Response, action: str) -> dict[str, Any]:
         comment = self._json(response)
         if not isinstance(comment, dict) or not isinstance(comment.get("id"), int):
             raise GitHubError(f"cannot {action}: GitHub's answer has no comment id")
         # The URL gets printed; a server that echoes the token must not get it printed.
-        comment["html_url"] = self._redact(str(comment.get("html_url") or ""))
+        comment["html_url"] = shorten(self._redact(str(comment.get("html_url") or "")), 300)
         return comment
 
     def _redact(self, text: str) -> str:
@@ -547,7 +598,7 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc.lower()
 
 
-def _is_rate_limited(response: httpx.Response) -> bool:
+def _is_rate_limited(response: Response) -> bool:
     # Primary limits zero the remaining count; secondary ones say so or send retry-after.
     return (
         response.headers.get("x-ratelimit-remaining") == "0"
@@ -556,45 +607,28 @@ def _is_rate_limited(response: httpx.Response) -> bool:
     )
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` in seconds: a number, or an HTTP date; None when absent or unreadable."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
+def _payload(response: Response) -> Any:
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return response.json()
+    except MalformedBody:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, moment.timestamp() - time.time())
 
 
-def _message(response: httpx.Response) -> str:
-    try:
-        payload = response.json()
-    except ValueError:
-        return ""
+def _message(response: Response) -> str:
+    payload = _payload(response)
     message = payload.get("message") if isinstance(payload, dict) else None
-    return message if isinstance(message, str) else ""
+    return shorten(message) if isinstance(message, str) else ""
 
 
-def _reason(response: httpx.Response) -> str:
+def _reason(response: Response) -> str:
     """``: <GitHub's message>``, or nothing when it sent none."""
     message = _message(response)
     return f": {message}" if message else ""
 
 
-def _validation_details(response: httpx.Response) -> str:
+def _validation_details(response: Response) -> str:
     """GitHub's 422 ``errors`` list, joined: ``; body is too long (maximum is 65536 ...)``."""
-    try:
-        payload = response.json()
-    except ValueError:
-        return ""
+    payload = _payload(response)
     errors = payload.get("errors") if isinstance(payload, dict) else None
     details = []
     for error in errors if isinstance(errors, list) else []:
@@ -606,4 +640,4 @@ def _validation_details(response: httpx.Response) -> str:
                 details.append(message)
             else:
                 details.append(" ".join(str(error[k]) for k in ("field", "code") if k in error))
-    return "".join(f"; {detail}" for detail in details if detail)
+    return shorten("".join(f"; {detail}" for detail in details[:10] if detail))
