@@ -29,7 +29,15 @@ _ESCAPE_HINT = re.compile(r"^[ \t]*[%!?]|\?[ \t]*(?:#.*)?$|=[ \t]*[!%]", re.MULT
 _ASSIGNED_ESCAPE = re.compile(
     r"^(?P<target>[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*(?P<escape>!|%)(?P<rest>.*)$"
 )
-_HELP = re.compile(r"^\?{1,2}[\w.]+$|^[\w.]+(?:\([^()]*\))?\?{1,2}$|^%?[\w.]+\?{1,2}$")
+# IPython's help syntax: ``?obj``, ``obj?``, ``obj.attr??``, ``%magic?``, ``items[0]?``; a call
+# (``f(x)?``) is not help but a syntax error, as in IPython.
+_HELP_TARGET = r"%{0,2}(?!\d)[\w*]+(?:\.(?!\d)[\w*]+|\[-?\d+\])*"
+_HELP = re.compile(rf"^(?:\?{{1,2}}{_HELP_TARGET}|{_HELP_TARGET}\?{{1,2}})$")
+# Prompts of pasted sessions, which IPython strips before running a cell: ``>>> `` and ``... ``
+# (doctest), ``In [3]: `` and ``   ...: ``.
+_CLASSIC_FIRST_PROMPT = re.compile(r"^\s*>>>(?:[ \t]|$)")
+_CLASSIC_PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.)[ \t]?")
+_IPYTHON_PROMPT = re.compile(r"^(?:(?:\[nav\]|\[ins\])? ?In \[\d+\]: |\s*\.{3,}: ?)")
 _MAGIC_NAME = re.compile(r"%{1,2}([\w.-]+)")
 
 
@@ -45,31 +53,119 @@ class TranslatedCell:
 
 
 def translate_cell(cell_index: int, source: str) -> TranslatedCell:
-    """Translate one code cell; cheap when the cell holds no IPython syntax at all."""
-    lines = source.split("\n")
-    if not _ESCAPE_HINT.search(source):
-        return TranslatedCell(lines, [0] * len(lines))
+    """Translate one code cell; cheap when the cell holds no IPython syntax at all.
 
-    first = lines[0].lstrip()
-    if first.startswith("%%"):
-        return _translate_cell_magic(cell_index, lines)
-    translated = TranslatedCell([], [])
-    _translate_lines(cell_index, lines, 0, translated)
+    First the cell is cleaned up as IPython cleans it before running it: the indentation
+    common to all lines is removed (a pasted indented block runs) and so are the prompts of a
+    pasted session (``>>> ``, ``In [3]: ``). Removed characters are column shifts, so findings
+    still point at the cell's own text.
+    """
+    lines = source.split("\n")
+    removed = _strip_paste_artifacts(lines)
+    cleaned = "\n".join(lines) if any(removed) else source
+    if not _ESCAPE_HINT.search(cleaned):
+        return TranslatedCell(lines, removed)
+
+    first_row = next((row for row, line in enumerate(lines) if line.strip()), 0)
+    if lines[first_row].startswith("%%"):
+        translated = _translate_cell_magic(cell_index, lines, first_row)
+    else:
+        translated = TranslatedCell([], [])
+        _translate_lines(cell_index, lines, 0, translated)
+    return _shifted(translated, removed) if any(removed) else translated
+
+
+def _strip_paste_artifacts(lines: list[str]) -> list[int]:
+    """Remove, in place, what IPython's clean-up removes; the characters removed per line."""
+    removed = [0] * len(lines)
+    _strip_prompts(lines, removed)
+    margin = _common_indent(lines)
+    if margin:
+        for row, line in enumerate(lines):
+            cut = len(margin) if line.startswith(margin) else len(line) - len(line.lstrip())
+            lines[row] = line[cut:]
+            removed[row] += cut
+    return removed
+
+
+def _strip_prompts(lines: list[str], removed: list[int]) -> None:
+    content = [line for line in lines if line.strip()]
+    if not content:
+        return
+    if _CLASSIC_FIRST_PROMPT.match(content[0]):
+        prompt = _CLASSIC_PROMPT
+    elif _IPYTHON_PROMPT.match(content[0]) or (
+        len(content) > 1 and _IPYTHON_PROMPT.match(content[1])
+    ):
+        prompt = _IPYTHON_PROMPT
+    else:
+        return
+    for row, line in enumerate(lines):
+        match = prompt.match(line)
+        if match:
+            lines[row] = line[match.end() :]
+            removed[row] += match.end()
+
+
+def _common_indent(lines: list[str]) -> str:
+    """The whitespace every non-blank line starts with (``textwrap.dedent``'s margin)."""
+    margin: str | None = None
+    for line in lines:
+        if not line.strip():
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        if margin is None or indent.startswith(margin):
+            margin = indent if margin is None else margin
+        elif margin.startswith(indent):
+            margin = indent
+        else:
+            margin = margin[: len(_shared_prefix(margin, indent))]
+        if not margin:
+            return ""
+    return margin or ""
+
+
+def _shared_prefix(first: str, second: str) -> str:
+    size = 0
+    while size < min(len(first), len(second)) and first[size] == second[size]:
+        size += 1
+    return first[:size]
+
+
+def _shifted(translated: TranslatedCell, removed: list[int]) -> TranslatedCell:
+    """``translated`` with the characters the clean-up removed added back to its columns."""
+    from dataclasses import replace
+
+    translated.column_shifts = [
+        shift + removed[row] for row, shift in enumerate(translated.column_shifts)
+    ]
+    translated.commands = [
+        replace(
+            command,
+            column=command.column + removed[command.row - 1],
+            continuations=tuple(
+                (offset, row, column + removed[row - 1])
+                for offset, row, column in command.continuations
+            ),
+        )
+        for command in translated.commands
+    ]
     return translated
 
 
-def _translate_cell_magic(cell_index: int, lines: list[str]) -> TranslatedCell:
-    header = lines[0].strip()
+def _translate_cell_magic(cell_index: int, lines: list[str], header_row: int) -> TranslatedCell:
+    header = lines[header_row].strip()
     match = _MAGIC_NAME.match(header)
     magic = match.group(1) if match else ""
     arguments = header[match.end() :].strip() if match else ""
-    translated = TranslatedCell([""], [0], cell_magic=magic)
+    translated = TranslatedCell([""] * (header_row + 1), [0] * (header_row + 1), cell_magic=magic)
+    body = lines[header_row + 1 :]
     if magic in PYTHON_BODY_CELL_MAGICS:
-        _translate_lines(cell_index, lines[1:], 1, translated)
+        _translate_lines(cell_index, body, header_row + 1, translated)
         return translated
     translated.is_python = False
     is_shell = magic in SHELL_CELL_MAGICS and (magic != "script" or _is_shell_script(arguments))
-    for row, line in enumerate(lines[1:], start=2):
+    for row, line in enumerate(body, start=header_row + 2):
         translated.python_lines.append("")
         translated.column_shifts.append(0)
         text = line.strip()
@@ -103,6 +199,7 @@ def _translate_lines(
 ) -> None:
     state = _ScanState()
     pending: _PendingCommand | None = None
+    previous = ""
     for position, line in enumerate(lines):
         row = row_offset + position + 1
         if pending is not None:
@@ -115,10 +212,25 @@ def _translate_lines(
                 pending = None
             continue
         if state.mid_statement:
+            escape = _continued_assignment(state, previous, line)
+            if escape is not None:
+                # ``x = \`` then ``!ls``: one logical line, ``x = !ls``, as IPython reads it.
+                indent = line[: len(line) - len(line.lstrip())]
+                out.python_lines.append(indent + escape.replacement)
+                out.column_shifts.append(0)
+                column = len(indent) + escape.text_column + 1
+                out.commands.append(
+                    ShellCommand(cell_index, row, column, escape.command or "", escape.origin)
+                )
+                state.continued = False
+                previous = line
+                continue
             out.python_lines.append(line)
             out.column_shifts.append(0)
             _advance(state, line)
+            previous = line
             continue
+        previous = line
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
         escape = _classify_escape(stripped)
@@ -149,6 +261,24 @@ def _translate_lines(
         )
     if pending is not None:
         out.commands.append(pending.finish())
+
+
+_CONTINUED_ASSIGNMENT = re.compile(r"^\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*\\$")
+
+
+def _continued_assignment(state: _ScanState, previous: str, line: str) -> _Escape | None:
+    """``!cmd`` or ``%magic`` continuing ``target = \\`` from the line before."""
+    stripped = line.lstrip()
+    if not (state.continued and state.bracket_depth == 0 and state.triple_quote is None):
+        return None
+    if not _CONTINUED_ASSIGNMENT.match(previous) or stripped[:1] not in ("!", "%"):
+        return None
+    if stripped.startswith("%%"):
+        return None
+    is_shell = stripped.startswith("!")
+    body = stripped[1:]
+    text_column = 1 + len(body) - len(body.lstrip())
+    return _Escape("...", body.strip(), text_column, "shell" if is_shell else "line-magic")
 
 
 @dataclass(slots=True)
