@@ -22,3 +22,13 @@ def run_cli(cwd: Path, *args: str, timeout: float = 120) -> subprocess.Completed
         timeout=timeout,
         check=False,
     )
+
+
+#: What coverage's start-up hook reads (``coverage run`` with ``patch = ["subprocess"]``).
+COVERAGE_VARIABLES = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")
+
+
+def unmeasured_environment() -> dict[str, str]:
+    """``os.environ`` without coverage's start-up variables, for a probe of what a fresh
+    process imports: coverage itself imports ``sqlite3`` and ``tomllib``."""
+    return {key: value for key, value in os.environ.items() if key not in COVERAGE_VARIABLES}

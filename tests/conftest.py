@@ -1,8 +1,29 @@
-"""Fixtures every test shares."""
+"""State every test shares, set up here once instead of by hand in each test module.
+
+- The lint configuration caches its lookups per directory for the life of the process; each
+  test starts and ends with empty caches (``_fresh_lint_config_caches``).
+- ``nbgraduate lint``'s result cache goes to a fresh directory per test
+  (``_lint_cache_of_its_own``).
+- Under ``coverage run`` (``patch = ["subprocess"]`` in pyproject.toml) every Python process a
+  test starts is measured: ``python -m nbgraduate`` and the pre-commit hooks are what we want.
+  Jupyter kernels are not: they run notebook code, are killed rather than stopped, and would
+  only add noise and time. A ``python3`` kernelspec that blanks coverage's variables is put
+  first on ``JUPYTER_PATH`` for the whole session (subprocesses inherit it).
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from cli_runner import COVERAGE_VARIABLES
+
+from nbgraduate.lint import config as lint_config
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +36,44 @@ def _lint_cache_of_its_own(
     test's entries. Tests of the cache itself set or unset the variable as they need."""
     monkeypatch.setenv("NBGRADUATE_CACHE_DIR", str(tmp_path_factory.mktemp("lint-cache")))
     monkeypatch.delenv("NBGRADUATE_NO_CACHE", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_lint_config_caches() -> Iterator[None]:
+    lint_config.clear_caches()
+    yield
+    lint_config.clear_caches()
+
+
+_kernelspec_dir: Path | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _kernelspec_dir
+    if any(os.environ.get(name) for name in COVERAGE_VARIABLES):
+        _kernelspec_dir = Path(tempfile.mkdtemp(prefix="nbgraduate-unmeasured-kernels-"))
+        _keep_coverage_out_of_kernels(_kernelspec_dir)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _kernelspec_dir is not None:
+        shutil.rmtree(_kernelspec_dir, ignore_errors=True)
+
+
+def _keep_coverage_out_of_kernels(directory: Path) -> None:
+    from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpecManager
+
+    native = KernelSpecManager().get_kernel_spec(NATIVE_KERNEL_NAME)
+    spec_dir = directory / "kernels" / NATIVE_KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": native.argv,
+        "display_name": native.display_name,
+        "language": native.language,
+        "metadata": native.metadata,
+        # An empty value is "not set" for coverage's start-up hook.
+        "env": {**native.env, **dict.fromkeys(COVERAGE_VARIABLES, "")},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    existing = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(directory), existing]))

@@ -13,7 +13,6 @@ import subprocess
 from pathlib import Path
 
 from nbgraduate.graduate.convert import ConversionOptions, convert_notebook
-from nbgraduate.lint import config as lint_config
 from nbgraduate.lint.baseline import write_baseline
 from nbgraduate.lint.runner import LintRequest, run_lint
 
@@ -51,10 +50,8 @@ def add_graduated_pipeline(repo: Path) -> None:
 def accept_current_findings(repo: Path) -> list[str]:
     """Write the baseline of ``nbgraduate lint`` on the repository and configure it; returns
     the codes it accepted."""
-    lint_config.clear_caches()
     report = run_lint(LintRequest(paths=[repo], config_file=repo / "pyproject.toml"))
     write_baseline(repo / BASELINE, report.diagnostics, repo)
     with (repo / "pyproject.toml").open("a", encoding="utf-8") as handle:
         handle.write(f'baseline = "{BASELINE}"\n')
-    lint_config.clear_caches()
     return sorted(d.code for d in report.diagnostics)

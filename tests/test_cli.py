@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -144,12 +143,8 @@ def assert_one_error_line(stderr: str, *fragments: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_config_caches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # The config module caches lookups per directory for the life of the process.
-    lint_config.clear_caches()
+def _no_gitlab_project_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CI_PROJECT_DIR", raising=False)
-    yield
-    lint_config.clear_caches()
 
 
 @pytest.fixture
@@ -626,6 +621,7 @@ def test_model_policy_from_pyproject(project: Path) -> None:
         'pinned = ["gpt-4o"]\n'
         'floating = ["my-internal-*"]\n',
     )
+    # A new `nbgraduate` process would read the edited file; this one caches per directory.
     lint_config.clear_caches()
     after = invoke("lint", "--select", "NBG101")
     assert after.exit_code == 1

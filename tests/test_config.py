@@ -15,11 +15,6 @@ from nbgraduate.lint.config import clear_caches, find_config, load_settings, res
 KNOWN = frozenset({"NBG101", "NBG102", "NBG201", "NBG203", "NBG501", "NBG703"})
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> None:
-    clear_caches()
-
-
 def write_pyproject(directory: Path, body: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "pyproject.toml"

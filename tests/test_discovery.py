@@ -9,15 +9,10 @@ from pathlib import Path
 import pytest
 
 from nbgraduate.core.errors import InputFileError
-from nbgraduate.lint.config import LintSettings, clear_caches, load_settings
+from nbgraduate.lint.config import LintSettings, load_settings
 from nbgraduate.lint.discovery import discover
 
 KNOWN = frozenset({"NBG101", "NBG203"})
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> None:
-    clear_caches()
 
 
 def touch(root: Path, *relative: str) -> None:

@@ -31,7 +31,6 @@ from repo_builder import (
 from typer.testing import CliRunner
 
 from nbgraduate.cli.app import app
-from nbgraduate.lint import config as lint_config
 
 PYPROJECT = '[tool.nbgraduate]\neval-paths = ["evals/"]\n'
 
@@ -63,12 +62,10 @@ def repo(graduated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     copy = tmp_path / "repo"
     shutil.copytree(graduated, copy, symlinks=True)
     monkeypatch.chdir(copy)
-    lint_config.clear_caches()
     return copy
 
 
 def hook(*args: str):
-    lint_config.clear_caches()
     return runner.invoke(app, ["hook", *args])
 
 

@@ -14,7 +14,6 @@ from schemas import vendored_schema
 from typer.testing import CliRunner
 
 from nbgraduate.cli.app import app
-from nbgraduate.lint import config as lint_config
 from nbgraduate.repo.hooks import HOOK_IDS
 from nbgraduate.repo.setup import HOOK_REPOSITORY, HOOK_REV
 
@@ -60,7 +59,6 @@ repos:
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / ".git").mkdir()  # init looks for the work tree root; no git needed
     monkeypatch.chdir(tmp_path)
-    lint_config.clear_caches()
     return tmp_path
 
 

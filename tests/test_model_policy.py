@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from cli_runner import unmeasured_environment
 
 from nbgraduate.knowledge.model_policy import ModelIdVerdict, ModelPolicy, ModelPolicyError
 
@@ -299,7 +300,13 @@ def test_verdict_is_frozen(policy: ModelPolicy) -> None:
     with pytest.raises(AttributeError):
         verdict.status = "pinned"  # type: ignore[misc]
     assert verdict == ModelIdVerdict(
-        "gpt-4o", "gpt-4o", "openai", "floating", verdict.reason, "gpt-4o-2024-08-06"
+        "gpt-4o",
+        "gpt-4o",
+        "openai",
+        "floating",
+        "'gpt-4o' is an alias that OpenAI moves to newer snapshots; "
+        "pin a dated snapshot such as gpt-4o-2024-08-06",
+        "gpt-4o-2024-08-06",
     )
 
 
@@ -309,7 +316,7 @@ def test_import_is_cheap() -> None:
         "heavy = {'pydantic', 'tomllib', 'tomli'} & set(sys.modules); "
         "assert not heavy, heavy"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-c", code], check=True, env=unmeasured_environment())
 
 
 # --- [tool.nbgraduate.models] extensions -------------------------------------------------------

@@ -5,7 +5,9 @@ fixture ``hook_repository`` clones this project into a temp dir, copies the work
 the clone (uncommitted files too: the hooks being developed are what must run), and commits
 it there; ``rev:`` is that commit. ``PRE_COMMIT_HOME`` is a session temp dir, so the hooks'
 environment is built once per session: pre-commit pip-installs the project into its own
-virtualenv, which needs PyPI (about 30 s; later sessions reuse pip's cache).
+virtualenv exactly as for a user, but without any package index: pip sees this environment's
+locked dependencies (``PYTHONPATH``, nbgraduate itself left out) and builds the project with
+the locked hatchling (``PIP_NO_BUILD_ISOLATION=0``), so the tests run offline.
 
 Each test copies a repository that ``nbgraduate init`` set up (hooks from that clone,
 ``evals/`` as eval path, an owner) holding a graduated pipeline, a legacy notebook outside
@@ -19,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import nbformat
@@ -74,7 +77,45 @@ def pre_commit_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("SKIP", "PRE_COMMIT_COLOR")}
     env["PRE_COMMIT_HOME"] = str(tmp_path_factory.mktemp("pre-commit-home"))
     env["PRE_COMMIT_COLOR"] = "never"
+    locked = locked_dependencies(tmp_path_factory.mktemp("locked-dependencies"))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(locked), env.get("PYTHONPATH")]))
+    env.update(
+        {
+            "PIP_CONFIG_FILE": os.devnull,  # no configured index or mirror
+            "PIP_NO_INDEX": "1",  # the dependencies are the lock's, already here
+            "PIP_NO_BUILD_ISOLATION": "0",  # build with the locked hatchling, not a fetched one
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        }
+    )
     return env
+
+
+def locked_dependencies(directory: Path) -> Path:
+    """This environment's installed packages (links), without nbgraduate or pip: the hooks'
+    virtualenv gets its own nbgraduate from the hook repository and its own pip.
+
+    A ``sitecustomize`` starts coverage in the hook processes when the tests run under it
+    (``.pth`` files, which coverage's own start-up uses, are not read from ``PYTHONPATH``).
+    """
+    site_packages = Path(sysconfig.get_paths()["purelib"])
+    for entry in site_packages.iterdir():
+        name = entry.name.lower()
+        if (
+            "nbgraduate" in name
+            or name == "pip"
+            or name.startswith("pip-")
+            or name.endswith(".pth")
+        ):
+            continue
+        (directory / entry.name).symlink_to(entry)
+    (directory / "sitecustomize.py").write_text(
+        "import os\n"
+        "if os.environ.get('COVERAGE_PROCESS_CONFIG') or os.environ.get('COVERAGE_PROCESS_START'):\n"
+        "    import coverage\n"
+        "    coverage.process_startup()\n",
+        encoding="utf-8",
+    )
+    return directory
 
 
 def run(repo: Path, env: dict[str, str], *command: str) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from fractions import Fraction
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import unmeasured_environment
 
 from nbgraduate.runs.recording import (
     RECORD_FILE_ENV,
@@ -66,7 +66,7 @@ print("imported:", heavy)
 
 
 def run_notebook_code(cwd: Path, env_changes: dict[str, str | None]) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
+    env = unmeasured_environment()  # what the recorder imports, not what coverage does
     for name, value in env_changes.items():
         if value is None:
             env.pop(name, None)

@@ -41,7 +41,6 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         '[tool.nbgraduate]\neval-paths = ["evals/"]\n', encoding="utf-8"
     )
     monkeypatch.chdir(tmp_path)
-    lint_config.clear_caches()
     return tmp_path
 
 
@@ -62,7 +61,6 @@ def pipeline(root: Path, name: str, *, lock: str | None = LOCK) -> Path:
 
 
 def lint(*args: str):
-    lint_config.clear_caches()
     return runner.invoke(app, ["lint", *args])
 
 
@@ -153,6 +151,8 @@ def test_selection_and_per_file_ignores_apply(repo: Path) -> None:
         'per-file-ignores = { "evals/broken/*" = ["NBG802"] }\n',
         encoding="utf-8",
     )
+    # A new `nbgraduate` process would read the edited file; this one caches per directory.
+    lint_config.clear_caches()
     assert _codes(lint()) == ["NBG801"]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from nbgraduate.knowledge.model_policy import ModelPolicyConfig, policy_for
-from nbgraduate.lint.config import clear_caches, load_settings
+from nbgraduate.lint.config import load_settings
 from nbgraduate.lint.linter import lint_notebook
 from nbgraduate.lint.repository import lint_repository
 from nbgraduate.lint.rules import ALL_CODES, ALL_RULES
@@ -79,7 +79,6 @@ def _codes_in_repository(example: Example, rule: type[Rule], root: Path) -> list
     suffix = ".ipynb" if example.source.lstrip().startswith("{") else ".py"
     notebook = (root / EXAMPLE_NOTEBOOK).with_suffix(suffix)
     notebook.write_text(example.source, encoding="utf-8")
-    clear_caches()
     report = run_lint(LintRequest(paths=[notebook], select=[rule.code], jobs=1))
     assert not report.errors, report.errors
     return [diagnostic.code for diagnostic in report.diagnostics]
@@ -108,7 +107,6 @@ def _repository_codes(example: Example, rule: type[Rule], root: Path) -> list[st
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
     (root / ".git").mkdir()  # the sketch is a repository: CODEOWNERS patterns start here
-    clear_caches()
     settings = load_settings(root, known_codes=ALL_CODES)
     return [d.code for d in lint_repository(settings, [root], codes={rule.code})]
 

@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from nbgraduate.cli.app import app
-from nbgraduate.lint import config as lint_config
 
 runner = CliRunner()
 
@@ -25,12 +24,10 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         '[tool.nbgraduate]\nbaseline = "ci/baseline.json"\n', encoding="utf-8"
     )
     monkeypatch.chdir(tmp_path)
-    lint_config.clear_caches()
     return tmp_path
 
 
 def lint(*args: str):
-    lint_config.clear_caches()
     return runner.invoke(app, ["lint", *args])
 
 
