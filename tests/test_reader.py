@@ -9,6 +9,7 @@ import nbformat
 import pytest
 
 from nbgraduate.core.errors import InputFileError
+from nbgraduate.notebook import reader
 from nbgraduate.notebook.reader import read_notebook
 
 
@@ -45,6 +46,52 @@ def test_syntax_error_cell_is_reported_and_the_rest_parsed(tmp_path: Path) -> No
     [error] = notebook.syntax_errors
     assert (error.cell_index, error.row) == (1, 2)
     assert [type(s).__name__ for s in notebook.program.body] == ["Assign", "Assign"]
+
+
+def _counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    parsed: list[str] = []
+
+    def counting(source: str, *args: object) -> object:
+        parsed.append(source)
+        return compile(source, *args)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(reader, "compile", counting, raising=False)
+    return parsed
+
+
+def test_one_broken_cell_costs_one_more_parse_not_one_per_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cells = [nbformat.v4.new_code_cell(f"x{i} = {i}") for i in range(40)]
+    cells[25] = nbformat.v4.new_code_cell("y = 1\nprint 'x'")
+    path = _write_notebook(tmp_path / "broken.ipynb", *cells)
+    parsed = _counting_parses(monkeypatch)
+    notebook = read_notebook(path)
+    # The whole program, the blamed cell alone, the program without it.
+    assert len(parsed) == 3
+    [error] = notebook.syntax_errors
+    assert (error.cell_index, error.row) == (25, 2)
+    assert len(notebook.program.body) == 39
+
+
+def test_an_error_no_single_cell_explains_falls_back_to_every_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write_notebook(
+        tmp_path / "broken.ipynb",
+        nbformat.v4.new_code_cell("a = 1"),
+        nbformat.v4.new_code_cell("x = (1,\n"),
+        nbformat.v4.new_code_cell("b = 2"),
+        nbformat.v4.new_code_cell("def f(:\n    pass"),
+        nbformat.v4.new_code_cell("c = 3"),
+    )
+    parsed = _counting_parses(monkeypatch)
+    notebook = read_notebook(path)
+    assert [(e.cell_index, e.row) for e in notebook.syntax_errors] == [(1, 1), (3, 1)]
+    assert [type(s).__name__ for s in notebook.program.body] == ["Assign", "Assign", "Assign"]
+    # The unclosed parenthesis of cell 1 makes the parser fail inside cell 2, which parses on
+    # its own: the whole program, cell 2, every cell, the program without cells 1 and 3.
+    assert len(parsed) == 1 + 1 + 5 + 1
 
 
 def test_top_level_await_parses(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from pathlib import Path
 
@@ -227,29 +228,85 @@ def build_program(notebook: Notebook) -> None:
         )
         cell_spans.append((cell.index, start, len(program_lines)))
 
-    source = "\n".join(program_lines)
-    try:
-        module = compile(source, _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS)
-    except (SyntaxError, ValueError):
-        module = None
-    if module is None:
-        for cell_index, start, end in cell_spans:
-            cell_source = "\n".join(program_lines[start:end])
-            try:
-                compile(cell_source, _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS)
-            except (SyntaxError, ValueError) as error:
-                notebook.syntax_errors.append(
-                    _cell_syntax_error(cell_index, error, origins[start:end])
-                )
-                program_lines[start:end] = [""] * (end - start)
-        source = "\n".join(program_lines)
-        try:
-            module = compile(source, _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS)
-        except (SyntaxError, ValueError):
-            module = ast.Module(body=[], type_ignores=[])
+    module, source = _parse_program(notebook, program_lines, origins, cell_spans)
     notebook.program_source = source
     notebook.program = module
     notebook.line_origins = origins
+
+
+#: Broken cells blamed one at a time from the whole program's error before every cell is
+#: parsed on its own (a notebook with many broken cells).
+_BLAME_ATTEMPTS = 3
+
+
+def _parse_program(
+    notebook: Notebook,
+    program_lines: list[str],
+    origins: list[LineOrigin],
+    cell_spans: list[tuple[int, int, int]],
+) -> tuple[ast.Module, str]:
+    """The program's module and source, without the cells that do not parse on their own.
+
+    One parse when every cell parses. Otherwise the cell the error points into is parsed on
+    its own; when it fails there too it is left out (and reported) and the whole program is
+    parsed again: one extra parse per broken cell rather than one per cell and a third whole
+    parse. An error no single cell explains falls back to parsing every cell on its own.
+    """
+    source = "\n".join(program_lines)
+    try:
+        return compile(source, _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS), source
+    except (SyntaxError, ValueError) as error:
+        failure: Exception = error
+    starts = [start for _, start, _ in cell_spans]
+    blamed: set[int] = set()
+    for _ in range(_BLAME_ATTEMPTS):
+        line = getattr(failure, "lineno", None)
+        if not isinstance(line, int) or not 0 < line <= len(program_lines):
+            break
+        cell_index, start, end = cell_spans[bisect.bisect_right(starts, line - 1) - 1]
+        cell_error = _cell_error(program_lines[start:end])
+        if cell_error is None:
+            break  # that cell parses alone: the error spans cells
+        _leave_out(notebook, cell_index, cell_error, program_lines, origins, start, end)
+        blamed.add(cell_index)
+        source = "\n".join(program_lines)
+        try:
+            return compile(source, _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS), source
+        except (SyntaxError, ValueError) as error:
+            failure = error
+    for cell_index, start, end in cell_spans:
+        if cell_index in blamed:
+            continue
+        cell_error = _cell_error(program_lines[start:end])
+        if cell_error is not None:
+            _leave_out(notebook, cell_index, cell_error, program_lines, origins, start, end)
+    notebook.syntax_errors.sort(key=lambda error: error.cell_index)
+    source = "\n".join(program_lines)
+    try:
+        return compile(source, _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS), source
+    except (SyntaxError, ValueError):
+        return ast.Module(body=[], type_ignores=[]), source
+
+
+def _cell_error(lines: list[str]) -> Exception | None:
+    try:
+        compile("\n".join(lines), _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS)
+    except (SyntaxError, ValueError) as error:
+        return error
+    return None
+
+
+def _leave_out(
+    notebook: Notebook,
+    cell_index: int,
+    error: Exception,
+    program_lines: list[str],
+    origins: list[LineOrigin],
+    start: int,
+    end: int,
+) -> None:
+    notebook.syntax_errors.append(_cell_syntax_error(cell_index, error, origins[start:end]))
+    program_lines[start:end] = [""] * (end - start)
 
 
 def _cell_syntax_error(
