@@ -116,6 +116,30 @@ def test_no_cache_neither_reads_nor_writes(
     assert not (project / ".nbgraduate").exists()
 
 
+def test_a_run_served_from_the_cache_does_not_import_the_linter(
+    project: Path, cache_dir: Path
+) -> None:
+    assert run_cli(project, "lint", "eval.ipynb").returncode == 1
+    warm = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "nbgraduate", "lint", "eval.ipynb"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert warm.returncode == 1
+    assert "NBG101" in warm.stdout
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in warm.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "nbgraduate.lint.cache" in imported
+    heavy = ("nbgraduate.lint.rules", "nbgraduate.lint.linter", "nbgraduate.analysis")
+    assert sorted(m for m in imported if m.startswith(heavy)) == []
+
+
 def test_lint_writes_nothing_but_its_cache_in_the_project(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -190,6 +214,22 @@ def test_changed_model_policy_configuration_lints_again(project: Path, cache_dir
     messages = lint("eval.ipynb")
     assert not served(messages)
     assert [m.split()[0] for m in messages] == ["NBG301"]
+
+
+def test_file_positions_are_computed_for_the_formats_that_print_them(
+    project: Path, cache_dir: Path
+) -> None:
+    (project / "judge.py").write_text('JUDGE_MODEL = "gpt-4o"\n', encoding="utf-8")
+    lint_config.clear_caches()
+    request = LintRequest(paths=[Path(".")], file_positions=False, cache=True)
+    without = {d.path: d for d in run_lint(request).diagnostics if d.code == "NBG101"}
+    assert (without["eval.ipynb"].file_line, without["eval.ipynb"].file_column) == (0, 0)
+    assert without["judge.py"].file_line == without["judge.py"].row == 1
+    # A format that prints file lines is never served the entries written without them.
+    sarif = run_cli(project, "lint", "--output-format", "sarif", "eval.ipynb").stdout
+    fresh = run_cli(project, "lint", "--no-cache", "--output-format", "sarif", "eval.ipynb").stdout
+    assert sarif == fresh
+    assert '"startLine": 0' not in sarif
 
 
 def test_another_path_is_another_entry(project: Path, cache_dir: Path) -> None:

@@ -31,6 +31,8 @@ __all__ = ["COMMANDS", "main", "register"]
 
 LINT_OUTPUT_FORMATS = ("concise", "full", "json", "sarif", "github", "gitlab")
 RULE_OUTPUT_FORMATS = ("text", "json")
+#: The formats that point at lines of the ``.ipynb`` file as stored (CI annotations).
+_FORMATS_WITH_FILE_LINES = frozenset({"github", "gitlab", "sarif"})
 
 
 def main(command: str, arguments: Sequence[str]) -> int:
@@ -237,6 +239,8 @@ def lint(options: argparse.Namespace) -> int:
     from nbgraduate.lint.cache import cache_disabled_by_environment
     from nbgraduate.lint.runner import LintRequest, run_lint
 
+    _tune_garbage_collection()
+
     request = LintRequest(
         paths=options.paths or [Path(".")],
         select=_split_codes(options.select),
@@ -245,6 +249,7 @@ def lint(options: argparse.Namespace) -> int:
         config_file=options.config,
         force_exclude=options.force_exclude,
         jobs=options.jobs,
+        file_positions=options.output_format in _FORMATS_WITH_FILE_LINES,
         cache=not (options.no_cache or cache_disabled_by_environment()),
     )
     report = run_lint(request)
@@ -293,6 +298,18 @@ def lint(options: argparse.Namespace) -> int:
     if report.diagnostics and not options.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _tune_garbage_collection() -> None:
+    """Linting builds millions of short-lived AST nodes and almost no reference cycles, so with
+    the default threshold (a collection every 700 allocations) the collector ran thousands of
+    times per large notebook and took a third of its time. The modules imported so far never
+    become garbage (``freeze``), and collections come 100x less often; forked workers inherit
+    both."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
 
 
 def _report_input_errors(report: LintReport) -> None:

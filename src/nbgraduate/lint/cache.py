@@ -39,7 +39,7 @@ from nbgraduate.core.atomic import write_bytes_atomic
 from nbgraduate.lint.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
-    from nbgraduate.lint.linter import FileJob, FileResult
+    from nbgraduate.lint.jobs import FileJob, FileResult
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -245,7 +245,7 @@ def _row(diagnostic: Diagnostic) -> list[Any]:
 
 
 def _result(rows: Iterable[list[Any]]) -> FileResult:
-    from nbgraduate.lint.linter import FileResult
+    from nbgraduate.lint.jobs import FileResult
 
     diagnostics = []
     for row in rows:

@@ -23,7 +23,8 @@ class Diagnostic:
     ``cell`` counts every cell from 1 (as ruff does); it is ``None`` for ``.py`` inputs, whose
     ``row`` is then the file line. ``file_line``/``file_column`` point into the file as stored on
     disk (for ``.ipynb`` the JSON line holding the source), so CI annotations land on the right
-    line of a diff.
+    line of a diff. For a notebook they are 0 when the run's output format does not print them
+    (only github, gitlab and sarif do; see ``LintRequest.file_positions``).
     """
 
     path: str

@@ -5,41 +5,21 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from nbgraduate.core.errors import InputFileError
 from nbgraduate.core.git_state import GitState
 from nbgraduate.knowledge import secrets
-from nbgraduate.knowledge.model_policy import ModelPolicyConfig, policy_for
+from nbgraduate.knowledge.model_policy import policy_for
 from nbgraduate.lint.context import LintContext
 from nbgraduate.lint.diagnostics import Diagnostic, InputError
 from nbgraduate.lint.findings import Finding
+from nbgraduate.lint.jobs import FileJob, FileResult
 from nbgraduate.lint.noqa import file_suppressions
 from nbgraduate.lint.rules import ALL_RULES, RULES_BY_CODE
 from nbgraduate.notebook.model import Notebook
 from nbgraduate.notebook.reader import read_notebook
 
 SECRET_CODE_PREFIX = "NBG5"
-
-
-@dataclass(frozen=True, slots=True)
-class FileJob:
-    """Everything a worker needs to lint one file; picklable for the process pool."""
-
-    path: Path
-    display_path: str
-    codes: frozenset[str]
-    policy: ModelPolicyConfig = field(default_factory=ModelPolicyConfig)
-    locked_datasets: frozenset[str] = frozenset()
-    #: The repository's git state, read once per lint run; ``None`` outside a git work tree.
-    git_state: GitState | None = None
-
-
-@dataclass(slots=True)
-class FileResult:
-    diagnostics: list[Diagnostic]
-    error: InputError | None = None
 
 
 def lint_file(job: FileJob) -> FileResult:
@@ -56,7 +36,9 @@ def lint_file(job: FileJob) -> FileResult:
             job.locked_datasets,
             git_state=job.git_state,
         )
-        return FileResult(to_diagnostics(notebook, findings, job.display_path))
+        return FileResult(
+            to_diagnostics(notebook, findings, job.display_path, file_positions=job.file_positions)
+        )
     except RecursionError:
         return FileResult([], InputError(job.display_path, "code nested too deeply to analyse"))
     except Exception as error:  # a linter bug must not hide the other files' findings
@@ -90,24 +72,39 @@ def lint_notebook(
 
 
 def to_diagnostics(
-    notebook: Notebook, findings: Iterable[Finding], display_path: str
+    notebook: Notebook,
+    findings: Iterable[Finding],
+    display_path: str,
+    *,
+    file_positions: bool = True,
 ) -> list[Diagnostic]:
-    """Locate findings for reporting: cell numbers, file lines, and a redacted source line."""
+    """Locate findings for reporting: cell numbers, file lines, and a redacted source line.
+
+    Without ``file_positions`` a notebook's findings get no line of the ``.ipynb`` file
+    (``file_line`` and the rest are 0): only the github, gitlab and sarif formats print those,
+    and finding them means scanning the raw JSON. Scripts always get theirs (it is arithmetic).
+    """
+    locate = file_positions or notebook.kind != "ipynb"
     diagnostics = []
     for finding in findings:
         rule = RULES_BY_CODE[finding.code]
         start, end = finding.start, finding.end
         cell = notebook.cells[start.cell_index]
-        file_line, file_column = notebook.file_position(start.cell_index, start.row, start.column)
         end_cell = end.cell_index if end.cell_index == start.cell_index else start.cell_index
         end_row, end_column = (
             (end.row, end.column) if end_cell == end.cell_index else (start.row, start.column)
         )
-        file_end_line, file_end_column = notebook.file_position(end_cell, end_row, end_column)
+        if locate:
+            file_line, file_column = notebook.file_position(
+                start.cell_index, start.row, start.column
+            )
+            file_end_line, file_end_column = notebook.file_position(end_cell, end_row, end_column)
+        else:
+            file_line = file_column = file_end_line = file_end_column = 0
         raw_line = notebook.cell_line(start.cell_index, start.row)
         source_line = _redacted(raw_line, finding)
         if notebook.is_script:
-            row, end_row_shown = file_line, notebook.file_position(end_cell, end_row, end_column)[0]
+            row, end_row_shown = file_line, file_end_line
         else:
             row, end_row_shown = start.row, end_row
         diagnostics.append(

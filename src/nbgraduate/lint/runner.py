@@ -17,8 +17,8 @@ from nbgraduate.knowledge.model_policy import ModelPolicyConfig
 from nbgraduate.lint.config import LintSettings, load_settings
 from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport
 from nbgraduate.lint.discovery import discover
-from nbgraduate.lint.linter import FileJob, FileResult, lint_file
-from nbgraduate.lint.rules import ALL_CODES
+from nbgraduate.lint.jobs import FileJob, FileResult
+from nbgraduate.lint.rule_codes import known_rule_codes
 from nbgraduate.lock import LOCK_FILENAME
 
 #: Below this many files a process pool costs more than it saves.
@@ -36,6 +36,8 @@ class LintRequest:
     config_file: Path | None = None
     force_exclude: bool = False
     jobs: int | None = None
+    #: Locate findings on the ``.ipynb`` file's own lines (for github, gitlab and sarif).
+    file_positions: bool = True
     #: Read and write the result cache (:mod:`nbgraduate.lint.cache`); the command line turns
     #: it on, callers of this function opt in.
     cache: bool = False
@@ -52,7 +54,7 @@ def run_lint(request: LintRequest) -> LintReport:
     def settings_for(path: Path) -> LintSettings:
         return load_settings(
             path,
-            known_codes=ALL_CODES,
+            known_codes=known_rule_codes(),
             cli_select=request.select,
             cli_ignore=request.ignore,
             cli_extend_select=request.extend_select,
@@ -77,7 +79,12 @@ def run_lint(request: LintRequest) -> LintReport:
             )
         except InputFileError as error:
             report.errors.append(InputError(error.path, error.reason))
-    jobs = _with_git_state([_job_for(path, settings_for(path)) for path in dict.fromkeys(files)])
+    jobs = _with_git_state(
+        [
+            _job_for(path, settings_for(path), file_positions=request.file_positions)
+            for path in dict.fromkeys(files)
+        ]
+    )
     for result in _lint_jobs(jobs, request, here.project_root):
         report.diagnostics.extend(result.diagnostics)
         if result.error is not None:
@@ -119,7 +126,7 @@ def configured_baseline(config_file: Path | None = None) -> Path | None:
     A configured baseline that does not exist is a :class:`ConfigError`: silently linting
     without it would fail every commit on the legacy findings it was meant to accept.
     """
-    settings = load_settings(Path.cwd(), known_codes=ALL_CODES, config_file=config_file)
+    settings = load_settings(Path.cwd(), known_codes=known_rule_codes(), config_file=config_file)
     baseline = settings.baseline
     if baseline is None:
         return None
@@ -146,7 +153,7 @@ def file_job(path: Path, settings: LintSettings) -> FileJob:
     return _job_for(path, settings)
 
 
-def _job_for(path: Path, settings: LintSettings) -> FileJob:
+def _job_for(path: Path, settings: LintSettings, *, file_positions: bool = True) -> FileJob:
     policy = ModelPolicyConfig(
         pinned=settings.model_pinned,
         floating=settings.model_floating,
@@ -158,6 +165,7 @@ def _job_for(path: Path, settings: LintSettings) -> FileJob:
         codes=settings.codes_for(path),
         policy=policy,
         locked_datasets=_locked_datasets(path.parent.resolve()),
+        file_positions=file_positions,
     )
 
 
@@ -227,6 +235,11 @@ def _lint_jobs(jobs: list[FileJob], request: LintRequest, project_root: Path) ->
 
 
 def _run_jobs(jobs: list[FileJob], workers: int | None) -> list[FileResult]:
+    if not jobs:
+        return []
+    # Imported only when a file is linted: a run answered by the cache never loads the rules.
+    from nbgraduate.lint.linter import lint_file
+
     worker_count = workers if workers is not None else (os.cpu_count() or 1)
     if worker_count <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         return [lint_file(job) for job in jobs]
