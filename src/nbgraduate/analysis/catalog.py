@@ -88,6 +88,11 @@ MODEL_FIRST_ARGUMENT = frozenset(
         "dspy.LM",
         "InferenceClient",
         "AsyncInferenceClient",
+        "llm_factory",
+        "HfApiModel",
+        "InferenceClientModel",
+        "LiteLLMModel",
+        "TransformersModel",
     }
 )
 
@@ -234,12 +239,17 @@ GENERATOR_MODULES = ("haystack.", "haystack_integrations.", "haystack_experiment
 CHAT_METHODS = frozenset({"chat", "generate", "achat"})
 CHAT_MESSAGE_KEYWORDS = frozenset({"messages", "message", "prompt", "chat_history"})
 
-#: Config objects that carry sampling settings, and the API each belongs to.
+#: Config objects that carry sampling settings, the API each belongs to, and the library
+#: prefixes it must come from (Hugging Face ``transformers.GenerationConfig`` takes no seed).
 SAMPLING_CONFIGS = {
     "GenerationConfig": "google",
     "GenerateContentConfig": "google",
     "SamplingParams": "vllm",
     "GenerateConfig": "inspect",
+}
+SAMPLING_CONFIG_MODULES = {
+    "GenerationConfig": ("google.", "vertexai.", "genai."),
+    "SamplingParams": ("vllm.",),
 }
 
 #: Keywords that seed an LLM's sampling (OpenAI ``seed``, Mistral ``random_seed``).

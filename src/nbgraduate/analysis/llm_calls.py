@@ -18,6 +18,7 @@ _CONSTRUCTOR_METHODS = frozenset({"get_finetuned_model"})
 _CANDIDATE_METHODS = (
     _REQUEST_METHODS | catalog.CHAT_MODEL_CONSTRUCTORS | catalog.CHAT_METHODS | _CONSTRUCTOR_METHODS
 )
+_QUICK_PREFIXES = (*catalog.LLM_CLASS_MODULES, "dspy.")
 _ANTHROPIC_REQUESTS = ("messages.create", "messages.stream", "messages.parse")
 _MISTRAL_REQUESTS = ("chat.complete", "chat.complete_async", "chat.stream", "chat.parse")
 _PROVIDER_PREFIXES = {
@@ -57,6 +58,13 @@ def llm_call_kind(call: CallSite) -> str | None:
     """``"request"``, ``"google"`` (generate_content), ``"constructor"`` or ``None``."""
     method = call.method
     qualified = call.qualified_name
+    if (
+        method not in _CANDIDATE_METHODS
+        and qualified not in catalog.LLM_REQUEST_FUNCTIONS
+        and not qualified.startswith(_QUICK_PREFIXES)
+        and not method.endswith("Generator")
+    ):
+        return None
     if (
         method not in _CANDIDATE_METHODS
         and qualified not in catalog.LLM_REQUEST_FUNCTIONS
@@ -151,8 +159,15 @@ def temperature_arguments(call: CallSite, values: ValueResolver) -> list[ast.exp
 
 
 def sampling_config_api(call: CallSite) -> str | None:
-    """The API of a sampling config object (``GenerationConfig``, vLLM ``SamplingParams``)."""
-    return catalog.SAMPLING_CONFIGS.get(call.method)
+    """The API of a sampling config object (``GenerationConfig``, vLLM ``SamplingParams``);
+    Gemini's ``GenerativeModel(generation_config=...)`` configures sampling too."""
+    if call.method == "GenerativeModel":
+        return "google"
+    api = catalog.SAMPLING_CONFIGS.get(call.method)
+    modules = catalog.SAMPLING_CONFIG_MODULES.get(call.method)
+    if api is not None and modules is not None and not call.qualified_name.startswith(modules):
+        return None
+    return api
 
 
 def provider_of(call: CallSite, values: ValueResolver, flow: CallFlow | None = None) -> str | None:
@@ -332,22 +347,30 @@ class LlmCalls:
         sites = []
         for call in self.facts.calls:
             kind = self.kind(call)
+            wrapper: Wrapper | None = None
+            if kind is None:
+                if sampling_config_api(call) is not None:
+                    kind = "config"
+                elif (wrapper := self.wrapper_of(call)) is not None:
+                    kind = "wrapper"
+                else:
+                    continue
+            expressions = temperature_arguments(call, self.values)
+            if not expressions:
+                continue
             provider: str | None
-            if kind is not None:
-                provider = provider_of(call, self.values, self.flow)
-                seeded = sets_seed(call, self.values)
-            elif (api := sampling_config_api(call)) is not None:
-                kind, provider, seeded = "config", api, sets_seed(call, self.values)
-            elif (wrapper := self.wrapper_of(call)) is not None:
-                kind = "wrapper"
+            if wrapper is not None:
                 provider = provider_of(wrapper.request, self.values, self.flow)
                 seeded = sets_seed(call, self.values) or (
                     bool(catalog.SEED_KEYWORDS & wrapper.request.keywords.keys())
                 )
+            elif kind == "config":
+                provider, seeded = sampling_config_api(call), sets_seed(call, self.values)
             else:
-                continue
+                provider = provider_of(call, self.values, self.flow)
+                seeded = sets_seed(call, self.values)
             temperatures: list[ResolvedValue] = []
-            for expression in temperature_arguments(call, self.values):
+            for expression in expressions:
                 temperatures += self.flow.sources(expression, call.scope)
             sites.append(SamplingSite(call, kind, provider, seeded, tuple(temperatures)))
         return sites

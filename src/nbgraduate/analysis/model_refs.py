@@ -143,12 +143,16 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
     references: list[ModelReference] = []
     seen: set[int] = set()
     for call in values.facts.calls:
+        arguments = _model_arguments(call, values)
+        has_model_args = "model_args" in call.keywords
+        if not arguments and not has_model_args:
+            continue
         if _is_not_a_model_call(call, values):
-            _suppress(call, values, seen)
+            _suppress(arguments, call, values, seen)
             continue
         host = "ollama" if _LOCAL_TAG_CALL.search(call.written_name) else None
         revision = _revision(call, values)
-        for keyword_name, expression in _model_arguments(call, values):
+        for keyword_name, expression in arguments:
             role = _role(call, keyword_name, expression)
             for value in values.resolve(expression, call.scope):
                 if value.source == "literal" and not isinstance(value.value, str):
@@ -157,8 +161,11 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
                     continue
                 seen.add(id(value.node))
                 references.append(ModelReference(value, role, call, revision, host))
-        references += _model_args_references(call, values, seen)
+        if has_model_args:
+            references += _model_args_references(call, values, seen)
     for constant in values.facts.strings:
+        if constant.context is None and constant.container is None:
+            continue
         if id(constant.node) in seen:
             continue
         named = _model_name_of(constant)
@@ -197,9 +204,14 @@ def _is_not_a_model_call(call: CallSite, values: ValueResolver) -> bool:
     return any(v.value in ("dataset", "space") for v in values.resolve(repo_type, call.scope))
 
 
-def _suppress(call: CallSite, values: ValueResolver, seen: set[int]) -> None:
+def _suppress(
+    arguments: list[tuple[str | None, ast.expr]],
+    call: CallSite,
+    values: ValueResolver,
+    seen: set[int],
+) -> None:
     """Ids given to an embedding or upload call are not models, wherever they are defined."""
-    for _, expression in _model_arguments(call, values):
+    for _, expression in arguments:
         for value in values.resolve(expression, call.scope):
             seen.add(id(value.node))
 
@@ -335,15 +347,26 @@ _MODEL_FLAGS = {
     "--eval-model": "judge",
     "--llm": "candidate",
 }
+_WORTH_A_LOOK = re.compile(r"^store\b|" + "|".join(re.escape(cli) for cli in sorted(_EVAL_CLIS)))
 _RUNNERS = frozenset({"python", "python3", "uv", "poetry", "pipx", "accelerate", "npx"})
 
 
 def shell_model_references(notebook: Notebook) -> list[ShellModelReference]:
     """Model ids on eval CLI command lines, and model names restored with ``%store -r``."""
     references: list[ShellModelReference] = []
-    for tokens in _logical_commands(notebook.shell_commands):
-        first = tokens[0]
-        if first.command.origin == "line-magic" and first.text == "store":
+    for commands in _logical_commands(notebook.shell_commands):
+        first = commands[0]
+        if not _WORTH_A_LOOK.search(first.text):
+            continue  # most escapes are installs and file listings
+        tokens = [
+            _Token(match.group(), command, match.start())
+            for command in commands
+            for match in _TOKEN.finditer(command.text)
+            if match.group() != "\\"
+        ]
+        if not tokens:
+            continue
+        if first.origin == "line-magic" and tokens[0].text == "store":
             references += _stored_model_names(tokens)
             continue
         program_index = _program_index(tokens)
@@ -359,11 +382,11 @@ class _Token:
     offset: int
 
 
-def _logical_commands(commands: list[ShellCommand]) -> Iterator[list[_Token]]:
-    """Tokens of each command, joining ``%%bash`` lines continued with a backslash."""
-    current: list[_Token] = []
-    previous: ShellCommand | None = None
+def _logical_commands(commands: list[ShellCommand]) -> Iterator[list[ShellCommand]]:
+    """Each command with the ``%%bash`` lines that continue it after a backslash."""
+    current: list[ShellCommand] = []
     for command in commands:
+        previous = current[-1] if current else None
         continued = (
             previous is not None
             and previous.text.rstrip().endswith("\\")
@@ -373,12 +396,7 @@ def _logical_commands(commands: list[ShellCommand]) -> Iterator[list[_Token]]:
         if not continued and current:
             yield current
             current = []
-        current += [
-            _Token(match.group(), command, match.start())
-            for match in _TOKEN.finditer(command.text)
-            if match.group() != "\\"
-        ]
-        previous = command
+        current.append(command)
     if current:
         yield current
 

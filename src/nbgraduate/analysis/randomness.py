@@ -17,10 +17,15 @@ _ALWAYS_RANDOM = frozenset(
 )
 
 
+_SAMPLER_METHODS = frozenset(
+    {"sample", "shuffle", "train_test_split"} | _SPLITTERS_WITH_SHUFFLE | _ALWAYS_RANDOM
+)
+
+
 def is_unseeded_sampler(call: CallSite, values: ValueResolver, imports: dict[str, str]) -> bool:
     """A sampling or split call that draws its own randomness and is given no seed."""
     method = call.method
-    if _has_seed(call):
+    if method not in _SAMPLER_METHODS or _has_seed(call):
         return False
     qualified = call.qualified_name
     if method in _ALWAYS_RANDOM and (

@@ -22,7 +22,14 @@ from nbgraduate.analysis.facts import (
 ValueSource = Literal["literal", "env", "input"]
 
 _ENV_GETTERS = frozenset(
-    {"os.getenv", "os.environ.get", "getenv", "environ.get", "os.environ.setdefault"}
+    {
+        "os.getenv",
+        "os.environ.get",
+        "getenv",
+        "environ.get",
+        "os.environ.setdefault",
+        "google.colab.userdata.get",  # Colab's secrets, read like the environment
+    }
 )
 _INPUT_CALLS = frozenset({"input", "getpass.getpass", "sys.stdin.readline"})
 _MAX_DEPTH = 12

@@ -281,6 +281,7 @@ class ModelPolicy:
     """
 
     __slots__ = (
+        "_cache",
         "_embeddings",
         "_floating_globs",
         "_hf_orgs",
@@ -310,6 +311,7 @@ class ModelPolicy:
         embeddings: re.Pattern[str] | None = None,
     ) -> None:
         self._providers = providers
+        self._cache: dict[tuple[str, str | None], ModelIdVerdict] = {}
         self._tags = tags
         self._embeddings = embeddings
         self._prefix = prefix
@@ -414,6 +416,13 @@ class ModelPolicy:
 
     def classify(self, model_id: str, *, revision: str | None = None) -> ModelIdVerdict:
         """Say whether ``model_id`` pins a fixed model; ``revision`` matters for Hub repos only."""
+        key = (model_id, revision)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._classify(model_id, revision)
+        return cached
+
+    def _classify(self, model_id: str, revision: str | None) -> ModelIdVerdict:
         text = model_id.strip()
         verdict = self._classify_builtin(model_id, text, revision)
         if (

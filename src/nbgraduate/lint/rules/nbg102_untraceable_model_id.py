@@ -37,6 +37,10 @@ class UntraceableModelId(Rule):
             'import os\nMODEL = os.getenv("EVAL_MODEL")\n# %%\nllm = ChatOpenAI(model=MODEL, temperature=0)\n'
         ),
         Example(
+            "from google.colab import userdata\n"
+            'llm = ChatOpenAI(model=userdata.get("JUDGE_MODEL"), temperature=0)\n'
+        ),
+        Example(
             "%store -r MODEL_NAME\n"
             "reply = client.messages.create(\n"
             "    model=MODEL_NAME, temperature=0, max_tokens=100, messages=[]\n"

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from nbgraduate.lint.context import LintContext
 
 
+_SEEDER_FAMILY = {
+    seeder: family for family, seeders in catalog.GLOBAL_RNG_SEEDERS.items() for seeder in seeders
+}
+
+
 class UnseededGlobalRng(Rule):
     """Reports every draw from the ``random``, ``numpy.random`` or ``torch`` global generators
     that runs, in notebook order, before any seed call for that generator (``random.seed``,
@@ -80,17 +85,8 @@ class UnseededGlobalRng(Rule):
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
-        order = ExecutionOrder(context.facts)
-        seeded_at: dict[str, int] = {}
-        everything_seeded_at: int | None = None
-        for call in context.facts.calls:
-            if call.method in catalog.SEED_EVERYTHING_NAMES and (call.node.args or call.keywords):
-                line = order.line_of(call)
-                everything_seeded_at = min(everything_seeded_at or line, line)
-            for family, seeders in catalog.GLOBAL_RNG_SEEDERS.items():
-                if call.qualified_name in seeders and (call.node.args or call.keywords):
-                    line = order.line_of(call)
-                    seeded_at[family] = min(seeded_at.get(family, line), line)
+        seeds: list[tuple[str | None, CallSite]] = []  # (family, or None for every family)
+        draws: list[tuple[str, CallSite]] = []
         for call in context.facts.calls:
             qualified = call.qualified_name
             if qualified in catalog.RNG_CONSTRUCTORS:
@@ -99,9 +95,27 @@ class UnseededGlobalRng(Rule):
                         context, call, f"`{call.written_name}()` creates a generator with no seed"
                     )
                 continue
-            family, _, function = qualified.rpartition(".")
-            if function not in catalog.GLOBAL_RNG_FUNCTIONS.get(family, ()):
+            if not (call.node.args or call.keywords):
+                if qualified in _SEEDER_FAMILY:
+                    continue
+            elif call.method in catalog.SEED_EVERYTHING_NAMES:
+                seeds.append((None, call))
                 continue
+            elif qualified in _SEEDER_FAMILY:
+                seeds.append((_SEEDER_FAMILY[qualified], call))
+                continue
+            family, _, function = qualified.rpartition(".")
+            if function in catalog.GLOBAL_RNG_FUNCTIONS.get(family, ()):
+                draws.append((family, call))
+        if not draws:
+            return
+        order = ExecutionOrder(context.facts)
+        seeded_at: dict[str | None, int] = {}
+        for family, call in seeds:
+            line = order.line_of(call)
+            seeded_at[family] = min(seeded_at.get(family, line), line)
+        everything_seeded_at = seeded_at.get(None)
+        for family, call in draws:
             line = order.line_of(call)
             if line >= NEVER:
                 continue  # inside a function the notebook never calls

@@ -65,6 +65,12 @@ class NondeterministicSamplingUnseeded(Rule):
             note="vLLM",
         ),
         Example(
+            "import google.generativeai as genai\n"
+            'model = genai.GenerativeModel("gemini-1.5-pro-002",\n'
+            "    generation_config=genai.GenerationConfig(temperature=0.4))\n",
+            note="Gemini",
+        ),
+        Example(
             "from google import genai\n"
             "from google.genai import types\n"
             "client = genai.Client()\n"
@@ -119,6 +125,12 @@ class NondeterministicSamplingUnseeded(Rule):
             ")\n"
         ),
         Example('import dspy\nlm = dspy.LM("openai/gpt-4o-2024-08-06", temperature=0)\n'),
+        Example(
+            "from transformers import GenerationConfig, set_seed\n"
+            "set_seed(13)\n"
+            "config = GenerationConfig(do_sample=True, temperature=0.7)\n",
+            note="local transformers generation is seeded globally (NBG301)",
+        ),
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
