@@ -89,7 +89,7 @@ class LintCache:
         self.directory = directory
         self._entries = directory / _ENTRIES
         self._salt = code_salt(Path(__file__).resolve().parents[1])
-        self._job_parts: dict[int, str] = {}
+        self._encodings: dict[tuple[type, object], bytes] = {}
         self._wrote = False
         self.hits = 0
         self.misses = 0
@@ -99,8 +99,21 @@ class LintCache:
         digest = hashlib.sha256()
         digest.update(self._salt.encode())
         digest.update(hashlib.sha256(content).digest())
-        digest.update(_canonical(job).encode())
+        for field in dataclasses.fields(job):
+            digest.update(f"\0{field.name}=".encode())
+            digest.update(self._encoded(getattr(job, field.name)))
         return digest.hexdigest()
+
+    def _encoded(self, value: object) -> bytes:
+        # The jobs of one run share their codes, policy and git state: encode each value once.
+        memo = (type(value), value)
+        try:
+            cached = self._encodings.get(memo)
+        except TypeError:  # unhashable
+            return _canonical(value).encode()
+        if cached is None:
+            cached = self._encodings[memo] = _canonical(value).encode()
+        return cached
 
     def get(self, key: str) -> FileResult | None:
         """The stored result for ``key``, or ``None`` (absent, unreadable, or not this key)."""

@@ -154,16 +154,11 @@ def file_job(path: Path, settings: LintSettings) -> FileJob:
 
 
 def _job_for(path: Path, settings: LintSettings, *, file_positions: bool = True) -> FileJob:
-    policy = ModelPolicyConfig(
-        pinned=settings.model_pinned,
-        floating=settings.model_floating,
-        providers_json=json.dumps(list(settings.model_providers), sort_keys=True),
-    )
     return FileJob(
         path=path,
         display_path=str(path),
         codes=settings.codes_for(path),
-        policy=policy,
+        policy=_policy_of(settings),
         locked_datasets=_locked_datasets(path.parent.resolve()),
         file_positions=file_positions,
     )
@@ -188,6 +183,27 @@ def _with_git_state(jobs: list[FileJob]) -> list[FileJob]:
         state = states[root]
         given.append(job if state is None else dataclasses.replace(job, git_state=state))
     return given
+
+
+#: Settings objects are cached per configuration for the life of the process; so is this.
+_policies: dict[int, tuple[LintSettings, ModelPolicyConfig]] = {}
+
+
+def _policy_of(settings: LintSettings) -> ModelPolicyConfig:
+    """The model-policy configuration of ``settings``, built once per settings object (one
+    lint run has a handful, and thousands of files)."""
+    known = _policies.get(id(settings))
+    if known is not None and known[0] is settings:
+        return known[1]
+    policy = ModelPolicyConfig(
+        pinned=settings.model_pinned,
+        floating=settings.model_floating,
+        providers_json=json.dumps(list(settings.model_providers), sort_keys=True),
+    )
+    if len(_policies) > 64:
+        _policies.clear()
+    _policies[id(settings)] = (settings, policy)
+    return policy
 
 
 @functools.lru_cache(maxsize=256)
