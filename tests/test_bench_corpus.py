@@ -86,12 +86,13 @@ def test_a_label_is_matched_once_and_families_do_not_mix() -> None:
     assert tallies["seeds"].precision == 0.0 and tallies["seeds"].recall is None
 
 
-def test_a_finding_at_a_borderline_case_counts_neither_way() -> None:
+def test_findings_at_a_borderline_case_count_neither_way() -> None:
     borderline = [{"cell": 7, "row": 3, "family": "models", "note": "demo call?"}]
     notebook = _notebook([_label(2, 1)], borderline)
-    tally = bench.score_notebook(notebook, [_found(2, 1), _found(7, 4)])["models"]
-    assert (tally.borderline_findings, tally.precision, tally.recall) == (1, 1.0, 1.0)
-    assert tally.false_alarms == []
+    found = [_found(2, 1), _found(7, 4), _found(7, 3, code="NBG103"), _found(7, 6)]
+    tally = bench.score_notebook(notebook, found)["models"]
+    assert (tally.borderline_findings, tally.precision, tally.recall) == (2, 0.5, 1.0)
+    assert [(f.cell, f.row) for _, f in tally.false_alarms] == [(7, 6)]
 
 
 @pytest.mark.parametrize(

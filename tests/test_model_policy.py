@@ -144,6 +144,9 @@ PREFIXED = [
     # Ollama tags move with `ollama pull`.
     ("ollama/llama3", "ollama", "floating", None),
     ("ollama_chat/llama3:8b-instruct-q5_1", "ollama_chat", "floating", None),
+    # Hosted evaluators.
+    ("lynx", "patronus", "floating", None),
+    ("lynx-small-2024-07-23", "patronus", "pinned", None),
 ]
 
 HUGGINGFACE = [

@@ -89,6 +89,7 @@ MODEL_FIRST_ARGUMENT = frozenset(
         "InferenceClient",
         "AsyncInferenceClient",
         "llm_factory",
+        "RemoteEvaluator",
         "HfApiModel",
         "InferenceClientModel",
         "LiteLLMModel",
@@ -229,6 +230,10 @@ DSPY_LM_CLASSES = frozenset(
         "HFModel",
     }
 )
+
+#: Weaviate's generative modules (``Configure.Generative.openai(model=..., temperature=...)``)
+#: generate the answers of a RAG query; matched in the written name.
+GENERATIVE_MODULE_MARKER = "Generative."
 
 #: Library prefixes whose ``*Generator`` components are LLM clients (Haystack); their sampling
 #: settings go in ``generation_kwargs``.

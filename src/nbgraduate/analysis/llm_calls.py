@@ -64,6 +64,8 @@ def llm_call_kind(call: CallSite) -> str | None:
         and not qualified.startswith(_QUICK_PREFIXES)
         and not method.endswith("Generator")
     ):
+        if _is_generative_module(call):
+            return "constructor"
         return None
     if (
         method not in _CANDIDATE_METHODS
@@ -102,6 +104,15 @@ def llm_call_kind(call: CallSite) -> str | None:
 def _is_dspy_lm(call: CallSite) -> bool:
     prefix, _, name = call.qualified_name.rpartition(".")
     return prefix == "dspy" and name in catalog.DSPY_LM_CLASSES
+
+
+def _is_generative_module(call: CallSite) -> bool:
+    """``Configure.Generative.openai(...)``: a Weaviate collection's answer generator."""
+    written = call.written_name
+    return catalog.GENERATIVE_MODULE_MARKER in written and (
+        written.startswith(("Configure.", "wc.", "wvc."))
+        or call.qualified_name.startswith("weaviate")
+    )
 
 
 def _is_generator(call: CallSite) -> bool:
@@ -187,8 +198,8 @@ def provider_of(call: CallSite, values: ValueResolver, flow: CallFlow | None = N
         return _provider_of_model(call, values, flow)
     if _is_dspy_lm(call) or call.method in catalog.CHAT_MODEL_CONSTRUCTORS or _is_generator(call):
         return _provider_of_name(call.method) or _provider_of_model(call, values, flow)
-    if call.qualified_name.startswith(catalog.LLM_CLASS_MODULES):
-        return _provider_of_name(call.qualified_name) or _provider_of_model(call, values, flow)
+    if call.qualified_name.startswith(catalog.LLM_CLASS_MODULES) or _is_generative_module(call):
+        return _provider_of_name(call.method) or _provider_of_model(call, values, flow)
     client = _receiver_constructor(call, values)
     if client is not None:
         provider = _provider_of_name(client)

@@ -73,6 +73,12 @@ class UnsetSamplingParameters(Rule):
             note="a notebook function that forwards **kwargs",
         ),
         Example(
+            "import weaviate.classes as wvc\n"
+            'client.collections.create(name="Docs",\n'
+            "    generative_config=wvc.config.Configure.Generative.openai())\n",
+            note="Weaviate generative modules",
+        ),
+        Example(
             'base = {"model": "gpt-4o-2024-08-06", "max_tokens": 50}\n'
             'reply = client.chat.completions.create(**{**base, "messages": []})\n',
             note="splatted dicts are resolved",
@@ -113,6 +119,12 @@ class UnsetSamplingParameters(Rule):
             'answer = ask("gpt-4o-2024-08-06", [], temperature=0)\n'
         ),
         Example('engine = chat_engine.chat("What did the author do?")\n'),
+        Example(
+            "from weaviate.classes.config import Configure\n"
+            "generative = Configure.Generative.openai(\n"
+            '    model="gpt-4o-2024-08-06", temperature=0\n'
+            ")\n"
+        ),
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
