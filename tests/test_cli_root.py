@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import typer
-from cli_runner import run_cli
+from cli_runner import run_cli, unmeasured_environment
 from nbformat.v4 import new_code_cell, new_notebook
 from typer.testing import CliRunner
 
@@ -34,6 +34,7 @@ def imported_modules(cwd: Path, *args: str) -> set[str]:
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "nbgraduate", *args],
         cwd=cwd,
+        env=unmeasured_environment(),  # coverage's own imports (tomllib) are not ours
         capture_output=True,
         text=True,
         timeout=120,
