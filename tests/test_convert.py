@@ -653,3 +653,71 @@ def test_gate_on_named_threshold_needs_a_human(tmp_path: Path) -> None:
     assert codes == {"NBG601"}
     assert result.returncode == 1
     assert "NBG601" in human_codes(result.stdout)
+
+
+# --- where the source goes: graduated_from and --move-source -------------------------------
+
+
+def test_lock_records_the_source_it_was_graduated_from(converted: dict[str, Conversion]) -> None:
+    from nbgraduate.lock.digests import notebook_digest
+    from nbgraduate.notebook.reader import read_notebook as read_model
+
+    conversion = converted["rag_grounding_eval"]
+    model = read_model(conversion.source)
+    expected = notebook_digest([(c.cell_type, c.source, c.tags) for c in model.cells])
+    assert conversion.lock["schema_version"] == 3
+    assert conversion.lock["graduated_from"] == {
+        "path": "../rag_grounding_eval.ipynb",
+        "notebook_digest": expected,
+    }
+    report = (conversion.pipeline / "CONVERSION.md").read_text(encoding="utf-8")
+    assert "The source notebook stays at `../rag_grounding_eval.ipynb`" in report
+
+
+def test_move_source_moves_the_notebook_into_legacy_byte_for_byte(tmp_path: Path) -> None:
+    legacy = copy_legacy(tmp_path)
+    source = legacy / "rag_grounding_eval.ipynb"
+    before = source.read_bytes()
+    result = run_cli(legacy, "convert", source.name, "--move-source", "--pin", f"gpt-4o={SNAPSHOT}")
+    assert result.returncode in (0, 1), result.stderr
+    pipeline = legacy / "rag_grounding_eval"
+    assert not source.exists()
+    assert (pipeline / "legacy" / "rag_grounding_eval.ipynb").read_bytes() == before
+    lock = json.loads((pipeline / "nbgraduate.lock").read_text(encoding="utf-8"))
+    assert lock["graduated_from"]["path"] == "legacy/rag_grounding_eval.ipynb"
+    assert "moved to `legacy/rag_grounding_eval.ipynb`" in result.stdout
+    # The legacy copy is history, not a second pipeline notebook: the lock and lint agree.
+    assert lock["notebook"] == "rag_grounding_eval.ipynb"
+    assert run_cli(legacy, "verify", "rag_grounding_eval").returncode == 0
+    linted = {Path(f["filename"]).as_posix() for f in lint_json(legacy, "rag_grounding_eval")}
+    assert linted == {"rag_grounding_eval/rag_grounding_eval.ipynb"}
+    # Named explicitly, the legacy folder is linted like any notebook.
+    named = lint_json(legacy, "rag_grounding_eval/legacy")
+    assert {f["code"] for f in named} == LEGACY_FINDINGS["rag_grounding_eval"]
+
+
+def test_refused_move_source_leaves_the_source_where_it_was(tmp_path: Path) -> None:
+    legacy = copy_legacy(tmp_path)
+    (legacy / "rag_grounding_eval").mkdir()
+    (legacy / "rag_grounding_eval" / "NOTES.md").write_text("mine\n", encoding="utf-8")
+    result = run_cli(legacy, "convert", "rag_grounding_eval.ipynb", "--move-source")
+    assert result.returncode == 2
+    assert (legacy / "rag_grounding_eval.ipynb").is_file()
+    assert not (legacy / "rag_grounding_eval" / "legacy").exists()
+
+
+def test_conversion_records_what_it_left_as_the_pipelines_baseline(
+    converted: dict[str, Conversion],
+) -> None:
+    conversion = converted["support_judge"]
+    document = json.loads(
+        (conversion.pipeline / "nbgraduate.baseline.json").read_text(encoding="utf-8")
+    )
+    assert document["kind"] == "pipeline-baseline"
+    assert {finding["code"] for finding in document["findings"]} == LEFT_FOR_A_HUMAN[
+        "support_judge"
+    ]
+    assert all(finding["path"] == "support_judge.ipynb" for finding in document["findings"])
+    # Not part of the lock: accepting a finding changes no eval contract.
+    lock_text = (conversion.pipeline / "nbgraduate.lock").read_text(encoding="utf-8")
+    assert "baseline" not in lock_text

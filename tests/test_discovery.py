@@ -224,3 +224,18 @@ def test_symlinked_directories_are_not_followed(tmp_path: Path) -> None:
     touch(tmp_path, "real/a.py")
     (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)
     assert run(tmp_path) == ["real/a.py"]
+
+
+def test_a_pipelines_legacy_folder_is_skipped_unless_named(tmp_path: Path) -> None:
+    touch(tmp_path, "evals/judge/judge.ipynb", "evals/judge/nbgraduate.lock")
+    touch(tmp_path, "evals/judge/legacy/judge.ipynb", "evals/other/legacy/kept.ipynb")
+    legacy = tmp_path / "evals" / "judge" / "legacy"
+    assert run(tmp_path) == [
+        "evals/judge/judge.ipynb",
+        "evals/other/legacy/kept.ipynb",  # no lock beside it: not a pipeline's legacy folder
+    ]
+    assert run(tmp_path, legacy) == ["evals/judge/legacy/judge.ipynb"]
+    assert run(tmp_path, legacy / "judge.ipynb") == ["evals/judge/legacy/judge.ipynb"]
+    # pre-commit passes staged files by name: still skipped.
+    assert run(tmp_path, legacy / "judge.ipynb", force_exclude=True) == []
+    assert run(tmp_path, legacy, force_exclude=True) == []

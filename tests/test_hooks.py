@@ -337,3 +337,102 @@ def test_guard_passes_a_parameter_default_changed_in_the_parameters_cell(repo: P
     edit_notebook(repo / NOTEBOOK, change_default)
     result = hook("guard", NOTEBOOK)
     assert result.exit_code == 0, result.output
+
+
+# --- the lifecycle: the source a pipeline came from, legacy/, the pipeline's own baseline --
+
+SOURCE = "evals/rag_grounding_eval.ipynb"
+
+
+def test_guard_passes_the_unchanged_source_a_pipeline_was_graduated_from(repo: Path) -> None:
+    shutil.copy(LEGACY / "rag_grounding_eval.ipynb", repo / SOURCE)
+    result = hook("guard", SOURCE)
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"note: {SOURCE}: the legacy notebook {PIPELINE}/ was graduated from; archive or delete"
+        " it once the pipeline is reviewed\n"
+    )
+
+
+def test_guard_passes_the_source_with_its_outputs_cleared(repo: Path) -> None:
+    shutil.copy(LEGACY / "rag_grounding_eval.ipynb", repo / SOURCE)
+
+    def clear(notebook: nbformat.NotebookNode) -> None:
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+
+    edit_notebook(repo / SOURCE, clear)
+    assert hook("guard", SOURCE).exit_code == 0
+
+
+def test_guard_blocks_the_source_once_it_changed_after_graduation(repo: Path) -> None:
+    shutil.copy(LEGACY / "rag_grounding_eval.ipynb", repo / SOURCE)
+    edit_notebook(repo / SOURCE, lambda nb: nb.cells.append(new_code_cell("print('more')")))
+    result = hook("guard", SOURCE)
+    assert result.exit_code == 1
+    assert f"{SOURCE}: changed since it was graduated into {PIPELINE}/" in result.output
+    assert f"nbgraduate lock {PIPELINE}" in result.output
+    assert f"nbgraduate convert {SOURCE} --force" in result.output
+
+
+def test_guard_finds_a_pipeline_converted_elsewhere_under_the_eval_path(repo: Path) -> None:
+    source = repo / "evals" / "judge_v2.ipynb"
+    shutil.copy(LEGACY / "rag_grounding_eval.ipynb", source)
+    result = runner.invoke(app, ["convert", str(source), "-o", "evals/judges/v2"])
+    assert result.exit_code in (0, 1), result.output
+    assert hook("guard", "evals/judge_v2.ipynb").exit_code == 0
+
+
+def test_guard_and_lint_skip_a_pipelines_legacy_folder(repo: Path) -> None:
+    legacy = repo / PIPELINE / "legacy"
+    legacy.mkdir()
+    shutil.copy(LEGACY / "support_judge.ipynb", legacy / "support_judge.ipynb")
+    staged = f"{PIPELINE}/legacy/support_judge.ipynb"
+    assert hook("guard", staged).output == ""
+    linted = runner.invoke(app, ["lint", "--force-exclude", staged])
+    assert linted.exit_code == 0, linted.output
+    # Outside a pipeline directory a folder named legacy/ is nothing special.
+    (repo / "evals" / "legacy").mkdir()
+    shutil.copy(LEGACY / "support_judge.ipynb", repo / "evals" / "legacy" / "x.ipynb")
+    assert hook("guard", "evals/legacy/x.ipynb").exit_code == 1
+
+
+def test_guard_accepts_what_the_pipeline_had_when_last_locked_and_blocks_what_is_new(
+    repo: Path,
+) -> None:
+    edit_notebook(repo / NOTEBOOK, _temperature_literal)
+    assert hook("guard", NOTEBOOK).exit_code == 1
+    relock(repo)  # the human accepts the pipeline as it is now
+    assert hook("guard", NOTEBOOK).exit_code == 0
+    edit_notebook(repo / NOTEBOOK, _model_literal)
+    result = hook("guard", NOTEBOOK)
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if line.startswith("  - ")]
+    assert len(problems) == 1 and "model id 'gpt-4o-2024-08-06'" in problems[0], problems
+    assert "new since nbgraduate.baseline.json" in result.output
+
+
+def test_guard_never_accepts_saved_outputs_even_after_locking(repo: Path) -> None:
+    edit_notebook(repo / NOTEBOOK, _saved_outputs)
+    relock(repo)
+    result = hook("guard", NOTEBOOK)
+    assert result.exit_code == 1
+    assert "saved outputs or execution counts" in result.output
+
+
+def test_guard_on_a_pipeline_without_its_own_baseline_says_how_to_record_one(
+    repo: Path,
+) -> None:
+    (repo / PIPELINE / "nbgraduate.baseline.json").unlink()
+    edit_notebook(repo / NOTEBOOK, _temperature_literal)
+    result = hook("guard", NOTEBOOK)
+    assert result.exit_code == 1
+    assert f"`nbgraduate lock {PIPELINE}` records its current findings" in result.output
+
+
+def test_guard_blocks_a_damaged_pipeline_baseline(repo: Path) -> None:
+    (repo / PIPELINE / "nbgraduate.baseline.json").write_text("{", encoding="utf-8")
+    result = hook("guard", NOTEBOOK)
+    assert result.exit_code == 2
+    assert "nbgraduate.baseline.json" in result.output

@@ -280,3 +280,72 @@ def test_changed_sample_size_is_a_contract_change(tmp_path: Path) -> None:
     assert f"parameter {name} default 25 -> 40" in (support / "CHANGELOG.md").read_text(
         encoding="utf-8"
     )
+
+
+# --- a lock an earlier nbgraduate wrote ----------------------------------------------------
+
+LOCKED_SCHEMA_2 = Path(__file__).resolve().parents[1] / "fixtures" / "locked_schema_2"
+
+
+@pytest.fixture
+def pipeline_schema_2(tmp_path: Path) -> Path:
+    """``fixtures/locked_schema_2``'s pipeline, as the previous nbgraduate locked it (schema 2),
+    with its data.
+
+    Only ``python_version`` is set to this interpreter's: it is the environment the fixture was
+    locked in, not the schema, and ``verify`` rightly reports another Python minor as drift.
+    """
+    import platform
+
+    shutil.copytree(LOCKED_SCHEMA_2 / STEM, tmp_path / STEM)
+    (tmp_path / "data").mkdir()
+    shutil.copy(LEGACY / "data" / "rag_grounding.csv", tmp_path / "data")
+    path = tmp_path / STEM / "nbgraduate.lock"
+    text = path.read_text(encoding="utf-8")
+    assert '"schema_version": 2' in text and "graduated_from" not in text
+    path.write_text(
+        text.replace(
+            '"python_version": "3.11.7"', f'"python_version": "{platform.python_version()}"'
+        ),
+        encoding="utf-8",
+    )
+    return tmp_path / STEM
+
+
+def test_a_schema_2_lock_verifies_clean_and_keeps_its_digest(pipeline_schema_2: Path) -> None:
+    from nbgraduate.lock.lockfile import read_lock
+
+    result = verify(pipeline_schema_2)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == f"{STEM}: lock is up to date\n"
+    lock = read_lock(pipeline_schema_2)
+    assert lock.schema_version == 2 and lock.graduated_from is None
+    # Read as written, serialised as written: runs before and after an upgrade stay one series.
+    text = (pipeline_schema_2 / "nbgraduate.lock").read_text(encoding="utf-8")
+    assert lock.to_json() == text
+
+
+def test_a_schema_2_lock_reports_a_changed_dataset_as_drift(pipeline_schema_2: Path) -> None:
+    append_rows(pipeline_schema_2)
+    result = verify(pipeline_schema_2)
+    assert result.returncode == 1
+    assert "dataset ../data/rag_grounding.csv" in result.stdout
+
+
+def test_relocking_a_schema_2_lock_writes_the_current_schema(pipeline_schema_2: Path) -> None:
+    result = lock(pipeline_schema_2)
+    assert result.returncode == 0, result.stderr
+    written = read_lock(pipeline_schema_2)
+    assert written["schema_version"] == 3
+    assert "graduated_from" not in written  # it never knew its source
+    assert written["contract_version"] == "1.0.0"
+    assert verify(pipeline_schema_2).returncode == 0
+    assert (pipeline_schema_2 / "nbgraduate.baseline.json").is_file()
+
+
+def test_relocking_keeps_where_the_pipeline_was_graduated_from(pipeline: Path) -> None:
+    recorded = read_lock(pipeline)["graduated_from"]
+    assert recorded["path"] == f"../{STEM}.ipynb"
+    append_rows(pipeline)
+    assert lock(pipeline).returncode == 0
+    assert read_lock(pipeline)["graduated_from"] == recorded

@@ -42,6 +42,13 @@ def convert(
         typer.Option(help="Replace a floating model alias: ALIAS=SNAPSHOT (repeatable)."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing pipeline directory.")] = False,
+    move_source: Annotated[
+        bool,
+        typer.Option(
+            help="Move each notebook into its pipeline as legacy/<name>.ipynb (a rename git"
+            " follows; lint and the guard hook skip legacy/)."
+        ),
+    ] = False,
 ) -> None:
     """Graduate legacy notebooks into parameterised papermill pipelines with a locked manifest.
 
@@ -51,7 +58,10 @@ def convert(
     from nbgraduate.graduate.convert import ConversionOptions, normalise_pin, render_report
 
     pins = dict(normalise_pin(text) for text in pin or [])
-    results = convert_paths(notebooks, ConversionOptions(output_dir=output, pins=pins, force=force))
+    results = convert_paths(
+        notebooks,
+        ConversionOptions(output_dir=output, pins=pins, force=force, move_source=move_source),
+    )
     for result in results:
         if result.status == "refused":
             typer.echo(f"error: {result.source}: cannot convert: {result.reason}", err=True)
@@ -76,6 +86,11 @@ def lock(
     from nbgraduate.lock.locking import lock_pipeline
 
     outcome = lock_pipeline(pipeline, allow_floating=allow_floating)
+    from nbgraduate.lint.pipeline_baseline import record_pipeline_baseline
+    from nbgraduate.lock.builder import find_pipeline_notebook
+
+    # Locking is how a human accepts the pipeline as it is: the guard's baseline follows.
+    record_pipeline_baseline(find_pipeline_notebook(pipeline))
     for problem in outcome.problems:
         typer.echo(f"warning: {pipeline}: {problem}", err=True)
     previous = outcome.previous

@@ -25,11 +25,13 @@ from nbgraduate.graduate.result import (
     HumanTask,
 )
 from nbgraduate.lint.linter import lint_notebook
+from nbgraduate.lint.pipeline_baseline import record_pipeline_baseline
 from nbgraduate.lint.rules import ALL_CODES
 from nbgraduate.lock.builder import compute_lock
 from nbgraduate.lock.contract import CHANGELOG_FILENAME, append_changelog
-from nbgraduate.lock.layout import locked_local_datasets
-from nbgraduate.lock.lockfile import write_lock
+from nbgraduate.lock.digests import notebook_digest
+from nbgraduate.lock.layout import LEGACY_DIRNAME, locked_local_datasets
+from nbgraduate.lock.lockfile import GraduatedFrom, write_lock
 from nbgraduate.lock.requirements import REQUIREMENTS_FILENAME
 from nbgraduate.notebook.reader import notebook_from_text, read_notebook
 
@@ -89,8 +91,16 @@ def convert_notebook(source: Path, options: ConversionOptions) -> ConversionResu
             HumanTask("NBG401", f"requirement {name} could not be pinned: {reason}")
         )
 
+    source_digest = notebook_digest([(c.cell_type, c.source, c.tags) for c in notebook.cells])
     _write_pipeline(
-        target, source, pipeline_text, planner.prompt_files, requirements.text(), result, options
+        target,
+        source,
+        pipeline_text,
+        planner.prompt_files,
+        requirements.text(),
+        result,
+        options,
+        source_digest,
     )
     remaining = lint_notebook(
         converted,
@@ -116,8 +126,14 @@ def _write_pipeline(
     requirements_text: str,
     result: ConversionResult,
     options: ConversionOptions,
+    source_digest: str,
 ) -> None:
-    """Build the pipeline directory beside the target and rename it into place."""
+    """Build the pipeline directory beside the target and rename it into place.
+
+    With ``move_source`` the source's bytes are copied into ``legacy/`` of the new pipeline and
+    the original is removed only once the pipeline is in place: nothing is lost if any step
+    fails, and git sees a rename.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -128,13 +144,26 @@ def _write_pipeline(
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
+        if options.move_source:
+            kept = f"{LEGACY_DIRNAME}/{source.name}"
+            (staging / LEGACY_DIRNAME).mkdir()
+            shutil.copyfile(source, staging / kept)
+        else:
+            kept = Path(os.path.relpath(source.resolve(), target)).as_posix()
+        result.source_kept_at = kept
         computation = compute_lock(staging)
         for problem in computation.problems:
             result.human.append(HumanTask("NBG201", problem))
         lock = computation.lock.model_copy(
-            update={"floating_allowed": bool(computation.floating_models)}
+            update={
+                "floating_allowed": bool(computation.floating_models),
+                "graduated_from": GraduatedFrom(path=kept, notebook_digest=source_digest),
+            }
         )
         write_lock(staging, lock)
+        # What the guard finds in the new pipeline now is what conversion left to a human
+        # (listed in CONVERSION.md); only what is added later blocks a commit.
+        record_pipeline_baseline(staging / f"{source.stem}.ipynb")
         append_changelog(
             staging / CHANGELOG_FILENAME,
             version=lock.contract_version,
@@ -158,6 +187,8 @@ def _write_pipeline(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if options.move_source:
+        source.unlink()
 
 
 def _pipeline_document(raw: dict, cells: list[dict]) -> dict:
@@ -174,6 +205,20 @@ def render_report(result: ConversionResult) -> str:
     lines = [f"# Conversion of {result.source.name}", ""]
     lines.append(f"Status: **{result.status}**; pipeline: `{result.pipeline_dir}`")
     lines.append("")
+    if result.source_kept_at.startswith(f"{LEGACY_DIRNAME}/"):
+        lines += [
+            f"The source notebook moved to `{result.source_kept_at}` in the pipeline (lint and"
+            " the guard hook skip it); delete it once the pipeline is reviewed.",
+            "",
+        ]
+    elif result.source_kept_at:
+        lines += [
+            f"The source notebook stays at `{result.source_kept_at}` (relative to the"
+            " pipeline), recorded in `nbgraduate.lock` as what the pipeline was graduated from;"
+            " the guard hook lets it be committed unchanged. Archive or delete it once the"
+            " pipeline is reviewed.",
+            "",
+        ]
     if result.parameters:
         lines += ["## Parameters", ""]
         lines += [f"- `{p.line()}`" for p in result.parameters]

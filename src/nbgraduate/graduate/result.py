@@ -26,6 +26,9 @@ class ConversionOptions:
     output_dir: Path | None = None
     pins: dict[str, str] = field(default_factory=dict)
     force: bool = False
+    #: Move the source into the pipeline directory as ``legacy/<name>.ipynb`` (same bytes, so
+    #: git records a rename) instead of leaving it where it was.
+    move_source: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +55,6 @@ class ConversionResult:
     unresolved_requirements: dict[str, str] = field(default_factory=dict)
     remaining_codes: list[str] = field(default_factory=list)
     reason: str = ""
+    #: Where the source notebook is now, relative to the pipeline (``legacy/x.ipynb`` when
+    #: moved), as the lock's ``graduated_from`` records it.
+    source_kept_at: str = ""

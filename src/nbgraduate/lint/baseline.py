@@ -22,6 +22,7 @@ __all__ = [
     "build_baseline",
     "fingerprint",
     "load_baseline",
+    "parse_baseline",
     "write_baseline",
 ]
 
@@ -137,6 +138,12 @@ def load_baseline(path: Path) -> Baseline:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(path, f"not a baseline file: invalid JSON: {exc}") from exc
+    return parse_baseline(path, document)
+
+
+def parse_baseline(path: Path, document: object) -> Baseline:
+    """A baseline from its parsed JSON; ``path`` names it in errors. Also reads the lint part of
+    a pipeline's own baseline (:mod:`nbgraduate.lint.pipeline_baseline`)."""
     if not isinstance(document, dict) or document.get("tool") != _TOOL:
         raise ConfigError(path, "not an nbgraduate baseline file")
     if document.get("version") != BASELINE_VERSION:

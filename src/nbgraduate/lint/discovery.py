@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from nbgraduate.core.errors import InputFileError
 from nbgraduate.lint.config import LintSettings
+from nbgraduate.lock import LOCK_FILENAME
+from nbgraduate.lock.layout import LEGACY_DIRNAME, in_legacy_folder
 
 if TYPE_CHECKING:
     import pathspec
@@ -54,10 +56,11 @@ def discover(
     """The files to lint under ``paths``, sorted and without duplicates.
 
     Directories are walked for ``*.ipynb`` and ``*.py``, skipping :data:`DEFAULT_SKIP_DIRS`,
-    hidden directories, the settings' ``exclude`` patterns and, when ``respect_gitignore``
-    is on, whatever ``.gitignore`` files (nested ones included) and ``.git/info/exclude``
-    ignore. A file named explicitly is always kept, whatever its suffix, unless
-    ``force_exclude`` is set: pre-commit passes every staged file by name, and the user's
+    hidden directories, a pipeline's ``legacy/`` folder (the notebook it was graduated from,
+    kept by ``convert --move-source``), the settings' ``exclude`` patterns and, when
+    ``respect_gitignore`` is on, whatever ``.gitignore`` files (nested ones included) and
+    ``.git/info/exclude`` ignore. A file named explicitly is always kept, whatever its suffix,
+    unless ``force_exclude`` is set: pre-commit passes every staged file by name, and the user's
     ``exclude`` must still win then. ``settings_for`` is asked once per directory, so nested
     configs apply to their own subtree.
 
@@ -88,6 +91,8 @@ def _explicitly_excluded(
     ``.gitignore`` is not consulted: a file passed by name is tracked, and git itself
     ignores ``.gitignore`` for tracked files.
     """
+    if in_legacy_folder(os.path.join(absolute, "-") if is_dir else absolute):
+        return True
     settings = settings_for(Path(absolute))
     exclude = _exclude_rules(settings)
     if exclude is not None and exclude.verdict(absolute, is_dir=is_dir):
@@ -101,6 +106,10 @@ def _explicitly_excluded(
             return True
         current = os.path.dirname(current)
     return False
+
+
+def _is_legacy_folder(parent: str, name: str) -> bool:
+    return name == LEGACY_DIRNAME and os.path.isfile(os.path.join(parent, LOCK_FILENAME))
 
 
 def _skipped_by_name(directory_name: str) -> bool:
@@ -219,7 +228,7 @@ def _walk(
             except OSError:
                 continue
             if is_dir:
-                if _skipped_by_name(entry.name):
+                if _skipped_by_name(entry.name) or _is_legacy_folder(directory, entry.name):
                     continue
             elif not (is_file and entry.name.endswith(LINTABLE_SUFFIXES)):
                 continue

@@ -16,10 +16,13 @@ from nbgraduate.lock import LOCK_FILENAME
 __all__ = [
     "CALIBRATION_DIRNAME",
     "GRADUATION_MARKERS",
+    "LEGACY_DIRNAME",
     "LOCK_FILENAME",
     "calibration_dir",
     "calibration_files",
     "enclosing_pipeline",
+    "graduated_sources",
+    "in_legacy_folder",
     "is_pipeline_dir",
     "locked_local_datasets",
     "locked_notebook_name",
@@ -30,6 +33,9 @@ __all__ = [
 #: directory holding a notebook and any of these is a pipeline directory (NBG802), whether
 #: or not it (still) has its lock.
 GRADUATION_MARKERS = (LOCK_FILENAME, "CONVERSION.md", "prompts", "requirements.txt")
+#: Where ``nbgraduate convert --move-source`` keeps the notebook a pipeline graduated from
+#: (``evals/judge/legacy/judge.ipynb``): history for reviewers, skipped by lint and the guard.
+LEGACY_DIRNAME = "legacy"
 #: The judge's frozen reference set and its declaration (``nbgraduate calibrate``); the lock
 #: records every file in it like a dataset.
 CALIBRATION_DIRNAME = "calibration"
@@ -140,3 +146,54 @@ def _inside(path: str, root: str) -> bool:
         return os.path.commonpath([path, root]) == root
     except ValueError:  # different drives on Windows
         return False
+
+
+def in_legacy_folder(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` lies in the ``legacy/`` folder of a pipeline directory (one holding
+    ``nbgraduate.lock``): the source ``convert --move-source`` kept, not a notebook to check."""
+    current = os.path.dirname(os.path.abspath(path))
+    while True:
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        if os.path.basename(current) == LEGACY_DIRNAME and os.path.isfile(
+            os.path.join(parent, LOCK_FILENAME)
+        ):
+            return True
+        current = parent
+
+
+def graduated_sources(
+    notebook: str | os.PathLike[str], *, search_under: str | os.PathLike[str]
+) -> list[tuple[Path, str]]:
+    """The pipelines whose lock says they were graduated from ``notebook`` (``graduated_from``),
+    each with the digest of the notebook it recorded: the default pipeline directory beside the
+    notebook first, then any pipeline under ``search_under`` (``convert -o`` puts it anywhere).
+    """
+    target = os.path.normcase(os.path.abspath(notebook))
+    found: list[tuple[Path, str]] = []
+    seen: set[str] = set()
+
+    def consider(directory: str) -> None:
+        if directory in seen:
+            return
+        seen.add(directory)
+        recorded = _lock_document(Path(directory)).get("graduated_from")
+        if not isinstance(recorded, dict):
+            return
+        source, digest = recorded.get("path"), recorded.get("notebook_digest")
+        if not isinstance(source, str) or not isinstance(digest, str):
+            return
+        where = os.path.normcase(os.path.abspath(os.path.join(directory, source)))
+        if where == target:
+            found.append((Path(directory), digest))
+
+    beside = os.path.splitext(os.path.abspath(notebook))[0]
+    if os.path.isfile(os.path.join(beside, LOCK_FILENAME)):
+        consider(beside)
+    for directory, subdirectories, files in os.walk(os.path.abspath(search_under)):
+        # Hidden folders (.git, .venv, .nbgraduate) hold no pipelines worth the walk.
+        subdirectories[:] = [name for name in subdirectories if not name.startswith(".")]
+        if LOCK_FILENAME in files:
+            consider(directory)
+    return found

@@ -2,6 +2,10 @@
 
 Everything that reads or writes the lock goes through :class:`PipelineLock`, so the file has one
 schema, one serialisation (sorted, indented JSON, so diffs read well) and one atomic writer.
+
+Every older schema is read: a field a later schema added is optional and left out of the text
+while unset, so an older lock reads, verifies and digests as its own version wrote it (its
+``schema_version`` still says which), and the next ``nbgraduate lock`` writes the current one.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from nbgraduate.lock import LOCK_FILENAME
 
 #: 2: requirements record their extras and environment marker, and the requirements digest
 #: covers every requirement and option line in canonical (PEP 503) form.
-LOCK_SCHEMA_VERSION = 2
+#: 3: ``graduated_from``, the legacy notebook ``nbgraduate convert`` graduated the pipeline from.
+LOCK_SCHEMA_VERSION = 3
 
 
 class _Strict(BaseModel):
@@ -92,6 +97,18 @@ class SamplingParameters(_Strict):
     seed: int | None = None
 
 
+class GraduatedFrom(_Strict):
+    """The legacy notebook a pipeline was converted from: where it was (relative to the
+    pipeline directory, ``../judge.ipynb`` or ``legacy/judge.ipynb`` after ``--move-source``)
+    and the digest of its code and markdown (outputs left out, so clearing them keeps it).
+
+    The guard hook accepts that notebook, unchanged, while the pipeline is reviewed.
+    """
+
+    path: str
+    notebook_digest: str
+
+
 class PipelineLock(_Strict):
     """The locked eval contract of one pipeline directory."""
 
@@ -111,6 +128,7 @@ class PipelineLock(_Strict):
     requirements: list[LockedRequirement] = Field(default_factory=list)
     requirements_digest: str = ""
     floating_allowed: bool = False
+    graduated_from: GraduatedFrom | None = None
 
     def canonical(self) -> PipelineLock:
         """The same lock with every list in a stable order, so equal contracts serialise equally."""
@@ -126,6 +144,9 @@ class PipelineLock(_Strict):
 
     def to_json(self) -> str:
         data = self.canonical().model_dump(mode="json")
+        if data.get("graduated_from") is None:
+            # Absent rather than null: a lock without it reads (and digests) as it always did.
+            data.pop("graduated_from", None)
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def digest(self) -> str:

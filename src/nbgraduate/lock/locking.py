@@ -49,7 +49,13 @@ def lock_pipeline(pipeline_dir: Path, *, allow_floating: bool = False) -> LockOu
     floating = [model.model_id for model in computation.floating_models]
     if floating and not allow_floating:
         raise FloatingModelRefused(pipeline_dir, floating)
-    lock = computation.lock.model_copy(update={"floating_allowed": bool(floating)})
+    lock = computation.lock.model_copy(
+        update={
+            "floating_allowed": bool(floating),
+            # Where the pipeline came from is history, not something the tree can recompute.
+            "graduated_from": previous.graduated_from if previous is not None else None,
+        }
+    )
     outcome = LockOutcome(lock=lock, previous=previous, problems=list(computation.problems))
     if previous is not None:
         version = next_contract_version(previous, lock)

@@ -1,9 +1,13 @@
 """The ``nbgraduate-guard`` hook: under the eval paths, only graduated pipelines, kept clean.
 
 A notebook staged under a configured eval path must be a graduated pipeline's notebook (its
-directory holds the ``nbgraduate.lock`` that names it); otherwise it is an ad-hoc notebook
-and must be graduated first. A pipeline notebook must not regain what conversion removed
-(:mod:`nbgraduate.repo.hooks.regressions`), nor lint findings beyond the configured baseline.
+directory holds the ``nbgraduate.lock`` that names it), or the unchanged legacy notebook a
+pipeline's lock says it was graduated from (``graduated_from``: passed, with a reminder to
+archive or delete it once the pipeline is reviewed); otherwise it is an ad-hoc notebook and
+must be graduated first. A pipeline notebook must not gain ad-hoc patterns
+(:mod:`nbgraduate.lint.regressions`) or lint findings beyond those it had when it was converted
+or last locked (its own ``nbgraduate.baseline.json``) and beyond the configured baseline.
+A pipeline's ``legacy/`` folder (``nbgraduate convert --move-source``) is not checked.
 """
 
 from __future__ import annotations
@@ -19,15 +23,13 @@ from nbgraduate.knowledge import secrets
 from nbgraduate.lint.config import LintSettings, load_settings
 from nbgraduate.lint.diagnostics import Diagnostic
 from nbgraduate.lint.discovery import discover
+from nbgraduate.lint.regressions import Regression
 from nbgraduate.lint.rules import ALL_CODES
 from nbgraduate.lock import LOCK_FILENAME
-from nbgraduate.lock.layout import locked_notebook_name, pipeline_notebook
-from nbgraduate.repo.hooks.regressions import Regression, find_regressions
+from nbgraduate.lock.layout import graduated_sources, locked_notebook_name, pipeline_notebook
 
 __all__ = ["BlockedNotebook", "GuardReport", "guard"]
 
-#: Lint codes the guard reports as regressions of their own, not again as lint findings.
-_COVERED_CODES = frozenset({"NBG702"})
 _INSTALL_CODES = frozenset({"NBG401", "NBG402"})
 
 
@@ -44,6 +46,8 @@ class BlockedNotebook:
 @dataclass(slots=True)
 class GuardReport:
     blocked: list[BlockedNotebook] = field(default_factory=list)
+    #: What passed but deserves a word: a legacy notebook kept beside its pipeline.
+    notes: list[str] = field(default_factory=list)
     checked: int = 0
     #: Set when no configuration names eval paths: nothing can be guarded.
     unconfigured: bool = False
@@ -53,7 +57,7 @@ class GuardReport:
         return bool(self.blocked)
 
     def render(self) -> str:
-        lines: list[str] = []
+        lines: list[str] = [f"note: {note}" for note in self.notes]
         for notebook in self.blocked:
             lines.append(f"{notebook.path}: {notebook.headline}")
             lines.extend(f"  - {problem}" for problem in notebook.problems)
@@ -89,7 +93,7 @@ def guard(files: Sequence[Path], *, config_file: Path | None = None) -> GuardRep
         if not discover([path], settings_for, force_exclude=True):
             continue  # excluded in [tool.nbgraduate]: scratch space inside an eval path
         report.checked += 1
-        blocked = _check_notebook(path, eval_path, settings)
+        blocked = _check_notebook(path, eval_path, settings, report.notes)
         if blocked is not None:
             report.blocked.append(blocked)
     return report
@@ -105,18 +109,14 @@ def _is_pipeline_notebook(path: Path) -> bool:
     return pipeline_notebook(directory) == directory / path.name
 
 
-def _check_notebook(path: Path, eval_path: str, settings: LintSettings) -> BlockedNotebook | None:
+def _check_notebook(
+    path: Path, eval_path: str, settings: LintSettings, notes: list[str]
+) -> BlockedNotebook | None:
     shown = str(path)
     if not _is_pipeline_notebook(path):
-        return BlockedNotebook(
-            shown,
-            f"not part of a graduated pipeline (eval path {eval_path}/ takes graduated"
-            " pipelines only)",
-            f"graduate it: nbgraduate convert {shlex.quote(shown)}",
-        )
+        return _check_source(path, eval_path, settings, notes)
     from nbgraduate.knowledge.model_policy import policy_for
-    from nbgraduate.lint.context import LintContext
-    from nbgraduate.lint.linter import lint_notebook, to_diagnostics
+    from nbgraduate.lint.pipeline_baseline import load_pipeline_baseline, pipeline_findings
     from nbgraduate.lint.runner import file_job
     from nbgraduate.notebook.reader import read_notebook
 
@@ -125,21 +125,30 @@ def _check_notebook(path: Path, eval_path: str, settings: LintSettings) -> Block
     except InputFileError as error:
         return BlockedNotebook(shown, f"cannot read the pipeline notebook: {error.reason}")
     job = file_job(path, settings)
-    context = LintContext(notebook, policy_for(job.policy), job.locked_datasets)
     try:
-        regressions = find_regressions(context, notebook_path=shlex.quote(shown))
-        findings = lint_notebook(
-            notebook, job.codes - _COVERED_CODES, context.model_policy, job.locked_datasets
+        found = pipeline_findings(
+            notebook,
+            codes=job.codes,
+            model_policy=policy_for(job.policy),
+            locked_datasets=job.locked_datasets,
+            display_path=shown,
+            quoted_path=shlex.quote(shown),
         )
     except RecursionError:
         return BlockedNotebook(shown, "code nested too deeply to analyse")
     except Exception as error:  # a bug in nbgraduate must not pass a commit unchecked
         reason = f"internal error while checking ({type(error).__name__}: {error})"
         return BlockedNotebook(shown, secrets.redact(reason) + "; please report it")
+    regressions, diagnostics = found.regressions, found.diagnostics
+    own = load_pipeline_baseline(path.parent)
+    if own is not None:
+        regressions = own.new_regressions(regressions)
+        diagnostics = own.new_diagnostics(diagnostics)
     problems = [_describe(regression) for regression in regressions]
-    install_rows = {(r.cell_index, r.row) for r in regressions if r.kind == "install"}
-    origin = "new since the baseline" if settings.baseline is not None else "lint finding"
-    for diagnostic in _new_since_baseline(to_diagnostics(notebook, findings, shown), settings):
+    install_rows = {(r.cell_index, r.row) for r in found.regressions if r.kind == "install"}
+    any_baseline = own is not None or settings.baseline is not None
+    origin = "new since the baseline" if any_baseline else "lint finding"
+    for diagnostic in _new_since_baseline(diagnostics, settings):
         cell_index = (diagnostic.cell or 1) - 1
         if diagnostic.code in _INSTALL_CODES and (cell_index, diagnostic.row) in install_rows:
             continue  # already named as an install command
@@ -149,9 +158,69 @@ def _check_notebook(path: Path, eval_path: str, settings: LintSettings) -> Block
         )
     if not problems:
         return None
+    pipeline = shlex.quote(str(path.parent))
+    if own is not None:
+        fix = (
+            f"fix them (only what is new since {own.path.name}, the findings it had when it was"
+            f" converted or last locked, blocks; if a change is intended, `nbgraduate lock"
+            f" {pipeline}` records it)"
+        )
+    else:
+        fix = (
+            f"this pipeline has no baseline of its own (converted before nbgraduate kept one):"
+            f" `nbgraduate lock {pipeline}` records its current findings as accepted"
+        )
     return BlockedNotebook(
-        shown, "graduated pipeline notebook regained ad-hoc patterns", "", problems
+        shown, "graduated pipeline notebook regained ad-hoc patterns", fix, problems
     )
+
+
+def _check_source(
+    path: Path, eval_path: str, settings: LintSettings, notes: list[str]
+) -> BlockedNotebook | None:
+    """A notebook that is no pipeline's: the legacy source of a graduated pipeline passes
+    while unchanged; anything else must be graduated first."""
+    shown = str(path)
+    root = Path(settings.project_root) / eval_path
+    graduated = graduated_sources(path, search_under=root)
+    if not graduated:
+        return BlockedNotebook(
+            shown,
+            f"not part of a graduated pipeline (eval path {eval_path}/ takes graduated"
+            " pipelines only)",
+            f"graduate it: nbgraduate convert {shlex.quote(shown)}",
+        )
+    from nbgraduate.lock.digests import notebook_digest
+    from nbgraduate.notebook.reader import read_notebook
+
+    try:
+        notebook = read_notebook(path)
+    except InputFileError as error:
+        return BlockedNotebook(shown, f"cannot read the notebook: {error.reason}")
+    digest = notebook_digest([(c.cell_type, c.source, c.tags) for c in notebook.cells])
+    pipelines = [pipeline for pipeline, recorded in graduated if recorded == digest]
+    if pipelines:
+        notes.append(
+            f"{shown}: the legacy notebook {_display(pipelines[0])}/ was graduated from;"
+            " archive or delete it once the pipeline is reviewed"
+        )
+        return None
+    pipeline = _display(graduated[0][0])
+    return BlockedNotebook(
+        shown,
+        f"changed since it was graduated into {pipeline}/ (its nbgraduate.lock records the"
+        " notebook as it was converted)",
+        f"make the change in the pipeline notebook and re-lock (nbgraduate lock"
+        f" {shlex.quote(pipeline)}), or graduate it again: nbgraduate convert"
+        f" {shlex.quote(shown)} --force",
+    )
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
 
 
 def _describe(regression: Regression) -> str:
