@@ -24,6 +24,7 @@ COMMAND_SUMMARIES: dict[str, str] = {
     "report": "Build the pipelines' offline HTML dashboard from the run store.",
     "comment": "Post a Markdown summary as a pull-request comment (kept updated).",
     "calibrate": "Ask the pinned judge about the calibration set; catch its drift.",
+    "gc": "Remove dataset snapshots that no recorded run references.",
     "init": "Set a repository up: config, pre-commit hooks, CI, CODEOWNERS.",
     "runs": "List, show and export recorded runs.",
     "hook": "The checks nbgraduate's pre-commit hooks run on staged files.",

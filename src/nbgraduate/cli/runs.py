@@ -42,8 +42,20 @@ def run(
     store: Annotated[
         Path | None, typer.Option(help="Run store directory (default: <project>/.nbgraduate).")
     ] = None,
+    no_snapshot: Annotated[
+        bool,
+        typer.Option(
+            "--no-snapshot",
+            help="Keep no copy of the local datasets in the run store (the record says so;"
+            " `nbgraduate reproduce` then needs the same bytes at the commit).",
+        ),
+    ] = False,
 ) -> None:
     """Verify the lock, execute the pipeline through papermill, and record the run.
+
+    Each local dataset is kept in the run store by its sha256 (once per content, up to
+    [tool.nbgraduate] snapshot-max-mb, default 100 MB per file), so the run can be reproduced
+    after the file is edited in place.
 
     Exit codes: 0 passed, 1 the eval failed, 2 usage/input error or drift, 3 infrastructure error.
     """
@@ -63,6 +75,7 @@ def run(
             timeout=timeout,
             allow_drift=allow_drift,
             store_root=store,
+            snapshot=not no_snapshot,
         )
         record = run_pipeline(options, warm)
         warm = None  # run_pipeline owns it now

@@ -27,6 +27,7 @@ __all__ = [
     "clear_caches",
     "find_config",
     "load_settings",
+    "nbgraduate_table",
     "normalise_eval_path",
     "resolve_selection",
 ]
@@ -46,6 +47,8 @@ _KNOWN_KEYS = frozenset(
         "models",
         "baseline",
         "eval-paths",
+        # Read by ``nbgraduate run`` (runs.snapshots), listed here so lint accepts it.
+        "snapshot-max-mb",
     }
 )
 _MODEL_KEYS = frozenset({"pinned", "floating", "providers"})
@@ -295,6 +298,11 @@ def _nbgraduate_table(path: Path) -> dict[str, Any] | None:
         raise ConfigError(path, f"[tool.nbgraduate] must be a table, got {_toml_type(table)}")
     _tables[path] = table
     return table
+
+
+def nbgraduate_table(path: Path) -> dict[str, Any] | None:
+    """The ``[tool.nbgraduate]`` table of ``path`` (cached), for settings other commands read."""
+    return _nbgraduate_table(path)
 
 
 def _build_settings(

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from nbgraduate import __version__
 from nbgraduate.analysis.context import NotebookAnalysis
-from nbgraduate.analysis.dataset_reads import normalise_path
+from nbgraduate.analysis.dataset_reads import DatasetRead, normalise_path, remote_pin_problem
 from nbgraduate.analysis.llm_calls import llm_call_kind
+from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.core.errors import ConfigError, InputFileError
 from nbgraduate.knowledge.model_policy import ModelPolicyConfig, policy_for
 from nbgraduate.lock.digests import dataset_facts, file_sha256, notebook_digest, scoring_digest
@@ -48,6 +49,9 @@ class LockComputation:
     notebook: Notebook
     parameters: list[Parameter]
     problems: list[str] = field(default_factory=list)
+    #: Each remote dataset's pin (a commit, revision or version id, or the URL that embeds
+    #: one), ``None`` when nothing pins it. Not part of the lock file: runs record it.
+    remote_pins: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def floating_models(self) -> list[LockedModel]:
@@ -101,7 +105,8 @@ def compute_lock(
     context = NotebookAnalysis(notebook, policy_for(ModelPolicyConfig()))
     problems: list[str] = []
 
-    datasets = _datasets(context, pipeline_dir, problems)
+    remote_pins: dict[str, str | None] = {}
+    datasets = _datasets(context, pipeline_dir, problems, remote_pins)
     datasets.extend(_calibration_datasets(pipeline_dir, {d.path for d in datasets}))
     models = _models(context, parameter_cell.index if parameter_cell else None)
     requirements_file = read_requirements(pipeline_dir / REQUIREMENTS_FILENAME)
@@ -142,11 +147,14 @@ def compute_lock(
         requirements=requirements,
         requirements_digest=digest,
     )
-    return LockComputation(lock.canonical(), notebook, parameters, problems)
+    return LockComputation(lock.canonical(), notebook, parameters, problems, remote_pins)
 
 
 def _datasets(
-    context: NotebookAnalysis, pipeline_dir: Path, problems: list[str]
+    context: NotebookAnalysis,
+    pipeline_dir: Path,
+    problems: list[str],
+    remote_pins: dict[str, str | None],
 ) -> list[LockedDataset]:
     found: dict[str, LockedDataset] = {}
     for read in context.dataset_reads:
@@ -162,7 +170,24 @@ def _datasets(
             found[relative] = LockedDataset(path=relative, sha256=sha256, size=size, rows=rows)
         else:
             found.setdefault(location, LockedDataset(path=location, remote=True))
+            # Two reads of one location: pinned only if every read is.
+            pin = remote_pin(read)
+            remote_pins[location] = pin if remote_pins.get(location, pin) == pin else None
     return list(found.values())
+
+
+def remote_pin(read: DatasetRead) -> str | None:
+    """What pins a remote dataset's bytes so it can be read again as it was: a hub revision
+    (a 40-hex commit; a Kaggle version), a DVC ``rev`` commit, or the URL itself when it embeds
+    a commit or an object version id. ``None`` when it follows a branch, ``latest`` or an
+    overwritable key (a digest check verifies bytes, but cannot bring old ones back)."""
+    if read.kind == "hub":
+        if read.hub == "kaggle":
+            return read.revision
+        return read.revision if is_commit_sha(read.revision) else None
+    if read.call.qualified_name in ("dvc.api.open", "dvc.api.read"):
+        return read.revision if is_commit_sha(read.revision) else None
+    return read.path if remote_pin_problem(read.path) is None else None
 
 
 def _calibration_datasets(pipeline_dir: Path, known: set[str]) -> list[LockedDataset]:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-RECORD_SCHEMA_VERSION = 1
+#: The record format's version. Every new field bumps it and adds a step to
+#: :data:`_MIGRATIONS`, so records of every older version still read (migrated on read):
+#:
+#: 2. ``datasets``: each dataset the run read, and whether the store kept a snapshot of it.
+RECORD_SCHEMA_VERSION = 2
 
 
 class RunStatus(str, Enum):
@@ -63,6 +68,28 @@ class ModelUse(BaseModel):
     pinned: bool
 
 
+class DatasetSnapshot(BaseModel):
+    """A dataset the run read, and whether its exact bytes can be had back.
+
+    A local file is *kept* when the run store's object area holds a byte-identical copy under
+    its sha256 (``nbgraduate reproduce`` restores it from there after an edit in place);
+    ``note`` says why one was not kept. A remote dataset is never copied: it is restorable when
+    a revision pins it (a commit, a dataset revision, an object version id, or a URL that
+    embeds one), and ``note`` says "cannot be restored" when nothing does.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: As the lock writes it: relative to the pipeline directory, or a URI for remote data.
+    path: str
+    sha256: str | None = None
+    size: int | None = None
+    remote: bool = False
+    kept: bool = False
+    revision: str | None = None
+    note: str | None = None
+
+
 class RunRecord(BaseModel):
     """Everything needed to trust, compare or reproduce one run."""
 
@@ -80,6 +107,8 @@ class RunRecord(BaseModel):
     parameters: dict[str, Any] = Field(default_factory=dict)
     models: list[ModelUse] = Field(default_factory=list)
     dataset_digests: dict[str, str] = Field(default_factory=dict)
+    #: Each dataset read, with its snapshot (schema 2; empty in older records).
+    datasets: list[DatasetSnapshot] = Field(default_factory=list)
     prompt_digests: dict[str, str] = Field(default_factory=dict)
     seeds: list[int] = Field(default_factory=list)
     temperature: float | None = None
@@ -94,3 +123,42 @@ class RunRecord(BaseModel):
     repeats: list[RepeatResult] = Field(default_factory=list)
     metrics: list[MetricSeries] = Field(default_factory=list)
     usage: dict[str, float] = Field(default_factory=dict)
+
+
+def _to_2(data: dict[str, Any]) -> dict[str, Any]:
+    # Version 1 kept no snapshots: its datasets are known by digest only.
+    data.setdefault("datasets", [])
+    return data
+
+
+#: ``_MIGRATIONS[n]`` takes a record's JSON data from version ``n - 1`` to ``n``.
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {2: _to_2}
+
+
+def migrate_record_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Record data of any version up to :data:`RECORD_SCHEMA_VERSION`, in the current form.
+
+    A version above the current one is returned as it is (validation then names the fields
+    this version does not know); callers that can say "upgrade nbgraduate" check first.
+    """
+    version = data.get("schema_version", 1)
+    if not isinstance(version, int) or version >= RECORD_SCHEMA_VERSION or version < 1:
+        return data
+    migrated = dict(data)
+    for target in range(version + 1, RECORD_SCHEMA_VERSION + 1):
+        migrated = _MIGRATIONS[target](migrated)
+    migrated["schema_version"] = RECORD_SCHEMA_VERSION
+    return migrated
+
+
+def parse_record_json(text: str | bytes) -> RunRecord:
+    """A record from its JSON text, of any schema version.
+
+    Raises ``ValueError`` (pydantic's ``ValidationError`` is one) when it is not a record.
+    """
+    import json
+
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        return RunRecord.model_validate(data)  # fails with pydantic's own message
+    return RunRecord.model_validate(migrate_record_data(data))

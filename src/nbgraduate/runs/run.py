@@ -9,14 +9,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from nbgraduate.core.errors import NbgraduateError, UsageError
-from nbgraduate.lock.builder import seed_parameter_name
+from nbgraduate.lock.builder import LockComputation, seed_parameter_name
 from nbgraduate.lock.drift import Drift
 from nbgraduate.lock.lockfile import PipelineLock
 from nbgraduate.lock.locking import verify_pipeline
 from nbgraduate.notebook.parameters import Parameter, cast_value
 from nbgraduate.runs.executor import ExecutionRequest, execute
+from nbgraduate.runs.objects import objects_for
 from nbgraduate.runs.recording import read_recorded
 from nbgraduate.runs.records import MetricSeries, ModelUse, RepeatResult, RunRecord, RunStatus
+from nbgraduate.runs.snapshots import RunDataset, snapshot_datasets, snapshot_policy
 from nbgraduate.runs.store import RunStore, default_store_root
 from nbgraduate.runs.warm_kernel import WarmKernel, new_run_id
 
@@ -45,6 +47,8 @@ class RunOptions:
     timeout: float | None = None
     allow_drift: bool = False
     store_root: Path | None = None
+    #: Keep a copy of each local dataset in the store's object area (``--no-snapshot``: off).
+    snapshot: bool = True
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
@@ -87,6 +91,8 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
         if drifts and not options.allow_drift:
             raise DriftRefused(options.pipeline_dir, drifts)
         parameters = resolve_parameters(locked, options.overrides)
+        datasets = _run_datasets(current, parameters, pipeline_dir)
+        policy = snapshot_policy(pipeline_dir, enabled=options.snapshot)
     except BaseException:
         if warm is not None:
             warm.shutdown(remove_output=True)
@@ -96,6 +102,8 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
     run_id = warm.run_id if warm is not None else new_run_id()
     started = datetime.now(timezone.utc)
     with RunStore(store_root) as store:
+        # Before the notebook runs: the copy must be of the bytes it reads.
+        snapshots = snapshot_datasets(datasets, objects_for(store_root), policy)
         outcomes = execute(
             ExecutionRequest(
                 notebook=pipeline_dir / locked.notebook,
@@ -142,7 +150,8 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
             reproducible=not drifts,
             parameters=parameters,
             models=_models_as_run(current.lock, parameters),
-            dataset_digests=_datasets_as_run(current.lock, parameters, pipeline_dir),
+            dataset_digests={d.path: d.sha256 or "missing" for d in datasets if not d.remote},
+            datasets=snapshots,
             prompt_digests={p.path: p.sha256 for p in current.lock.prompts},
             seeds=[r.seed for r in repeats if r.seed is not None],
             temperature=_temperature(parameters, locked),
@@ -193,22 +202,37 @@ def _models_as_run(lock: PipelineLock, parameters: dict[str, object]) -> list[Mo
     return models
 
 
-def _datasets_as_run(
-    lock: PipelineLock, parameters: dict[str, object], pipeline_dir: Path
-) -> dict[str, str]:
-    """Digests of the datasets this run read: a parameter that pointed at a locked dataset and
-    was overridden points at another file, whose digest is taken now."""
+def _run_datasets(
+    current: LockComputation, parameters: dict[str, object], pipeline_dir: Path
+) -> list[RunDataset]:
+    """The datasets this run reads, with the digests just verified: a parameter that pointed
+    at a locked dataset and was overridden points at another file, whose digest is taken now."""
     from nbgraduate.lock.digests import file_sha256
 
-    digests = {d.path: d.sha256 for d in lock.datasets if d.sha256}
+    lock = current.lock
+    found: dict[str, RunDataset] = {}
+    for dataset in lock.datasets:
+        if dataset.remote:
+            pin = current.remote_pins.get(dataset.path)
+            found[dataset.path] = RunDataset(dataset.path, None, None, remote=True, pin=pin)
+        elif dataset.sha256:
+            found[dataset.path] = RunDataset(
+                dataset.path, _dataset_file(dataset.path, pipeline_dir), dataset.sha256
+            )
     for declared in lock.parameters:
         default, used = declared.default, parameters.get(declared.name)
-        if default not in digests or not isinstance(used, str) or used == default:
+        if default not in found or found[default].remote:
             continue
-        del digests[default]
-        path = Path(used) if Path(used).is_absolute() else pipeline_dir / used
-        digests[used] = file_sha256(path) if path.is_file() else "missing"
-    return digests
+        if not isinstance(used, str) or used == default:
+            continue
+        del found[default]
+        path = _dataset_file(used, pipeline_dir)
+        found[used] = RunDataset(used, path, file_sha256(path) if path.is_file() else None)
+    return list(found.values())
+
+
+def _dataset_file(path: str, pipeline_dir: Path) -> Path:
+    return Path(path) if Path(path).is_absolute() else pipeline_dir / path
 
 
 def pipeline_name_in_store(pipeline_dir: Path, store_root: Path) -> str:

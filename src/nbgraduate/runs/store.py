@@ -28,7 +28,12 @@ from pydantic import ValidationError
 from nbgraduate.core.atomic import write_text_atomic
 from nbgraduate.core.errors import FileError, NbgraduateError, one_line
 from nbgraduate.runs.layout import ARTIFACTS_DIRNAME, STORE_DIRNAME, default_store_root
-from nbgraduate.runs.records import RECORD_SCHEMA_VERSION, RunRecord
+from nbgraduate.runs.records import (
+    RECORD_SCHEMA_VERSION,
+    RunRecord,
+    migrate_record_data,
+    parse_record_json,
+)
 
 __all__ = [
     "DATABASE_FILENAME",
@@ -339,10 +344,14 @@ class RunStore:
     def _parse_row(self, row: tuple[str, str]) -> RunRecord:
         run_id, record_json = row
         try:
-            return RunRecord.model_validate_json(record_json)
+            return parse_record_json(record_json)
         except ValidationError as error:
             raise StoreError(
                 self.database_path, f"run {run_id} cannot be read: {_first_problem(error)}"
+            ) from None
+        except ValueError as error:
+            raise StoreError(
+                self.database_path, f"run {run_id} cannot be read: not JSON ({error})"
             ) from None
 
 
@@ -447,6 +456,6 @@ def load_record_file(path: str | os.PathLike[str]) -> RunRecord:
             f" to {RECORD_SCHEMA_VERSION}); upgrade nbgraduate",
         )
     try:
-        return RunRecord.model_validate(data)
+        return RunRecord.model_validate(migrate_record_data(data))
     except ValidationError as error:
         raise RecordFileError(path, f"invalid run record: {_first_problem(error)}") from None
