@@ -662,7 +662,7 @@ class _ReadFinder:
                 files = call.keywords.get("data_files") or call.keywords.get("data_dir")
                 file_sink = replace(sink, role="read", argument=files, scope=call.scope)
                 yield from self.reads(file_sink)
-            elif _URL.match(text) or "." in text.rsplit("/", 1)[-1]:
+            elif _URL.match(text) or _names_a_file(text):
                 yield from self.reads(replace(sink, role="read"))
             elif text.startswith((".", "/", "~")):
                 yield DatasetRead(call, name, "local", line=sink.line)  # a local dataset folder
@@ -867,3 +867,14 @@ def _argument_for(
         return None
     index = positional.index(parameter)
     return call.argument(index)
+
+
+#: What a local path given to ``load_dataset`` ends with; a hub id may have a dot in its name
+#: (``org/Name-1.5``) without being a file.
+_LOADABLE_FILE_SUFFIXES = (*catalog.DATA_FILE_EXTENSIONS, ".py", ".txt", ".gz", ".zip", ".bz2")
+
+
+def _names_a_file(name: str) -> bool:
+    if name.startswith(("./", "../", "/", "~", ".\\", "..\\")) or "\\" in name:
+        return True
+    return name.rsplit("/", 1)[-1].lower().endswith(_LOADABLE_FILE_SUFFIXES)

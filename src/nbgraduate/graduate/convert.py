@@ -227,6 +227,7 @@ def render_report(result: ConversionResult) -> str:
         ("Lifted into parameters", result.lifted),
         ("Prompts extracted", result.prompts),
         ("Seeding added", result.seeded),
+        ("Relative paths", result.relocated),
         ("Removed", result.removed),
     ):
         if items:

@@ -8,7 +8,9 @@ for :mod:`nbgraduate.graduate.rewrite` and a line of the conversion report.
 from __future__ import annotations
 
 import ast
+import json
 import os
+import posixpath
 import re
 import uuid
 from pathlib import Path
@@ -26,6 +28,7 @@ from nbgraduate.analysis.llm_calls import (
 from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.analysis.randomness import is_unseeded_sampler
 from nbgraduate.core.positions import Position
+from nbgraduate.graduate.paths import plan_paths
 from nbgraduate.graduate.result import (
     ConversionOptions,
     ConversionRefused,
@@ -51,11 +54,19 @@ _PROMPT_KEYWORDS = frozenset({"system", "instructions", "prompt", "template", "s
 _MIN_PROMPT_CHARS = 200
 _IDENTIFIER = re.compile(r"[^0-9a-zA-Z_]+")
 _SEEDED_FAMILIES = {
-    "random": ("random", "{alias}.seed(seed)"),
-    "numpy.random": ("numpy", "{alias}.random.seed(seed)"),
-    "torch": ("torch", "{alias}.manual_seed(seed)"),
+    "random": ("random", "{module}.seed(seed)"),
+    "numpy.random": ("numpy", "{module}.random.seed(seed)"),
+    "torch": ("torch", "{module}.manual_seed(seed)"),
 }
 _FLOAT_PARAMETERS = ("temperature", "top_p", "threshold", "fraction", "test_size")
+#: The lint code whose finding a lifted value answers, for "needs a human" lines.
+_LIFT_CODES = {
+    "dataset": "NBG201",
+    "seed": "NBG301",
+    "threshold": "NBG601",
+    "judge model": "NBG101",
+    "candidate model": "NBG101",
+}
 _SEED_CALLS = frozenset(
     {"random.seed", "numpy.random.seed", "torch.manual_seed", "set_seed", "seed_everything"}
 )
@@ -96,6 +107,10 @@ class ConversionPlanner:
         self.removed_cells: set[int] = set()
         self.module_assignments = self._module_assignments()
         self.taken_names = set(self.context.facts.bindings) | set(self.context.facts.imports)
+        self.paths = plan_paths(self.context, source_dir, target)
+        self.parameters_cell: int | None = None
+        self.parameters_cell_movable = True
+        self.existing_parameters: set[str] = set()
 
     # -- planning ---------------------------------------------------------------------------
     def plan(self) -> None:
@@ -107,6 +122,7 @@ class ConversionPlanner:
         self._sample_sizes()
         self._seeds()
         self._prompts()
+        self._relative_paths()
         self._installs()
         self.result.parameters = list(self.parameters.values())
 
@@ -171,10 +187,24 @@ class ConversionPlanner:
             return None
         self.handled_nodes.add(id(node))
         statement = self._constant_assignment(node)
-        if base_name.endswith(_FLOAT_PARAMETERS) and type_of(value) == "int":
-            # ``temperature=0`` is still a float knob: ``-p temperature=0.7`` must be accepted.
-            value = float(value)  # type: ignore[arg-type]
+        used_in = self._span(statement if statement is not None else node)[0]
+        if self._before_parameters(used_in):
+            self.result.human.append(
+                HumanTask(
+                    _LIFT_CODES.get(what, "NBG702"),
+                    f"{what} {value!r} is used before the notebook's parameters cell "
+                    f"(cell {self.parameters_cell + 1}, which reads earlier cells' names and "
+                    "cannot move to the top); move it into that cell by hand",
+                    _where(self.context.position(node)),
+                )
+            )
+            return None
         kind = type_of(value)
+        if base_name.endswith(_FLOAT_PARAMETERS) and kind == "int":
+            # ``temperature=0`` is still a float knob: ``-p temperature=0.7`` must be accepted.
+            # The default keeps the value as written (``0``, not ``0.0``), so a notebook that
+            # prints or formats it behaves as before.
+            kind = "float"
         if statement is not None:
             target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
             name = target.id  # type: ignore[union-attr]
@@ -197,19 +227,69 @@ class ConversionPlanner:
         return name
 
     def _existing_parameter_cells(self) -> None:
-        for cell in self.notebook.cells:
-            if cell.cell_type != "code" or PARAMETERS_TAG not in cell.tags:
+        """Keep the notebook's own parameters cell whole: its statements stay, simple literal
+        assignments get a type annotation, computed values stay computed, and the parameters
+        conversion lifts are appended to it. Later ``parameters`` cells lose only their tag.
+        """
+        cell = next(
+            (c for c in self.notebook.cells if c.cell_type == "code" and PARAMETERS_TAG in c.tags),
+            None,
+        )
+        if cell is None:
+            return
+        self.parameters_cell = cell.index
+        declared = {p.name: p for p in parse_parameters_cell(cell.source)}
+        statements = [
+            statement
+            for statement in self.notebook.program.body
+            if self.context.position(statement).cell_index == cell.index
+        ]
+        self.parameters_cell_movable = _self_contained(statements)
+        computed: list[str] = []
+        edits = self._cell_edits(cell.index)
+        for statement in statements:
+            for node in ast.walk(statement):
+                if not (isinstance(node, ast.Constant) and id(node) in self.paths.literals):
+                    self.handled_nodes.add(id(node))
+            target = _single_name_target(statement)
+            if target is None:
                 continue
-            for parameter in parse_parameters_cell(cell.source):
-                self.parameters.setdefault(parameter.name, parameter)
-            self.removed_cells.add(cell.index)
-            self.result.removed.append(
-                f"parameters cell {cell.number} (merged into the new parameters cell)"
+            parameter = declared.get(target)
+            if parameter is None:
+                computed.append(target)
+                continue
+            self.parameters.setdefault(target, parameter)
+            self.existing_parameters.add(target)
+            if isinstance(statement, ast.Assign):
+                _cell, span = self._span(statement)
+                edits.annotate[(span.row, span.column)] = parameter.type
+        kept = f"parameters cell {cell.number} kept whole"
+        if computed:
+            kept += "; computed values stay computed: " + ", ".join(f"`{n}`" for n in computed)
+        self.result.lifted.append(kept)
+
+    def _unsafe_before_parameters(self, cell_index: int, what: str, node: ast.AST) -> bool:
+        if not self._before_parameters(cell_index):
+            return False
+        self.result.human.append(
+            HumanTask(
+                "NBG702",
+                f"{what} would use a parameter before the notebook's parameters cell "
+                f"(cell {self.parameters_cell + 1}, which cannot move to the top); "
+                "not done, do it by hand",
+                _where(self.context.position(node)),
             )
-            for statement in self.notebook.program.body:
-                if self.context.position(statement).cell_index == cell.index:
-                    for node in ast.walk(statement):
-                        self.handled_nodes.add(id(node))
+        )
+        return True
+
+    def _before_parameters(self, cell_index: int) -> bool:
+        """Whether a parameter used in ``cell_index`` would be read before it is defined: the
+        notebook's own parameters cell stays where it is when it cannot move to the top."""
+        return (
+            self.parameters_cell is not None
+            and not self.parameters_cell_movable
+            and cell_index < self.parameters_cell
+        )
 
     def _models(self) -> None:
         for shell in self.context.shell_model_references:
@@ -316,7 +396,8 @@ class ConversionPlanner:
             if not isinstance(node, ast.Constant):
                 continue
             location = read.path
-            where = _where(self.context.position(node))
+            position = self.context.position(node)
+            where = _where(position)
             if read.kind != "local":
                 base = "dataset_url" if read.kind == "remote" else "dataset_name"
                 self._lift(node, location, base, "remote dataset", "dataset")
@@ -325,6 +406,23 @@ class ConversionPlanner:
                     self.result.human.append(
                         HumanTask("NBG202", f"remote dataset {location!r}: {problem}", where)
                     )
+                continue
+            normalised = posixpath.normpath(location.replace("\\", "/"))
+            at = (position.cell_index, position.row)
+            if normalised in self.paths.written and "/" not in normalised:
+                self.handled_nodes.add(id(node))
+                cell, row = self.paths.written[normalised]
+                self.result.relocated.append(
+                    f"`{location}` ({where}) is written by the notebook itself "
+                    f"(cell {cell + 1}, line {row}): left relative to the run's directory"
+                )
+                continue
+            if self.paths.chdir_at is not None and at > self.paths.chdir_at:
+                self.handled_nodes.add(id(node))
+                self.result.relocated.append(
+                    f"`{location}` ({where}) is read after the notebook changes directory: "
+                    "left as written"
+                )
                 continue
             if Path(location).is_absolute():
                 message = f"dataset {location!r} is an absolute path; move it into the repository"
@@ -344,8 +442,41 @@ class ConversionPlanner:
         absolute = (self.source_dir / path).resolve()
         return Path(os.path.relpath(absolute, self.target)).as_posix()
 
+    def _relative_paths(self) -> None:
+        """Re-point the other relative paths (helpers, folders, shell lines) to the same files."""
+        for node, new in self.paths.literals.values():
+            if id(node) in self.handled_nodes:
+                continue
+            self.handled_nodes.add(id(node))
+            cell_index, span = self._span(node)
+            self._cell_edits(cell_index).replace_expressions[span] = json.dumps(new)
+            where = _where(self.context.position(node))
+            self.result.relocated.append(f"`{node.value}` ({where}) is now `{new}`")
+        for edit in self.paths.shell_edits:
+            self._cell_edits(edit.cell_index).replace_escape_rows[edit.row] = edit.line
+            self.result.relocated.append(
+                f"cell {edit.cell_index + 1}, line {edit.row}: `{edit.line.strip()}`"
+            )
+        for statement in self.paths.helper_imports:
+            cell_index, span = self._span(statement)
+            folder = json.dumps(self.paths.source_from_pipeline)
+            line = f'__import__("sys").path.insert(0, __import__("os").path.abspath({folder}))'
+            self._cell_edits(cell_index).insert_before.setdefault(
+                (span.row, span.column), []
+            ).append(line)
+            self.result.relocated.append(
+                f"modules beside the notebook are imported from {folder} "
+                f"({_where(self.context.position(statement))})"
+            )
+        for cell_index, row, reason in self.paths.unsafe:
+            self.result.human.append(
+                HumanTask("NBG201", reason, f"cell {cell_index + 1}, line {row}")
+            )
+
     def _thresholds(self) -> None:
         for gate in point_estimate_gates(self.context.facts, self.context.values):
+            if _is_status_check(gate.score, gate.threshold_values):
+                continue  # ``200 <= status < 300`` checks a response, not an eval score
             where = _where(self.context.position(gate.comparison.node))
             message = "the gate compares a point estimate; gate with `nbgraduate gate` instead"
             self.result.human.append(HumanTask("NBG601", message, where))
@@ -453,17 +584,22 @@ class ConversionPlanner:
             if isinstance(statement, ast.Import):
                 for imported in statement.names:
                     if imported.name == module:
-                        lines = [code.format(alias=imported.asname or module)]
+                        # Right after ``import random`` the name is the module: use it.
+                        lines = [code.format(module=imported.asname or module)]
             elif (
                 isinstance(statement, ast.ImportFrom)
                 and statement.module
                 and (statement.module == module or statement.module.startswith(module + "."))
             ):
-                lines = [f"import {module}", code.format(alias=module)]
+                # ``from random import random``: an inserted ``import random`` would rebind a
+                # name the notebook uses, so the module is reached without binding anything.
+                lines = [code.format(module=f'__import__("{module}")')]
             if not lines:
                 continue
             lines = [line.replace("(seed)", f"({seed_name})") for line in lines]
             cell_index, span = self._span(statement)
+            if self._unsafe_before_parameters(cell_index, f"seeding {family}", statement):
+                return
             inserts = self._cell_edits(cell_index).insert_after.setdefault(
                 (span.row, span.column), []
             )
@@ -494,6 +630,8 @@ class ConversionPlanner:
             )
             keyword = "seed" if uses_seed else "random_state"
         cell_index, span = self._span(call.node)
+        if self._unsafe_before_parameters(cell_index, f"seeding `{call.written_name}`", call.node):
+            return
         self._cell_edits(cell_index).add_keywords.setdefault(span, []).append((keyword, seed_name))
         shown = f"{keyword}={seed_name}" if keyword else seed_name
         self.result.seeded.append(
@@ -512,6 +650,10 @@ class ConversionPlanner:
             if len(value) < _MIN_PROMPT_CHARS and value.count("\n") < 2:
                 continue
             if "\r" in value:
+                continue
+            if self._unsafe_before_parameters(
+                self._span(node)[0], f"extracting {constant.context}", node
+            ):
                 continue
             slug = self._fresh_prompt_slug(constant.context)
             relative = f"{PROMPTS_DIRNAME}/{slug}.txt"
@@ -561,12 +703,17 @@ class ConversionPlanner:
     def apply(self, raw: dict) -> list[dict]:
         raw_cells = raw.get("cells") or []
         cells: list[dict] = []
-        parameters_inserted = False
+        # The parameters cell goes first, unless the notebook's own one must stay where it is.
+        parameters_inserted = self.parameters_cell is not None and not self.parameters_cell_movable
         for cell in self.notebook.cells:
             raw_cell = raw_cells[cell.index] if cell.index < len(raw_cells) else {}
             if cell.cell_type == "code" and not parameters_inserted:
-                cells.append(self._parameters_cell())
+                cells.append(self._parameters_cell(raw_cells))
                 parameters_inserted = True
+            if cell.index == self.parameters_cell:
+                if not self.parameters_cell_movable:
+                    cells.append(self._parameters_cell(raw_cells))
+                continue
             if cell.index in self.removed_cells:
                 continue
             source = cell.source
@@ -580,7 +727,7 @@ class ConversionPlanner:
                     continue
             cells.append(_clean_cell(raw_cell, cell.cell_type, source, cell.cell_id))
         if not parameters_inserted:
-            cells.append(self._parameters_cell())
+            cells.append(self._parameters_cell(raw_cells))
         return cells
 
     def _rewrite(self, cell_index: int, source: str, edits: CellEdits) -> str:
@@ -598,15 +745,70 @@ class ConversionPlanner:
         except RewriteError as error:
             raise ConversionRefused(self.notebook.path, f"cell {cell_index + 1}: {error}") from None
 
-    def _parameters_cell(self) -> dict:
-        return {
-            "cell_type": "code",
-            "execution_count": None,
-            "id": "parameters",
-            "metadata": {"tags": [PARAMETERS_TAG]},
-            "outputs": [],
-            "source": _source_lines(render_parameters_cell(list(self.parameters.values()))),
-        }
+    def _parameters_cell(self, raw_cells: list[dict]) -> dict:
+        new = [p for name, p in self.parameters.items() if name not in self.existing_parameters]
+        if self.parameters_cell is None:
+            return {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "parameters",
+                "metadata": {"tags": [PARAMETERS_TAG]},
+                "outputs": [],
+                "source": _source_lines(render_parameters_cell(new)),
+            }
+        cell = self.notebook.cells[self.parameters_cell]
+        edits = self.edits.get(cell.index, CellEdits())
+        source = self._rewrite(cell.index, cell.source, edits).rstrip("\n")
+        if new:
+            source += "\n\n" + render_parameters_cell(new)
+        raw_cell = raw_cells[cell.index] if cell.index < len(raw_cells) else {}
+        cleaned = _clean_cell(raw_cell, "code", source, cell.cell_id)
+        cleaned["metadata"]["tags"] = [PARAMETERS_TAG, *cleaned["metadata"].get("tags", [])]
+        return cleaned
+
+
+_STATUS_NAME = re.compile(r"(?i)status|http|returncode|exit_?code|response_?code")
+
+
+def _is_status_check(score: ast.expr, thresholds: list) -> bool:
+    """An HTTP or process status compared with codes: not a score threshold."""
+    name = dotted_name(score) or ""
+    if _STATUS_NAME.search(name.rsplit(".", 1)[-1]):
+        return True
+    codes = [v.value for v in thresholds]
+    return bool(codes) and all(
+        isinstance(code, int) and not isinstance(code, bool) and 100 <= code <= 599
+        for code in codes
+    )
+
+
+def _single_name_target(statement: ast.stmt) -> str | None:
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0]
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        target = statement.target
+    else:
+        return None
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _self_contained(statements: list[ast.stmt]) -> bool:
+    """Whether a cell reads only names it binds itself (or builtins), so it can run first."""
+    import builtins
+
+    bound: set[str] = set(dir(builtins))
+    for statement in statements:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                if node.id not in bound:
+                    return False
+            elif isinstance(node, ast.Name):
+                bound.add(node.id)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound.update((a.asname or a.name).split(".", 1)[0] for a in node.names)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(node.name)
+    return True
 
 
 def _clean_cell(raw_cell: dict, cell_type: str, source: str, cell_id: str | None) -> dict:

@@ -50,6 +50,8 @@ class ConversionResult:
     removed: list[str] = field(default_factory=list)
     prompts: list[str] = field(default_factory=list)
     seeded: list[str] = field(default_factory=list)
+    #: Relative paths re-pointed from the pipeline directory, or left alone on purpose.
+    relocated: list[str] = field(default_factory=list)
     human: list[HumanTask] = field(default_factory=list)
     pinned_requirements: dict[str, str] = field(default_factory=dict)
     unresolved_requirements: dict[str, str] = field(default_factory=dict)

@@ -36,8 +36,13 @@ class CellEdits:
     remove_statements: set[tuple[int, int]] = field(default_factory=set)
     add_keywords: dict[Span, list[tuple[str, str]]] = field(default_factory=dict)
     insert_after: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    insert_before: dict[tuple[int, int], list[str]] = field(default_factory=dict)
     remove_escape_rows: set[int] = field(default_factory=set)
+    #: ``row -> new line`` for IPython escape lines (``%run helper.py`` re-pointed).
+    replace_escape_rows: dict[int, str] = field(default_factory=dict)
     prepend: list[str] = field(default_factory=list)
+    #: ``(row, column) of NAME = literal -> type``: annotate it as ``NAME: type = literal``.
+    annotate: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not (
@@ -45,8 +50,11 @@ class CellEdits:
             or self.remove_statements
             or self.add_keywords
             or self.insert_after
+            or self.insert_before
             or self.remove_escape_rows
+            or self.replace_escape_rows
             or self.prepend
+            or self.annotate
         )
 
 
@@ -95,7 +103,7 @@ def rewrite_cell(source: str, edits: CellEdits) -> str:
             restored.append(line)
             continue
         row = int(match.group("row"))
-        restored.append(escape_rows[row])
+        restored.append(edits.replace_escape_rows.get(row, escape_rows[row]))
     text = "\n".join(restored)
     if edits.prepend:
         text = "\n".join(edits.prepend) + "\n" + text
@@ -146,7 +154,9 @@ class _Editor(cst.CSTTransformer):
         self.pending_removals = set(edits.remove_statements)
         self.pending_keywords = dict(edits.add_keywords)
         self.pending_inserts = dict(edits.insert_after)
+        self.pending_inserts_before = dict(edits.insert_before)
         self.pending_escape_removals = set(edits.remove_escape_rows)
+        self.pending_annotations = dict(edits.annotate)
 
     def _span(self, node: cst.CSTNode) -> Span:
         code_range = self.get_metadata(PositionProvider, node)
@@ -190,26 +200,44 @@ class _Editor(cst.CSTTransformer):
         if _is_placeholder(original_node) and span.row in self.pending_escape_removals:
             self.pending_escape_removals.discard(span.row)
             return cst.RemovalSentinel.REMOVE
+        annotation = self.pending_annotations.pop((span.row, span.column), None)
+        if annotation is not None and isinstance(updated_node, cst.Assign):
+            return cst.AnnAssign(
+                target=updated_node.targets[0].target,
+                annotation=cst.Annotation(
+                    cst.Name(annotation), whitespace_before_indicator=cst.SimpleWhitespace("")
+                ),
+                value=updated_node.value,
+                semicolon=updated_node.semicolon,
+            )
         return updated_node
 
     def _leave_statement_line(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.CSTNode
     ):
         span = self._span(original_node)
-        inserts = self.pending_inserts.pop((span.row, span.column), None)
-        if not inserts:
+        inserts = self.pending_inserts.pop((span.row, span.column), None) or []
+        before = self.pending_inserts_before.pop((span.row, span.column), None) or []
+        if not inserts and not before:
             return updated_node
-        new_lines = [cst.parse_statement(code) for code in inserts]
+        new_after = [cst.parse_statement(code) for code in inserts]
+        new_before = [cst.parse_statement(code) for code in before]
+        if before and not isinstance(updated_node, cst.RemovalSentinel):
+            # The statement's leading comments and blank lines stay above the inserted code.
+            new_before[0] = new_before[0].with_changes(leading_lines=updated_node.leading_lines)
+            updated_node = updated_node.with_changes(leading_lines=())
         if isinstance(updated_node, cst.RemovalSentinel):
-            return cst.FlattenSentinel(new_lines)
-        return cst.FlattenSentinel([updated_node, *new_lines])
+            return cst.FlattenSentinel([*new_before, *new_after])
+        return cst.FlattenSentinel([*new_before, updated_node, *new_after])
 
     def unapplied(self) -> set[tuple[int, int]]:
         left = {(span.row, span.column) for span in self.pending_expressions}
         left |= set(self.pending_removals)
         left |= {(span.row, span.column) for span in self.pending_keywords}
         left |= set(self.pending_inserts)
+        left |= set(self.pending_inserts_before)
         left |= {(row, 1) for row in self.pending_escape_removals}
+        left |= set(self.pending_annotations)
         return left
 
 

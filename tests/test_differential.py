@@ -1,0 +1,148 @@
+"""Conversion keeps behaviour: every notebook of ``fixtures/differential/`` and its pipeline,
+executed through papermill on real kernels, print the same thing cell by cell and write the
+same files.
+
+The only differences allowed are the documented ones: output of install cells the converter
+removed, and values drawn from randomness the original left unseeded (the corpus prints none:
+its traps print only deterministic values). Outputs are compared after masking memory addresses
+and timings. ``NBGRADUATE_DIFFERENTIAL_WORKERS`` sets how many kernels run at once (default 2).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+from differential import (
+    DIFFERENTIAL,
+    Execution,
+    cell_outputs,
+    copy_corpus,
+    corpus_notebooks,
+    execute_all,
+    kernel_environment,
+    snapshot,
+    written,
+)
+
+from nbgraduate.graduate.convert import convert_notebook
+from nbgraduate.graduate.result import ConversionOptions, ConversionRefused, ConversionResult
+
+NOTEBOOKS = corpus_notebooks()
+WORKERS = int(os.environ.get("NBGRADUATE_DIFFERENTIAL_WORKERS", "2"))
+
+
+@dataclass
+class Case:
+    """One corpus notebook: its conversion, and the two executions to compare."""
+
+    name: str
+    conversion: ConversionResult | None
+    refusal: str | None
+    original: Execution
+    pipeline: Execution | None
+
+
+def _pipeline_written(case: Case, relative_source_dir: str) -> dict[str, str]:
+    """What the pipeline wrote, with paths inside the pipeline directory expressed as the same
+    paths inside the source notebook's directory (each run writes into its working directory)."""
+    assert case.pipeline is not None and case.conversion is not None
+    pipeline_dir = case.conversion.pipeline_dir
+    root = case.pipeline.cwd
+    while root.name != "converted":
+        root = root.parent
+    relative_pipeline = pipeline_dir.relative_to(root).as_posix()
+    mapped = {}
+    for path, digest in case.pipeline.written.items():
+        if path.startswith(relative_pipeline + "/"):
+            inner = path[len(relative_pipeline) + 1 :]
+            path = f"{relative_source_dir}/{inner}" if relative_source_dir else inner
+        mapped[path] = digest
+    return mapped
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
+    """Every corpus notebook converted, and it and its pipeline executed (once per session)."""
+    base = tmp_path_factory.mktemp("differential")
+    prepared: dict[str, Case] = {}
+    jobs: list[tuple[Path, Path, Path]] = []
+    for index, name in enumerate(NOTEBOOKS):
+        work = base / f"{index:02d}"
+        original_root = copy_corpus(work / "original")
+        converted_root = copy_corpus(work / "converted")
+        original = original_root / name
+        source = converted_root / name
+        conversion, refusal, pipeline = None, None, None
+        try:
+            conversion = convert_notebook(source, ConversionOptions())
+        except ConversionRefused as error:
+            refusal = error.reason
+        execution = Execution(original, original.parent)
+        execution.written = snapshot(original_root)
+        jobs.append((original, work / "original.ipynb", original.parent))
+        if conversion is not None:
+            notebook = conversion.pipeline_dir / f"{source.stem}.ipynb"
+            pipeline = Execution(notebook, conversion.pipeline_dir)
+            pipeline.written = snapshot(converted_root)
+            jobs.append((notebook, work / "pipeline.ipynb", conversion.pipeline_dir))
+        prepared[name] = Case(name, conversion, refusal, execution, pipeline)
+
+    with pytest.MonkeyPatch.context() as patch:
+        for variable, value in kernel_environment().items():
+            patch.setenv(variable, value)
+        errors = execute_all(jobs, WORKERS)
+
+    results = iter(zip(jobs, errors, strict=True))
+    for case in prepared.values():
+        for execution, label in ((case.original, "original"), (case.pipeline, "pipeline")):
+            if execution is None:
+                continue
+            (_notebook, executed, _cwd), error = next(results)
+            execution.error = error
+            root = executed.parent / label if label == "original" else executed.parent / "converted"
+            execution.outputs = cell_outputs(nbformat.read(str(executed), as_version=4), root)
+            execution.written = written(execution.written, snapshot(root))
+    return prepared
+
+
+def test_the_corpus_has_at_least_30_notebooks_each_described_in_the_readme() -> None:
+    assert len(NOTEBOOKS) >= 30
+    readme = (DIFFERENTIAL / "README.md").read_text(encoding="utf-8")
+    undescribed = [name for name in NOTEBOOKS if f"`{name}`" not in readme]
+    assert undescribed == []
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_pipeline_behaves_like_the_original(cases: dict[str, Case], name: str) -> None:
+    case = cases[name]
+    assert case.original.error is None, f"the corpus notebook itself fails: {case.original.error}"
+    assert case.refusal is None, f"conversion refused: {case.refusal}"
+    assert case.pipeline is not None and case.conversion is not None
+    assert case.pipeline.error is None, f"the pipeline fails: {case.pipeline.error}"
+
+    removed = "\n".join(case.conversion.removed)
+    differences = []
+    source_cells = nbformat.read(str(case.original.notebook), as_version=4).cells
+    for number, cell in enumerate(source_cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        expected = case.original.outputs.get(cell.id, "")
+        if cell.id not in case.pipeline.outputs:
+            # Documented: an install cell the converter removed, with its output.
+            assert f"cell {number} (nothing left after removing installs)" in removed, (
+                f"cell {number} vanished from the pipeline without a documented reason"
+            )
+            continue
+        actual = case.pipeline.outputs[cell.id]
+        if actual != expected:
+            differences.append(f"cell {number}:\n  original: {expected!r}\n  pipeline: {actual!r}")
+    assert not differences, "\n".join(differences)
+
+    source_dir = Path(name).parent.as_posix()
+    expected_files = case.original.written
+    actual_files = _pipeline_written(case, "" if source_dir == "." else source_dir)
+    assert actual_files == expected_files
