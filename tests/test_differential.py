@@ -27,6 +27,7 @@ from differential import (
     snapshot,
     written,
 )
+from trap_checks import trap_failures
 
 from nbgraduate.graduate.convert import convert_notebook
 from nbgraduate.graduate.result import ConversionOptions, ConversionRefused, ConversionResult
@@ -146,3 +147,51 @@ def test_pipeline_behaves_like_the_original(cases: dict[str, Case], name: str) -
     expected_files = case.original.written
     actual_files = _pipeline_written(case, "" if source_dir == "." else source_dir)
     assert actual_files == expected_files
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_pipeline_falls_into_no_trap_statically(cases: dict[str, Case], name: str) -> None:
+    case = cases[name]
+    assert case.conversion is not None, case.refusal
+    pipeline = case.conversion.pipeline_dir / f"{Path(name).stem}.ipynb"
+    failures = trap_failures(
+        nbformat.read(str(case.original.notebook), as_version=4),
+        nbformat.read(str(pipeline), as_version=4),
+    )
+    assert failures == []
+
+
+def test_trap_checks_catch_each_trap_class() -> None:
+    """The static checks fail on the mistakes they exist for (a check that cannot fail is no
+    check): shadowing import, half re-pointed file, re-pointed hub id, dropped parameter."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    def notebook(*sources: str, tags: tuple[str, ...] = ()) -> nbformat.NotebookNode:
+        cells = [new_code_cell(source) for source in sources]
+        for index, cell in enumerate(cells):
+            cell.id = f"c{index}"
+        if tags:
+            cells[0].metadata["tags"] = list(tags)
+        return new_notebook(cells=cells)
+
+    original = notebook(
+        "from random import random\nx = random()",
+        'open("out.json", "w").write("1")\nprint(open("out.json").read())',
+        'from datasets import load_dataset\nrows = load_dataset("org/Name-1.5")',
+    )
+    broken = notebook(
+        "from random import random\nimport random\nrandom.seed(0)\nx = random()",
+        'open("out.json", "w").write("1")\nprint(open("../out.json").read())',
+        'from datasets import load_dataset\nrows = load_dataset("../org/Name-1.5")',
+    )
+    failures = trap_failures(original, broken)
+    assert len(failures) == 3, failures
+    assert "`random`" in failures[0] and "out.json" in failures[1] and "hub id" in failures[2]
+
+    with_parameters = notebook(
+        'import os\nDATA = os.path.join("data", "x")\nN = 3', "print(N)", tags=("parameters",)
+    )
+    dropped = notebook("N: int = 3", "print(N)", tags=("parameters",))
+    failures = trap_failures(with_parameters, dropped)
+    assert len(failures) == 2 and all("was not kept" in f for f in failures), failures
+    assert trap_failures(with_parameters, with_parameters) == []
