@@ -4,6 +4,11 @@
   test starts and ends with empty caches (``_fresh_lint_config_caches``).
 - ``nbgraduate lint``'s result cache goes to a fresh directory per test
   (``_lint_cache_of_its_own``).
+- No test reaches a package index on the network: conversion asks pip's configured index about
+  packages that are not installed, so every test gets an unreachable loopback index
+  (``OFFLINE_INDEX``) unless it serves its own on 127.0.0.1 (``package_index.py``).
+- ``converted_corpus``: the real corpus converted once per session, for every test that needs
+  it (``corpus_conversion.py``).
 - Under ``coverage run`` (``patch = ["subprocess"]`` in pyproject.toml) every Python process a
   test starts is measured: ``python -m nbgraduate`` and the pre-commit hooks are what we want.
   Jupyter kernels are not: they run notebook code, are killed rather than stopped, and would
@@ -22,6 +27,8 @@ from pathlib import Path
 
 import pytest
 from cli_runner import COVERAGE_VARIABLES
+from corpus_conversion import OFFLINE_INDEX, CorpusConversion, convert_corpus, corpus_selection
+from corpus_dir import CORPUS
 
 from nbgraduate.lint import config as lint_config
 
@@ -36,6 +43,25 @@ def _lint_cache_of_its_own(
     test's entries. Tests of the cache itself set or unset the variable as they need."""
     monkeypatch.setenv("NBGRADUATE_CACHE_DIR", str(tmp_path_factory.mktemp("lint-cache")))
     monkeypatch.delenv("NBGRADUATE_NO_CACHE", raising=False)
+
+
+#: pre-commit installs hook environments with its own pip configuration.
+_OWN_INDEX_MODULES = frozenset({"test_precommit"})
+
+
+@pytest.fixture(autouse=True)
+def _offline_package_index(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.module.__name__ not in _OWN_INDEX_MODULES:
+        monkeypatch.setenv("PIP_INDEX_URL", OFFLINE_INDEX)
+
+
+@pytest.fixture(scope="session")
+def converted_corpus(tmp_path_factory: pytest.TempPathFactory) -> list[CorpusConversion]:
+    """The real corpus (or its CI third) converted once per session, with the package index
+    unreachable; skips without the corpus."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"the real-notebook corpus is not at {CORPUS}")
+    return convert_corpus(corpus_selection(), tmp_path_factory.mktemp("corpus-pipelines"))
 
 
 @pytest.fixture(autouse=True)

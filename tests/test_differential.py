@@ -27,7 +27,7 @@ from differential import (
     snapshot,
     written,
 )
-from trap_checks import trap_failures
+from trap_checks import removed_cells, trap_failures
 
 from nbgraduate.graduate.convert import convert_notebook
 from nbgraduate.graduate.result import ConversionOptions, ConversionRefused, ConversionResult
@@ -157,6 +157,7 @@ def test_pipeline_falls_into_no_trap_statically(cases: dict[str, Case], name: st
     failures = trap_failures(
         nbformat.read(str(case.original.notebook), as_version=4),
         nbformat.read(str(pipeline), as_version=4),
+        removed_cells(case.conversion.removed),
     )
     assert failures == []
 

@@ -166,6 +166,26 @@ def test_a_failing_assertion_is_an_eval_failure_naming_the_source_cell(tmp_path:
     assert [error.ename for error in errors] == ["AssertionError"]
 
 
+@pytest.mark.parametrize(
+    ("code", "exception"),
+    [
+        ("import nbgraduate_surely_missing_module", "ModuleNotFoundError"),
+        ("from json import no_such_name", "ImportError"),
+    ],
+)
+def test_a_missing_module_is_an_infrastructure_error_not_an_eval_failure(
+    tmp_path: Path, code: str, exception: str
+) -> None:
+    notebook = write_notebook(tmp_path / "eval.ipynb", "x = 1", code)
+
+    [outcome] = execute(request_for(notebook, tmp_path / "run" / "executed"))
+
+    assert outcome.result.status is RunStatus.INFRASTRUCTURE_ERROR
+    detail = outcome.result.detail or ""
+    assert detail.startswith(f"cell 3: {exception}: "), detail  # after the parameters cell
+    assert "nbgraduate env" in detail
+
+
 def test_a_cell_timeout_is_an_infrastructure_error_and_keeps_the_notebook(
     tmp_path: Path,
 ) -> None:

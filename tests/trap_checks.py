@@ -21,6 +21,7 @@ import nbformat
 
 _ESCAPE = re.compile(r"^\s*(?:[!%]|\w+\s*=\s*[!%])")
 _WRITE_MODE = re.compile(r"[wax+]")
+_REMOVED_CELL = re.compile(r"^cell (\d+) \(nothing left after removing installs\)")
 _WRITER_METHODS = frozenset(
     {"to_csv", "to_json", "to_parquet", "to_pickle", "write_text", "write_bytes", "save"}
 )
@@ -37,8 +38,36 @@ def _python(source: str) -> ast.Module | None:
         return None
 
 
-def _cells(notebook: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
-    return {cell.get("id", str(i)): cell for i, cell in enumerate(notebook.cells)}
+def _is_parameters(cell: nbformat.NotebookNode) -> bool:
+    return cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", [])
+
+
+def _aligned(
+    original: nbformat.NotebookNode, pipeline: nbformat.NotebookNode, removed: set[int]
+) -> tuple[dict[str, nbformat.NotebookNode], dict[str, nbformat.NotebookNode]]:
+    """Both notebooks' cells under shared keys: the converter keeps the cells' order, removes
+    the cells it reports removed (numbers from 1) and adds or moves one parameters cell. Cell
+    ids are not enough: notebooks older than nbformat 4.5 have none."""
+    kept = [
+        cell
+        for number, cell in enumerate(original.cells, start=1)
+        if number not in removed and not _is_parameters(cell)
+    ]
+    rest = [cell for cell in pipeline.cells if not _is_parameters(cell)]
+    source = {f"#{index + 1}": cell for index, cell in enumerate(kept)}
+    target = {f"#{index + 1}": cell for index, cell in enumerate(rest)}
+    source_parameters = [cell for cell in original.cells if _is_parameters(cell)]
+    target_parameters = [cell for cell in pipeline.cells if _is_parameters(cell)]
+    if source_parameters:
+        source["parameters"] = source_parameters[0]
+    if target_parameters:
+        target["parameters"] = target_parameters[0]
+    return source, target
+
+
+def removed_cells(removed: list[str]) -> set[int]:
+    """Cell numbers from a conversion result's ``removed`` lines."""
+    return {int(m[1]) for line in removed if (m := _REMOVED_CELL.match(line))}
 
 
 def _import_bound(module: ast.Module) -> Counter[str]:
@@ -139,11 +168,15 @@ def _statement_key(statement: ast.stmt) -> tuple[str, str] | None:
     return ("statement", _masked(statement))
 
 
-def trap_failures(original: nbformat.NotebookNode, pipeline: nbformat.NotebookNode) -> list[str]:
-    """Every trap the pipeline fell into, one line each; empty when it kept behaviour."""
+def trap_failures(
+    original: nbformat.NotebookNode,
+    pipeline: nbformat.NotebookNode,
+    removed: set[int] | frozenset[int] = frozenset(),
+) -> list[str]:
+    """Every trap the pipeline fell into, one line each; empty when it kept behaviour.
+    ``removed`` holds the numbers (from 1) of the cells the conversion report says it removed."""
     failures: list[str] = []
-    source_cells = _cells(original)
-    pipeline_cells = _cells(pipeline)
+    source_cells, pipeline_cells = _aligned(original, pipeline, set(removed))
     source_modules = {
         key: module
         for key, cell in source_cells.items()
@@ -190,19 +223,9 @@ def trap_failures(original: nbformat.NotebookNode, pipeline: nbformat.NotebookNo
                 failures.append(f"hub id `{hub_id}` is gone from the pipeline")
 
     # 4. Every statement of an existing parameters cell kept.
-    parameters = [
-        key
-        for key, cell in source_cells.items()
-        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", [])
-    ]
-    if parameters and parameters[0] in source_modules:
-        key = parameters[0]
-        target_cells = [
-            k
-            for k, cell in pipeline_cells.items()
-            if "parameters" in cell.get("metadata", {}).get("tags", [])
-        ]
-        target = pipeline_modules.get(target_cells[0]) if target_cells else None
+    if "parameters" in source_modules:
+        key = "parameters"
+        target = pipeline_modules.get("parameters")
         kept_keys = Counter(_statement_key(s) for s in (target.body if target is not None else []))
         for statement in source_modules[key].body:
             statement_key = _statement_key(statement)

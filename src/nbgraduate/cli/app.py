@@ -13,7 +13,19 @@ from typing import Annotated
 import typer
 
 from nbgraduate import __version__
-from nbgraduate.cli import calibrate, comment, convert, gate, gc, hooks, init, lint, report, runs
+from nbgraduate.cli import (
+    calibrate,
+    comment,
+    convert,
+    env,
+    gate,
+    gc,
+    hooks,
+    init,
+    lint,
+    report,
+    runs,
+)
 from nbgraduate.cli.commands import COMMAND_SUMMARIES, ROOT_SUMMARY
 
 __all__ = ["app"]
@@ -57,6 +69,6 @@ def _use_listed_summaries(application: typer.Typer) -> None:
         info.short_help = COMMAND_SUMMARIES[name]
 
 
-for _group in (lint, convert, runs, gate, report, comment, calibrate, gc, init, hooks):
+for _group in (lint, convert, env, runs, gate, report, comment, calibrate, gc, init, hooks):
     _group.register(app)
 _use_listed_summaries(app)

@@ -19,6 +19,7 @@ COMMAND_SUMMARIES: dict[str, str] = {
     "convert": "Graduate legacy notebooks into parameterised papermill pipelines.",
     "lock": "(Re)compute nbgraduate.lock; a new eval contract bumps its version.",
     "verify": "Check that the working tree matches nbgraduate.lock.",
+    "env": "Build the virtual environment a pipeline's lock describes.",
     "run": "Verify the lock, execute the pipeline, and record the run.",
     "gate": "Decide whether the candidate run is no worse than the baseline.",
     "report": "Build the pipelines' offline HTML dashboard from the run store.",

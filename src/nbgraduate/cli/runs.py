@@ -50,8 +50,13 @@ def run(
             " `nbgraduate reproduce` then needs the same bytes at the commit).",
         ),
     ] = False,
+    use_env: Annotated[
+        bool,
+        typer.Option("--env", help="Run in the environment `nbgraduate env` built for it."),
+    ] = False,
 ) -> None:
-    """Verify the lock, execute the pipeline through papermill, and record the run.
+    """Verify the lock and the kernel's environment, execute the pipeline through papermill,
+    and record the run.
 
     Each local dataset is kept in the run store by its sha256 (once per content, up to
     [tool.nbgraduate] snapshot-max-mb, default 100 MB per file), so the run can be reproduced
@@ -63,7 +68,7 @@ def run(
     # verified, instead of after; only a single worker runs repeat 0 in this process.
     from nbgraduate.runs.warm_kernel import start_warm_kernel
 
-    warm = start_warm_kernel(pipeline, store) if workers == 1 else None
+    warm = start_warm_kernel(pipeline, store) if workers == 1 and not use_env else None
     from nbgraduate.runs.run import RunOptions, exit_code_for, parse_overrides, run_pipeline
 
     try:
@@ -76,6 +81,7 @@ def run(
             allow_drift=allow_drift,
             store_root=store,
             snapshot=not no_snapshot,
+            use_env=use_env,
         )
         record = run_pipeline(options, warm)
         warm = None  # run_pipeline owns it now
@@ -94,6 +100,10 @@ def _run_summary(record) -> str:
     ]
     if not record.reproducible:
         lines.append("  not reproducible: ran with drift from the lock")
+    for drift in record.environment_drift:
+        lines.append(f"  environment drift: {drift}")
+    for unchecked in record.environment_unchecked:
+        lines.append(f"  not checked: {unchecked}")
     if record.status_detail:
         lines.append(f"  {record.status_detail}")
     by_name: dict[str, list[float]] = {}

@@ -20,7 +20,10 @@ Repeat ``i`` leaves these files in ``output_dir``:
 How a repeat ended is classified so that a broken machine never reads as a regression:
 
 * the notebook ran to the end: ``passed``;
-* notebook code raised (a failed ``assert``, ``sys.exit(1)``): ``eval-failed``, with the detail
+* notebook code raised ``ImportError`` or ``ModuleNotFoundError``: ``infrastructure-error`` (the
+  environment lacks a requirement; that is never the model's fault);
+* notebook code raised anything else (a failed ``assert``, ``sys.exit(1)``): ``eval-failed``,
+  with the detail
   ``cell N: ExceptionName: message`` where ``N`` counts the cells of the *source* notebook
   from 1 (the cell papermill injects is not counted) or ``injected parameters`` when the
   injected cell itself raised;
@@ -75,6 +78,8 @@ _INJECTED_TAG = "injected-parameters"
 _DETAIL_LIMIT = 300
 # Extra attempts when a kernel dies while starting (see ``_kernel_failed_to_start``).
 _KERNEL_START_RETRIES = 2
+# Exceptions that mean the environment, not the eval, is broken.
+_MISSING_MODULE_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 # How often the caller looks for newly started workers to stop after an interrupt.
 _STOP_POLL_S = 0.2
 
@@ -548,7 +553,14 @@ def _classify(error: BaseException, job: _RepeatJob, notebook: Any) -> tuple[Run
 
     if isinstance(error, PapermillExecutionError):
         cell = _source_cell_label(job.notebook, error.source, error.cell_index)
-        return RunStatus.EVAL_FAILED, _one_line(f"{cell}: {error.ename}: {error.evalue}")
+        detail = f"{cell}: {error.ename}: {error.evalue}"
+        if error.ename in _MISSING_MODULE_ERRORS:
+            # A package the environment lacks says nothing about the model under evaluation.
+            return RunStatus.INFRASTRUCTURE_ERROR, _one_line(
+                f"{detail} (the kernel's environment lacks a requirement: "
+                "build it with `nbgraduate env`)"
+            )
+        return RunStatus.EVAL_FAILED, _one_line(detail)
     if _kernel_failed_to_start(error, notebook):
         log = job.kernel_log.relative_to(job.run_dir).as_posix()
         return RunStatus.INFRASTRUCTURE_ERROR, _one_line(

@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 #: :data:`_MIGRATIONS`, so records of every older version still read (migrated on read):
 #:
 #: 2. ``datasets``: each dataset the run read, and whether the store kept a snapshot of it.
-RECORD_SCHEMA_VERSION = 2
+#: 3. ``environment_drift`` and ``environment_unchecked``: how the kernel's environment compared
+#:    with the locked requirements (older records: not checked, so empty).
+RECORD_SCHEMA_VERSION = 3
 
 
 class RunStatus(str, Enum):
@@ -104,6 +106,10 @@ class RunRecord(BaseModel):
     lock_digest: str | None = None
     contract_version: str | None = None
     reproducible: bool = True
+    #: Locked requirements the kernel's environment lacked or had at another version (schema 3).
+    environment_drift: list[str] = Field(default_factory=list)
+    #: Locked names found only as modules without distribution metadata, not checked (schema 3).
+    environment_unchecked: list[str] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
     models: list[ModelUse] = Field(default_factory=list)
     dataset_digests: dict[str, str] = Field(default_factory=dict)
@@ -131,8 +137,15 @@ def _to_2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _to_3(data: dict[str, Any]) -> dict[str, Any]:
+    # Before version 3 the kernel's environment was not compared with the lock.
+    data.setdefault("environment_drift", [])
+    data.setdefault("environment_unchecked", [])
+    return data
+
+
 #: ``_MIGRATIONS[n]`` takes a record's JSON data from version ``n - 1`` to ``n``.
-_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {2: _to_2}
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {2: _to_2, 3: _to_3}
 
 
 def migrate_record_data(data: dict[str, Any]) -> dict[str, Any]:

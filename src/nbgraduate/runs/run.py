@@ -14,6 +14,11 @@ from nbgraduate.lock.drift import Drift
 from nbgraduate.lock.lockfile import PipelineLock
 from nbgraduate.lock.locking import verify_pipeline
 from nbgraduate.notebook.parameters import Parameter, cast_value
+from nbgraduate.runs.environment import (
+    EnvironmentDriftRefused,
+    PipelineEnvironment,
+    environment_for_run,
+)
 from nbgraduate.runs.executor import ExecutionRequest, execute
 from nbgraduate.runs.objects import objects_for
 from nbgraduate.runs.recording import read_recorded
@@ -49,6 +54,8 @@ class RunOptions:
     store_root: Path | None = None
     #: Keep a copy of each local dataset in the store's object area (``--no-snapshot``: off).
     snapshot: bool = True
+    #: Run in the environment ``nbgraduate env`` built for the pipeline (else this one's).
+    use_env: bool = False
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
@@ -93,6 +100,15 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
         parameters = resolve_parameters(locked, options.overrides)
         datasets = _run_datasets(current, parameters, pipeline_dir)
         policy = snapshot_policy(pipeline_dir, enabled=options.snapshot)
+        environment, environment_check, installed = environment_for_run(
+            locked,
+            pipeline_dir,
+            store_root,
+            pipeline_name_in_store(pipeline_dir, store_root),
+            options.use_env,
+        )
+        if environment_check.drift and not options.allow_drift:
+            raise EnvironmentDriftRefused(options.pipeline_dir, environment_check.drift)
     except BaseException:
         if warm is not None:
             warm.shutdown(remove_output=True)
@@ -114,8 +130,9 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
                 repeats=options.repeats,
                 workers=options.workers,
                 timeout=options.timeout,
-                kernel_name=locked.kernel_name,
+                kernel_name=environment.kernel_name if environment else locked.kernel_name,
                 cwd=pipeline_dir,
+                env=_kernel_env(environment),
                 warm_kernel=warm,
             )
         )
@@ -147,7 +164,9 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
             git_dirty=dirty,
             lock_digest=locked.digest(),
             contract_version=locked.contract_version,
-            reproducible=not drifts,
+            reproducible=not drifts and not environment_check.drift,
+            environment_drift=environment_check.drift,
+            environment_unchecked=environment_check.reported,
             parameters=parameters,
             models=_models_as_run(current.lock, parameters),
             dataset_digests={d.path: d.sha256 or "missing" for d in datasets if not d.remote},
@@ -157,7 +176,7 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
             temperature=_temperature(parameters, locked),
             python_version=platform.python_version(),
             platform=platform.platform(),
-            packages=_package_versions(locked),
+            packages=_package_versions(locked, installed),
             started_at=started,
             ended_at=ended,
             duration_s=(ended - started).total_seconds(),
@@ -251,21 +270,27 @@ def _temperature(parameters: dict[str, object], lock: PipelineLock) -> float | N
     return lock.sampling.temperature
 
 
-def _package_versions(lock: PipelineLock) -> dict[str, str]:
-    from importlib import metadata
+def _package_versions(lock: PipelineLock, installed: dict[str, str]) -> dict[str, str]:
+    """Versions of the locked requirements where the kernel ran, and of the run's own tools."""
+    from nbgraduate.runs.environment import canonical
 
     versions = {}
     for requirement in lock.requirements:
-        try:
-            versions[requirement.name] = metadata.version(requirement.name)
-        except metadata.PackageNotFoundError:
-            versions[requirement.name] = "not installed"
+        versions[requirement.name] = installed.get(canonical(requirement.name), "not installed")
     for name in ("nbgraduate", "papermill", "ipykernel"):
-        try:
-            versions.setdefault(name, metadata.version(name))
-        except metadata.PackageNotFoundError:
-            continue
+        if name in installed:
+            versions.setdefault(name, installed[name])
     return versions
+
+
+def _kernel_env(environment: PipelineEnvironment | None) -> dict[str, str]:
+    """What the kernel of a built environment needs to be found: its kernel spec's folder."""
+    import os
+
+    if environment is None:
+        return {}
+    existing = os.environ.get("JUPYTER_PATH")
+    return {"JUPYTER_PATH": os.pathsep.join([environment.jupyter_path, *filter(None, [existing])])}
 
 
 def git_state(directory: Path) -> tuple[str | None, bool | None]:
