@@ -570,6 +570,10 @@ class ConversionPlanner:
                 )
                 continue
             cell_index, span = self._span(call.node)
+            if self._unsafe_before_parameters(
+                cell_index, f"seeding `{call.written_name}`", call.node
+            ):
+                continue
             keywords = self._cell_edits(cell_index).add_keywords.setdefault(span, [])
             if (keyword, seed_name) not in keywords:
                 keywords.append((keyword, seed_name))
