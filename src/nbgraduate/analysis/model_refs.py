@@ -80,7 +80,10 @@ _LABEL_KEYS = frozenset(
     {"name", "label", "title", "display_name", "alias", "description", "provider", "type", "kind"}
 )
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_JUDGE_WORDS = re.compile(r"(?i)judge|grader|evaluator|critic|scorer|rater")
+_JUDGE_WORDS = re.compile(r"(?i)judg|grader|grade|grading|evaluator|critic|scorer|rater|assess")
+#: Eval libraries whose model-taking constructors are judges (phoenix ``LLM``/``OpenAIModel``,
+#: trulens feedback providers ``OpenAI(model_engine=...)``).
+_JUDGE_MODULES = ("phoenix.evals", "trulens", "deepeval", "ragas", "mlflow.metrics")
 _JUDGE_CALL = re.compile(catalog.JUDGE_CALL_PATTERN)
 _EMBEDDING_CALL = re.compile(catalog.EMBEDDING_CALL_PATTERN)
 _LOCAL_TAG_CALL = re.compile(catalog.LOCAL_TAG_CALL_PATTERN)
@@ -154,6 +157,8 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
         revision = _revision(call, values)
         for keyword_name, expression in arguments:
             role = _role(call, keyword_name, expression)
+            if role == "candidate" and _flows_into_judge(call, values):
+                role = "judge"
             for value in values.resolve(expression, call.scope):
                 if value.source == "literal" and not isinstance(value.value, str):
                     continue
@@ -297,7 +302,34 @@ def parse_model_args(text: str) -> tuple[str | None, str | None]:
     return model, revision
 
 
+def _flows_into_judge(call: CallSite, values: ValueResolver) -> bool:
+    """Whether the object ``call`` constructs is handed to a judge: ``llm = LLM(model=...)``
+    then ``llm_classify(..., model=llm)``, or ``judge(question, llm)``."""
+    names = {
+        binding.name
+        for bindings in values.facts.bindings.values()
+        for binding in bindings
+        if binding.value is call.node and binding.key is None
+    }
+    if not names:
+        return False
+    for other in values.facts.calls:
+        passed = [*other.node.args, *other.keywords.values()]
+        if not any(isinstance(arg, ast.Name) and arg.id in names for arg in passed):
+            continue
+        if (
+            other.method in catalog.JUDGE_CALLS
+            or _JUDGE_CALL.search(other.method)
+            or _JUDGE_WORDS.search(other.method)
+            or other.qualified_name.startswith(_JUDGE_MODULES)
+        ):
+            return True
+    return False
+
+
 def _role(call: CallSite, keyword_name: str | None, expression: object) -> ModelRole:
+    if call.qualified_name.startswith(_JUDGE_MODULES):
+        return "judge"
     if (
         call.method in catalog.JUDGE_CALLS
         or call.written_name in catalog.JUDGE_CALLS

@@ -15,6 +15,7 @@ import re
 import uuid
 from pathlib import Path
 
+from nbgraduate.analysis.call_flow import CallFlow
 from nbgraduate.analysis.context import NotebookAnalysis
 from nbgraduate.analysis.dataset_reads import DatasetRead, remote_pin_problem
 from nbgraduate.analysis.facts import dotted_name
@@ -67,6 +68,14 @@ _LIFT_CODES = {
     "judge model": "NBG101",
     "candidate model": "NBG101",
 }
+#: One help text per kind of sampling parameter, whatever call it came from.
+_SAMPLING_HELP = {
+    "temperature": "LLM sampling temperature",
+    "top_p": "LLM nucleus sampling top_p",
+    "max_tokens": "LLM maximum tokens per answer",
+    "seed": "LLM sampling seed",
+}
+_JUDGE_FUNCTION = re.compile(r"(?i)judg|grade|grading|evaluat|critic|scor|rate|assess")
 _SEED_CALLS = frozenset(
     {"random.seed", "numpy.random.seed", "torch.manual_seed", "set_seed", "seed_everything"}
 )
@@ -108,6 +117,7 @@ class ConversionPlanner:
         self.module_assignments = self._module_assignments()
         self.taken_names = set(self.context.facts.bindings) | set(self.context.facts.imports)
         self.paths = plan_paths(self.context, source_dir, target)
+        self.call_flow = CallFlow(self.context.values)
         self.parameters_cell: int | None = None
         self.parameters_cell_movable = True
         self.existing_parameters: set[str] = set()
@@ -367,15 +377,16 @@ class ConversionPlanner:
                 if expression is None:
                     continue
                 has_temperature |= keyword == "temperature"
-                for value in self.context.values.resolve(expression, call.scope):
+                # Through the notebook's own functions too: ``judge(q, a, JUDGE_TEMPERATURE)``
+                # sets the temperature its request passes on.
+                for value in self.call_flow.sources(expression, call.scope):
                     if (
                         isinstance(value.node, ast.Constant)
                         and isinstance(value.value, (int, float))
                         and not isinstance(value.value, bool)
                     ):
-                        self._lift(
-                            value.node, value.value, keyword, f"LLM sampling {keyword}", keyword
-                        )
+                        base = self._sampling_name(keyword, value.value, call)
+                        self._lift(value.node, value.value, base, _SAMPLING_HELP[keyword], keyword)
             if (
                 not has_temperature
                 and not call.has_star_kwargs
@@ -389,6 +400,21 @@ class ConversionPlanner:
                         _where(self.context.position(call.node)),
                     )
                 )
+
+    def _sampling_name(self, keyword: str, value: object, call) -> str:
+        """``temperature`` for the first value; another value of it is named by the role of
+        the call it sets (``judge_temperature``), not numbered (``temperature_2``)."""
+        taken = self.parameters.get(keyword)
+        if taken is None or taken.default == value:
+            return keyword
+        return f"{self._call_role(call)}_{keyword}"
+
+    def _call_role(self, call) -> str:
+        for reference in self.context.model_references:
+            if reference.call is call:
+                return reference.role
+        function = getattr(call.scope, "name", "") or ""
+        return "judge" if _JUDGE_FUNCTION.search(function) else "candidate"
 
     def _datasets(self) -> None:
         for read in self.context.dataset_reads:
@@ -665,7 +691,10 @@ class ConversionPlanner:
             self.handled_nodes.add(id(node))
             name = self._fresh_name(f"{slug}_path")
             self.parameters[name] = Parameter(
-                name, "str", relative, f"{constant.context} prompt file (digest in nbgraduate.lock)"
+                name,
+                "str",
+                relative,
+                f"{_prompt_help(constant.context)} (digest in nbgraduate.lock)",
             )
             cell_index, span = self._span(node)
             edits = self._cell_edits(cell_index)
@@ -784,6 +813,12 @@ def _is_status_check(score: ast.expr, thresholds: list) -> bool:
         isinstance(code, int) and not isinstance(code, bool) and 100 <= code <= 599
         for code in codes
     )
+
+
+def _prompt_help(context: str) -> str:
+    """``JUDGE_PROMPT file``, ``system prompt file``: the word prompt once."""
+    words = context.replace("_", " ").strip()
+    return f"{context} file" if "prompt" in words.lower() else f"{context} prompt file"
 
 
 def _single_name_target(statement: ast.stmt) -> str | None:

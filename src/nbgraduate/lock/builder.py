@@ -34,7 +34,7 @@ from nbgraduate.notebook.reader import read_notebook
 
 PROMPTS_DIRNAME = "prompts"
 SAMPLING_NAMES = {
-    "temperature": ("temperature", "judge_temperature", "TEMPERATURE"),
+    "temperature": ("temperature", "judge_temperature", "TEMPERATURE", "JUDGE_TEMPERATURE"),
     "top_p": ("top_p", "TOP_P"),
     "max_tokens": ("max_tokens", "MAX_TOKENS"),
     "seed": ("seed", "SEED", "random_seed", "RANDOM_SEED"),
