@@ -274,7 +274,7 @@ def _new_lint_finding(notebook: nbformat.NotebookNode) -> None:
         pytest.param(
             _model_literal,
             [
-                "cell 6, line 3: candidate model id 'gpt-4o-2024-08-06' is a literal outside"
+                "cell 6, line 3: judge model id 'gpt-4o-2024-08-06' is a literal outside"
                 " the parameters cell; declare it in the parameters cell",
             ],
             id="model-id-literal",
