@@ -43,7 +43,6 @@ __all__ = [
 
 ENV_FILENAME = "env.json"
 TRANSITIVE_LOCK_FILENAME = "requirements.lock"
-_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*([^\s;\\#]+)")
 
 
 class EnvironmentError_(NbgraduateError):
@@ -53,10 +52,10 @@ class EnvironmentError_(NbgraduateError):
 
 
 def canonical(name: str) -> str:
-    """PEP 503 normalisation, the form every comparison here uses."""
-    from packaging.utils import canonicalize_name
+    """PEP 503 normalisation (:func:`nbgraduate.knowledge.packages.canonical_name`)."""
+    from nbgraduate.knowledge.packages import canonical_name
 
-    return str(canonicalize_name(name))
+    return canonical_name(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +69,13 @@ class EnvironmentCheck:
 
 def locked_pins(lock: PipelineLock, pipeline_dir: Path) -> dict[str, str]:
     """Every pinned requirement: the lock's direct pins, then ``requirements.lock``'s."""
+    from nbgraduate.lock.requirements import read_requirements
+
     pins = {canonical(r.name): r.version for r in lock.requirements}
     transitive = pipeline_dir / TRANSITIVE_LOCK_FILENAME
     if transitive.is_file():
-        for line in transitive.read_text(encoding="utf-8").splitlines():
-            match = _PIN.match(line)
-            if match:
-                pins.setdefault(canonical(match[1]), match[2])
+        for pin in read_requirements(transitive).pins:
+            pins.setdefault(canonical(pin.name), pin.version)
     return pins
 
 
