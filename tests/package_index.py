@@ -154,6 +154,8 @@ class PackageIndex:
     files: list[Path] = field(default_factory=list)
     url: str = ""
     requests: list[str] = field(default_factory=list)
+    #: ``file name -> Requires-Python`` the index lists with the file (PEP 503 / 691).
+    requires_python: dict[str, str] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -179,8 +181,16 @@ class PackageIndex:
             for path in sorted(paths):
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
                 href = f"../../files/{path.name}"
-                anchors.append(f'<a href="{href}#sha256={digest}">{html.escape(path.name)}</a>')
-                entries.append({"filename": path.name, "url": href, "hashes": {"sha256": digest}})
+                entry = {"filename": path.name, "url": href, "hashes": {"sha256": digest}}
+                requires = self.requires_python.get(path.name)
+                attribute = ""
+                if requires:
+                    entry["requires-python"] = requires
+                    attribute = f' data-requires-python="{html.escape(requires)}"'
+                anchors.append(
+                    f'<a href="{href}#sha256={digest}"{attribute}>{html.escape(path.name)}</a>'
+                )
+                entries.append(entry)
             (page / "index.html").write_text(
                 "<html><body>\n" + "<br/>\n".join(anchors) + "\n</body></html>\n"
             )
@@ -189,6 +199,8 @@ class PackageIndex:
 
     def add_wheel(self, name: str, version: str, **options: object) -> Path:
         path = build_wheel(self.file_dir, name, version, **options)  # type: ignore[arg-type]
+        if options.get("requires_python"):
+            self.requires_python[path.name] = str(options["requires_python"])
         self.files.append(path)
         return path
 
@@ -227,12 +239,12 @@ class _IndexHandler(SimpleHTTPRequestHandler):
         accept = self.headers.get("Accept", "")
         path = self.path.split("?", 1)[0]
         if path.startswith("/simple/") and path.endswith("/"):
-            wants_json = "application/vnd.pypi.simple.v1+json" in accept
-            target = (
-                Path(self.directory)
-                / path.lstrip("/")
-                / ("index.json" if wants_json else "index.html")
+            page = Path(self.directory) / path.lstrip("/")
+            # An index without the JSON form answers HTML whatever the client prefers.
+            wants_json = (
+                "application/vnd.pypi.simple.v1+json" in accept and (page / "index.json").is_file()
             )
+            target = page / ("index.json" if wants_json else "index.html")
             if not target.is_file():
                 self.send_error(404)
                 return

@@ -115,3 +115,65 @@ def test_no_corpus_pipeline_falls_into_a_trap(converted_corpus: list[CorpusConve
         failures += [f"{conversion.source.name}: {failure}" for failure in found]
     assert checked >= 0.9 * len(converted_corpus)
     assert failures == []
+
+
+def test_offline_every_installed_or_imported_package_is_pinned_or_listed(
+    converted_corpus: list[CorpusConversion],
+) -> None:
+    """With the index unreachable, every project an install line names and every third-party
+    import is pinned from the converting environment or listed as unresolved: 0 dropped."""
+    from nbgraduate.graduate.resolve import distribution_for_import
+    from nbgraduate.knowledge.install_commands import parse_install_line
+    from nbgraduate.knowledge.packages import canonical_name, requirement_name
+    from nbgraduate.notebook.reader import read_notebook
+
+    dropped = []
+    named = 0
+    for conversion in converted_corpus:
+        result = conversion.result
+        if result is None:
+            continue
+        accounted = {
+            canonical_name(name)
+            for name in [*result.pinned_requirements, *result.unresolved_requirements]
+            if requirement_name(name)
+        } | set(result.unresolved_requirements)
+        notebook = read_notebook(conversion.source)
+        wanted: set[str] = set()
+        for command in notebook.shell_commands:
+            prefix = {"line-magic": "%", "shell": "!"}.get(command.origin, "")
+            for requirement in parse_install_line(prefix + command.text):
+                name = requirement_name(requirement.spec)
+                by_spec = requirement.kind in ("local", "requirements-file") or (
+                    requirement.kind.startswith("vcs")
+                )
+                wanted.add(canonical_name(name) if name and not by_spec else requirement.spec)
+        for module in _third_party_imports(notebook, conversion.source.parent):
+            wanted.update(canonical_name(d) for d in distribution_for_import(module)[0])
+        named += len(wanted)
+        dropped += [f"{conversion.source.name}: {name}" for name in sorted(wanted - accounted)]
+    assert named > 0
+    assert dropped == []
+
+
+def _third_party_imports(notebook, source_dir) -> set[str]:
+    import ast
+    import sys
+
+    found = set()
+    for node in ast.walk(notebook.program):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in names:
+            top = name.split(".", 1)[0]
+            if top in sys.stdlib_module_names or top in ("IPython", "ipykernel", "__future__"):
+                continue
+            if name.startswith("google.colab"):
+                continue
+            if (source_dir / f"{top}.py").exists() or (source_dir / top).is_dir():
+                continue
+            found.add(name)
+    return found

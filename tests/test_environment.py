@@ -138,16 +138,26 @@ def test_env_builds_from_a_loopback_index_and_run_env_passes_in_it(
     try:
         project = tmp_path / "project"
         project.mkdir()
-        graduate(project, "tiny-scorer==1.0.0\n", "from tiny_scorer import score", score="score")
+        # Conversion resolves tiny-scorer (not installed here) from the index and locks it.
+        monkeypatch.setenv("PIP_INDEX_URL", url)
+        source = legacy_notebook(project, "from tiny_scorer import score")
+        source.write_text(source.read_text().replace("SCORE(", "score("), encoding="utf-8")
+        converted = run_cli(project, "convert", source.name)
+        assert converted.returncode == 0, converted.stdout + converted.stderr
+        pipeline = project / "exact_match"
+        assert "tiny-scorer==1.0.0" in (pipeline / "requirements.txt").read_text()
+        assert "--hash=sha256:" in (pipeline / "requirements.lock").read_text()
         # Not installed here: a plain run is refused.
         assert run_cli(project, "run", "exact_match").returncode == 2
 
+        monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")  # --index-url wins
         built = run_cli(project, "env", "exact_match", "--index-url", url, timeout=600)
         assert built.returncode == 0, built.stdout + built.stderr
         description = json.loads(
             (project / ".nbgraduate" / "envs" / "exact_match" / "env.json").read_text()
         )
         assert description["kernel_name"] == "nbgraduate-exact-match"
+        assert description["requirements"] == "requirements.lock"  # the hashed lock
         kernel = Path(description["path"]) / "share/jupyter/kernels/nbgraduate-exact-match"
         assert (kernel / "kernel.json").is_file()
         assert any("/simple/tiny-scorer/" in request for request in index.requests)

@@ -16,8 +16,10 @@ from datetime import date
 from pathlib import Path
 
 from nbgraduate.core.errors import InputFileError
+from nbgraduate.graduate.package_index import PackageIndexClient
 from nbgraduate.graduate.plan import ConversionPlanner
 from nbgraduate.graduate.requirements import resolve_requirements
+from nbgraduate.graduate.resolve import transitive_lock
 from nbgraduate.graduate.result import (
     ConversionOptions,
     ConversionRefused,
@@ -83,20 +85,26 @@ def convert_notebook(source: Path, options: ConversionOptions) -> ConversionResu
             f"rewriting produced a cell that does not parse "
             f"(cell {error.cell_index + 1}: {error.message})",
         )
-    requirements = resolve_requirements(notebook, planner.context.facts, source.parent)
+    index = PackageIndexClient()
+    requirements = resolve_requirements(notebook, planner.context.facts, source.parent, index)
     result.pinned_requirements = dict(requirements.pinned)
+    result.requirement_origins = dict(requirements.origins)
     result.unresolved_requirements = dict(requirements.unresolved)
     for name, reason in sorted(requirements.unresolved.items()):
         result.human.append(
             HumanTask("NBG401", f"requirement {name} could not be pinned: {reason}")
         )
+    # The transitive, hashed lock travels with the prompts into the staging directory.
+    files = dict(planner.prompt_files)
+    result.requirements_lock = transitive_lock(requirements.pinned, index, files)
+    index.close()
 
     source_digest = notebook_digest([(c.cell_type, c.source, c.tags) for c in notebook.cells])
     _write_pipeline(
         target,
         source,
         pipeline_text,
-        planner.prompt_files,
+        files,
         requirements.text(),
         result,
         options,
@@ -235,8 +243,16 @@ def render_report(result: ConversionResult) -> str:
     if result.pinned_requirements:
         lines += ["## Pinned requirements", ""]
         lines += [
-            f"- {name}=={version}" for name, version in sorted(result.pinned_requirements.items())
+            f"- {name}=={version}"
+            + (
+                f" ({result.requirement_origins[name]})"
+                if name in result.requirement_origins
+                else ""
+            )
+            for name, version in sorted(result.pinned_requirements.items())
         ]
+        if result.requirements_lock:
+            lines.append(f"- requirements.lock: {result.requirements_lock}")
         lines.append("")
     lines += ["## Needs a human", ""]
     if result.human:

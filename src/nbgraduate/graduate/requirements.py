@@ -1,17 +1,23 @@
 """Pinned requirements for a graduated pipeline, from its installs and third-party imports.
 
-Versions come from the converting environment: the one in which the notebook last ran is the
-best evidence of what it needs. What cannot be resolved there is said, never guessed.
+Every project the notebook installs (``%pip install x>=1``) or imports (``import sklearn``)
+gets an exact version, whether or not it is installed here (:mod:`nbgraduate.graduate.resolve`):
+the converting environment's version when it satisfies the notebook's own constraint (the
+environment the notebook last ran in is the best evidence of what it needs), else the newest
+release on the package index that satisfies it. What cannot be resolved (offline, a private
+package, a local path) is listed with its reason, in the report and as a comment in
+``requirements.txt``: never dropped, never guessed.
 """
 
 from __future__ import annotations
 
-import functools
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgraduate.analysis.facts import ProgramFacts
+from nbgraduate.graduate.package_index import PackageIndexClient
+from nbgraduate.graduate.resolve import distribution_for_import, newest_satisfying
 from nbgraduate.knowledge.install_commands import parse_install_line
 from nbgraduate.knowledge.packages import (
     RequirementSyntaxError,
@@ -21,7 +27,8 @@ from nbgraduate.knowledge.packages import (
 )
 from nbgraduate.notebook.model import Notebook
 
-_NOT_PACKAGES = frozenset({"__future__", "IPython", "ipykernel", "google.colab"})
+#: Not requirements of the eval: the kernel's own machinery, which `nbgraduate env` adds.
+_NOT_PACKAGES = frozenset({"__future__", "IPython", "ipykernel", "google.colab", "nbgraduate"})
 
 
 @dataclass(slots=True)
@@ -29,18 +36,25 @@ class ResolvedRequirements:
     """``pinned`` maps distribution name to version; ``unresolved`` says what could not be.
 
     ``extras`` and ``markers`` keep what an install line asked for beyond the name
-    (``pandas[excel]``, ``; python_version < "3.12"``), keyed like ``pinned``.
+    (``pandas[excel]``, ``; python_version < "3.12"``), keyed like ``pinned``; ``origins`` says
+    where each version came from (``environment`` or ``index``); ``sources`` what in the
+    notebook asked for it (``install line``, ``import sklearn``).
     """
 
     pinned: dict[str, str] = field(default_factory=dict)
     unresolved: dict[str, str] = field(default_factory=dict)
     extras: dict[str, tuple[str, ...]] = field(default_factory=dict)
     markers: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, list[str]] = field(default_factory=dict)
     #: PEP 503 name -> the spelling used as key above.
     spellings: dict[str, str] = field(default_factory=dict)
 
     def text(self) -> str:
-        lines = ["# Pinned by nbgraduate convert from the converting environment."]
+        lines = [
+            "# Pinned by nbgraduate convert: from the converting environment, else the newest",
+            "# release on the package index that the notebook's own constraint allows.",
+        ]
         for name, version in sorted(self.pinned.items(), key=lambda kv: canonical_name(kv[0])):
             extras = self.extras.get(name, ())
             line = f"{name}[{','.join(extras)}]" if extras else name
@@ -48,72 +62,123 @@ class ResolvedRequirements:
             if name in self.markers:
                 line += f" ; {self.markers[name]}"
             lines.append(line)
+        for name, reason in sorted(self.unresolved.items()):
+            lines.append(f"# unresolved: {name} ({reason})")
         return "\n".join(lines) + "\n"
 
 
+@dataclass(slots=True)
+class _Wanted:
+    name: str
+    constraint: str = ""
+    imported_as: str | None = None
+    sources: list[str] = field(default_factory=list)
+
+
 def resolve_requirements(
-    notebook: Notebook, facts: ProgramFacts, source_dir: Path
+    notebook: Notebook,
+    facts: ProgramFacts,
+    source_dir: Path,
+    index: PackageIndexClient | None = None,
 ) -> ResolvedRequirements:
-    """Pin every ``%pip``/``!pip`` package and every third-party import of the notebook."""
+    """Pin every ``%pip``/``!pip`` package and every third-party import of the notebook;
+    ``index`` (``None``: the converting environment only) answers for what is not installed."""
     resolved = ResolvedRequirements()
+    wanted: dict[str, _Wanted] = {}
     for command in notebook.shell_commands:
         prefix = {"line-magic": "%", "shell": "!"}.get(command.origin, "")
         for requirement in parse_install_line(prefix + command.text):
+            source = f"install line in cell {command.cell_index + 1}"
             if requirement.kind in ("local", "requirements-file"):
                 resolved.unresolved[requirement.spec] = (
                     f"{requirement.kind} install; pin its contents by hand"
                 )
+                resolved.sources.setdefault(requirement.spec, []).append(source)
                 continue
             name = requirement_name(requirement.spec)
             if requirement.kind.startswith("vcs") or name is None:
-                _pin_distribution(resolved, requirement.spec, None)
+                resolved.unresolved[requirement.spec] = (
+                    "installed from a URL or VCS; pin it to a release or a commit by hand"
+                )
+                resolved.sources.setdefault(requirement.spec, []).append(source)
                 continue
-            pinned_as = _pin_distribution(resolved, name, None)
-            if pinned_as is not None:
-                _keep_extras_and_marker(resolved, pinned_as, requirement.spec)
-    for module in sorted(_third_party_modules(facts, source_dir)):
-        # Editable installs are often missing from packages_distributions(); most distributions
-        # are named like their top-level module, so that is the fallback.
-        distributions = _module_distributions().get(module) or [module]
+            entry = wanted.setdefault(canonical_name(name), _Wanted(name))
+            entry.sources.append(source)
+            _merge_constraint(resolved, entry, requirement.spec)
+    for qualified, module in sorted(_third_party_modules(facts, source_dir).items()):
+        distributions, _how = distribution_for_import(qualified)
         for distribution in distributions:
-            _pin_distribution(resolved, distribution, module)
+            entry = wanted.setdefault(canonical_name(distribution), _Wanted(distribution))
+            entry.imported_as = entry.imported_as or module
+            entry.sources.append(f"import {module}")
+    for entry in wanted.values():
+        _resolve(resolved, entry, index)
     return resolved
 
 
-def _pin_distribution(
-    resolved: ResolvedRequirements, name: str, imported_as: str | None
-) -> str | None:
-    """Pin ``name`` to its installed version; the distribution's own name, or ``None``."""
-    from importlib import metadata
-
-    try:
-        version = metadata.version(name)
-    except (metadata.PackageNotFoundError, ValueError):  # ValueError: not a project name
-        what = f"imported as {imported_as}; " if imported_as else ""
-        resolved.unresolved.setdefault(name, f"{what}not installed in the converting environment")
-        return None
-    spelled = metadata.metadata(name)["Name"] or name
-    # One entry per project, however the notebook spelled it (PyYAML, pyyaml, py_yaml).
-    spelled = resolved.spellings.setdefault(canonical_name(spelled), spelled)
-    resolved.pinned[spelled] = version
-    resolved.unresolved.pop(name, None)
-    return spelled
-
-
-def _keep_extras_and_marker(resolved: ResolvedRequirements, name: str, spec: str) -> None:
+def _merge_constraint(resolved: ResolvedRequirements, entry: _Wanted, spec: str) -> None:
     try:
         requirement = parse_requirement(spec)
     except RequirementSyntaxError:
         return
+    specifiers = ",".join(f"{operator}{version}" for operator, version in requirement.specifiers)
+    if specifiers:
+        entry.constraint = ",".join(filter(None, [entry.constraint, specifiers]))
+    key = entry.name
     if requirement.extras:
-        merged = set(resolved.extras.get(name, ())) | set(requirement.extras)
-        resolved.extras[name] = tuple(sorted(merged))
+        merged = set(resolved.extras.get(key, ())) | set(requirement.extras)
+        resolved.extras[key] = tuple(sorted(merged))
     if requirement.marker:
-        resolved.markers[name] = requirement.marker
+        resolved.markers[key] = requirement.marker
 
 
-def _third_party_modules(facts: ProgramFacts, source_dir: Path) -> set[str]:
-    modules = set()
+def _resolve(
+    resolved: ResolvedRequirements, entry: _Wanted, index: PackageIndexClient | None
+) -> None:
+    from importlib import metadata
+
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        installed = metadata.version(entry.name)
+        spelled = metadata.metadata(entry.name)["Name"] or entry.name
+    except (metadata.PackageNotFoundError, ValueError):  # ValueError: not a project name
+        # Not installed: the PEP 503 form, so ``import tiny_scorer`` pins ``tiny-scorer``.
+        installed, spelled = None, canonical_name(entry.name)
+    try:
+        allowed = SpecifierSet(entry.constraint)
+    except InvalidSpecifier:
+        allowed = SpecifierSet()
+    spelled = resolved.spellings.setdefault(canonical_name(spelled), spelled)
+    if entry.name in resolved.extras and spelled != entry.name:
+        resolved.extras[spelled] = resolved.extras.pop(entry.name)
+    if entry.name in resolved.markers and spelled != entry.name:
+        resolved.markers[spelled] = resolved.markers.pop(entry.name)
+    resolved.sources.setdefault(spelled, []).extend(entry.sources)
+    if installed is not None and allowed.contains(installed, prereleases=True):
+        resolved.pinned[spelled] = installed
+        resolved.origins[spelled] = "environment"
+        return
+    what = f"imported as {entry.imported_as}; " if entry.imported_as else ""
+    if index is None:
+        resolved.unresolved[spelled] = f"{what}not installed in the converting environment"
+        return
+    answer = index.releases(canonical_name(entry.name))
+    if answer.problem is not None:
+        resolved.unresolved[spelled] = f"{what}{answer.problem}"
+        return
+    version, reason = newest_satisfying(answer, entry.constraint)
+    if version is None:
+        resolved.unresolved[spelled] = f"{what}{reason}"
+        return
+    resolved.pinned[spelled] = version
+    resolved.origins[spelled] = "index"
+
+
+def _third_party_modules(facts: ProgramFacts, source_dir: Path) -> dict[str, str]:
+    """``qualified import -> top-level module`` of every import that is not the standard
+    library's, IPython's, or a module beside the notebook."""
+    modules: dict[str, str] = {}
     stdlib = sys.stdlib_module_names
     for qualified in facts.imports.values():
         if qualified.startswith("."):
@@ -123,14 +188,8 @@ def _third_party_modules(facts: ProgramFacts, source_dir: Path) -> set[str]:
             continue
         if (source_dir / f"{top}.py").exists() or (source_dir / top / "__init__.py").exists():
             continue
-        modules.add(top)
+        # ``from google.generativeai import GenerativeModel``: the module, not the name in it.
+        parts = qualified.split(".")
+        key = ".".join(parts[:3]) if top in ("google", "azure") else top
+        modules.setdefault(key, top)
     return modules
-
-
-@functools.cache
-def _module_distributions() -> dict[str, list[str]]:
-    from importlib import metadata
-
-    return {
-        module: sorted(set(names)) for module, names in metadata.packages_distributions().items()
-    }

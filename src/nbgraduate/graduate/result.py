@@ -55,6 +55,10 @@ class ConversionResult:
     human: list[HumanTask] = field(default_factory=list)
     pinned_requirements: dict[str, str] = field(default_factory=dict)
     unresolved_requirements: dict[str, str] = field(default_factory=dict)
+    #: Where each pinned version came from: ``environment`` or ``index``.
+    requirement_origins: dict[str, str] = field(default_factory=dict)
+    #: What became of ``requirements.lock`` (written by which resolver, or why not).
+    requirements_lock: str = ""
     remaining_codes: list[str] = field(default_factory=list)
     reason: str = ""
     #: Where the source notebook is now, relative to the pipeline (``legacy/x.ipynb`` when
