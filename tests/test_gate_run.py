@@ -563,3 +563,23 @@ def test_run_specs_are_classified() -> None:
     assert parse_run_spec("20250301T1200").kind == "id"
     with pytest.raises(GateInputError, match="name a git ref"):
         parse_run_spec("latest@")
+
+
+def test_runs_without_a_shared_metric_are_told_how_to_record_one(store_root: Path) -> None:
+    base = make_record("base")
+    cand = make_record("cand", hours=1)
+    with pytest.raises(GateInputError) as caught:
+        gate(store_root, base, cand)
+    message = str(caught.value)
+    assert message.startswith("the runs share no per-example metric (baseline: none;")
+    assert 'nbgraduate.record("accuracy", per_example_scores, ids=example_ids)' in message
+    assert "CONVERSION.md says where" in message
+
+
+def test_a_metric_recorded_without_ids_is_told_to_add_them(tmp_path: Path) -> None:
+    base = make_record("base", MetricSeries(name="accuracy", values=[0.75]))
+    cand = make_record("cand", MetricSeries(name="accuracy", values=[0.8]), hours=1)
+    with pytest.raises(GateInputError) as caught:
+        gate(tmp_path / ".nbgraduate", base, cand)
+    assert "metric 'accuracy' was recorded without ids" in str(caught.value)
+    assert 'nbgraduate.record("accuracy", per_example_values, ids=example_ids)' in str(caught.value)

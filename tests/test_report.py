@@ -160,6 +160,38 @@ def test_page_breaks_the_line_at_a_contract_change_and_escapes(store: Path, tmp_
     assert "https://" not in html
 
 
+def test_a_parameter_override_of_the_contract_breaks_the_line(tmp_path: Path) -> None:
+    """Same lock, but one run overrode the temperature (``-p temperature=0.7``): the gate
+    refuses to compare it with the others, so the dashboard does not join it to them."""
+    root = tmp_path / ".nbgraduate"
+    same_lock = "d1" * 32
+    runs = [
+        _record(0, contract="1.0.0", digest=same_lock, accuracy=[1, 0, 1, 1], minutes=0),
+        _record(1, contract="1.0.0", digest=same_lock, accuracy=[1, 1, 1, 0], minutes=10),
+        _record(2, contract="1.0.0", digest=same_lock, accuracy=[0, 1, 1, 0], minutes=20),
+        _record(3, contract="1.0.0", digest=same_lock, accuracy=[1, 1, 0, 1], minutes=30),
+    ]
+    runs = [
+        record.model_copy(update={"temperature": 0.7 if index == 2 else 0.0})
+        for index, record in enumerate(runs)
+    ]
+    with RunStore(root) as run_store:
+        for record in runs:
+            run_store.add(record)
+        [summary] = summarise(run_store.list())
+    assert [(span.runs, span.changes) for span in summary.contracts] == [
+        (2, ()),
+        (1, ("temperature: before 0, after 0.7",)),
+        (1, ("temperature: before 0.7, after 0",)),
+    ]
+    assert len({point.contract for point in summary.metrics["accuracy"]}) == 3
+    html = build_report(root, tmp_path / "site").read_text(encoding="utf-8")
+    assert html.count('class="series"') == 1  # only the first two runs share a line
+    assert html.count('class="contract-break"') == 2
+    assert "contract 1.0.0 (temperature: before 0, after 0.7)" in html
+    assert "<td>temperature: before 0.7, after 0</td>" in html
+
+
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -141,26 +141,39 @@ def runs(
         )
 
 
+_RUN_HELP = (
+    "A run id (or a unique prefix), `latest` (the newest eval run, of --pipeline if given) or"
+    " `latest@<git-ref>` (the newest at that commit), as `nbgraduate gate` takes them."
+)
+
+
 def runs_show(
-    run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
+    run_id: Annotated[str, typer.Argument(help=_RUN_HELP)],
+    pipeline: Annotated[
+        str | None, typer.Option(help="For `latest`: the newest run of this pipeline.")
+    ] = None,
     store: Annotated[Path | None, typer.Option(help="Run store directory.")] = None,
 ) -> None:
     """Print one run's full record as JSON."""
-    from nbgraduate.runs.store import RunStore, default_store_root
+    from nbgraduate.gate.runs import resolve_run
 
-    with RunStore(store or default_store_root(Path.cwd()), create=False) as run_store:
-        record = run_store.get(run_id)
+    record = resolve_run(run_id, store_root=store, pipeline=pipeline).record
     typer.echo(record.model_dump_json(indent=2))
 
 
 def runs_export(
-    run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
+    run_id: Annotated[str, typer.Argument(help=_RUN_HELP)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the record file.")],
+    pipeline: Annotated[
+        str | None, typer.Option(help="For `latest`: the newest run of this pipeline.")
+    ] = None,
     store: Annotated[Path | None, typer.Option(help="Run store directory.")] = None,
 ) -> None:
     """Write one run's record to a file another machine (or the gate) can read."""
+    from nbgraduate.gate.runs import resolve_run
     from nbgraduate.runs.store import RunStore, default_store_root
 
+    resolved = resolve_run(run_id, store_root=store, pipeline=pipeline)
     with RunStore(store or default_store_root(Path.cwd()), create=False) as run_store:
-        record = run_store.export(run_id, output)
+        record = run_store.export(resolved.record.run_id, output)
     typer.echo(f"exported {record.run_id} to {output}")

@@ -1,82 +1,8 @@
-"""What makes two runs' scores incomparable: the differences between their eval contracts."""
+"""What makes two runs' scores incomparable: :mod:`nbgraduate.runs.contract`, shared with the
+dashboard so both read a run's effective contract the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from nbgraduate.runs.records import RunRecord
+from nbgraduate.runs.contract import contract_differences
 
 __all__ = ["contract_differences"]
-
-_DIGEST_SHOWN = 12
-
-
-def contract_differences(baseline: RunRecord, candidate: RunRecord) -> list[str]:
-    """One line per difference that changes what the scores mean, empty when comparable.
-
-    Compared: dataset digests, judge and candidate model ids, prompt digests, temperature and
-    the major eval-contract version (a major bump is how ``lock`` marks a scoring or parameter
-    change). Environment differences (Python, packages) do not make scores incomparable.
-    """
-    differences: list[str] = []
-    differences += _mapping_differences(
-        "dataset", baseline.dataset_digests, candidate.dataset_digests
-    )
-    for role in ("judge", "candidate"):
-        before = sorted({m.model_id for m in baseline.models if m.role == role})
-        after = sorted({m.model_id for m in candidate.models if m.role == role})
-        if before != after:
-            differences.append(f"{role} model: baseline {_ids(before)}, candidate {_ids(after)}")
-    differences += _mapping_differences("prompt", baseline.prompt_digests, candidate.prompt_digests)
-    if baseline.temperature != candidate.temperature:
-        differences.append(
-            f"temperature: baseline {_number(baseline.temperature)},"
-            f" candidate {_number(candidate.temperature)}"
-        )
-    before_major = _major(baseline.contract_version)
-    after_major = _major(candidate.contract_version)
-    if before_major is not None and after_major is not None and before_major != after_major:
-        differences.append(
-            f"eval contract version: baseline {baseline.contract_version},"
-            f" candidate {candidate.contract_version} (a major change)"
-        )
-    return differences
-
-
-def _mapping_differences(
-    what: str, baseline: Mapping[str, str], candidate: Mapping[str, str]
-) -> list[str]:
-    lines = []
-    for key in sorted(set(baseline) | set(candidate)):
-        before, after = baseline.get(key), candidate.get(key)
-        if before == after:
-            continue
-        if before is None:
-            lines.append(f"{what} {key}: only in the candidate run")
-        elif after is None:
-            lines.append(f"{what} {key}: only in the baseline run")
-        else:
-            lines.append(
-                f"{what} {key}: digest {_digest(before)} in baseline, {_digest(after)} in candidate"
-            )
-    return lines
-
-
-def _digest(value: str) -> str:
-    algorithm, _, hexdigest = value.rpartition(":")
-    short = hexdigest[:_DIGEST_SHOWN]
-    return f"{algorithm}:{short}" if algorithm else short
-
-
-def _ids(model_ids: list[str]) -> str:
-    return ", ".join(model_ids) if model_ids else "none"
-
-
-def _number(value: float | None) -> str:
-    return "not recorded" if value is None else f"{value:g}"
-
-
-def _major(version: str | None) -> str | None:
-    if not version:
-        return None
-    return version.split(".", 1)[0]

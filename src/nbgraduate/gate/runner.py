@@ -198,6 +198,7 @@ def _select_metrics(
             raise GateInputError(
                 "the runs share no per-example metric (baseline:"
                 f" {_names(baseline_metrics)}; candidate: {_names(candidate_metrics)})"
+                + _how_to_record(baseline_scalars + candidate_scalars)
             )
     # A name neither run recorded is a typo that would silently gate the metric the wrong
     # way round; a recorded metric that is not selected this time is fine (shared CI flags).
@@ -209,6 +210,23 @@ def _select_metrics(
             f" (gated: {_names(names)})"
         )
     return names, notes
+
+
+def _how_to_record(scalars: list[str]) -> str:
+    """The line a pipeline notebook needs so that its next runs can be gated."""
+    if scalars:
+        name = scalars[0]
+        return (
+            f"; metric {name!r} was recorded without ids: record every example's value with its"
+            f' id, `nbgraduate.record("{name}", per_example_values, ids=example_ids)`, once'
+            " after the per-example results are computed"
+        )
+    return (
+        "; record one in the pipeline notebook, once after the per-example results are"
+        ' computed: `import nbgraduate; nbgraduate.record("accuracy", per_example_scores,'
+        " ids=example_ids)` (the pipeline's CONVERSION.md says where), then run both sides"
+        " again"
+    )
 
 
 def _run_warnings(role: str, record: RunRecord) -> list[str]:

@@ -11,7 +11,14 @@ from nbgraduate.gate.errors import GateInputError
 from nbgraduate.runs.records import RunRecord
 from nbgraduate.runs.store import RunStore, default_store_root, load_record_file
 
-__all__ = ["ResolvedRun", "RunSpec", "parse_run_spec", "resolve_git_ref", "resolve_runs"]
+__all__ = [
+    "ResolvedRun",
+    "RunSpec",
+    "parse_run_spec",
+    "resolve_git_ref",
+    "resolve_run",
+    "resolve_runs",
+]
 
 LATEST = "latest"
 _GIT_TIMEOUT_S = 30
@@ -113,6 +120,47 @@ def resolve_runs(
             f" {baseline_run.record.run_id}: a run cannot gate itself"
         )
     return baseline_run, candidate_run
+
+
+def resolve_run(
+    text: str,
+    *,
+    store_root: Path | None = None,
+    pipeline: str | None = None,
+    repo_dir: Path | None = None,
+    files: bool = False,
+) -> ResolvedRun:
+    """One RUN spec as ``runs show`` and ``runs export`` take it: a run id (or unique prefix),
+    ``latest`` or ``latest@<git-ref>`` (the newest eval run of ``pipeline``, or of any pipeline
+    when none is named), and with ``files`` a record file."""
+    spec = parse_run_spec(text)
+    if spec.kind == "file" and not files:
+        spec = RunSpec(spec.text, "id")
+    if spec.kind == "file":
+        return ResolvedRun(load_record_file(spec.text), spec.text, f"record file {spec.text}")
+    root = store_root if store_root is not None else default_store_root(Path.cwd())
+    with RunStore(root, create=False) as store:
+        if spec.kind == "id":
+            return ResolvedRun(store.get(spec.text), spec.text, f"run store {store.root}")
+        repo = repo_dir if repo_dir is not None else Path.cwd()
+        if pipeline is not None:
+            return _latest(store, spec, pipeline, repo)
+        return _latest_of_any(store, spec, repo)
+
+
+def _latest_of_any(store: RunStore, spec: RunSpec, repo: Path) -> ResolvedRun:
+    commit = resolve_git_ref(spec.git_ref, repo) if spec.git_ref is not None else None
+    if commit is None:
+        newest = store.list(kind="eval", limit=1)
+        if not newest:
+            raise GateInputError(f"{spec.text}: no eval run in {store.root}")
+        return ResolvedRun(newest[0], spec.text, "latest run")
+    record = next((r for r in store.list(kind="eval") if r.git_commit == commit), None)
+    if record is None:
+        raise GateInputError(
+            f"{spec.text}: no run at commit {commit[:12]} ({spec.git_ref}) in {store.root}"
+        )
+    return ResolvedRun(record, spec.text, f"latest run at {spec.git_ref}")
 
 
 def _latest(store: RunStore, spec: RunSpec, pipeline: str, repo: Path) -> ResolvedRun:

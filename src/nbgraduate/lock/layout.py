@@ -26,6 +26,7 @@ __all__ = [
     "is_pipeline_dir",
     "locked_local_datasets",
     "locked_notebook_name",
+    "not_a_pipeline",
     "pipeline_notebook",
 ]
 
@@ -197,3 +198,47 @@ def graduated_sources(
         if LOCK_FILENAME in files:
             consider(directory)
     return found
+
+
+def not_a_pipeline(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` is not a pipeline directory ``run`` can execute, with what to do instead;
+    ``None`` when it holds an ``nbgraduate.lock``."""
+    import shlex
+
+    shown = shlex.quote(os.fspath(path))
+    if os.path.isfile(path):
+        if not os.fspath(path).endswith(".ipynb"):
+            return "not a pipeline directory"
+        beside = os.path.splitext(os.fspath(path))[0]
+        if os.path.isfile(os.path.join(beside, LOCK_FILENAME)):
+            pipeline = shlex.quote(beside)
+            return f"a notebook, not a pipeline; run its pipeline: nbgraduate run {pipeline}"
+        return f"a notebook, not a pipeline; graduate it first: nbgraduate convert {shown}"
+    if not os.path.isdir(path):
+        return "no such pipeline directory"
+    if os.path.isfile(os.path.join(path, LOCK_FILENAME)):
+        return None
+    inside = sorted(
+        os.path.join(os.fspath(path), name)
+        for name in _subdirectories(path)
+        if os.path.isfile(os.path.join(path, name, LOCK_FILENAME))
+    )
+    if inside:
+        listed = ", ".join(inside[:5]) + (f" (+{len(inside) - 5} more)" if len(inside) > 5 else "")
+        return f"not a pipeline directory (no {LOCK_FILENAME}); it holds pipelines: {listed}"
+    notebooks = _notebooks(Path(path))
+    if notebooks:
+        example = shlex.quote(os.path.join(os.fspath(path), notebooks[0]))
+        return (
+            f"not a pipeline directory (no {LOCK_FILENAME}): graduate a notebook with"
+            f" `nbgraduate convert {example}`, or lock a pipeline you wrote with"
+            f" `nbgraduate lock {shown}`"
+        )
+    return f"not a pipeline directory: no {LOCK_FILENAME} and no notebook"
+
+
+def _subdirectories(path: str | os.PathLike[str]) -> list[str]:
+    try:
+        return [entry.name for entry in os.scandir(path) if entry.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []

@@ -78,7 +78,8 @@ def _pipeline_section(summary: PipelineSummary, index: int, now: datetime) -> st
     )
     contracts = "".join(
         f"<tr><td>{escape(span.contract_version)}</td><td><code>{escape(span.lock_digest[:12])}</code></td>"
-        f'<td>{escape(_when(span.first_run))}</td><td class="num">{span.runs}</td></tr>'
+        f'<td>{escape(_when(span.first_run))}</td><td class="num">{span.runs}</td>'
+        f"<td>{escape('; '.join(span.changes))}</td></tr>"
         for span in summary.contracts
     )
     charts = "".join(
@@ -92,9 +93,10 @@ def _pipeline_section(summary: PipelineSummary, index: int, now: datetime) -> st
 <h2>{escape(summary.name)}</h2>
 <table class="health">{health}</table>
 <h3>Eval contract versions</h3>
-<p class="muted">Scores from different contract versions are drawn as separate lines and never
-joined: a changed dataset, judge, prompt or sampling setting makes them incomparable.</p>
-<table><tr><th>Contract</th><th>Lock digest</th><th>First run</th><th>Runs</th></tr>{contracts}</table>
+<p class="muted">Scores from different eval contracts are drawn as separate lines and never
+joined: a changed dataset, judge, prompt or sampling setting makes them incomparable, whether
+the lock changed or a run overrode it (<code>-p temperature=0.7</code>).</p>
+<table><tr><th>Contract</th><th>Lock digest</th><th>First run</th><th>Runs</th><th>Ran with, compared with the runs before</th></tr>{contracts}</table>
 <h3>Scores</h3>
 {charts or '<p class="muted">No metrics recorded (call <code>nbgraduate.record</code>).</p>'}
 <h3>Recent runs</h3>
@@ -166,12 +168,12 @@ def _metric_chart(
             shapes.append(_polyline(segment, colour))
             segment = []
             boundary = (x(index - 1) + x(index)) / 2
-            version = _contract_version(summary, point.contract)
+            version = _break_label(summary, point.contract)
             shapes.append(
                 f'<line class="contract-break" x1="{boundary:.1f}" y1="{_PAD / 2:.1f}" x2="{boundary:.1f}" '
                 f'y2="{_HEIGHT - _PAD:.1f}" stroke="#9ca3af" stroke-dasharray="4 3"/>'
                 f'<text x="{boundary + 4:.1f}" y="{_PAD / 2 + 10:.1f}" font-size="11" fill="#6b7280">'
-                f"contract {escape(version)}</text>"
+                f"{escape(version)}</text>"
             )
         previous_contract = point.contract
         segment.append((x(index), y(point.mean)))
@@ -210,8 +212,16 @@ def _polyline(segment: list[tuple[float, float]], colour: str) -> str:
     return f'<polyline class="series" points="{coordinates}" fill="none" stroke="{colour}" stroke-width="2"/>'
 
 
-def _contract_version(summary: PipelineSummary, digest: str) -> str:
-    return next((s.contract_version for s in summary.contracts if s.lock_digest == digest), "?")
+def _break_label(summary: PipelineSummary, key: str) -> str:
+    """``contract 2.0.0``, or what a run overrode when the lock stayed the same."""
+    span = next((s for s in summary.contracts if s.key == key), None)
+    if span is None:
+        return "contract ?"
+    label = f"contract {span.contract_version}"
+    if span.changes:
+        change = span.changes[0]
+        label += f" ({change if len(change) <= 48 else change[:47] + '…'})"
+    return label
 
 
 def _when(moment: datetime) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from nbgraduate.runs.contract import contract_differences
 from nbgraduate.runs.records import RunRecord, RunStatus
 
 #: z for the two-sided 95% interval drawn around each run's mean (normal approximation:
@@ -21,6 +22,7 @@ class MetricPoint:
 
     run_id: str
     started_at: datetime
+    #: The key of the run's contract span: points of two spans are never joined.
     contract: str
     mean: float
     low: float | None
@@ -30,12 +32,19 @@ class MetricPoint:
 
 @dataclass(frozen=True, slots=True)
 class ContractSpan:
-    """A stretch of runs under one eval contract (one lock digest)."""
+    """A stretch of consecutive runs under one effective eval contract: one lock digest, and
+    what each record says it ran with (``-p`` overrides of the temperature, a model id or a
+    dataset change it, as they make ``gate`` refuse to compare two runs).
 
+    ``key`` identifies the span among the pipeline's spans; ``changes`` says how its runs
+    differ from the span before (empty for the first span or a lock change alone)."""
+
+    key: str
     contract_version: str
     lock_digest: str
     first_run: datetime
     runs: int
+    changes: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -111,8 +120,8 @@ def summarise(records: Iterable[RunRecord]) -> list[PipelineSummary]:
         runs = sorted(runs_of.get(name, []), key=lambda r: _aware(r.started_at))
         calibrations = sorted(calibrations_of.get(name, []), key=lambda r: _aware(r.started_at))
         summary = PipelineSummary(name=name, runs=runs, calibrations=calibrations)
-        summary.contracts = _contracts(runs)
-        summary.metrics = _metric_points(runs)
+        summary.contracts, key_of = _contracts(runs)
+        summary.metrics = _metric_points(runs, key_of)
         summary.calibration_metrics = {
             metric: points
             for metric, points in _metric_points(calibrations).items()
@@ -122,19 +131,42 @@ def summarise(records: Iterable[RunRecord]) -> list[PipelineSummary]:
     return summaries
 
 
-def _contracts(runs: Sequence[RunRecord]) -> list[ContractSpan]:
+def _contracts(runs: Sequence[RunRecord]) -> tuple[list[ContractSpan], dict[str, str]]:
+    """The spans of ``runs`` (oldest first) and each run's span key."""
     spans: list[ContractSpan] = []
+    key_of: dict[str, str] = {}
+    previous: RunRecord | None = None
     for record in runs:
         digest = record.lock_digest or "unlocked"
-        if spans and spans[-1].lock_digest == digest:
+        changes: list[str] = []
+        if previous is not None:
+            changes = contract_differences(previous, record, names=("before", "after"))
+        if spans and spans[-1].lock_digest == digest and not changes:
             last = spans[-1]
-            spans[-1] = ContractSpan(last.contract_version, digest, last.first_run, last.runs + 1)
+            spans[-1] = ContractSpan(
+                last.key, last.contract_version, digest, last.first_run, last.runs + 1, last.changes
+            )
         else:
-            spans.append(ContractSpan(record.contract_version or "?", digest, record.started_at, 1))
-    return spans
+            spans.append(
+                ContractSpan(
+                    f"{len(spans)}:{digest}",
+                    record.contract_version or "?",
+                    digest,
+                    record.started_at,
+                    1,
+                    tuple(changes),
+                )
+            )
+        key_of[record.run_id] = spans[-1].key
+        previous = record
+    return spans, key_of
 
 
-def _metric_points(runs: Sequence[RunRecord]) -> dict[str, list[MetricPoint]]:
+def _metric_points(
+    runs: Sequence[RunRecord], key_of: dict[str, str] | None = None
+) -> dict[str, list[MetricPoint]]:
+    """Each metric's points; ``contract`` is the run's span key (``key_of``), else its lock
+    digest (calibration runs, whose contract is the judge's)."""
     points: dict[str, list[MetricPoint]] = {}
     for record in runs:
         per_metric: dict[str, dict[str, list[float]]] = {}
@@ -154,7 +186,7 @@ def _metric_points(runs: Sequence[RunRecord]) -> dict[str, list[MetricPoint]]:
                 MetricPoint(
                     run_id=record.run_id,
                     started_at=record.started_at,
-                    contract=record.lock_digest or "unlocked",
+                    contract=(key_of or {}).get(record.run_id) or record.lock_digest or "unlocked",
                     mean=mean,
                     low=low,
                     high=high,

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from nbgraduate.core.errors import NbgraduateError, UsageError
+from nbgraduate.core.errors import InputFileError, NbgraduateError, UsageError
 from nbgraduate.lock.builder import LockComputation, seed_parameter_name
 from nbgraduate.lock.drift import Drift
+from nbgraduate.lock.layout import not_a_pipeline
 from nbgraduate.lock.lockfile import PipelineLock
 from nbgraduate.lock.locking import verify_pipeline
 from nbgraduate.notebook.parameters import Parameter, cast_value
@@ -88,6 +89,11 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
     ``warm`` is a kernel :func:`start_warm_kernel` launched for this run before the imports
     and the verification; it is shut down (and its directory removed) if the run is refused.
     """
+    problem = not_a_pipeline(options.pipeline_dir)
+    if problem is not None:
+        if warm is not None:
+            warm.shutdown(remove_output=True)
+        raise InputFileError(options.pipeline_dir, problem)
     pipeline_dir = options.pipeline_dir.resolve()
     store_root = (options.store_root or default_store_root(pipeline_dir)).resolve()
     if warm is not None and warm.store_root != store_root:
