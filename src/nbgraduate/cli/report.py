@@ -31,5 +31,9 @@ def report(
     from nbgraduate.runs.store import default_store_root
 
     store_root = store or default_store_root(Path.cwd())
-    page = build_report(store_root, output or store_root / "report")
+    page = build_report(
+        store_root,
+        output or store_root / "report",
+        warn=lambda line: typer.echo(f"warning: {line}", err=True),
+    )
     typer.echo(f"wrote {page}")

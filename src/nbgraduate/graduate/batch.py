@@ -13,6 +13,7 @@ from nbgraduate.graduate.convert import (
     ConversionRefused,
     ConversionResult,
     convert_notebook,
+    default_pipeline_dir,
 )
 from nbgraduate.lint.discovery import DEFAULT_SKIP_DIRS
 from nbgraduate.lock import LOCK_FILENAME
@@ -49,10 +50,24 @@ def convert_paths(paths: Sequence[Path], options: ConversionOptions) -> list[Con
     notebooks = notebooks_under(paths)
     several = len(notebooks) > 1
     results = []
+    # Two notebooks of one name (``v1/judge.ipynb``, ``v2/judge.ipynb``) would both graduate
+    # into ``out/judge``, the second replacing the first: the second is refused instead.
+    claimed: dict[Path, Path] = {}
     for notebook in notebooks:
         notebook_options = options
         if several and options.output_dir is not None:
             notebook_options = replace(options, output_dir=options.output_dir / notebook.stem)
+        target = Path(
+            os.path.abspath(notebook_options.output_dir or default_pipeline_dir(notebook))
+        )
+        if target in claimed:
+            reason = (
+                f"{target} is already the pipeline of {claimed[target]} in this batch;"
+                " convert this one on its own with -o"
+            )
+            results.append(ConversionResult(source=notebook, status="refused", reason=reason))
+            continue
+        claimed[target] = notebook
         try:
             results.append(convert_notebook(notebook, notebook_options))
         except ConversionRefused as refusal:

@@ -7,15 +7,20 @@ directory in one atomic step: built next to the target, then renamed into place.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
+import signal
 import tempfile
+import threading
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
-from nbgraduate.core.errors import InputFileError
+from nbgraduate.core.errors import InputFileError, NbgraduateError
 from nbgraduate.graduate.package_index import PackageIndexClient
 from nbgraduate.graduate.plan import ConversionPlanner
 from nbgraduate.graduate.requirements import resolve_requirements
@@ -26,15 +31,19 @@ from nbgraduate.graduate.result import (
     ConversionResult,
     HumanTask,
 )
-from nbgraduate.lint.linter import lint_notebook
+from nbgraduate.knowledge.secrets import redact
+from nbgraduate.lint.linter import lint_notebook, secret_findings
 from nbgraduate.lint.pipeline_baseline import record_pipeline_baseline
 from nbgraduate.lint.rules import ALL_CODES
+from nbgraduate.lock import LOCK_FILENAME
 from nbgraduate.lock.builder import compute_lock
 from nbgraduate.lock.contract import CHANGELOG_FILENAME, append_changelog
 from nbgraduate.lock.digests import notebook_digest
 from nbgraduate.lock.layout import LEGACY_DIRNAME, locked_local_datasets
 from nbgraduate.lock.lockfile import GraduatedFrom, write_lock
 from nbgraduate.lock.requirements import REQUIREMENTS_FILENAME
+from nbgraduate.notebook.model import Notebook
+from nbgraduate.notebook.parameters import PARAMETERS_TAG
 from nbgraduate.notebook.reader import notebook_from_text, read_notebook
 
 REPORT_FILENAME = "CONVERSION.md"
@@ -61,13 +70,7 @@ def convert_notebook(source: Path, options: ConversionOptions) -> ConversionResu
             source,
             f"cell {error.cell_index + 1} does not parse ({error.message}); fix it first (NBG703)",
         )
-    target = (options.output_dir or default_pipeline_dir(source)).resolve()
-    if target.exists() and any(target.iterdir()) and not options.force:
-        raise ConversionRefused(source, f"{target} already exists; pass --force to replace it")
-    if target == source.parent.resolve():
-        raise ConversionRefused(
-            source, "the pipeline directory must not be the notebook's own directory"
-        )
+    target = checked_target(source, options.output_dir or default_pipeline_dir(source), options)
 
     raw = json.loads(notebook.raw_text)
     result = ConversionResult(source=source, status="converted", pipeline_dir=target)
@@ -85,6 +88,7 @@ def convert_notebook(source: Path, options: ConversionOptions) -> ConversionResu
             f"rewriting produced a cell that does not parse "
             f"(cell {error.cell_index + 1}: {error.message})",
         )
+    _refuse_credentials(source, notebook, converted, planner)
     index = PackageIndexClient()
     requirements = resolve_requirements(notebook, planner.context.facts, source.parent, index)
     result.pinned_requirements = dict(requirements.pinned)
@@ -99,6 +103,19 @@ def convert_notebook(source: Path, options: ConversionOptions) -> ConversionResu
     result.requirements_lock = transitive_lock(requirements.pinned, index, files)
     index.close()
 
+    def finish(staging: Path) -> str:
+        """The report, once the lock is in the staging directory (lint reads its datasets)."""
+        remaining = lint_notebook(
+            converted,
+            ALL_CODES,
+            planner.context.model_policy,
+            locked_local_datasets(staging, digested_only=True),
+        )
+        result.remaining_codes = sorted({finding.code for finding in remaining})
+        if result.human:
+            result.status = "needs-human"
+        return render_report(result)
+
     source_digest = notebook_digest([(c.cell_type, c.source, c.tags) for c in notebook.cells])
     _write_pipeline(
         target,
@@ -107,23 +124,142 @@ def convert_notebook(source: Path, options: ConversionOptions) -> ConversionResu
         files,
         requirements.text(),
         result,
+        finish,
         options,
         source_digest,
     )
-    remaining = lint_notebook(
-        converted,
-        ALL_CODES,
-        planner.context.model_policy,
-        locked_local_datasets(target, digested_only=True),
-    )
-    result.remaining_codes = sorted({finding.code for finding in remaining})
-    if result.human:
-        result.status = "needs-human"
-    report = render_report(result)
-    from nbgraduate.core.atomic import write_text_atomic
-
-    write_text_atomic(target / REPORT_FILENAME, report)
     return result
+
+
+def _refuse_credentials(
+    source: Path, notebook: Notebook, converted: Notebook, planner: ConversionPlanner
+) -> None:
+    """Refuse when the pipeline would carry a credential (a key in a cell, a key-like literal
+    in the parameters cell): the pipeline is committed, so it must read keys from the
+    environment. Suppressions do not count here: ``# noqa`` hides a finding, not a key."""
+    found = secret_findings(converted, planner.context.model_policy)
+    if not found:
+        return
+    first = found[0]
+    cell = converted.cells[first.start.cell_index]
+    if PARAMETERS_TAG in cell.tags:
+        where = "the parameters cell"
+        advice = (
+            "a key-like value is never lifted into a parameter default; read it from the"
+            ' environment instead (api_key = os.environ["API_KEY"]) and convert again'
+        )
+    else:
+        numbers = {c.cell_id: c.number for c in notebook.cells if c.cell_id}
+        number = numbers.get(cell.cell_id)
+        where = f"cell {number}" if number is not None else f"pipeline cell {cell.number}"
+        advice = "read it from the environment (os.environ) before converting"
+    raise ConversionRefused(
+        source, f"{where}, line {first.start.row}: {first.message.split(';')[0]}; {advice}"
+    )
+
+
+# --- where the pipeline goes, and what --force may replace ---------------------------------
+
+#: Files and directories a pipeline nbgraduate wrote is recognised by (either one suffices).
+_OUR_MARKERS = (LOCK_FILENAME, REPORT_FILENAME)
+#: Interrupted conversions leave ``.<name>.nbgraduate-staging-<pid>-<random>`` (a pipeline being
+#: built) or ``.<name>.nbgraduate-replaced-<pid>-<random>`` (the pipeline being replaced); the
+#: next conversion to the same target removes them (or puts a replaced pipeline back).
+_STAGING = "nbgraduate-staging"
+_REPLACED = "nbgraduate-replaced"
+
+
+def checked_target(source: Path, given: Path, options: ConversionOptions) -> Path:
+    """The resolved pipeline directory, or :class:`ConversionRefused` when writing it could
+    lose anything: a symlink, the notebook's own directory or one of its ancestors, a file, or
+    (with ``--force``) a directory that is not a pipeline nbgraduate wrote. What interrupted
+    conversions to it left behind is cleaned up first (see :func:`clean_leftovers`)."""
+    if os.path.islink(given):
+        raise ConversionRefused(
+            source, f"{given} is a symbolic link; give the real directory (links are not followed)"
+        )
+    target = given.resolve()
+    source_path = source.resolve()
+    if target == source_path.parent:
+        raise ConversionRefused(
+            source, "the pipeline directory must not be the notebook's own directory"
+        )
+    if _is_within(source_path, target):
+        raise ConversionRefused(
+            source, f"{target} contains the notebook being converted; choose another directory"
+        )
+    clean_leftovers(target)
+    if not target.exists():
+        return target
+    if not target.is_dir():
+        raise ConversionRefused(source, f"{target} exists and is not a directory")
+    try:
+        entries = os.listdir(target)
+    except OSError as error:
+        raise ConversionRefused(source, f"{target}: {error.strerror or error}") from None
+    if not entries:
+        return target
+    if not options.force:
+        raise ConversionRefused(source, f"{target} already exists; pass --force to replace it")
+    if not any(os.path.isfile(target / marker) for marker in _OUR_MARKERS):
+        raise ConversionRefused(
+            source,
+            f"{target} is not a pipeline nbgraduate wrote (no {LOCK_FILENAME} or"
+            f" {REPORT_FILENAME}); --force replaces only those, so move it away yourself",
+        )
+    if ".git" in entries:
+        raise ConversionRefused(source, f"{target} holds a git repository; it is not replaced")
+    return target
+
+
+def _is_within(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
+
+
+def _leftover_pattern(target: Path) -> re.Pattern[str]:
+    return re.compile(
+        rf"^\.{re.escape(target.name)}\.(?P<kind>{_STAGING}|{_REPLACED})-(?P<pid>\d+)-[A-Za-z0-9_]+$"
+    )
+
+
+def clean_leftovers(target: Path) -> list[Path]:
+    """Remove what interrupted conversions to ``target`` left beside it; returns what went.
+
+    A replaced pipeline whose replacement never arrived (the process died between the two
+    renames) is put back instead. Leftovers of a conversion that is still running (its
+    process is alive) are left alone.
+    """
+    pattern = _leftover_pattern(target)
+    try:
+        names = sorted(os.listdir(target.parent))
+    except OSError:
+        return []
+    handled = []
+    for name in names:
+        match = pattern.match(name)
+        if match is None or _process_alive(int(match["pid"])):
+            continue
+        leftover = target.parent / name
+        if leftover.is_symlink() or not leftover.is_dir():
+            continue
+        if match["kind"] == _REPLACED and not os.path.lexists(target):
+            os.replace(leftover, target)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+        handled.append(leftover)
+    return handled
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # an earlier conversion in this process, which has finished
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
+    return True
 
 
 def _write_pipeline(
@@ -133,17 +269,21 @@ def _write_pipeline(
     prompt_files: dict[str, str],
     requirements_text: str,
     result: ConversionResult,
+    finish: Callable[[Path], str],
     options: ConversionOptions,
     source_digest: str,
 ) -> None:
-    """Build the pipeline directory beside the target and rename it into place.
+    """Build the whole pipeline, report included, beside the target; then rename it into place.
 
-    With ``move_source`` the source's bytes are copied into ``legacy/`` of the new pipeline and
-    the original is removed only once the pipeline is in place: nothing is lost if any step
-    fails, and git sees a rename.
+    A conversion killed at any point leaves either no pipeline or a complete one: the target
+    only ever appears by one rename of a finished directory. With ``move_source`` the source's
+    bytes are copied into ``legacy/`` of the new pipeline and the original is removed only once
+    the pipeline is in place: nothing is lost if any step fails, and git sees a rename.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.{_STAGING}-{os.getpid()}-", dir=target.parent)
+    )
     try:
         (staging / f"{source.stem}.ipynb").write_text(pipeline_text, encoding="utf-8")
         (staging / REQUIREMENTS_FILENAME).write_text(requirements_text, encoding="utf-8")
@@ -159,7 +299,10 @@ def _write_pipeline(
         else:
             kept = Path(os.path.relpath(source.resolve(), target)).as_posix()
         result.source_kept_at = kept
-        computation = compute_lock(staging)
+        try:
+            computation = compute_lock(staging)
+        except NbgraduateError as error:
+            raise ConversionRefused(source, getattr(error, "message", str(error))) from None
         for problem in computation.problems:
             result.human.append(HumanTask("NBG201", problem))
         lock = computation.lock.model_copy(
@@ -178,25 +321,52 @@ def _write_pipeline(
             date=date.today().isoformat(),
             changes=[f"graduated from {source.name} by nbgraduate convert"],
         )
+        (staging / REPORT_FILENAME).write_text(finish(staging), encoding="utf-8")
         os.chmod(staging, 0o755)
-        if target.is_dir() and not any(target.iterdir()):
-            target.rmdir()  # an empty directory the user prepared is not something to protect
-        if target.exists():
-            if not options.force:
-                raise ConversionRefused(
-                    source, f"{target} appeared while converting; nothing replaced"
-                )
-            retired = target.with_name(f".{target.name}.replaced-{uuid.uuid4().hex[:8]}")
-            os.replace(target, retired)
-            os.replace(staging, target)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, target)
+        with _signals_deferred():
+            _swap_into_place(staging, target, source, force=options.force)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if options.move_source:
         source.unlink()
+
+
+def _swap_into_place(staging: Path, target: Path, source: Path, *, force: bool) -> None:
+    if target.is_dir() and not any(target.iterdir()):
+        target.rmdir()  # an empty directory the user prepared is not something to protect
+    if not os.path.lexists(target):
+        os.replace(staging, target)
+        return
+    ours = any(os.path.isfile(target / marker) for marker in _OUR_MARKERS)
+    if not force or target.is_symlink() or not ours:
+        raise ConversionRefused(source, f"{target} appeared while converting; nothing replaced")
+    retired = target.with_name(f".{target.name}.{_REPLACED}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    os.replace(target, retired)
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        os.replace(retired, target)  # put the old pipeline back
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while the pipeline is swapped in: Ctrl-C between the two
+    renames would leave no pipeline where one was. They are delivered right after."""
+    can_block = hasattr(signal, "pthread_sigmask") and threading.current_thread() is (
+        threading.main_thread()
+    )
+    if not can_block:
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _pipeline_document(raw: dict, cells: list[dict]) -> dict:
@@ -268,7 +438,9 @@ def render_report(result: ConversionResult) -> str:
             f"Remaining lint findings in the pipeline: {', '.join(result.remaining_codes)}",
             "",
         ]
-    return "\n".join(lines)
+    # Quoted user text (removed install lines, lifted values, human tasks) may hold a token:
+    # ``%pip install git+https://<token>@github.com/...``.
+    return redact("\n".join(lines))
 
 
 def normalise_pin(text: str) -> tuple[str, str]:
@@ -286,6 +458,8 @@ __all__ = [
     "ConversionRefused",
     "ConversionResult",
     "HumanTask",
+    "checked_target",
+    "clean_leftovers",
     "convert_notebook",
     "default_pipeline_dir",
     "normalise_pin",

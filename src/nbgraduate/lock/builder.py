@@ -15,7 +15,12 @@ from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.core.errors import ConfigError, InputFileError
 from nbgraduate.knowledge.model_policy import ModelPolicyConfig, policy_for
 from nbgraduate.lock.digests import dataset_facts, file_sha256, notebook_digest, scoring_digest
-from nbgraduate.lock.layout import calibration_files
+from nbgraduate.lock.layout import (
+    calibration_files,
+    inside_project,
+    locked_notebook_name,
+    project_root,
+)
 from nbgraduate.lock.lockfile import (
     LOCK_FILENAME,
     LOCK_SCHEMA_VERSION,
@@ -59,20 +64,24 @@ class LockComputation:
 
 
 def find_pipeline_notebook(pipeline_dir: Path) -> Path:
-    """The pipeline's notebook: the one the lock names, else the only ``.ipynb`` there."""
-    lock_file = pipeline_dir / LOCK_FILENAME
-    if lock_file.is_file():
-        import json
+    """The pipeline's notebook: the one the lock names, else the only ``.ipynb`` there.
 
-        try:
-            named = json.loads(lock_file.read_text(encoding="utf-8")).get("notebook")
-        except (ValueError, OSError):
-            named = None
-        if isinstance(named, str) and (pipeline_dir / named).is_file():
-            return pipeline_dir / named
+    Only a plain file name in the directory counts, and only when it (symlinks followed) stays
+    inside the repository: a lock never leads a command to read or run another file.
+    """
     if not pipeline_dir.is_dir():
         raise InputFileError(pipeline_dir, "not a pipeline directory")
-    notebooks = sorted(p for p in pipeline_dir.glob("*.ipynb") if not p.name.startswith("."))
+    root = project_root(pipeline_dir)
+    named = locked_notebook_name(pipeline_dir) if (pipeline_dir / LOCK_FILENAME).is_file() else None
+    if named is not None and (pipeline_dir / named).is_file():
+        if not inside_project(pipeline_dir / named, root):
+            raise InputFileError(pipeline_dir / named, f"leads outside the repository {root}")
+        return pipeline_dir / named
+    notebooks = sorted(
+        p
+        for p in pipeline_dir.glob("*.ipynb")
+        if not p.name.startswith(".") and inside_project(p, root)
+    )
     if len(notebooks) != 1:
         found = "no notebook" if not notebooks else f"{len(notebooks)} notebooks"
         raise InputFileError(pipeline_dir, f"expected one pipeline notebook, found {found}")
@@ -157,11 +166,19 @@ def _datasets(
     remote_pins: dict[str, str | None],
 ) -> list[LockedDataset]:
     found: dict[str, LockedDataset] = {}
+    root = project_root(pipeline_dir)
     for read in context.dataset_reads:
         location = read.path
         if read.kind == "local":
             relative = normalise_path(location)
             path = Path(location) if Path(location).is_absolute() else pipeline_dir / relative
+            if not inside_project(path, root):
+                # Never opened, never recorded: a lock only names files of its repository.
+                problems.append(
+                    f"dataset {relative} is outside the repository {root}: not read or locked;"
+                    " move it into the repository"
+                )
+                continue
             if not path.is_file():
                 problems.append(f"dataset {relative} does not exist")
                 found.setdefault(relative, LockedDataset(path=relative))
@@ -194,9 +211,10 @@ def _calibration_datasets(pipeline_dir: Path, known: set[str]) -> list[LockedDat
     """Every file under ``calibration/``: the judge's frozen reference set and its declaration
     are part of the eval contract like any dataset (``nbgraduate calibrate`` checks them)."""
     found = []
+    root = project_root(pipeline_dir)
     for path in calibration_files(pipeline_dir):
         relative = path.relative_to(pipeline_dir).as_posix()
-        if relative not in known:
+        if relative not in known and inside_project(path, root):
             sha256, size, rows = dataset_facts(path)
             found.append(LockedDataset(path=relative, sha256=sha256, size=size, rows=rows))
     return found
@@ -206,10 +224,11 @@ def _prompts(pipeline_dir: Path) -> list[LockedPrompt]:
     prompts_dir = pipeline_dir / PROMPTS_DIRNAME
     if not prompts_dir.is_dir():
         return []
+    root = project_root(pipeline_dir)
     return [
         LockedPrompt(path=path.relative_to(pipeline_dir).as_posix(), sha256=file_sha256(path))
         for path in sorted(prompts_dir.rglob("*"))
-        if path.is_file() and not path.name.startswith(".")
+        if path.is_file() and not path.name.startswith(".") and inside_project(path, root)
     ]
 
 

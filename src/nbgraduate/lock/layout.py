@@ -23,11 +23,15 @@ __all__ = [
     "enclosing_pipeline",
     "graduated_sources",
     "in_legacy_folder",
+    "inside_project",
     "is_pipeline_dir",
+    "lock_path_problems",
     "locked_local_datasets",
     "locked_notebook_name",
     "not_a_pipeline",
     "pipeline_notebook",
+    "project_root",
+    "resolve_in_project",
 ]
 
 #: Files and directories ``nbgraduate convert`` writes next to the pipeline notebook. A
@@ -71,17 +75,94 @@ def _notebooks(directory: Path) -> list[str]:
 
 
 def _lock_document(pipeline_dir: Path) -> dict:
+    from nbgraduate.core.files import read_regular_text
+
     try:
-        document = json.loads((pipeline_dir / LOCK_FILENAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = read_regular_text(pipeline_dir / LOCK_FILENAME, max_bytes=_MAX_LOCK_BYTES)
+        document = json.loads(text)
+    except (OSError, ValueError, RecursionError, MemoryError):
         return {}
     return document if isinstance(document, dict) else {}
 
 
 def locked_notebook_name(pipeline_dir: Path) -> str | None:
-    """The notebook file name the lock records, or ``None`` if the lock is missing or damaged."""
+    """The notebook file name the lock records, or ``None`` if the lock is missing, damaged or
+    names anything but a plain ``.ipynb`` file name (``../x.ipynb``, ``/etc/passwd``)."""
     name = _lock_document(pipeline_dir).get("notebook")
-    return name if isinstance(name, str) and name else None
+    return name if isinstance(name, str) and is_plain_notebook_name(name) else None
+
+
+def is_plain_notebook_name(name: str) -> bool:
+    """A lock's ``notebook``: a file name in the pipeline directory, never a path."""
+    return (
+        name.endswith(".ipynb")
+        and name not in (".", "..")
+        and "/" not in name
+        and "\\" not in name
+        and "\0" not in name
+        and os.path.basename(name) == name
+    )
+
+
+# --- containment: no path a lock names leads outside the repository ----------------------
+
+#: What marks the repository a pipeline belongs to, most authoritative first.
+_ROOT_MARKERS = (".git", "pyproject.toml")
+_MAX_LOCK_BYTES = 16 * 1024 * 1024
+
+
+def project_root(pipeline_dir: Path) -> Path:
+    """The repository a pipeline belongs to: the nearest directory at or above it holding
+    ``.git``, else one holding ``pyproject.toml``, else the pipeline's parent directory.
+
+    Datasets may live beside or above the pipeline (``../data/golden.csv``), never above this.
+    """
+    here = Path(os.path.realpath(pipeline_dir))
+    for marker in _ROOT_MARKERS:
+        for directory in (here, *here.parents):
+            if os.path.lexists(directory / marker):
+                return directory
+    return here.parent
+
+
+def inside_project(path: Path, root: Path) -> bool:
+    """Whether ``path``, with every symlink followed, lies inside ``root``."""
+    return _inside(os.path.realpath(path), os.path.realpath(root))
+
+
+def resolve_in_project(pipeline_dir: Path, location: str, root: Path | None = None) -> Path | None:
+    """Where a path recorded relative to the pipeline (or absolute) points, or ``None`` when it
+    leads outside the pipeline's repository (``../../etc/passwd``, ``/etc/passwd``, a symlink)."""
+    path = Path(location) if os.path.isabs(location) else Path(pipeline_dir) / location
+    return path if inside_project(path, root or project_root(pipeline_dir)) else None
+
+
+def lock_path_problems(pipeline_dir: Path, lock: object) -> list[str]:
+    """Why the paths of a lock (a :class:`~nbgraduate.lock.lockfile.PipelineLock`) may not be
+    used: a notebook that is not a plain file name, a prompt outside the pipeline directory, a
+    local dataset outside the repository. Empty when every path stays inside."""
+    problems: list[str] = []
+    notebook = getattr(lock, "notebook", "")
+    root = project_root(pipeline_dir)
+    if not is_plain_notebook_name(notebook):
+        problems.append(f"notebook {notebook!r} is not a .ipynb file name in the pipeline folder")
+    elif not inside_project(Path(pipeline_dir) / notebook, root):
+        problems.append(f"notebook {notebook!r} leads outside the repository {root}")
+    for prompt in getattr(lock, "prompts", ()):
+        relative = os.path.normpath(prompt.path)
+        if os.path.isabs(prompt.path) or relative.split(os.sep)[0] == "..":
+            problems.append(f"prompt {prompt.path!r} is not inside the pipeline directory")
+        elif not inside_project(Path(pipeline_dir) / prompt.path, root):
+            problems.append(f"prompt {prompt.path!r} leads outside the repository {root}")
+    for dataset in getattr(lock, "datasets", ()):
+        if dataset.remote:
+            continue
+        if resolve_in_project(pipeline_dir, dataset.path, root) is None:
+            problems.append(f"dataset {dataset.path!r} is outside the repository {root}")
+    source = getattr(lock, "graduated_from", None)
+    if source is not None and resolve_in_project(pipeline_dir, source.path, root) is None:
+        problems.append(f"graduated_from {source.path!r} is outside the repository {root}")
+    return problems
 
 
 def locked_local_datasets(pipeline_dir: Path, *, digested_only: bool = False) -> frozenset[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,7 +43,8 @@ class LockOutcome:
 
 def lock_pipeline(pipeline_dir: Path, *, allow_floating: bool = False) -> LockOutcome:
     """(Re)compute and write the lock; bump the contract version when the contract changed."""
-    previous = read_lock(pipeline_dir) if lock_path(pipeline_dir).is_file() else None
+    # Any existing entry is read (and a FIFO, device or directory refused), never written over.
+    previous = read_lock(pipeline_dir) if os.path.lexists(lock_path(pipeline_dir)) else None
     computation = compute_lock(
         pipeline_dir, contract_version=previous.contract_version if previous else "1.0.0"
     )

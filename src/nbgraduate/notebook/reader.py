@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from nbgraduate.core.errors import InputFileError
+from nbgraduate.core.files import NotARegularFile, read_regular
 from nbgraduate.notebook.ipython_syntax import translate_cell
 from nbgraduate.notebook.model import Cell, CellSyntaxError, LineOrigin, Notebook
 
@@ -19,6 +20,9 @@ _PARSE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 # the file on disk is JSON (or has IPython syntax), not the program being compiled.
 _VIRTUAL_FILENAME = "<notebook cells>"
 _PYTHON_LANGUAGES = frozenset({"python", "python3", "ipython", "ipython3", ""})
+#: Larger inputs are refused rather than read: a notebook is edited by people; a gigabyte of
+#: JSON is a data file or an accident, and modelling it would take the machine's memory.
+MAX_NOTEBOOK_BYTES = 256 * 1024 * 1024
 
 
 def read_notebook(path: Path) -> Notebook:
@@ -45,9 +49,9 @@ def notebook_from_text(path: Path, text: str) -> Notebook:
 
 def _read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise InputFileError(path, "is a directory") from None
+        data = read_regular(path, max_bytes=MAX_NOTEBOOK_BYTES)
+    except NotARegularFile as error:
+        raise InputFileError(path, str(error)) from None
     except FileNotFoundError:
         raise InputFileError(path, "No such file or directory") from None
     except OSError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from nbgraduate.core.atomic import write_text_atomic
@@ -12,10 +13,18 @@ from nbgraduate.runs.store import RunStore
 __all__ = ["build_report"]
 
 
-def build_report(store_root: Path, output_dir: Path) -> Path:
-    """Write ``output_dir/index.html`` from every eval run in the store; returns its path."""
+def build_report(
+    store_root: Path, output_dir: Path, *, warn: Callable[[str], None] | None = None
+) -> Path:
+    """Write ``output_dir/index.html`` from every eval run in the store; returns its path.
+
+    A record that cannot be read is left out and passed to ``warn`` (one line each).
+    """
     with RunStore(store_root, create=False) as store:
-        records = store.list()
+        records, problems = store.list_readable()
+    for problem in problems:
+        if warn is not None:
+            warn(f"{store.database_path}: skipped: {problem}")
     output_dir.mkdir(parents=True, exist_ok=True)
     page = output_dir / "index.html"
     write_text_atomic(page, render_dashboard(summarise(records)))

@@ -23,7 +23,16 @@ from nbgraduate.runs.environment import (
 from nbgraduate.runs.executor import ExecutionRequest, execute
 from nbgraduate.runs.objects import objects_for
 from nbgraduate.runs.recording import read_recorded
-from nbgraduate.runs.records import MetricSeries, ModelUse, RepeatResult, RunRecord, RunStatus
+from nbgraduate.runs.records import (
+    MetricSeries,
+    ModelUse,
+    RepeatResult,
+    RunRecord,
+    RunStatus,
+    credential_parameters,
+    redact_json_value,
+    redacted,
+)
 from nbgraduate.runs.snapshots import RunDataset, snapshot_datasets, snapshot_policy
 from nbgraduate.runs.store import RunStore, default_store_root
 from nbgraduate.runs.warm_kernel import WarmKernel, new_run_id
@@ -106,6 +115,8 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
         parameters = resolve_parameters(locked, options.overrides)
         datasets = _run_datasets(current, parameters, pipeline_dir)
         policy = snapshot_policy(pipeline_dir, enabled=options.snapshot)
+        # Opened (and checked: a damaged store is refused) before anything runs.
+        run_store = RunStore(store_root)
         environment, environment_check, installed = environment_for_run(
             locked,
             pipeline_dir,
@@ -123,7 +134,7 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
     base_seed = parameters.get(seed_parameter) if seed_parameter else None
     run_id = warm.run_id if warm is not None else new_run_id()
     started = datetime.now(timezone.utc)
-    with RunStore(store_root) as store:
+    with run_store as store:
         # Before the notebook runs: the copy must be of the bytes it reads.
         snapshots = snapshot_datasets(datasets, objects_for(store_root), policy)
         outcomes = execute(
@@ -192,8 +203,40 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
             metrics=metrics,
             usage=usage,
         )
+        _redact_executed_notebooks(store.root, repeats, credential_parameters(parameters))
+        record = redacted(record)  # what the store keeps is also what the caller prints
         store.add(record)
     return record
+
+
+def _redact_executed_notebooks(
+    store_root: Path, repeats: list[RepeatResult], credentials: list[str]
+) -> None:
+    """Mask secrets in the executed notebooks kept with the run: their outputs may print a key,
+    and papermill writes ``-p`` values into their injected-parameters cell."""
+    import json
+
+    from nbgraduate.core.atomic import write_text_atomic
+    from nbgraduate.knowledge import secrets
+    from nbgraduate.runs.layout import ARTIFACTS_DIRNAME
+
+    for repeat in repeats:
+        if repeat.executed_notebook is None:
+            continue
+        path = store_root / ARTIFACTS_DIRNAME / repeat.executed_notebook
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not secrets.may_contain_secret(text) and not any(c in text for c in credentials):
+            continue
+        try:
+            document = json.loads(text)
+        except (ValueError, RecursionError):
+            continue
+        cleaned = redact_json_value(document, credentials)
+        if cleaned != document:
+            write_text_atomic(path, json.dumps(cleaned, indent=1, ensure_ascii=False) + "\n")
 
 
 def _models_as_run(lock: PipelineLock, parameters: dict[str, object]) -> list[ModelUse]:
@@ -233,6 +276,7 @@ def _run_datasets(
     """The datasets this run reads, with the digests just verified: a parameter that pointed
     at a locked dataset and was overridden points at another file, whose digest is taken now."""
     from nbgraduate.lock.digests import file_sha256
+    from nbgraduate.lock.layout import resolve_in_project
 
     lock = current.lock
     found: dict[str, RunDataset] = {}
@@ -251,7 +295,10 @@ def _run_datasets(
         if not isinstance(used, str) or used == default:
             continue
         del found[default]
-        path = _dataset_file(used, pipeline_dir)
+        path = resolve_in_project(pipeline_dir, used)
+        if path is None:  # outside the repository: never read, hashed or kept
+            found[used] = RunDataset(used, None, None)
+            continue
         found[used] = RunDataset(used, path, file_sha256(path) if path.is_file() else None)
     return list(found.values())
 

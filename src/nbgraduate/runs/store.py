@@ -129,6 +129,8 @@ class RunStore:
                 self.root, f"cannot create the run store: {_os_reason(error)}"
             ) from None
         self._connection = self._open()
+        if create:
+            self._refuse_damaged()
 
     def __enter__(self) -> RunStore:
         return self
@@ -228,15 +230,7 @@ class RunStore:
         """Stored runs, newest (by start time) first, optionally filtered and limited."""
         if limit is not None and limit < 0:
             raise ValueError(f"limit must be zero or more, got {limit}")
-        conditions: builtins.list[str] = []
-        parameters: builtins.list[object] = []
-        if pipeline is not None:
-            conditions.append("pipeline = ?")
-            parameters.append(pipeline)
-        if kind is not None:
-            conditions.append("kind = ?")
-            parameters.append(kind)
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        where, parameters = _filters(pipeline, kind)
         # LIMIT -1 is SQLite's "no limit".
         parameters.append(-1 if limit is None else limit)
         with self._translate_errors():
@@ -279,6 +273,27 @@ class RunStore:
             raise RecordFileError(path, f"cannot write: {_os_reason(error)}") from None
         return record
 
+    def list_readable(
+        self, pipeline: str | None = None, kind: str | None = None
+    ) -> tuple[builtins.list[RunRecord], builtins.list[str]]:
+        """Like :meth:`list`, but a record that cannot be read is skipped and named in the
+        second list (one line each) instead of failing the whole listing: a dashboard of a
+        hundred runs should not go dark because one row was damaged."""
+        where, parameters = _filters(pipeline, kind)
+        with self._translate_errors():
+            rows = self._connection.execute(
+                f"SELECT run_id, record_json FROM runs{where} ORDER BY started_at DESC, rowid DESC",
+                parameters,
+            ).fetchall()
+        records: builtins.list[RunRecord] = []
+        problems: builtins.list[str] = []
+        for row in rows:
+            try:
+                records.append(self._parse_row(row))
+            except StoreError as error:
+                problems.append(error.message)
+        return records, problems
+
     def integrity_problems(self) -> builtins.list[str]:
         """What ``PRAGMA integrity_check`` finds wrong with the database (empty when sound)."""
         with self._translate_errors():
@@ -312,6 +327,24 @@ class RunStore:
             connection.close()
             raise
         return connection
+
+    def _refuse_damaged(self) -> None:
+        """A writer refuses a store that fails ``PRAGMA quick_check``: appending to a damaged
+        b-tree can spread the damage over records that are still intact."""
+        try:
+            rows = self._connection.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.DatabaseError as error:
+            self._connection.close()
+            raise StoreError(self.database_path, _database_reason(error)) from None
+        problems = [str(row[0]) for row in rows]
+        if problems != ["ok"]:
+            self._connection.close()
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise StoreError(
+                self.database_path,
+                f"the run store is damaged ({problems[0][:200]}{more}); nothing is written to"
+                " it: move it aside to start a new one, or repair it with sqlite3's .recover",
+            )
 
     def _migrate(self, connection: sqlite3.Connection) -> None:
         version = _user_version(connection)
@@ -353,6 +386,18 @@ class RunStore:
             raise StoreError(
                 self.database_path, f"run {run_id} cannot be read: not JSON ({error})"
             ) from None
+
+
+def _filters(pipeline: str | None, kind: str | None) -> tuple[str, list[object]]:
+    conditions: list[str] = []
+    parameters: list[object] = []
+    if pipeline is not None:
+        conditions.append("pipeline = ?")
+        parameters.append(pipeline)
+    if kind is not None:
+        conditions.append("kind = ?")
+        parameters.append(kind)
+    return (f" WHERE {' AND '.join(conditions)}" if conditions else ""), parameters
 
 
 @contextmanager

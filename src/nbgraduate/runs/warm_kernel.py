@@ -68,10 +68,13 @@ def start_warm_kernel(pipeline_dir: Path, store_root: Path | None = None) -> War
     (no readable lock, no such kernel): the run then starts its kernel the ordinary way and
     reports any problem itself."""
     pipeline_dir = pipeline_dir.resolve()
+    from nbgraduate.core.files import read_regular_text
+
     try:
-        lock = json.loads((pipeline_dir / LOCK_FILENAME).read_text(encoding="utf-8"))
+        # Never a FIFO or device, never a tampered giant: the run's own checks report those.
+        lock = json.loads(read_regular_text(pipeline_dir / LOCK_FILENAME, max_bytes=1 << 24))
         kernel_name = str(lock["kernel_name"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
     root = (store_root or default_store_root(pipeline_dir)).resolve()
     run_id = new_run_id()
