@@ -203,8 +203,10 @@ def test_environment_and_prose_together_is_minor() -> None:
 
 
 def test_invalid_contract_version_is_a_config_error() -> None:
+    # The lock model refuses such a version on read; the contract check holds on its own too.
+    invalid = make_lock().model_copy(update={"contract_version": "v2"})
     with pytest.raises(ConfigError, match=r"MAJOR\.MINOR\.PATCH"):
-        next_contract_version(make_lock(contract_version="v2"), make_lock())
+        next_contract_version(invalid, make_lock())
 
 
 # --- append_changelog -----------------------------------------------------------------------
