@@ -453,8 +453,10 @@ def test_sigkill_mid_writing_keeps_every_committed_record(tmp_path: Path) -> Non
     assert len(reported) >= 40, child.stderr.read() if child.stderr else ""
 
     os.kill(child.pid, signal.SIGKILL)
-    rest, _ = child.communicate(timeout=30)
-    reported += rest.split()
+    child.wait(timeout=30)
+    # Read through the same text stream: lines its buffer already holds count too (communicate
+    # reads the pipe's descriptor directly and would miss them).
+    reported += child.stdout.read().split()
     assert child.returncode == -signal.SIGKILL
 
     with RunStore(root) as reopened:
