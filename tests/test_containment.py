@@ -61,7 +61,11 @@ def write_pipeline(directory: Path, *cells: str) -> Path:
     parameters = new_code_cell("seed: int = 0  # seed")
     parameters.metadata["tags"] = ["parameters"]
     notebook = new_notebook(cells=[parameters, *(new_code_cell(cell) for cell in cells)])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     directory.mkdir(parents=True)
     nbformat.write(notebook, str(directory / f"{directory.name}.ipynb"))
     (directory / "requirements.txt").write_text("", encoding="utf-8")

@@ -62,9 +62,11 @@ def convert(
         notebooks,
         ConversionOptions(output_dir=output, pins=pins, force=force, move_source=move_source),
     )
+    from nbgraduate.knowledge.secrets import redact
+
     for result in results:
         if result.status == "refused":
-            typer.echo(f"error: {result.source}: cannot convert: {result.reason}", err=True)
+            typer.echo(redact(f"error: {result.source}: cannot convert: {result.reason}"), err=True)
     if len(results) == 1 and results[0].status != "refused":
         typer.echo(render_report(results[0]), nl=False)
     elif len(results) > 1:

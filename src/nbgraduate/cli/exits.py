@@ -56,7 +56,11 @@ def error_boundary(command: _Command) -> _Command:
         try:
             return command(*args, **kwargs)
         except NbgraduateError as error:
-            lines = str(error).splitlines() or [type(error).__name__]
+            from nbgraduate.knowledge.secrets import redact
+
+            # An error may quote user input (a bad `-p token=...` value, a line of a file):
+            # no secret leaves through it beyond its first four characters.
+            lines = redact(str(error)).splitlines() or [type(error).__name__]
             for line in lines[:-1]:
                 error_line(line)
             raise fail(lines[-1], error.exit_code) from None

@@ -105,4 +105,6 @@ def render_summary(results: Sequence[ConversionResult]) -> str:
         f"{counts['converted']} converted, {counts['needs-human']} need a human, "
         f"{counts['refused']} refused"
     )
-    return "\n".join(lines) + "\n"
+    from nbgraduate.knowledge.secrets import redact
+
+    return redact("\n".join(lines) + "\n")

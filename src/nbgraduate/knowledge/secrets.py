@@ -9,10 +9,15 @@ __all__ = [
     "KEY_LIKE_NAME",
     "SecretMatch",
     "find_secrets",
+    "is_credential_assignment",
     "is_placeholder",
     "looks_like_credential_value",
     "mask",
+    "mask_in_place",
     "may_contain_secret",
+    "redact",
+    "redact_credential_values",
+    "redact_spans",
 ]
 
 # How many leading characters of a secret may ever be shown. Four is enough to tell an
@@ -55,11 +60,40 @@ def mask_in_place(value: str) -> str:
 
 def redact(text: str, *, keep_columns: bool = False) -> str:
     """``text`` with every provider key found in it masked; for anything that quotes user text
-    (messages, error reasons, source lines) on its way to output."""
+    (messages, error reasons, source lines) on its way to output.
+
+    One pass: the pieces are joined once, so a line with thousands of keys costs no more than
+    reading it (slicing the whole text per key made that quadratic).
+    """
+    return redact_spans(text, [(m.start, m.end) for m in find_secrets(text)], keep_columns)
+
+
+def redact_spans(text: str, spans: list[tuple[int, int]], keep_columns: bool = False) -> str:
+    """``text`` with each ``(start, end)`` span masked (spans may overlap or come unsorted)."""
+    if not spans:
+        return text
     masker = mask_in_place if keep_columns else mask
-    for match in reversed(find_secrets(text)):
-        text = text[: match.start] + masker(text[match.start : match.end]) + text[match.end :]
-    return text
+    pieces: list[str] = []
+    done = 0
+    for start, end in sorted(spans):
+        start = max(start, done)
+        if end <= start:
+            continue
+        pieces.append(text[done:start])
+        pieces.append(masker(text[start:end]))
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def redact_credential_values(text: str, values: list[str]) -> str:
+    """``text`` with every occurrence of each credential in ``values`` masked, and every key
+    :func:`find_secrets` sees: for text that may quote a value given under a key-like name
+    (``-p token=...``) whose shape alone does not betray it."""
+    for value in sorted({v for v in values if len(v) >= 4}, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, mask(value))
+    return redact(text)
 
 
 # --- provider key formats -----------------------------------------------------------------
@@ -123,6 +157,20 @@ _PROVIDER_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = t
 )
 
 
+# Credentials in a URL's user information: ``https://user:<password>@host`` and
+# ``git+https://<token>@github.com/...``. Matched from each ``://`` with bounded parts, so the
+# cost stays linear however long the text.
+_URL_SEPARATOR = "://"
+_URL_USERINFO = re.compile(
+    r"(?P<user>[^\s/?#@:'\"\\<>\[\]{}]{0,256}|\{[^{}\s]{0,64}\})"
+    r"(?::(?P<password>[^\s/?#@'\"\\<>\[\]]{1,256}))?@(?=[A-Za-z0-9\[])"
+)
+_URL_PLACEHOLDER = re.compile(
+    r"^(?:\$\{?\w+\}?|%\(\w+\)s|%s|\{\w*\}|<[^>]*>|\*+|x+|\.+|…)$", re.IGNORECASE
+)
+_URL_PLACEHOLDER_WORDS = frozenset({"pass", "pw", "pwd", "user", "username", "secret123"})
+
+
 # Answers "could anything here be a key?" for the common case of plain text. Substring tests
 # measured twice as fast as one regex alternation of the same literals.
 def _shortest_needles(needles: set[str]) -> tuple[str, ...]:
@@ -132,7 +180,7 @@ def _shortest_needles(needles: set[str]) -> tuple[str, ...]:
 
 _ALL_NEEDLES = _shortest_needles(
     {n for _kind, needles, _pattern in _PROVIDER_PATTERNS for n in needles}
-    | {"ecret", "ECRET", "PRIVATE KEY"}
+    | {"ecret", "ECRET", "PRIVATE KEY", _URL_SEPARATOR}
 )
 
 # An AWS secret is 40 characters of base64 with no prefix of its own, so it is only
@@ -179,6 +227,8 @@ def find_secrets(text: str) -> list[SecretMatch]:
                 )
     if "PRIVATE KEY" in text:
         candidates.extend(_private_key_blocks(text))
+    if _URL_SEPARATOR in text:
+        candidates.extend(_url_credentials(text))
     candidates.sort(key=lambda candidate: (candidate[0], candidate[0] - candidate[1]))
     found: list[SecretMatch] = []
     covered_until = -1
@@ -197,11 +247,48 @@ def _is_plausible_key(value: str) -> bool:
     return not is_placeholder(value) and any(char.isdigit() for char in value)
 
 
+def _url_credentials(text: str) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
+    position = text.find(_URL_SEPARATOR)
+    while position != -1:
+        after = position + len(_URL_SEPARATOR)
+        match = _URL_USERINFO.match(text, after)
+        if match is not None:
+            password, user = match.group("password"), match.group("user")
+            if password is not None:
+                if _is_url_password(password):
+                    found.append(
+                        (match.start("password"), match.end("password"), "password in URL")
+                    )
+            elif user and looks_like_credential_value(user):
+                found.append((match.start("user"), match.end("user"), "token in URL"))
+        position = text.find(_URL_SEPARATOR, after)
+    return found
+
+
+def _is_url_password(value: str) -> bool:
+    """Any password in a URL counts (people choose short ones), unless it is a template
+    (``{password}``, ``${DB_PASSWORD}``, ``%s``, ``<pw>``, ``***``) or a stock placeholder."""
+    if len(value) < 4 or _URL_PLACEHOLDER.match(value):
+        return False
+    lowered = value.lower()
+    if lowered in _PLACEHOLDER_VALUES or lowered in _URL_PLACEHOLDER_WORDS:
+        return False
+    return not (_REFERENCE.search(value) or _PLACEHOLDER_FRAGMENTS.search(value))
+
+
 def _private_key_blocks(text: str) -> list[tuple[int, int, str]]:
     blocks: list[tuple[int, int, str]] = []
+    # The next footer of each label: a footer missing after one header is missing after every
+    # later one, so many headers without a footer cost one search, not one search each.
+    next_footer: dict[str, re.Match[str] | None] = {}
     for header in _PRIVATE_KEY_HEADER.finditer(text):
-        footer = re.compile(rf"-----END {re.escape(header.group('label'))}PRIVATE KEY-----")
-        closing = footer.search(text, header.end())
+        label = header.group("label")
+        closing = next_footer.get(label)
+        if label not in next_footer or (closing is not None and closing.start() < header.end()):
+            footer = re.compile(rf"-----END {re.escape(label)}PRIVATE KEY-----")
+            closing = footer.search(text, header.end())
+            next_footer[label] = closing
         if closing is not None:
             body, end = text[header.end() : closing.start()], closing.end()
         else:
@@ -373,6 +460,23 @@ def looks_like_credential_value(value: str, *, name: str | None = None) -> bool:
         and len(set(candidate)) >= 8
         and not _is_words(candidate)
     )
+
+
+def is_credential_assignment(name: str, value: object) -> bool:
+    """Whether ``name = value`` writes a credential down: a key-like name with a literal that
+    looks like a credential, or any value holding a provider key (what NBG501 reports)."""
+    if isinstance(value, str):
+        text = value
+        if KEY_LIKE_NAME.search(name) and looks_like_credential_value(value, name=name):
+            return True
+    else:
+        import json
+
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError, RecursionError):
+            text = str(value)
+    return bool(find_secrets(text))
 
 
 def _is_whole_provider_key(value: str) -> bool:

@@ -28,18 +28,26 @@ def lint_file(job: FileJob) -> FileResult:
         notebook = read_notebook(job.path)
     except InputFileError as error:
         return FileResult([], InputError(job.display_path, secrets.redact(error.reason)))
+    except (RecursionError, MemoryError):
+        return FileResult([], InputError(job.display_path, "nested too deeply to read"))
     try:
-        findings = lint_notebook(
-            notebook,
-            job.codes,
-            policy_for(job.policy),
-            job.locked_datasets,
-            git_state=job.git_state,
+        context = LintContext(
+            notebook, policy_for(job.policy), job.locked_datasets, git_state=job.git_state
         )
+        findings = _enabled_findings(context, job.codes)
+        # Every line shown is redacted for every secret on it, whether or not NBG5 is selected
+        # or suppressed there: a line printed for NBG101 must not print a password beside it.
+        hidden = _secret_findings(context) if findings else []
         return FileResult(
-            to_diagnostics(notebook, findings, job.display_path, file_positions=job.file_positions)
+            to_diagnostics(
+                notebook,
+                findings,
+                job.display_path,
+                hidden,
+                file_positions=job.file_positions,
+            )
         )
-    except RecursionError:
+    except (RecursionError, MemoryError):
         return FileResult([], InputError(job.display_path, "code nested too deeply to analyse"))
     except Exception as error:  # a linter bug must not hide the other files' findings
         reason = f"internal error while linting ({type(error).__name__}: {error}); please report it"
@@ -56,6 +64,28 @@ def lint_notebook(
 ) -> list[Finding]:
     """Findings of the enabled rules that no ``noqa`` comment suppresses, in position order."""
     context = LintContext(notebook, model_policy, locked_datasets, git_state=git_state)
+    return _enabled_findings(context, codes)
+
+
+def secret_findings(notebook: Notebook, model_policy) -> list[Finding]:
+    """Every credential (NBG5) finding in ``notebook``, whatever is selected or suppressed:
+    what ``convert`` refuses to write into a pipeline."""
+    return _secret_findings(LintContext(notebook, model_policy))
+
+
+def _secret_findings(context: LintContext) -> list[Finding]:
+    """Every credential finding, selected or not, suppressed or not: what output must mask."""
+    found: list[Finding] = []
+    for rule_class in ALL_RULES:
+        if rule_class.code.startswith(SECRET_CODE_PREFIX) and rule_class.scope == "notebook":
+            rule = rule_class()
+            every = getattr(rule, "every_credential", None)
+            found.extend(every(context) if every is not None else rule.check(context))
+    return found
+
+
+def _enabled_findings(context: LintContext, codes: Collection[str]) -> list[Finding]:
+    notebook = context.notebook
     suppressions = file_suppressions(notebook)
     findings: list[Finding] = []
     for rule_class in ALL_RULES:
@@ -75,6 +105,7 @@ def to_diagnostics(
     notebook: Notebook,
     findings: Iterable[Finding],
     display_path: str,
+    secret_findings: Iterable[Finding] = (),
     *,
     file_positions: bool = True,
 ) -> list[Diagnostic]:
@@ -83,8 +114,15 @@ def to_diagnostics(
     Without ``file_positions`` a notebook's findings get no line of the ``.ipynb`` file
     (``file_line`` and the rest are 0): only the github, gitlab and sarif formats print those,
     and finding them means scanning the raw JSON. Scripts always get theirs (it is arithmetic).
+
+    Every secret on a shown line is masked: the spans of ``secret_findings`` and of any NBG5
+    finding among ``findings``, and every key :func:`~nbgraduate.knowledge.secrets.find_secrets`
+    sees. Each line is split, redacted and hashed once however many findings it has, so the
+    cost is linear in the findings (a line of thousands of findings was quadratic).
     """
     locate = file_positions or notebook.kind != "ipynb"
+    findings = list(findings)
+    lines = _ShownLines(notebook, [*findings, *secret_findings])
     diagnostics = []
     for finding in findings:
         rule = RULES_BY_CODE[finding.code]
@@ -101,8 +139,7 @@ def to_diagnostics(
             file_end_line, file_end_column = notebook.file_position(end_cell, end_row, end_column)
         else:
             file_line = file_column = file_end_line = file_end_column = 0
-        raw_line = notebook.cell_line(start.cell_index, start.row)
-        source_line = _redacted(raw_line, finding)
+        source_line, line_fingerprint = lines.shown(start.cell_index, start.row)
         if notebook.is_script:
             row, end_row_shown = file_line, file_end_line
         else:
@@ -126,19 +163,51 @@ def to_diagnostics(
                 file_end_column=file_end_column,
                 source_line=source_line,
                 url=_rule_url(rule.code),
-                line_fingerprint=_line_fingerprint(raw_line),
+                line_fingerprint=line_fingerprint,
             )
         )
     return diagnostics
 
 
-def _redacted(line: str, finding: Finding) -> str:
-    """The source line with every secret masked, keeping its length so columns stay right."""
-    if finding.code.startswith(SECRET_CODE_PREFIX) and finding.start.row == finding.end.row:
-        start, end = finding.start.column - 1, finding.end.column - 1
-        if 0 <= start < end <= len(line):
-            line = line[:start] + secrets.mask_in_place(line[start:end]) + line[end:]
-    return secrets.redact(line, keep_columns=True)
+class _ShownLines:
+    """Source lines as output shows them: secrets masked (length kept, so columns stay right)
+    and a fingerprint of the line as written, each computed once per line."""
+
+    def __init__(self, notebook: Notebook, findings: Iterable[Finding]) -> None:
+        self.notebook = notebook
+        self.spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for finding in findings:
+            if not finding.code.startswith(SECRET_CODE_PREFIX):
+                continue
+            start, end = finding.start, finding.end
+            if end.cell_index != start.cell_index or end.row != start.row:
+                end_column = -1  # a span onto later rows: masked to the end of its first row
+            else:
+                end_column = end.column - 1
+            self.spans.setdefault((start.cell_index, start.row), []).append(
+                (start.column - 1, end_column)
+            )
+        self._cell_lines: dict[int, list[str]] = {}
+        self._shown: dict[tuple[int, int], tuple[str, str]] = {}
+
+    def shown(self, cell_index: int, row: int) -> tuple[str, str]:
+        key = (cell_index, row)
+        cached = self._shown.get(key)
+        if cached is not None:
+            return cached
+        lines = self._cell_lines.get(cell_index)
+        if lines is None:
+            lines = self._cell_lines[cell_index] = self.notebook.cells[cell_index].lines
+        line = lines[row - 1] if 0 < row <= len(lines) else ""
+        spans = [
+            (start, len(line) if end < 0 else end)
+            for start, end in self.spans.get(key, ())
+            if 0 <= start < len(line)
+        ]
+        spans += [(match.start, match.end) for match in secrets.find_secrets(line)]
+        shown = (secrets.redact_spans(line, spans, keep_columns=True), _line_fingerprint(line))
+        self._shown[key] = shown
+        return shown
 
 
 @functools.cache

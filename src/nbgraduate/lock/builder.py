@@ -13,6 +13,7 @@ from nbgraduate.analysis.dataset_reads import DatasetRead, normalise_path, remot
 from nbgraduate.analysis.llm_calls import llm_call_kind
 from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.core.errors import ConfigError, InputFileError
+from nbgraduate.knowledge import secrets
 from nbgraduate.knowledge.model_policy import ModelPolicyConfig, policy_for
 from nbgraduate.lock.digests import dataset_facts, file_sha256, notebook_digest, scoring_digest
 from nbgraduate.lock.layout import (
@@ -111,6 +112,7 @@ def compute_lock(
         (c for c in notebook.cells if c.cell_type == "code" and PARAMETERS_TAG in c.tags), None
     )
     parameters = parse_parameters_cell(parameter_cell.source) if parameter_cell else []
+    _refuse_credential_parameters(notebook_path, parameters)
     context = NotebookAnalysis(notebook, policy_for(ModelPolicyConfig()))
     problems: list[str] = []
 
@@ -156,7 +158,36 @@ def compute_lock(
         requirements=requirements,
         requirements_digest=digest,
     )
-    return LockComputation(lock.canonical(), notebook, parameters, problems, remote_pins)
+    lock = lock.canonical()
+    _refuse_credentials_in(notebook_path, lock)
+    return LockComputation(lock, notebook, parameters, problems, remote_pins)
+
+
+def _refuse_credential_parameters(notebook_path: Path, parameters: list[Parameter]) -> None:
+    """A key-like value is never locked as a parameter default: the lock is committed."""
+    for parameter in parameters:
+        if secrets.is_credential_assignment(parameter.name, parameter.default):
+            shown = secrets.mask(str(parameter.default))
+            raise ConfigError(
+                notebook_path,
+                f"parameter {parameter.name!r} holds a credential ({shown}); a key-like value is"
+                " never locked as a default: read it from the environment instead"
+                f' ({parameter.name} = os.environ["{parameter.name.upper()}"])',
+            )
+
+
+def _refuse_credentials_in(notebook_path: Path, lock: PipelineLock) -> None:
+    """Nothing else the lock would record (help texts, dataset URLs) may hold a key either."""
+    text = lock.to_json()
+    found = secrets.find_secrets(text)
+    if found:
+        first = found[0]
+        line = text.count("\n", 0, first.start) + 1
+        raise ConfigError(
+            notebook_path,
+            f"the lock would record a {first.kind} ({first.preview}, lock line {line});"
+            " read it from the environment instead of writing it into the notebook",
+        )
 
 
 def _datasets(

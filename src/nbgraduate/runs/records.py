@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from nbgraduate.knowledge import secrets
 
 #: The record format's version. Every new field bumps it and adds a step to
 #: :data:`_MIGRATIONS`, so records of every older version still read (migrated on read):
@@ -175,3 +178,44 @@ def parse_record_json(text: str | bytes) -> RunRecord:
     if not isinstance(data, dict):
         return RunRecord.model_validate(data)  # fails with pydantic's own message
     return RunRecord.model_validate(migrate_record_data(data))
+
+
+def credential_parameters(parameters: dict[str, Any]) -> list[str]:
+    """Values of parameters whose name is key-like and whose value looks like a credential
+    (``-p token=...``): their shape alone would not let :func:`secrets.redact` find them."""
+    return [
+        value
+        for name, value in parameters.items()
+        if isinstance(value, str)
+        and secrets.KEY_LIKE_NAME.search(name)
+        and secrets.looks_like_credential_value(value, name=name)
+    ]
+
+
+def redact_json_value(value: Any, credentials: list[str]) -> Any:
+    """``value`` (parsed JSON) with every string, keys included, redacted."""
+    if isinstance(value, str):
+        return secrets.redact_credential_values(value, credentials)
+    if isinstance(value, list):
+        return [redact_json_value(item, credentials) for item in value]
+    if isinstance(value, dict):
+        return {
+            redact_json_value(key, credentials): redact_json_value(item, credentials)
+            for key, item in value.items()
+        }
+    return value
+
+
+def redacted(record: RunRecord) -> RunRecord:
+    """The record with no secret beyond its first four characters: in error details, ``-p``
+    parameters, recorded ids, dataset URLs. The same record when it holds none (most do).
+
+    The store applies this on every write and every read, so neither ``runs show``,
+    ``runs export``, the dashboard nor the gate ever sees a key a notebook printed.
+    """
+    credentials = credential_parameters(record.parameters)
+    data = record.model_dump(mode="json")
+    if not credentials and not secrets.may_contain_secret(json.dumps(data, ensure_ascii=False)):
+        return record
+    cleaned = redact_json_value(data, credentials)
+    return record if cleaned == data else RunRecord.model_validate(cleaned)

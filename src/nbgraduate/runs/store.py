@@ -33,6 +33,7 @@ from nbgraduate.runs.records import (
     RunRecord,
     migrate_record_data,
     parse_record_json,
+    redacted,
 )
 
 __all__ = [
@@ -155,6 +156,7 @@ class RunStore:
         decision may already rest on.
         """
         _check_run_id(record.run_id)
+        record = redacted(record)
         row = (
             record.run_id,
             record.pipeline,
@@ -377,7 +379,8 @@ class RunStore:
     def _parse_row(self, row: tuple[str, str]) -> RunRecord:
         run_id, record_json = row
         try:
-            return parse_record_json(record_json)
+            # Redacted on read too: a store written before secrets were masked shows none.
+            return redacted(parse_record_json(record_json))
         except ValidationError as error:
             raise StoreError(
                 self.database_path, f"run {run_id} cannot be read: {_first_problem(error)}"
@@ -477,10 +480,14 @@ def _first_problem(error: ValidationError) -> str:
 
 def load_record_file(path: str | os.PathLike[str]) -> RunRecord:
     """Read a record written by :meth:`RunStore.export`; a one-line error when it cannot."""
+    from nbgraduate.core.files import NotARegularFile, read_regular_text
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_regular_text(path, max_bytes=1 << 30)
     except FileNotFoundError:
         raise RecordFileError(path, "no such file") from None
+    except NotARegularFile as error:
+        raise RecordFileError(path, f"cannot read: {error}") from None
     except UnicodeDecodeError:
         raise RecordFileError(path, "not a run record (not UTF-8 text)") from None
     except OSError as error:
@@ -491,6 +498,8 @@ def load_record_file(path: str | os.PathLike[str]) -> RunRecord:
         raise RecordFileError(
             path, f"not valid JSON (line {error.lineno} column {error.colno}: {error.msg})"
         ) from None
+    except RecursionError:
+        raise RecordFileError(path, "not a run record (nested too deeply)") from None
     if not isinstance(data, dict):
         raise RecordFileError(path, "not a run record (expected a JSON object)")
     version = data.get("schema_version")
@@ -501,6 +510,6 @@ def load_record_file(path: str | os.PathLike[str]) -> RunRecord:
             f" to {RECORD_SCHEMA_VERSION}); upgrade nbgraduate",
         )
     try:
-        return RunRecord.model_validate(migrate_record_data(data))
+        return redacted(RunRecord.model_validate(migrate_record_data(data)))
     except ValidationError as error:
         raise RecordFileError(path, f"invalid run record: {_first_problem(error)}") from None

@@ -22,8 +22,11 @@ _EXAMPLE_KEY = "sk-" + "proj-" + "Qx7" * 16
 
 class HardcodedCredential(Rule):
     """Reports provider keys found anywhere in a cell's source (OpenAI, Anthropic, Google,
-    Hugging Face, GitHub, AWS, Slack...) and literal values assigned to key-like names
-    (``api_key=``, ``OPENAI_API_KEY = ...``, ``%env HF_TOKEN=...``). Placeholders such as
+    Hugging Face, GitHub, AWS, Slack...), passwords and tokens in URLs
+    (``https://user:<password>@host``, ``git+https://<token>@host``) and literal values assigned
+    to key-like names (``api_key=``, ``OPENAI_API_KEY = ...``, ``%env HF_TOKEN=...``). A
+    password-like name (``password``, ``db_passwd``, ``smtp_pass``) counts with any literal of
+    eight characters or more: chosen passwords have no tell-tale shape. Placeholders such as
     ``"sk-..."`` or ``"YOUR_API_KEY"`` are not keys. Findings show at most the first four
     characters of a secret."""
 
@@ -38,20 +41,31 @@ class HardcodedCredential(Rule):
     bad = (
         Example(f'OPENAI_API_KEY = "{_EXAMPLE_KEY}"\n'),
         Example('client = OpenAI(api_key="4f9c2b7e1d8a6f3c5e0b9d2a7c4e1f8b")\n'),
+        Example('db_password = "correct-horse-9"\n'),
+        Example('engine = create_engine("postgresql://evals:Tr0ub4dor3x@db.internal/evals")\n'),
     )
     good = (
         Example('import os\nclient = OpenAI(api_key=os.environ["OPENAI_API_KEY"])\n'),
         Example('OPENAI_API_KEY = "YOUR_API_KEY"  # set in your environment instead\n'),
+        Example('db_password = os.environ["DB_PASSWORD"]\n'),
+        Example('engine = create_engine(f"postgresql://evals:{password}@db.internal/evals")\n'),
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
+        return self._findings(context, one_per_line=True)
+
+    def every_credential(self, context: LintContext) -> Iterator[Finding]:
+        """Every credential, several on one line included: what output must mask."""
+        return self._findings(context, one_per_line=False)
+
+    def _findings(self, context: LintContext, *, one_per_line: bool) -> Iterator[Finding]:
         notebook = context.notebook
         reported: set[tuple[int, int]] = set()
         sources = "\n".join(cell.source for cell in notebook.cells)
         for cell in notebook.cells if secrets.may_contain_secret(sources) else ():
+            locate = _OffsetLocator(context, cell.index, cell.source)
             for match in secrets.find_secrets(cell.source):
-                start = _offset_position(context, cell.index, cell.source, match.start)
-                end = _offset_position(context, cell.index, cell.source, match.end)
+                start, end = locate(match.start), locate(match.end)
                 reported.add((start.cell_index, start.row))
                 yield self.finding(
                     f"hard-coded {match.kind} ({match.preview}); read it from the environment",
@@ -61,10 +75,10 @@ class HardcodedCredential(Rule):
         for constant in context.facts.strings:
             if constant.context is None or not secrets.KEY_LIKE_NAME.search(constant.context):
                 continue
-            if not secrets.looks_like_credential_value(constant.node.value):
+            if not secrets.looks_like_credential_value(constant.node.value, name=constant.context):
                 continue
             start = context.position(constant.node)
-            if (start.cell_index, start.row) in reported:
+            if one_per_line and (start.cell_index, start.row) in reported:
                 continue
             reported.add((start.cell_index, start.row))
             preview = secrets.mask(constant.node.value)
@@ -79,9 +93,9 @@ class HardcodedCredential(Rule):
             if match is None or not secrets.KEY_LIKE_NAME.search(match.group("name")):
                 continue
             value = match.group("value").strip("\"'")
-            if not secrets.looks_like_credential_value(value):
+            if not secrets.looks_like_credential_value(value, name=match.group("name")):
                 continue
-            if (command.cell_index, command.row) in reported:
+            if one_per_line and (command.cell_index, command.row) in reported:
                 continue
             column = command.column + match.start("value")
             yield self.finding(
@@ -94,7 +108,20 @@ class HardcodedCredential(Rule):
             )
 
 
-def _offset_position(context: LintContext, cell_index: int, source: str, offset: int) -> Position:
-    row = source.count("\n", 0, offset) + 1
-    line_start = source.rfind("\n", 0, offset) + 1
-    return context.cell_position(cell_index, row, offset - line_start + 1)
+class _OffsetLocator:
+    """Cell positions of offsets into a cell's source, asked in increasing order: newlines are
+    counted on from the previous offset, so thousands of keys in one cell cost one pass."""
+
+    def __init__(self, context: LintContext, cell_index: int, source: str) -> None:
+        self.context, self.cell_index, self.source = context, cell_index, source
+        self.offset, self.row, self.line_start = 0, 1, 0
+
+    def __call__(self, offset: int) -> Position:
+        if offset < self.offset:
+            self.offset, self.row, self.line_start = 0, 1, 0
+        newlines = self.source.count("\n", self.offset, offset)
+        if newlines:
+            self.row += newlines
+            self.line_start = self.source.rfind("\n", self.offset, offset) + 1
+        self.offset = offset
+        return self.context.cell_position(self.cell_index, self.row, offset - self.line_start + 1)

@@ -36,7 +36,10 @@ def _notebook_with_output(text: str) -> str:
 
 class CredentialInOutput(Rule):
     """Reports provider keys found in saved cell outputs: printed environments, request
-    logs, tracebacks that echo headers. Findings show at most the first four characters."""
+    logs, tracebacks that echo headers. Every textual output is read, whatever its MIME type
+    (``text/plain``, ``text/html``, ``text/markdown``, ``application/json``, SVG...); base64
+    payloads such as PNG images are not. A key shown in several forms of one output is reported
+    once. Findings show at most the first four characters."""
 
     code = "NBG502"
     name = "credential-in-output"
@@ -58,7 +61,12 @@ class CredentialInOutput(Rule):
         if not secrets.may_contain_secret("\n".join(text for _cell, _number, text in texts)):
             return
         for cell, output_number, text in texts:
+            shown: set[str] = set()
             for match in secrets.find_secrets(text):
+                value = text[match.start : match.end]
+                if value in shown:  # the same key in the text/plain and text/html forms
+                    continue
+                shown.add(value)
                 position = context.cell_position(cell.index, 1, 1)
                 yield self.finding(
                     f"output {output_number} of this cell contains a {match.kind} "
@@ -72,24 +80,41 @@ def _output_text(output: dict) -> str:
     for key in ("text", "evalue"):
         value = output.get(key)
         if value:
-            parts.append("".join(value) if isinstance(value, list) else str(value))
+            parts.append(_joined(value))
     traceback = output.get("traceback")
     if isinstance(traceback, list):
-        parts.extend(str(line) for line in traceback)
+        parts.extend(_joined(line) for line in traceback)
     data = output.get("data")
     if isinstance(data, dict):
-        # A rich display repeats its text/plain form (a DataFrame's HTML table holds the same
-        # values); HTML is only scanned when there is no real plain-text form beside it.
-        plain = data.get("text/plain")
-        plain_text = "".join(plain) if isinstance(plain, list) else str(plain or "")
-        skip_html = bool(plain_text) and not plain_text.startswith("<")
         for mime, value in data.items():
-            if mime.startswith("image/") or (skip_html and mime == "text/html"):
+            if not _is_textual(str(mime)):
                 continue
-            if isinstance(value, list):
-                parts.append("".join(str(v) for v in value))
-            elif isinstance(value, str):
-                parts.append(value)
+            if isinstance(value, (list, str)):
+                parts.append(_joined(value))
             else:
-                parts.append(json.dumps(value))
+                try:
+                    parts.append(json.dumps(value, ensure_ascii=False, default=str))
+                except (TypeError, ValueError, RecursionError):
+                    parts.append(str(value)[:1_000_000])
     return "\n".join(parts)
+
+
+def _joined(value: object) -> str:
+    """A notebook text field: a string or a list of strings (anything else is stringified, so
+    a malformed output is still searched, never a crash)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(item if isinstance(item, str) else str(item) for item in value)
+    return str(value)
+
+
+def _is_textual(mime: str) -> bool:
+    """Text MIME types are searched; images and other base64 payloads are not (a random
+    base64 run matches key shapes by chance). SVG is XML text."""
+    mime = mime.lower()
+    return (
+        mime.startswith("text/")
+        or mime.endswith(("json", "+xml", "/xml", "javascript", "ecmascript", "latex"))
+        or mime in ("image/svg+xml", "application/x-sh", "application/x-python")
+    )
