@@ -128,16 +128,22 @@ def write_baseline(path: Path, diagnostics: Sequence[Diagnostic], root: Path) ->
 
 def load_baseline(path: Path) -> Baseline:
     """Read a baseline written by :func:`write_baseline`; any damage is a one-line ConfigError."""
+    from nbgraduate.core.files import NotARegularFile, read_regular_text
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_regular_text(path)
+    except NotARegularFile as exc:
+        raise ConfigError(path, f"not a baseline file: {exc}") from None
     except OSError as exc:
-        raise ConfigError(path, exc.strerror or str(exc)) from exc
+        raise ConfigError(path, exc.strerror or str(exc)) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(path, f"not a baseline file: {exc}") from exc
+        raise ConfigError(path, f"not a baseline file: {exc}") from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(path, f"not a baseline file: invalid JSON: {exc}") from exc
+        raise ConfigError(path, f"not a baseline file: invalid JSON: {exc}") from None
+    except RecursionError:
+        raise ConfigError(path, "not a baseline file: nested too deeply") from None
     return parse_baseline(path, document)
 
 
@@ -175,10 +181,16 @@ def _entry(path: Path, index: int, item: object) -> BaselineEntry:
 
 
 def _baseline_path(path: str, root: Path | None) -> str:
-    """The diagnostic's path relative to ``root`` in posix form, so baselines move across OSes."""
+    """The diagnostic's path relative to ``root`` in posix form, so baselines move across OSes.
+
+    A file name that is not UTF-8 is written with ``\\xff``-style escapes: the baseline is
+    JSON text, and the same name always gives the same entry.
+    """
+    from nbgraduate.lint.output._common import printable
+
     if root is not None:
         absolute = os.path.abspath(path)
         base = os.path.abspath(root).rstrip(os.sep) + os.sep
         if absolute.startswith(base):
-            return absolute[len(base) :].replace(os.sep, "/")
-    return os.path.normpath(path).replace(os.sep, "/")
+            return printable(absolute[len(base) :].replace(os.sep, "/"))
+    return printable(os.path.normpath(path).replace(os.sep, "/"))

@@ -15,6 +15,7 @@ from itertools import accumulate
 _decoder = json.JSONDecoder()
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)", re.DOTALL)
+_PLAIN = re.compile(r'[^"\\]+')
 _SOURCE_KEY = re.compile(r'"(?:source|input)"[ \t\r\n]*:[ \t\r\n]*\[')
 
 
@@ -32,7 +33,7 @@ class RawSourceIndex:
         self._keys = _source_keys(raw, cell_count)
         self._rows: dict[int, list[int]] = {}
         self._walked: list[list[int]] | None = None
-        self._counted_to = (0, 1)
+        self._counted_to = (0, 1, 0)
 
     def rows(self, cell_index: int) -> list[int]:
         """Raw offsets of each source row of a cell (empty when the text is not a notebook)."""
@@ -57,13 +58,19 @@ class RawSourceIndex:
         Findings arrive in file order, so newlines are counted on from the previous offset:
         one pass over the text per notebook, not one per finding.
         """
-        counted_offset, line = self._counted_to
+        counted_offset, line, line_start = self._counted_to
         if offset >= counted_offset:
-            line += self.raw.count("\n", counted_offset, offset)
+            newlines = self.raw.count("\n", counted_offset, offset)
+            if newlines:
+                line += newlines
+                line_start = self.raw.rfind("\n", counted_offset, offset) + 1
         else:
             line -= self.raw.count("\n", offset, counted_offset)
-        self._counted_to = (offset, line)
-        return line, offset - (self.raw.rfind("\n", 0, offset) + 1) + 1
+            line_start = self.raw.rfind("\n", 0, offset) + 1
+        # The line start is carried along too: searching back from each offset to its line's
+        # start cost the whole line per finding, quadratic on a long one-line notebook.
+        self._counted_to = (offset, line, line_start)
+        return line, offset - line_start + 1
 
 
 def _source_keys(raw: str, cell_count: int) -> list[int] | None:
@@ -110,14 +117,31 @@ def source_row_offsets(raw: str, cell_count: int | None = None) -> list[list[int
         return []
 
 
+# The last walk of ``offset_of_column``: ``(raw, row_offset, decoded column, raw position)``.
+# Findings on one row arrive in column order, so each walk continues from the previous one
+# instead of starting at the row again (thousands of findings on one line were quadratic).
+_last_walk: tuple[str, int, int, int] | None = None
+
+
 def offset_of_column(raw: str, row_offset: int, column: int) -> int:
     """Raw offset of the 0-based decoded ``column`` of the row starting at ``row_offset``.
 
     Escapes (``\\"``, ``\\\\``, ``\\u00e9``) take more raw characters than they decode to.
     """
+    global _last_walk
     position = row_offset
     decoded = 0
+    if _last_walk is not None:
+        last_raw, last_row, last_decoded, last_position = _last_walk
+        if last_raw is raw and last_row == row_offset and last_decoded <= column:
+            decoded, position = last_decoded, last_position
     while decoded < column and position < len(raw):
+        # A run of plain characters decodes one to one: skip it in C, never past the column.
+        plain = _PLAIN.match(raw, position, min(len(raw), position + column - decoded))
+        if plain is not None:
+            decoded += plain.end() - position
+            position = plain.end()
+            continue
         char = raw[position]
         if char == '"':
             break
@@ -129,6 +153,7 @@ def offset_of_column(raw: str, row_offset: int, column: int) -> int:
         else:
             position += 1
         decoded += 1
+    _last_walk = (raw, row_offset, decoded, position)
     return position
 
 
@@ -257,7 +282,10 @@ def _source_rows(raw: str, position: int, rows: list[int]) -> int:
             rows.append(content_start)
             row_pending = False
         for escape in _ESCAPE.finditer(raw, content_start, content_end):
-            if escape.group() == "\\n":
+            # The reader reads a lone carriage return as a line break, so rows here do too.
+            if escape.group() == "\\n" or (
+                escape.group() == "\\r" and not raw.startswith("\\n", escape.end())
+            ):
                 if escape.end() < content_end:
                     rows.append(escape.end())
                 else:

@@ -99,13 +99,15 @@ def _from_ipynb(path: Path, text: str) -> Notebook:
         raise InputFileError(path, f"not a Jupyter notebook: {_short(error)}") from None
     metadata = document.get("metadata") or {}
     if not isinstance(metadata, dict):
-        metadata = {}
-    language = str(
-        (metadata.get("kernelspec") or {}).get("language")
-        or (metadata.get("language_info") or {}).get("name")
-        or "python"
-    ).lower()
-    kernel_name = str((metadata.get("kernelspec") or {}).get("name") or "python3")
+        raise InputFileError(path, "not a Jupyter notebook: 'metadata' is not an object")
+    kernelspec = metadata.get("kernelspec") or {}
+    language_info = metadata.get("language_info") or {}
+    for key, value in (("kernelspec", kernelspec), ("language_info", language_info)):
+        if not isinstance(value, dict):
+            raise InputFileError(path, f"not a Jupyter notebook: metadata.{key} is not an object")
+    language = str(kernelspec.get("language") or language_info.get("name") or "python").lower()
+    kernel_name = str(kernelspec.get("name") or "python3")
+    _refuse_lone_surrogates(path, cells)
     return Notebook(
         path=path,
         kind="ipynb",
@@ -114,6 +116,23 @@ def _from_ipynb(path: Path, text: str) -> Notebook:
         language=language,
         kernel_name=kernel_name,
     )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogates(path: Path, cells: list[Cell]) -> None:
+    """A ``\\ud800`` escape decodes to half a UTF-16 pair, which no UTF-8 output (JSON, SARIF,
+    a terminal) can hold: the notebook is not valid Unicode, so it is refused by name."""
+    for cell in cells:
+        for what, text in (("id", cell.cell_id or ""), ("source", cell.source)):
+            match = _SURROGATE.search(text)
+            if match is not None:
+                raise InputFileError(
+                    path,
+                    f"cell {cell.number} {what} holds a lone surrogate"
+                    f" (\\u{ord(match.group()):04x}), which is not valid Unicode",
+                )
 
 
 def _upgraded_with_nbformat(path: Path, text: str) -> dict:
@@ -140,22 +159,64 @@ def _cell_from_node(index: int, raw: dict) -> Cell:
         raise TypeError(f"cell {index + 1} has no valid cell_type")
     source = raw.get("source", "")
     if isinstance(source, list):
+        if not all(isinstance(line, str) for line in source):
+            raise TypeError(f"cell {index + 1} source holds an item that is not a string")
         source = "".join(source)
+    elif not isinstance(source, str):
+        raise TypeError(f"cell {index + 1} source is not a string")
+    # A lone carriage return ends a line for Python (and old Mac editors) but not for
+    # str.split("\n"): rows and program lines would disagree. Jupyter shows it as a newline.
+    if "\r" in source:
+        source = _LONE_CR.sub("\n", source)
     metadata = raw.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise TypeError(f"cell {index + 1} metadata is not an object")
     tags = metadata.get("tags") or ()
     outputs = raw.get("outputs") or []
     if not isinstance(outputs, list) or not all(isinstance(output, dict) for output in outputs):
         raise TypeError(f"cell {index + 1} has outputs that are not objects")
+    for number, output in enumerate(outputs, start=1):
+        _check_output(index, number, output)
     execution_count = raw.get("execution_count")
+    cell_id = raw.get("id")
+    if cell_id is not None and not isinstance(cell_id, str):
+        raise TypeError(f"cell {index + 1} id is not a string")
     return Cell(
         index=index,
         cell_type=cell_type,
-        source=str(source),
-        cell_id=raw.get("id"),
+        source=source,
+        cell_id=cell_id,
         tags=tuple(str(tag) for tag in tags) if isinstance(tags, (list, tuple)) else (),
         execution_count=execution_count if isinstance(execution_count, int) else None,
         outputs=list(outputs) if isinstance(outputs, list) else [],
     )
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def _check_output(index: int, number: int, output: dict) -> None:
+    """Text fields of an output are strings or lists of strings, as nbformat requires."""
+    where = f"cell {index + 1} output {number}"
+    for key in ("text", "evalue", "ename"):
+        if key in output:
+            _check_text(output[key], f"{where} {key!r}")
+    if "traceback" in output:
+        _check_text(output["traceback"], f"{where} 'traceback'")
+    data = output.get("data")
+    if data is not None:
+        if not isinstance(data, dict):
+            raise TypeError(f"{where} 'data' is not an object")
+        for mime, value in data.items():
+            if isinstance(value, list):
+                _check_text(value, f"{where} {mime!r}")
+
+
+def _check_text(value: object, where: str) -> None:
+    if isinstance(value, str):
+        return
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError(f"{where} is not text (a string or a list of strings)")
 
 
 def _from_python_source(path: Path, text: str) -> Notebook:
@@ -259,7 +320,9 @@ def _parse_program(
     source = "\n".join(program_lines)
     try:
         return compile(source, _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS), source
-    except (SyntaxError, ValueError) as error:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        # CPython's parser gives up on ~3,000-term sums, 30,000 ``not`` or 5,000 nested
+        # lambdas (RecursionError, MemoryError): the culprit cell is found below and named.
         failure: Exception = error
     starts = [start for _, start, _ in cell_spans]
     blamed: set[int] = set()
@@ -268,7 +331,7 @@ def _parse_program(
         if not isinstance(line, int) or not 0 < line <= len(program_lines):
             break
         cell_index, start, end = cell_spans[bisect.bisect_right(starts, line - 1) - 1]
-        cell_error = _cell_error(program_lines[start:end])
+        cell_error = _cell_error(notebook, cell_index, program_lines[start:end])
         if cell_error is None:
             break  # that cell parses alone: the error spans cells
         _leave_out(notebook, cell_index, cell_error, program_lines, origins, start, end)
@@ -281,22 +344,29 @@ def _parse_program(
     for cell_index, start, end in cell_spans:
         if cell_index in blamed:
             continue
-        cell_error = _cell_error(program_lines[start:end])
+        cell_error = _cell_error(notebook, cell_index, program_lines[start:end])
         if cell_error is not None:
             _leave_out(notebook, cell_index, cell_error, program_lines, origins, start, end)
     notebook.syntax_errors.sort(key=lambda error: error.cell_index)
     source = "\n".join(program_lines)
     try:
         return compile(source, _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS), source
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return ast.Module(body=[], type_ignores=[]), source
 
 
-def _cell_error(lines: list[str]) -> Exception | None:
+def _cell_error(notebook: Notebook, cell_index: int, lines: list[str]) -> Exception | None:
+    """Why one cell does not parse on its own (``None`` when it does); a cell the parser
+    cannot even attempt makes the notebook unreadable, said in one line naming the cell."""
     try:
         compile("\n".join(lines), _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS)
     except (SyntaxError, ValueError) as error:
         return error
+    except (RecursionError, MemoryError):
+        raise InputFileError(
+            notebook.path,
+            f"cell {cell_index + 1}: an expression too long or nested too deeply to parse",
+        ) from None
     return None
 
 

@@ -30,6 +30,14 @@ def render(
     formats ignore it because their consumers need every finding. Each format module is
     imported here, on demand, so the CLI does not pay for formats it is not using.
     """
+    if output_format == "sarif":
+        from nbgraduate.lint.output.sarif import render_sarif
+
+        # SARIF percent-encodes a path's own bytes into its URIs, so it gets the paths as read.
+        return render_sarif(report, rules=rules)
+    from nbgraduate.lint.output._common import printable_report
+
+    report = printable_report(report)
     if output_format == "concise":
         from nbgraduate.lint.output.concise import render_concise
 
@@ -42,10 +50,6 @@ def render(
         from nbgraduate.lint.output.json import render_json
 
         return render_json(report, statistics=statistics)
-    if output_format == "sarif":
-        from nbgraduate.lint.output.sarif import render_sarif
-
-        return render_sarif(report, rules=rules)
     if output_format == "github":
         from nbgraduate.lint.output.github import render_github
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 
-from nbgraduate.lint.diagnostics import Diagnostic, LintReport
+from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport
 
 
 def ordered(report: LintReport) -> list[Diagnostic]:
@@ -85,3 +86,44 @@ def fingerprints(located: Iterable[tuple[str, Diagnostic]]) -> list[str]:
         material = "\0".join((*key, str(occurrence))).encode()
         result.append(hashlib.md5(material, usedforsecurity=False).hexdigest())
     return result
+
+
+def printable(text: str) -> str:
+    """``text`` as UTF-8 can carry it: a file name's undecodable bytes (held as lone
+    surrogates) become ``\\xff``-style escapes, any other lone surrogate ``\\udc00``."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def printable_report(report: LintReport) -> LintReport:
+    """The report with every path, id and text printable (see :func:`printable`); the same
+    object when nothing needed it, which is every report of well-named files."""
+
+    def clean(diagnostic):
+        return replace(
+            diagnostic,
+            path=printable(diagnostic.path),
+            cell_id=None if diagnostic.cell_id is None else printable(diagnostic.cell_id),
+            message=printable(diagnostic.message),
+            source_line=printable(diagnostic.source_line),
+        )
+
+    texts = [
+        text
+        for d in report.diagnostics
+        for text in (d.path, d.cell_id or "", d.message, d.source_line)
+    ] + [text for e in report.errors for text in (e.path, e.reason)]
+    if all(printable(text) is text for text in texts):
+        return report
+    return LintReport(
+        diagnostics=[clean(d) for d in report.diagnostics],
+        errors=[InputError(printable(e.path), printable(e.reason)) for e in report.errors],
+        files_checked=report.files_checked,
+    )

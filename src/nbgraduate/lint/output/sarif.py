@@ -12,7 +12,12 @@ from urllib.parse import quote
 
 from nbgraduate import __version__
 from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport, Severity
-from nbgraduate.lint.output._common import fingerprints, ordered, relative_posix_path
+from nbgraduate.lint.output._common import (
+    fingerprints,
+    ordered,
+    printable,
+    relative_posix_path,
+)
 from nbgraduate.lint.rules.base import Rule
 
 SARIF_SCHEMA = (
@@ -92,7 +97,8 @@ def _artifact_location(path: str, cwd: str) -> dict[str, str]:
     relative = relative_posix_path(path, cwd)
     if relative is None:
         return {"uri": Path(os.path.abspath(path)).as_uri()}
-    return {"uri": quote(relative, safe="/"), "uriBaseId": SOURCE_ROOT}
+    # Encoded from the path's bytes: a file name that is not UTF-8 keeps its exact URI.
+    return {"uri": quote(os.fsencode(relative), safe="/"), "uriBaseId": SOURCE_ROOT}
 
 
 def _directory_uri(directory: str) -> str:
@@ -129,14 +135,14 @@ def _result(
         ]
         properties["cell"] = diagnostic.cell
         if diagnostic.cell_id is not None:
-            properties["cellId"] = diagnostic.cell_id
+            properties["cellId"] = printable(diagnostic.cell_id)
     result: dict[str, Any] = {"ruleId": diagnostic.code}
     if rule_index is not None:
         result["ruleIndex"] = rule_index
     result.update(
         {
             "level": _LEVELS[diagnostic.severity],
-            "message": {"text": diagnostic.message},
+            "message": {"text": printable(diagnostic.message)},
             "locations": [location],
             "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
             "properties": properties,
@@ -147,7 +153,7 @@ def _result(
 
 def _cell_name(diagnostic: Diagnostic) -> str:
     cell = f"cell {diagnostic.cell}"
-    return f"{cell} ({diagnostic.cell_id})" if diagnostic.cell_id else cell
+    return f"{cell} ({printable(diagnostic.cell_id)})" if diagnostic.cell_id else cell
 
 
 def _invocation(errors: Sequence[InputError], cwd: str) -> dict[str, Any]:
@@ -158,7 +164,7 @@ def _invocation(errors: Sequence[InputError], cwd: str) -> dict[str, Any]:
             {
                 "descriptor": {"id": "input-error"},
                 "level": "error",
-                "message": {"text": str(error)},
+                "message": {"text": printable(str(error))},
                 "locations": [
                     {"physicalLocation": {"artifactLocation": _artifact_location(error.path, cwd)}}
                 ],
