@@ -289,6 +289,19 @@ def test_lint_never_opens_a_fifo_given_explicitly(tmp_path: Path) -> None:
     assert line.startswith("error: pipe.ipynb:") and "FIFO" in line, line
 
 
+@needs_fifo
+def test_lint_never_opens_a_gitignore_that_is_a_fifo(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    os.mkfifo(tmp_path / ".gitignore")
+    notebook = new_notebook(cells=[new_code_cell("import random\nx = random.random()")])
+    nbformat.write(notebook, str(tmp_path / "real.ipynb"))
+
+    result = run_cli(tmp_path, "lint", ".", timeout=30)
+
+    assert result.returncode == 1, result.stderr
+    assert "real.ipynb:cell 1:2" in result.stdout
+
+
 # --- an interrupted conversion leaves no pipeline or a complete one --------------------------
 
 

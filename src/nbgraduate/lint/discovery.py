@@ -276,9 +276,11 @@ def _enclosing_ignore_files(directory: str) -> tuple[_Rules, ...]:
 
 
 def _read_ignore_file(path: str, base: str) -> _Rules | None:
+    from nbgraduate.core.files import read_regular
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = tuple(handle.read().splitlines())
+        # Never a FIFO or device: a `.gitignore` that is one would block or flood the walk.
+        lines = tuple(read_regular(path).decode("utf-8", "replace").splitlines())
     except OSError:
         # Missing is the common case; an unreadable one is treated as git does: as absent.
         return None
