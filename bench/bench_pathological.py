@@ -58,9 +58,9 @@ def tokens_on_one_line(directory: Path, n: int) -> Path:
 
 
 def long_literal_line(directory: Path, megabytes: float) -> Path:
-    """One line holding a literal of ``megabytes`` MB, with 200 findings after it."""
+    """One line holding a literal of ``megabytes`` MB, with 20 findings after it."""
     size = int(megabytes * 1_000_000)
-    findings = ", ".join(f'"/home/alice/{index}.csv"' for index in range(200))
+    findings = ", ".join(f'"/home/alice/{index}.csv"' for index in range(20))
     line = f'blob = "{"a" * size}"; paths = [{findings}]'
     return _notebook(directory / f"literal_{megabytes:g}mb.ipynb", line)
 
@@ -83,15 +83,20 @@ _MEASURED = (
 )
 
 
-def lint_once(path: Path) -> tuple[float, float, int]:
-    """Wall time, peak RSS in MB and exit code of one ``nbgraduate lint`` process."""
+def lint_once(path: Path, timeout: float) -> tuple[float, float, int]:
+    """Wall time, peak RSS in MB and exit code of one ``nbgraduate lint`` process; a lint
+    still running after ``timeout`` seconds is stopped and reported as exit -1."""
     started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-c", _MEASURED, "lint", "--output-format", "json", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", _MEASURED, "lint", "--output-format", "json", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return time.perf_counter() - started, float("nan"), -1
     elapsed = time.perf_counter() - started
     peaks = [line.split()[1] for line in result.stderr.splitlines() if line.startswith("peak-rss")]
     return elapsed, int(peaks[-1]) / 1024 if peaks else float("nan"), result.returncode
