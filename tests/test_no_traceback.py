@@ -150,6 +150,16 @@ def test_lone_carriage_returns_are_line_breaks(tmp_path: Path) -> None:
     assert ("NBG301", 2) in found and ("NBG701", 3) in found, found
 
 
+def test_lone_carriage_returns_in_a_script_are_line_breaks(tmp_path: Path) -> None:
+    # Found by the fuzzer: rows split on "\n" and Python's lines disagreed (IndexError).
+    (tmp_path / "old_mac.py").write_bytes(b"\r0\n\rA:0\rimport random\rx = random.random()\r")
+
+    result = run_cli(tmp_path, "lint", "old_mac.py", "--output-format", "json")
+
+    assert result.returncode == 1, result.stderr
+    assert [(f["code"], f["location"]["row"]) for f in json.loads(result.stdout)] == [("NBG301", 6)]
+
+
 def test_a_file_name_that_is_not_utf8_is_linted_in_every_format(tmp_path: Path) -> None:
     name = os.fsdecode(b"judge_\xff.ipynb")
     (tmp_path / name).write_text(

@@ -220,6 +220,8 @@ def _check_text(value: object, where: str) -> None:
 
 
 def _from_python_source(path: Path, text: str) -> Notebook:
+    if "\r" in text:
+        text = _LONE_CR.sub("\n", text)  # a line break for Python, so one for us too
     lines = text.split("\n")
     if not any(_PERCENT_MARKER.match(line) for line in lines):
         cell = Cell(index=0, cell_type="code", source=text, first_file_line=1)
