@@ -113,8 +113,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every n by this")
     parser.add_argument("--keep", action="store_true", help="keep the generated notebooks")
+    parser.add_argument(
+        "--timeout", type=float, default=1800, help="stop one lint after this many seconds"
+    )
     options = parser.parse_args()
-    rows = []
+    header = f"{'case':<30} {'n':>7} {'time':>9} {'2n':>7} {'time':>9} {'ratio':>6}"
+    print(f"{header} {'peak RSS':>9} exit", flush=True)
     with scratch_directory("nbg-pathological-", keep=options.keep) as directory:
         for name, build, n in CASES:
             n = n * options.scale
@@ -123,19 +127,15 @@ def main() -> None:
                 size = int(size) if size >= 1 else size
                 progress(f"{name}: {size:g}")
                 path = build(directory, size)
-                elapsed, peak_mb, code = lint_once(path)
+                elapsed, peak_mb, code = lint_once(path, options.timeout)
                 timings.append((size, elapsed, peak_mb, code))
             (small, small_s, _m, _c), (large, large_s, peak_mb, code) = timings
-            rows.append((name, small, small_s, large, large_s, large_s / small_s, peak_mb, code))
-    print(
-        f"{'case':<30} {'n':>7} {'time':>9} {'2n':>7} {'time':>9} {'ratio':>6} {'peak RSS':>9} exit"
-    )
-    for name, small, small_s, large, large_s, ratio, peak_mb, code in rows:
-        print(
-            f"{name:<30} {small:>7g} {seconds(small_s):>9} {large:>7g} {seconds(large_s):>9} "
-            f"{ratio:>6.2f} {peak_mb:>6.0f} MB {code:>4}"
-        )
-    print("ratio = time(2n) / time(n): about 2 is linear, about 4 is quadratic")
+            print(
+                f"{name:<30} {small:>7g} {seconds(small_s):>9} {large:>7g} "
+                f"{seconds(large_s):>9} {large_s / small_s:>6.2f} {peak_mb:>6.0f} MB {code:>4}",
+                flush=True,
+            )
+    print("ratio = time(2n) / time(n): about 2 is linear, about 4 is quadratic; exit -1: stopped")
 
 
 if __name__ == "__main__":
