@@ -272,7 +272,7 @@ def test_notebook_json_of_every_shape(
 
 @FUZZ_SETTINGS
 @given(
-    sources=st.lists(cell_sources.filter(lambda s: isinstance(s, str)), min_size=1, max_size=6),
+    sources=st.lists(text_sources, min_size=1, max_size=6),
     percent=st.booleans(),
     output_format=st.sampled_from(FORMATS),
 )
