@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import TypeVar
 
-from nbgraduate.core.errors import NbgraduateError
+from nbgraduate.core.errors import NbgraduateError, printable
 
 __all__ = [
     "EXIT_CLEAN",
@@ -41,8 +41,13 @@ def fail(message: str, code: int = EXIT_ERROR) -> SystemExit:
 
 
 def error_line(message: str) -> None:
-    """``error: message`` on stderr (looked up at call time, so test runners capture it)."""
-    sys.stderr.write(f"error: {message}\n")
+    """``error: message`` on stderr (looked up at call time, so test runners capture it).
+
+    A lone surrogate (an undecodable byte of a file name, a ``\\ud800`` escape quoted from a
+    file) is written as an escape: stderr may be strict UTF-8, and a traceback there would
+    replace the one line the user needs.
+    """
+    sys.stderr.write(f"error: {printable(message)}\n")
     sys.stderr.flush()
 
 

@@ -11,6 +11,7 @@ __all__ = [
     "NbgraduateError",
     "UsageError",
     "one_line",
+    "printable",
 ]
 
 
@@ -18,6 +19,20 @@ def one_line(text: str) -> str:
     # Messages end up as single lines on stderr and in CI logs; a stray newline from an
     # underlying library (TOML, JSON, OS) would split one error into several log entries.
     return " ".join(text.split())
+
+
+def printable(text: str) -> str:
+    """``text`` as UTF-8 can carry it: a file name's undecodable bytes (held as lone
+    surrogates) become ``\\xff``-style escapes, any other lone surrogate ``\\udc00``."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class NbgraduateError(Exception):

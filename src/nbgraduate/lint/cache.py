@@ -133,7 +133,11 @@ class LintCache:
         if result.error is not None:
             return
         entry = {"key": key, "diagnostics": [_row(d) for d in result.diagnostics]}
-        data = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            data = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        except UnicodeEncodeError:
+            return  # a file name that is not UTF-8: linted every time rather than cached
+
         with contextlib.suppress(OSError):
             self._prepare()
             _write_atomic(self._entries / f"{key}{_SUFFIX}", data)

@@ -222,6 +222,7 @@ def _lint_jobs(jobs: list[FileJob], request: LintRequest, project_root: Path) ->
     (and then stored)."""
     if not request.cache or not jobs:
         return _run_jobs(jobs, request.jobs)
+    from nbgraduate.core.files import read_regular
     from nbgraduate.lint.cache import LintCache, cache_directory
 
     cache = LintCache(cache_directory(project_root))
@@ -229,7 +230,8 @@ def _lint_jobs(jobs: list[FileJob], request: LintRequest, project_root: Path) ->
     keys: list[str | None] = []
     for job in jobs:
         try:
-            content = job.path.read_bytes()
+            # Never a FIFO or device (a FIFO would block here forever): read_regular refuses.
+            content = read_regular(job.path)
         except OSError:
             # Unreadable: linting it reports why.
             keys.append(None)

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 
+from nbgraduate.core.errors import printable
 from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport
 
 
@@ -86,20 +87,6 @@ def fingerprints(located: Iterable[tuple[str, Diagnostic]]) -> list[str]:
         material = "\0".join((*key, str(occurrence))).encode()
         result.append(hashlib.md5(material, usedforsecurity=False).hexdigest())
     return result
-
-
-def printable(text: str) -> str:
-    """``text`` as UTF-8 can carry it: a file name's undecodable bytes (held as lone
-    surrogates) become ``\\xff``-style escapes, any other lone surrogate ``\\udc00``."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        pass
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def printable_report(report: LintReport) -> LintReport:
