@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -86,6 +87,8 @@ _MEASURED = (
 def lint_once(path: Path, timeout: float) -> tuple[float, float, int]:
     """Wall time, peak RSS in MB and exit code of one ``nbgraduate lint`` process; a lint
     still running after ``timeout`` seconds is stopped and reported as exit -1."""
+    # The result cache would answer a repeated run from disk; this measures the linting.
+    environment = {**os.environ, "NBGRADUATE_NO_CACHE": "1"}
     started = time.perf_counter()
     try:
         result = subprocess.run(
@@ -94,6 +97,7 @@ def lint_once(path: Path, timeout: float) -> tuple[float, float, int]:
             text=True,
             check=False,
             timeout=timeout,
+            env=environment,
         )
     except subprocess.TimeoutExpired:
         return time.perf_counter() - started, float("nan"), -1

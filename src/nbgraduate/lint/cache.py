@@ -121,8 +121,8 @@ class LintCache:
             data = json.loads((self._entries / f"{key}{_SUFFIX}").read_bytes())
             if data["key"] != key:
                 raise ValueError("entry of another key")
-            result = _result(data["diagnostics"])
-        except (OSError, ValueError, KeyError, TypeError):
+            result = _result(data["diagnostics"], data["lines"])
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
             self.misses += 1
             return None
         self.hits += 1
@@ -132,7 +132,11 @@ class LintCache:
         """Store ``result`` under ``key`` (results with an input error are not stored)."""
         if result.error is not None:
             return
-        entry = {"key": key, "diagnostics": [_row(d) for d in result.diagnostics]}
+        # Each source line once, however many findings it has: a line of thousands of findings
+        # (or a 10 MB literal with findings on it) would otherwise be stored once per finding.
+        lines: dict[str, int] = {}
+        rows = [_row(d, lines) for d in result.diagnostics]
+        entry = {"key": key, "lines": list(lines), "diagnostics": rows}
         try:
             data = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         except UnicodeEncodeError:
@@ -254,14 +258,20 @@ def _plain(value: object) -> Any:
 # -- entries ------------------------------------------------------------------------------------
 
 
-def _row(diagnostic: Diagnostic) -> list[Any]:
-    return [
-        getattr(diagnostic, name).value if name == "severity" else getattr(diagnostic, name)
-        for name in _DIAGNOSTIC_FIELDS
-    ]
+def _row(diagnostic: Diagnostic, lines: dict[str, int]) -> list[Any]:
+    """The diagnostic as a list; its source line as an index into ``lines`` (added if new)."""
+    row = []
+    for name in _DIAGNOSTIC_FIELDS:
+        value = getattr(diagnostic, name)
+        if name == "severity":
+            value = value.value
+        elif name == "source_line":
+            value = lines.setdefault(value, len(lines))
+        row.append(value)
+    return row
 
 
-def _result(rows: Iterable[list[Any]]) -> FileResult:
+def _result(rows: Iterable[list[Any]], lines: list[str]) -> FileResult:
     from nbgraduate.lint.jobs import FileResult
 
     diagnostics = []
@@ -270,6 +280,7 @@ def _result(rows: Iterable[list[Any]]) -> FileResult:
             raise ValueError("entry of another diagnostic format")
         fields = dict(zip(_DIAGNOSTIC_FIELDS, row, strict=True))
         fields["severity"] = Severity(fields["severity"])
+        fields["source_line"] = lines[fields["source_line"]]
         diagnostics.append(Diagnostic(**fields))
     return FileResult(diagnostics)
 
