@@ -159,9 +159,6 @@ def lock_path_problems(pipeline_dir: Path, lock: object) -> list[str]:
             continue
         if resolve_in_project(pipeline_dir, dataset.path, root) is None:
             problems.append(f"dataset {dataset.path!r} is outside the repository {root}")
-    source = getattr(lock, "graduated_from", None)
-    if source is not None and resolve_in_project(pipeline_dir, source.path, root) is None:
-        problems.append(f"graduated_from {source.path!r} is outside the repository {root}")
     return problems
 
 
