@@ -367,12 +367,13 @@ def test_parsing_grows_linearly_with_the_number_of_packages() -> None:
 
     def seconds(count: int) -> float:
         line = "%pip install " + " ".join(f"pkg{i}>=1.{i} 'extra{i}[a]==2'" for i in range(count))
-        start = time.perf_counter()
+        start = time.process_time()  # CPU time: other processes' load barely moves it
         assert len(parse_install_line(line)) == 2 * count
-        return time.perf_counter() - start
+        return time.process_time() - start
 
     seconds(200)  # warm up packaging's parser
-    small, large = min(seconds(1_000) for _ in range(2)), min(seconds(2_000) for _ in range(2))
+    pairs = [(seconds(1_000), seconds(2_000)) for _ in range(3)]  # interleaved against bursts
+    small, large = min(p[0] for p in pairs), min(p[1] for p in pairs)
     assert large < 4 * small + 0.05, (small, large)
 
 

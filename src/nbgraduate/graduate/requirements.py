@@ -25,6 +25,7 @@ from nbgraduate.knowledge.packages import (
     parse_requirement,
     requirement_name,
 )
+from nbgraduate.knowledge.secrets import redact
 from nbgraduate.notebook.model import Notebook
 
 #: Not requirements of the eval: the kernel's own machinery, which `nbgraduate env` adds.
@@ -89,18 +90,19 @@ def resolve_requirements(
         prefix = {"line-magic": "%", "shell": "!"}.get(command.origin, "")
         for requirement in parse_install_line(prefix + command.text):
             source = f"install line in cell {command.cell_index + 1}"
+            # A URL may carry a token (git+https://<token>@host/...): only its masked form is
+            # kept, so requirements.txt, the report and the lock never hold it.
+            shown = redact(requirement.spec)
             if requirement.kind in ("local", "requirements-file"):
-                resolved.unresolved[requirement.spec] = (
-                    f"{requirement.kind} install; pin its contents by hand"
-                )
-                resolved.sources.setdefault(requirement.spec, []).append(source)
+                resolved.unresolved[shown] = f"{requirement.kind} install; pin its contents by hand"
+                resolved.sources.setdefault(shown, []).append(source)
                 continue
             name = requirement_name(requirement.spec)
             if requirement.kind.startswith("vcs") or name is None:
-                resolved.unresolved[requirement.spec] = (
+                resolved.unresolved[shown] = (
                     "installed from a URL or VCS; pin it to a release or a commit by hand"
                 )
-                resolved.sources.setdefault(requirement.spec, []).append(source)
+                resolved.sources.setdefault(shown, []).append(source)
                 continue
             entry = wanted.setdefault(canonical_name(name), _Wanted(name))
             entry.sources.append(source)

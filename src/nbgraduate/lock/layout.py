@@ -294,7 +294,8 @@ def not_a_pipeline(path: str | os.PathLike[str]) -> str | None:
         return f"a notebook, not a pipeline; graduate it first: nbgraduate convert {shown}"
     if not os.path.isdir(path):
         return "no such pipeline directory"
-    if os.path.isfile(os.path.join(path, LOCK_FILENAME)):
+    if os.path.lexists(os.path.join(path, LOCK_FILENAME)):
+        # Whatever it is (a FIFO, a directory, a link), reading the lock says what is wrong.
         return None
     inside = sorted(
         os.path.join(os.fspath(path), name)

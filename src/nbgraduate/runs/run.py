@@ -115,8 +115,6 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
         parameters = resolve_parameters(locked, options.overrides)
         datasets = _run_datasets(current, parameters, pipeline_dir)
         policy = snapshot_policy(pipeline_dir, enabled=options.snapshot)
-        # Opened (and checked: a damaged store is refused) before anything runs.
-        run_store = RunStore(store_root)
         environment, environment_check, installed = environment_for_run(
             locked,
             pipeline_dir,
@@ -126,6 +124,8 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
         )
         if environment_check.drift and not options.allow_drift:
             raise EnvironmentDriftRefused(options.pipeline_dir, environment_check.drift)
+        # Opened (and checked: a damaged store is refused) before anything runs.
+        run_store = RunStore(store_root)
     except BaseException:
         if warm is not None:
             warm.shutdown(remove_output=True)
