@@ -129,10 +129,13 @@ def resolve_run(
     pipeline: str | None = None,
     repo_dir: Path | None = None,
     files: bool = False,
+    exclude_reproductions: bool = False,
 ) -> ResolvedRun:
-    """One RUN spec as ``runs show`` and ``runs export`` take it: a run id (or unique prefix),
-    ``latest`` or ``latest@<git-ref>`` (the newest eval run of ``pipeline``, or of any pipeline
-    when none is named), and with ``files`` a record file."""
+    """One RUN spec as ``runs show``, ``runs export`` and ``reproduce`` take it: a run id (or
+    unique prefix), ``latest`` or ``latest@<git-ref>`` (the newest eval run of ``pipeline``, or
+    of any pipeline when none is named), and with ``files`` a record file.
+    ``exclude_reproductions`` skips runs made by ``nbgraduate reproduce`` when looking for the
+    latest."""
     spec = parse_run_spec(text)
     if spec.kind == "file" and not files:
         spec = RunSpec(spec.text, "id")
@@ -143,9 +146,26 @@ def resolve_run(
         if spec.kind == "id":
             return ResolvedRun(store.get(spec.text), spec.text, f"run store {store.root}")
         repo = repo_dir if repo_dir is not None else Path.cwd()
+        if exclude_reproductions:
+            return _latest_original(store, spec, pipeline, repo)
         if pipeline is not None:
             return _latest(store, spec, pipeline, repo)
         return _latest_of_any(store, spec, repo)
+
+
+def _latest_original(
+    store: RunStore, spec: RunSpec, pipeline: str | None, repo: Path
+) -> ResolvedRun:
+    """The newest eval run (of ``pipeline``, at the ref's commit) that is not a reproduction."""
+    commit = resolve_git_ref(spec.git_ref, repo) if spec.git_ref is not None else None
+    for record in store.list(pipeline=pipeline, kind="eval"):
+        if record.reproduction is None and (commit is None or record.git_commit == commit):
+            where = f"latest run of {pipeline}" if pipeline else "latest run"
+            at = f" at {spec.git_ref}" if spec.git_ref else ""
+            return ResolvedRun(record, spec.text, f"{where}{at}")
+    what = f"pipeline {pipeline!r}" if pipeline else "any pipeline"
+    at = f" at commit {commit[:12]} ({spec.git_ref})" if commit else ""
+    raise GateInputError(f"{spec.text}: no run of {what}{at} in {store.root}")
 
 
 def _latest_of_any(store: RunStore, spec: RunSpec, repo: Path) -> ResolvedRun:

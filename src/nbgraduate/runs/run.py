@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,8 +24,16 @@ from nbgraduate.runs.environment import (
 )
 from nbgraduate.runs.executor import ExecutionRequest, execute
 from nbgraduate.runs.objects import objects_for
-from nbgraduate.runs.recording import read_recorded
-from nbgraduate.runs.records import MetricSeries, ModelUse, RepeatResult, RunRecord, RunStatus
+from nbgraduate.runs.recording import read_recording
+from nbgraduate.runs.records import (
+    CiRun,
+    MetricSeries,
+    ModelUse,
+    RepeatResult,
+    RunRecord,
+    RunStatus,
+    ServedModel,
+)
 from nbgraduate.runs.snapshots import RunDataset, snapshot_datasets, snapshot_policy
 from nbgraduate.runs.store import RunStore, default_store_root
 from nbgraduate.runs.warm_kernel import WarmKernel, new_run_id
@@ -57,6 +67,12 @@ class RunOptions:
     snapshot: bool = True
     #: Run in the environment ``nbgraduate env`` built for the pipeline (else this one's).
     use_env: bool = False
+    #: Every parameter's value, already typed (a reproduction passes the recorded ones);
+    #: ``overrides`` are then not used.
+    parameters: dict[str, object] | None = None
+    #: The pipeline's name in the store (default: its path relative to the project); a
+    #: reproduction, run in a temporary worktree, records under the original's name.
+    pipeline_name: str | None = None
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
@@ -83,11 +99,29 @@ def resolve_parameters(lock: PipelineLock, overrides: dict[str, str]) -> dict[st
     return values
 
 
-def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunRecord:
+def typed_parameters(lock: PipelineLock, given: dict[str, object]) -> dict[str, object]:
+    """Defaults from the lock, replaced by ``given`` values as they are; unknown names fail."""
+    values: dict[str, object] = {parameter.name: parameter.default for parameter in lock.parameters}
+    unknown = sorted(name for name in given if name not in values)
+    if unknown:
+        known = ", ".join(sorted(values)) or "none"
+        raise UsageError(f"unknown parameter {unknown[0]!r} (this pipeline has: {known})")
+    values.update(given)
+    return values
+
+
+def run_pipeline(
+    options: RunOptions,
+    warm: WarmKernel | None = None,
+    *,
+    before_recording: Callable[[RunRecord], RunRecord] | None = None,
+) -> RunRecord:
     """Run the pipeline and store its record; the record's status says how it ended.
 
     ``warm`` is a kernel :func:`start_warm_kernel` launched for this run before the imports
     and the verification; it is shut down (and its directory removed) if the run is refused.
+    ``before_recording`` may complete the record before it is stored (a reproduction adds
+    its verdict): records are never changed once stored.
     """
     problem = not_a_pipeline(options.pipeline_dir)
     if problem is not None:
@@ -96,6 +130,7 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
         raise InputFileError(options.pipeline_dir, problem)
     pipeline_dir = options.pipeline_dir.resolve()
     store_root = (options.store_root or default_store_root(pipeline_dir)).resolve()
+    name_in_store = options.pipeline_name or pipeline_name_in_store(pipeline_dir, store_root)
     if warm is not None and warm.store_root != store_root:
         warm.shutdown(remove_output=True)
         warm = None
@@ -103,14 +138,17 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
         locked, current, drifts = verify_pipeline(pipeline_dir)
         if drifts and not options.allow_drift:
             raise DriftRefused(options.pipeline_dir, drifts)
-        parameters = resolve_parameters(locked, options.overrides)
+        if options.parameters is not None:
+            parameters = typed_parameters(locked, options.parameters)
+        else:
+            parameters = resolve_parameters(locked, options.overrides)
         datasets = _run_datasets(current, parameters, pipeline_dir)
         policy = snapshot_policy(pipeline_dir, enabled=options.snapshot)
         environment, environment_check, installed = environment_for_run(
             locked,
             pipeline_dir,
             store_root,
-            pipeline_name_in_store(pipeline_dir, store_root),
+            name_in_store,
             options.use_env,
         )
         if environment_check.drift and not options.allow_drift:
@@ -145,12 +183,14 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
         ended = datetime.now(timezone.utc)
         metrics: list[MetricSeries] = []
         usage: dict[str, float] = {}
+        served: list[ServedModel] = []
         repeats: list[RepeatResult] = []
         for outcome in outcomes:
-            recorded, recorded_usage = read_recorded(outcome.record_file)
-            metrics.extend(recorded)
-            for counter, amount in recorded_usage.items():
+            recording = read_recording(outcome.record_file)
+            metrics.extend(recording.metrics)
+            for counter, amount in recording.usage.items():
                 usage[counter] = usage.get(counter, 0.0) + amount
+            served.extend(answer for answer in recording.served if answer not in served)
             repeats.append(outcome.result)
         worst = max(
             (r.status for r in repeats),
@@ -165,7 +205,7 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
         commit, dirty = git_state(pipeline_dir)
         record = RunRecord(
             run_id=run_id,
-            pipeline=pipeline_name_in_store(pipeline_dir, store_root),
+            pipeline=name_in_store,
             git_commit=commit,
             git_dirty=dirty,
             lock_digest=locked.digest(),
@@ -174,6 +214,7 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
             environment_drift=environment_check.drift,
             environment_unchecked=environment_check.reported,
             parameters=parameters,
+            overrides=_overrides(locked, parameters),
             models=_models_as_run(current.lock, parameters),
             dataset_digests={d.path: d.sha256 or "missing" for d in datasets if not d.remote},
             datasets=snapshots,
@@ -191,9 +232,22 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
             repeats=repeats,
             metrics=metrics,
             usage=usage,
+            served=served,
+            ci=CiRun.from_environment(os.environ),
         )
+        if before_recording is not None:
+            record = before_recording(record)
         store.add(record)
     return record
+
+
+def _overrides(lock: PipelineLock, parameters: dict[str, object]) -> dict[str, object]:
+    """The parameters whose value is not the lock's default, in the lock's order."""
+    return {
+        declared.name: parameters[declared.name]
+        for declared in lock.parameters
+        if declared.name in parameters and parameters[declared.name] != declared.default
+    }
 
 
 def _models_as_run(lock: PipelineLock, parameters: dict[str, object]) -> list[ModelUse]:
@@ -341,4 +395,5 @@ __all__ = [
     "pipeline_name_in_store",
     "resolve_parameters",
     "run_pipeline",
+    "typed_parameters",
 ]
