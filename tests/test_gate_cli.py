@@ -266,6 +266,57 @@ def test_no_workflow_link_outside_github(golden_store: Path) -> None:
     assert "`20250301T120000Z-b45e1a`" in result.stdout
 
 
+def test_each_run_links_to_the_ci_run_that_made_it(tmp_path: Path) -> None:
+    """The PR comment (the Markdown), the text and the JSON name each run's own CI run, as
+    the run recorded it, beside the workflow run that made the decision."""
+    from nbgraduate.runs.records import CiRun
+
+    baseline, candidate = golden_records()
+    candidate = candidate.model_copy(
+        update={
+            "ci": CiRun(
+                server_url="https://github.com",
+                repository="acme/evals",
+                run_id="4100",
+                run_attempt="3",
+            )
+        }
+    )
+    root = tmp_path / ".nbgraduate"
+    with RunStore(root) as store:
+        store.add(baseline)
+        store.add(candidate)
+    candidate_ci = "https://github.com/acme/evals/actions/runs/4100/attempts/3"
+    markdown = invoke(golden_arguments(root, "--output-format", "markdown"), GITHUB_ENV).stdout
+    (line,) = [line for line in markdown.splitlines() if line.startswith("- Candidate ")]
+    assert line.endswith(f" · [CI run]({candidate_ci})")
+    (line,) = [line for line in markdown.splitlines() if line.startswith("- Baseline ")]
+    assert "CI run" not in line  # recorded outside CI
+    assert f"[workflow run]({WORKFLOW_URL})" in markdown
+    text = invoke(golden_arguments(root)).stdout
+    assert f"  CI run {candidate_ci}\n" in text
+    payload = json.loads(invoke(golden_arguments(root, "--output-format", "json")).stdout)
+    assert payload["candidate"]["ci_run_url"] == candidate_ci
+    assert payload["baseline"]["ci_run_url"] is None
+
+
+def test_ci_run_is_recorded_only_in_github_shape() -> None:
+    from nbgraduate.runs.records import CiRun
+
+    assert CiRun.from_environment({}) is None
+    assert CiRun.from_environment({**GITHUB_ENV, "GITHUB_RUN_ATTEMPT": "2"}).url == (  # type: ignore[union-attr]
+        f"{WORKFLOW_URL}/attempts/2"
+    )
+    # A link built from a hand-set variable could not be a javascript: URL or end a Markdown
+    # link early: no CI run is recorded rather than a wrong one.
+    for name, value in (
+        ("GITHUB_SERVER_URL", "javascript:alert(1)//"),
+        ("GITHUB_REPOSITORY", "acme/evals) [x](https://evil.invalid"),
+        ("GITHUB_RUN_ID", "42 "),
+    ):
+        assert CiRun.from_environment({**GITHUB_ENV, name: value + "x"}) is None
+
+
 # -- the command itself ------------------------------------------------------------------------
 
 

@@ -134,11 +134,14 @@ def runs(
         typer.echo("no runs recorded")
         return
     for record in records:
-        typer.echo(
+        line = (
             f"{record.run_id}  {record.kind:<11}  {record.status.value:<20}  {record.pipeline}  "
             f"{record.started_at:%Y-%m-%d %H:%M}  {record.duration_s:6.1f}s  "
             f"contract {record.contract_version}  {(record.git_commit or '-')[:8]}"
         )
+        if record.reproduction is not None:
+            line += f"  reproduces {record.reproduction.of}: {record.reproduction.verdict}"
+        typer.echo(line)
 
 
 _RUN_HELP = (
@@ -154,11 +157,32 @@ def runs_show(
     ] = None,
     store: Annotated[Path | None, typer.Option(help="Run store directory.")] = None,
 ) -> None:
-    """Print one run's full record as JSON."""
+    """Print one run's full record as JSON; on stderr, the runs it is linked to.
+
+    A run made by `nbgraduate reproduce` names the run it reproduces (and its record's
+    `reproduction` says so too); a run that was reproduced names each reproduction and its
+    verdict; a run made in CI names its workflow run.
+    """
     from nbgraduate.gate.runs import resolve_run
+    from nbgraduate.runs.store import RunStore, default_store_root
 
     record = resolve_run(run_id, store_root=store, pipeline=pipeline).record
     typer.echo(record.model_dump_json(indent=2))
+    with RunStore(store or default_store_root(Path.cwd()), create=False) as run_store:
+        reproductions = [
+            other
+            for other in run_store.list(pipeline=record.pipeline, kind=record.kind)
+            if other.reproduction is not None and other.reproduction.of == record.run_id
+        ]
+    if record.reproduction is not None:
+        typer.echo(
+            f"reproduces: {record.reproduction.of} ({record.reproduction.verdict})", err=True
+        )
+    for other in reversed(reproductions):
+        verdict = other.reproduction.verdict if other.reproduction is not None else "?"
+        typer.echo(f"reproduced by: {other.run_id} ({verdict})", err=True)
+    if record.ci is not None:
+        typer.echo(f"CI run: {record.ci.url}", err=True)
 
 
 def runs_export(

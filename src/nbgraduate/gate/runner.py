@@ -252,6 +252,7 @@ def _run_info(run: ResolvedRun) -> RunInfo:
         started_at=record.started_at,
         contract_version=record.contract_version,
         status=record.status.value,
+        ci_url=record.ci.url if record.ci is not None else None,
     )
 
 

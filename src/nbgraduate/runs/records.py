@@ -112,10 +112,13 @@ class CiRun(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    server_url: str
-    repository: str
-    run_id: str
-    run_attempt: str | None = None
+    # Shapes, so a link built from them is an http(s) link to a workflow run on every page and
+    # comment it appears in (a hand-edited record cannot make it ``javascript:`` or break out of
+    # a Markdown link).
+    server_url: str = Field(pattern=r"^https?://[A-Za-z0-9.:\[\]-]+(?:/[A-Za-z0-9._~/-]*)?$")
+    repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    run_id: str = Field(pattern=r"^[0-9]+$")
+    run_attempt: str | None = Field(default=None, pattern=r"^[0-9]+$")
 
     @property
     def url(self) -> str:
@@ -134,7 +137,10 @@ class CiRun(BaseModel):
         if not (server and repository and run_id):
             return None
         attempt = environ.get("GITHUB_RUN_ATTEMPT", "").strip() or None
-        return cls(server_url=server, repository=repository, run_id=run_id, run_attempt=attempt)
+        try:
+            return cls(server_url=server, repository=repository, run_id=run_id, run_attempt=attempt)
+        except ValueError:
+            return None  # not GitHub's shape: no link rather than a wrong one
 
 
 class Reproduction(BaseModel):
