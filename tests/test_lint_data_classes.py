@@ -31,7 +31,11 @@ def lint_cells(tmp_path: Path, *sources: str, codes: str = "NBG201,NBG202") -> l
 def write_notebook(path: Path, *sources: str) -> Path:
     cells = [new_markdown_cell("# Eval"), *(new_code_cell(source) for source in sources)]
     notebook = new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "language": "python",
+        "display_name": "Python 3",
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, str(path))
     return path
@@ -270,3 +274,42 @@ def test_convert_leaves_no_task_for_a_download_its_fetcher_verifies(tmp_path: Pa
     result = convert_notebook(source, ConversionOptions())
     remote = [task.message for task in result.human if task.code == "NBG202"]
     assert len(remote) == 1 and "extra.csv" in remote[0], remote
+
+
+def test_a_generator_passed_in_is_seeded_where_the_caller_builds_it(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import random\n"
+        "def sample_docs(docs, k, rng: random.Random):\n    return rng.sample(docs, k)\n"
+        "def pick(rows, gen):\n    return gen.sample(rows, 2)",
+        "picked = sample_docs(docs, 3, random.Random(13))\nother = pick(rows, source)",
+        codes="NBG301,NBG302",
+    )
+    assert found == [("NBG302", 2, 5)]  # ``gen`` may be anything with a sample method
+
+
+def test_draws_on_one_line_are_one_finding(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from random import randint\n"
+        "def get_weather(location):\n"
+        '    conditions = ["sunny", "rainy"]\n'
+        '    return f"{conditions[randint(0, 1)]}, high of {randint(10, 30)}"\n'
+        "x = randint(0, 9)",
+        'print(get_weather("Paris"))',
+        codes="NBG301",
+    )
+    assert found == [("NBG301", 2, 4), ("NBG301", 2, 5)]
+
+
+def test_curl_printed_to_the_cell_or_into_a_key_ring_is_not_a_download(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'BASE = "http://nims.example.com/llm"',
+        "!curl '{BASE}/v1/models' -H 'Accept: application/json'\n"
+        "!curl -fsSL https://www.example.org/keys/ACCC4CF8.asc | gpg --dearmor > /dev/null\n"
+        "!wget https://huggingface.co/org/model/resolve/main/model.llamafile",
+        "!curl -s https://raw.githubusercontent.com/org/db/master/seed.sql | sqlite3 eval.db\n"
+        "!curl -s https://raw.githubusercontent.com/org/evals/main/qa.jsonl",
+    )
+    assert found == [("NBG202", 4, 1), ("NBG202", 4, 2)]

@@ -86,7 +86,7 @@ def _is_module_or_generator(
 ) -> bool:
     """``random.sample`` belongs to NBG301; ``rng.shuffle`` on a seeded generator is fine."""
     if isinstance(receiver, ast.Name):
-        if receiver.id in imports:
+        if receiver.id in imports or _generator_parameter(receiver.id, call.scope):
             return True
         created = values.resolve_call(receiver, call.scope)
         if created is not None:
@@ -96,6 +96,25 @@ def _is_module_or_generator(
                 ("default_rng", "Random", "RandomState")
             ):
                 return True
+    return False
+
+
+_GENERATOR_ANNOTATION = re.compile(r"(?:^|\.)(?:Random|RandomState|Generator)$")
+_GENERATOR_PARAMETER = re.compile(r"^(?:rng|\w+_rng|random_state|generator)$")
+
+
+def _generator_parameter(name: str, scope: Scope) -> bool:
+    """``def sample_docs(docs, k, rng: random.Random): rng.sample(docs, k)``: a generator the
+    caller passes in, seeded (or not, NBG301's) where the caller builds it."""
+    if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return False
+    arguments = scope.args
+    for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
+        if argument.arg != name:
+            continue
+        annotation = argument.annotation
+        written = (dotted_name(annotation) or "") if annotation is not None else ""
+        return bool(_GENERATOR_ANNOTATION.search(written) or _GENERATOR_PARAMETER.match(name))
     return False
 
 

@@ -46,6 +46,23 @@ _CURL_API_OPTIONS = frozenset(
     {"-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "-F", "--form", "--json"}
 )
 _SHELL_INTERPRETERS = frozenset({"sh", "bash", "zsh", "python", "python3", "sudo", "source"})
+#: Programs a signing key is piped into (``curl -fsSL .../key.asc | gpg --dearmor``).
+_KEY_INSTALLERS = frozenset({"gpg", "gpg2", "apt-key"})
+_STREAMED_DATA_EXTENSIONS = (
+    *catalog.DATA_FILE_EXTENSIONS,
+    *catalog.TEXT_CORPUS_EXTENSIONS,
+    ".zip",
+    ".gz",
+    ".tgz",
+    ".bz2",
+    ".xz",
+    ".zst",
+)
+
+
+def _names_data_file(url: str) -> bool:
+    """Whether the URL's path names a data file or an archive (``.../qa.jsonl``)."""
+    return unquote(urlsplit(url).path).lower().endswith(_STREAMED_DATA_EXTENSIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,6 +404,10 @@ class _Command:
                 destinations = (redirect,)
             else:
                 destinations = ()
+                if next_program in _KEY_INSTALLERS or (
+                    not next_program and not _names_data_file(token.text)
+                ):
+                    continue  # a signing key, or an API or health call printed to the cell
             self._download(token, "curl", destinations)
 
     def gdown(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:

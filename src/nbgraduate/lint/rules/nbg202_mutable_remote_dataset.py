@@ -38,7 +38,10 @@ class MutableRemoteDataset(Rule):
     URL composed from a literal and parts the notebook cannot know (an f-string, ``+`` or
     ``.format``, directly or returned by a function the notebook defines) at the composing
     expression; not when the unknown part is a loop variable over what a request returned
-    (an API walked item by item: its listing request is the one reported).
+    (an API walked item by item: its listing request is the one reported). A ``curl`` whose
+    output is only printed to the cell (no ``-o``/``-O``, redirect or pipe) counts when its URL
+    names a data file or an archive; an API or health call does not, nor does a signing key
+    piped into ``gpg``/``apt-key``, nor model weights, executables (``.llamafile``) or images.
 
     Versioned, and not reported: a URL that embeds a commit sha or an object version id
     (``?versionId=``, ``?generation=``, ``hf://...@<sha>``); a hub ``revision=<40-hex>``

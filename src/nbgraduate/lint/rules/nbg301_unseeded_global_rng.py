@@ -34,7 +34,8 @@ class UnseededGlobalRng(Rule):
     seed inside a function runs when the notebook first calls that function (a synthetic-data
     generator defined early and called after the seed is fine; one called before it is not).
     Retry jitter (a draw inside ``time.sleep(...)``, a retry or backoff helper, or assigned to a
-    delay) is not eval randomness and is not reported.
+    delay) is not eval randomness and is not reported. Several draws from one generator on one
+    line are one finding, at the first (one seed fixes them all).
 
     Local Hugging Face generation that samples (``model.generate(..., do_sample=True)``, a
     ``pipeline`` or ``GenerationConfig`` with ``do_sample=True``, ``generate(**kwargs)`` with
@@ -167,10 +168,11 @@ class UnseededGlobalRng(Rule):
             line = order.line_of(call)
             seeded_at[family] = min(seeded_at.get(family, line), line)
         everything_seeded_at = seeded_at.get(None)
+        reported: set[tuple[str, int]] = set()  # one finding per generator and source line
         for family, call in draws:
             line = order.line_of(call)
-            if line >= NEVER:
-                continue  # inside a function the notebook never calls
+            if line >= NEVER or (family, call.line) in reported:
+                continue  # inside a function the notebook never calls, or already reported
             generator = "torch" if family == _SAMPLING else family
             seeded = min(
                 (at for at in (seeded_at.get(generator), everything_seeded_at) if at is not None),
@@ -192,6 +194,7 @@ class UnseededGlobalRng(Rule):
                     f"`{call.written_name}` draws from the global {family} generator, which is "
                     f"not seeded before this point{where}"
                 )
+            reported.add((family, call.line))
             yield self._finding(context, call, message)
 
     def _finding(self, context: LintContext, call: CallSite, message: str) -> Finding:

@@ -21,7 +21,9 @@ class UnseededSamplingCall(Rule):
     shuffling cross-validation splitters, Hugging Face ``Dataset.shuffle()`` /
     ``.train_test_split()``, torch ``random_split(...)`` and splits by a fraction
     (``adapter.split(0.5)``) that do not pass ``random_state`` (or ``seed``; torch:
-    ``generator=``)."""
+    ``generator=``). Sampling with a private generator is not reported: one built with a seed,
+    or one the caller passes in (a parameter annotated ``random.Random``/``Generator`` or named
+    ``rng``), which is seeded where the caller builds it."""
 
     code = "NBG302"
     name = "unseeded-sampling-call"
