@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from nbgraduate.cli.gate import register
 from nbgraduate.gate import GateOptions, render, run_gate
 from nbgraduate.runs.records import ModelUse, RunRecord
-from nbgraduate.runs.store import RunStore, load_record_file
+from nbgraduate.runs.store import load_record_file, open_store
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = DATA / "gate_summary.md"
@@ -61,7 +61,7 @@ def golden_records() -> tuple[RunRecord, RunRecord]:
 @pytest.fixture
 def golden_store(tmp_path: Path) -> Path:
     root = tmp_path / ".nbgraduate"
-    with RunStore(root) as store:
+    with open_store(root) as store:
         for run in golden_records():
             store.add(run)
     return root
@@ -112,7 +112,7 @@ def test_golden_report_verdicts(golden_store: Path) -> None:
             0.03,
             0.95,
             lower_is_better=("latency_s",),
-            store_root=golden_store,
+            store=golden_store,
         )
     )
     verdicts = {metric.name: metric.verdict.value for metric in report.metrics}
@@ -215,7 +215,7 @@ def test_contract_refusal_prints_one_line_per_difference(tmp_path: Path) -> None
             "models": [ModelUse(model_id="gpt-4.1-2025-04-14", role="judge", pinned=True)],
         }
     )
-    with RunStore(root) as store:
+    with open_store(root) as store:
         store.add(base)
         store.add(cand)
     result = invoke(golden_arguments(root))
@@ -283,7 +283,7 @@ def test_each_run_links_to_the_ci_run_that_made_it(tmp_path: Path) -> None:
         }
     )
     root = tmp_path / ".nbgraduate"
-    with RunStore(root) as store:
+    with open_store(root) as store:
         store.add(baseline)
         store.add(candidate)
     candidate_ci = "https://github.com/acme/evals/actions/runs/4100/attempts/3"
@@ -362,7 +362,7 @@ def test_render_rejects_an_unknown_format(golden_store: Path) -> None:
             "20250301T150000Z-c0ffee",
             0.03,
             0.95,
-            store_root=golden_store,
+            store=golden_store,
         )
     )
     with pytest.raises(ValueError, match="unknown output format"):

@@ -15,7 +15,7 @@ from nbgraduate.report import build_report
 from nbgraduate.report.axes import nice_axis
 from nbgraduate.report.summary import peak_per_window, percentile, run_scores, summarise
 from nbgraduate.runs.records import CiRun, MetricSeries, Reproduction, RunRecord, RunStatus
-from nbgraduate.runs.store import RunStore
+from nbgraduate.runs.store import open_store
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 HOSTILE = "<script>alert('owned')</script>"
@@ -94,14 +94,14 @@ def store(tmp_path: Path) -> Path:
             duration=100,
         ),
     ]
-    with RunStore(root) as run_store:
+    with open_store(root) as run_store:
         for record in records:
             run_store.add(record)
     return root
 
 
 def test_summary_numbers(store: Path) -> None:
-    with RunStore(store, create=False) as run_store:
+    with open_store(store, create=False) as run_store:
         [summary] = summarise(run_store.list())
     assert (summary.passed, summary.eval_failed, summary.infrastructure_errors) == (3, 1, 1)
     assert summary.success_rate == pytest.approx(3 / 4)
@@ -128,7 +128,7 @@ def test_calibration_runs_have_their_own_section(store: Path, tmp_path: Path) ->
             "parameters": {"served_models": ["gpt-4o-2024-08-06"], "system_fingerprints": ["fp_1"]},
         }
     )
-    with RunStore(store) as run_store:
+    with open_store(store) as run_store:
         run_store.add(calibration)
         [summary] = summarise(run_store.list())
     assert [r.run_id for r in summary.calibrations] == ["cal-01"]
@@ -177,7 +177,7 @@ def test_a_parameter_override_of_the_contract_breaks_the_line(tmp_path: Path) ->
         record.model_copy(update={"temperature": 0.7 if index == 2 else 0.0})
         for index, record in enumerate(runs)
     ]
-    with RunStore(root) as run_store:
+    with open_store(root) as run_store:
         for record in runs:
             run_store.add(record)
         [summary] = summarise(run_store.list())
@@ -250,7 +250,7 @@ def test_a_proportion_interval_is_clipped_to_0_1_and_other_metrics_are_not(
 
 def _page(records: list[RunRecord], tmp_path: Path) -> str:
     root = tmp_path / ".nbgraduate"
-    with RunStore(root) as run_store:
+    with open_store(root) as run_store:
         for record in records:
             run_store.add(record)
     return build_report(root, tmp_path / "site").read_text(encoding="utf-8")
@@ -276,7 +276,7 @@ def _reproduction(of: RunRecord, verdict: str, accuracy: list[float]) -> RunReco
 
 def _linked_store(store: Path) -> None:
     """``store`` plus a reproduction of run-01 (a month later) and a CI run with overrides."""
-    with RunStore(store) as run_store:
+    with open_store(store) as run_store:
         original = run_store.get("run-01")
         run_store.add(_reproduction(original, "diverged", [1, 0, 0, 0]))
         overridden = run_store.get("run-03").model_copy(
@@ -296,7 +296,7 @@ def test_reproductions_are_drawn_beside_their_original_and_the_runs_table_shows_
     store: Path, tmp_path: Path
 ) -> None:
     _linked_store(store)
-    with RunStore(store, create=False) as run_store:
+    with open_store(store, create=False) as run_store:
         [summary] = summarise(run_store.list())
     points = summary.metrics["accuracy"]
     # The reproduction is not a point of the series (it re-ran an old commit a month later).

@@ -30,7 +30,7 @@ import pytest
 from tiny_pipelines import EVEN_ANSWERS, cli, git, new_project, run_id_of, show, write_pipeline
 
 from nbgraduate.runs.objects import LocalObjectArea
-from nbgraduate.runs.store import RunStore
+from nbgraduate.runs.store import open_store
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
@@ -282,7 +282,7 @@ def test_judge_that_changed_its_answers_diverges_with_the_flipped_examples(
     assert report["served"]["changed"] is True
     assert {s["system_fingerprint"] for s in report["served"]["original"]} == {"fp_first"}
     assert {s["system_fingerprint"] for s in report["served"]["reproduction"]} == {"fp_second"}
-    with RunStore(history.root / ".nbgraduate", create=False) as store:
+    with open_store(history.root / ".nbgraduate", create=False) as store:
         stored = store.get(report["reproduction"]["run_id"])
     assert stored.reproduction is not None and stored.reproduction.verdict == "diverged"
     assert stored.reproduction.changed_examples >= len(FLIPPED)

@@ -12,7 +12,7 @@ import pytest
 from cli_runner import run_cli
 
 from nbgraduate.runs.records import MetricSeries, RunRecord, RunStatus
-from nbgraduate.runs.store import RunStore, load_record_file
+from nbgraduate.runs.store import load_record_file, open_store
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -54,7 +54,7 @@ def project(tmp_path: Path) -> tuple[Path, str, str]:
     (tmp_path / "eval.txt").write_text("v2\n")
     git(tmp_path, "commit", "-q", "-am", "v2")
     second = git(tmp_path, "rev-parse", "HEAD")
-    with RunStore(tmp_path / ".nbgraduate") as store:
+    with open_store(tmp_path / ".nbgraduate") as store:
         store.add(make_record("qa-at-v1", "evals/qa", 0, first))
         store.add(make_record("other-at-v1", "evals/other", 1, first))
         store.add(make_record("qa-at-v2", "evals/qa", 2, second))
@@ -153,7 +153,7 @@ def test_runs_show_links_a_reproduction_and_its_original_both_ways(
             "ci": CiRun(server_url="https://github.com", repository="acme/evals", run_id="77"),
         }
     )
-    with RunStore(root / ".nbgraduate") as store:
+    with open_store(root / ".nbgraduate") as store:
         store.add(again)
     original = run_cli(root, "runs", "show", "qa-at-v1")
     assert original.returncode == 0, original.stderr

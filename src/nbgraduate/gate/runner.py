@@ -38,7 +38,7 @@ def run_gate(options: GateOptions) -> GateReport:
     baseline, candidate = resolve_runs(
         options.baseline,
         options.candidate,
-        store_root=options.store_root,
+        store=options.store,
         pipeline=options.pipeline,
         repo_dir=options.repo_dir,
     )

@@ -7,15 +7,16 @@ from pathlib import Path
 from nbgraduate.core.atomic import write_text_atomic
 from nbgraduate.report.html import render_dashboard
 from nbgraduate.report.summary import summarise
-from nbgraduate.runs.store import RunStore
+from nbgraduate.runs.layout import StoreLocation
+from nbgraduate.runs.store import open_store
 
 __all__ = ["build_report"]
 
 
-def build_report(store_root: Path, output_dir: Path) -> Path:
+def build_report(store: StoreLocation | Path | str, output_dir: Path) -> Path:
     """Write ``output_dir/index.html`` from every eval run in the store; returns its path."""
-    with RunStore(store_root, create=False) as store:
-        records = store.list()
+    with open_store(store, create=False) as opened:
+        records = opened.list()
     output_dir.mkdir(parents=True, exist_ok=True)
     page = output_dir / "index.html"
     write_text_atomic(page, render_dashboard(summarise(records)))

@@ -16,6 +16,7 @@ from nbgraduate.reproduce.options import ReproduceOptions
 from nbgraduate.reproduce.report import ReproductionReport, infrastructure_failed
 from nbgraduate.reproduce.restore import restore_datasets
 from nbgraduate.reproduce.worktree import git_toplevel, temporary_worktree
+from nbgraduate.runs.layout import StoreLocation
 from nbgraduate.runs.objects import objects_for
 from nbgraduate.runs.records import Reproduction, RunRecord, RunStatus
 from nbgraduate.runs.run import RunOptions, run_pipeline
@@ -37,10 +38,11 @@ def reproduce(options: ReproduceOptions) -> ReproductionReport:
     options.validate()
     started = time.monotonic()
     store_root = (options.store_root or default_store_root(Path.cwd())).resolve()
+    location = StoreLocation(root=store_root)
     project = store_root.parent
     resolved = resolve_run(
         options.run,
-        store_root=store_root,
+        store=location,
         pipeline=options.pipeline,
         repo_dir=options.repo_dir or Path.cwd(),
         files=True,
@@ -68,7 +70,7 @@ def reproduce(options: ReproduceOptions) -> ReproductionReport:
         # The first repeat's kernel boots while the datasets are restored and the lock is
         # verified, as in ``nbgraduate run`` (a pinned environment has a kernel of its own).
         warm = (
-            start_warm_kernel(pipeline_dir, store_root)
+            start_warm_kernel(pipeline_dir, location)
             if options.workers == 1 and environment.pinned is None
             else None
         )
@@ -119,7 +121,7 @@ def reproduce(options: ReproduceOptions) -> ReproductionReport:
                 # What ran is what the record says ran: an original made with drift from its
                 # lock is reproduced with the same drift, and the new record says so too.
                 allow_drift=True,
-                store_root=store_root,
+                store=location,
                 pipeline_name=original.pipeline,
                 use_env=environment.pinned is not None,
             ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from nbgraduate.runs.environment import (
     environment_for_run,
 )
 from nbgraduate.runs.executor import ExecutionRequest, execute
-from nbgraduate.runs.objects import objects_for
+from nbgraduate.runs.layout import StoreLocation, default_store_root
 from nbgraduate.runs.recording import read_recording
 from nbgraduate.runs.records import (
     CiRun,
@@ -35,7 +36,7 @@ from nbgraduate.runs.records import (
     ServedModel,
 )
 from nbgraduate.runs.snapshots import RunDataset, snapshot_datasets, snapshot_policy
-from nbgraduate.runs.store import RunStore, default_store_root
+from nbgraduate.runs.store import open_store
 from nbgraduate.runs.warm_kernel import WarmKernel, new_run_id
 
 _SEVERITY = {RunStatus.PASSED: 0, RunStatus.EVAL_FAILED: 1, RunStatus.INFRASTRUCTURE_ERROR: 2}
@@ -62,7 +63,8 @@ class RunOptions:
     workers: int = 1
     timeout: float | None = None
     allow_drift: bool = False
-    store_root: Path | None = None
+    #: Where to record the run (``None``: ``<project>/.nbgraduate``).
+    store: StoreLocation | None = None
     #: Keep a copy of each local dataset in the store's object area (``--no-snapshot``: off).
     snapshot: bool = True
     #: Run in the environment ``nbgraduate env`` built for the pipeline (else this one's).
@@ -129,9 +131,9 @@ def run_pipeline(
             warm.shutdown(remove_output=True)
         raise InputFileError(options.pipeline_dir, problem)
     pipeline_dir = options.pipeline_dir.resolve()
-    store_root = (options.store_root or default_store_root(pipeline_dir)).resolve()
-    name_in_store = options.pipeline_name or pipeline_name_in_store(pipeline_dir, store_root)
-    if warm is not None and warm.store_root != store_root:
+    location = options.store or StoreLocation(root=default_store_root(pipeline_dir))
+    name_in_store = options.pipeline_name or pipeline_name_in_store(pipeline_dir, location)
+    if warm is not None and warm.store != location:
         warm.shutdown(remove_output=True)
         warm = None
     try:
@@ -144,10 +146,13 @@ def run_pipeline(
             parameters = resolve_parameters(locked, options.overrides)
         datasets = _run_datasets(current, parameters, pipeline_dir)
         policy = snapshot_policy(pipeline_dir, enabled=options.snapshot)
+        # Built environments are this machine's, beside its embedded store whatever store
+        # records the run.
+        local_root = location.root or default_store_root(pipeline_dir)
         environment, environment_check, installed = environment_for_run(
             locked,
             pipeline_dir,
-            store_root,
+            local_root,
             name_in_store,
             options.use_env,
         )
@@ -161,13 +166,14 @@ def run_pipeline(
     base_seed = parameters.get(seed_parameter) if seed_parameter else None
     run_id = warm.run_id if warm is not None else new_run_id()
     started = datetime.now(timezone.utc)
-    with RunStore(store_root) as store:
+    with open_store(location) as store:
         # Before the notebook runs: the copy must be of the bytes it reads.
-        snapshots = snapshot_datasets(datasets, objects_for(store_root), policy)
+        snapshots = snapshot_datasets(datasets, store.objects, policy)
+        work_dir = warm.output_dir if warm is not None else location.make_work_directory(run_id)
         outcomes = execute(
             ExecutionRequest(
                 notebook=pipeline_dir / locked.notebook,
-                output_dir=store.artifact_dir(run_id),
+                output_dir=work_dir,
                 parameters=parameters,
                 seed_parameter=seed_parameter,
                 base_seed=base_seed if isinstance(base_seed, int) else None,
@@ -237,8 +243,19 @@ def run_pipeline(
         )
         if before_recording is not None:
             record = before_recording(record)
-        store.add(record)
+        store.add(record, artifacts=run_files(work_dir))
+    if not location.keeps_run_directories:
+        shutil.rmtree(work_dir, ignore_errors=True)
     return record
+
+
+def run_files(work_dir: Path) -> dict[str, Path]:
+    """The files a run left in its work directory, by their name in the run."""
+    return {
+        path.relative_to(work_dir).as_posix(): path
+        for path in sorted(work_dir.rglob("*"))
+        if path.is_file() and not path.is_symlink()
+    }
 
 
 def _overrides(lock: PipelineLock, parameters: dict[str, object]) -> dict[str, object]:
@@ -314,8 +331,15 @@ def _dataset_file(path: str, pipeline_dir: Path) -> Path:
     return Path(path) if Path(path).is_absolute() else pipeline_dir / path
 
 
-def pipeline_name_in_store(pipeline_dir: Path, store_root: Path) -> str:
-    project = store_root.resolve().parent
+def pipeline_name_in_store(pipeline_dir: Path, store: StoreLocation | Path) -> str:
+    """How the store names a pipeline: its path relative to the project, so that every
+    checkout (and every CI job writing to a shared store) names it the same way."""
+    if isinstance(store, Path):
+        store = StoreLocation(root=store)
+    if store.root is not None:
+        project = store.root.resolve().parent
+    else:
+        project = default_store_root(pipeline_dir).parent
     try:
         return pipeline_dir.relative_to(project).as_posix() or "."
     except ValueError:
