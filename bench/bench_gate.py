@@ -93,7 +93,7 @@ def _time_gate(store: Path, metric: str, method: str, resamples: int, repeat: in
         confidence=_CONFIDENCE,
         metrics=(metric,),
         method=method,  # type: ignore[arg-type]
-        store_root=store,
+        store=store,
         n_resamples=resamples,
     )
     samples = []
@@ -137,13 +137,13 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     machine = _machine()
-    from nbgraduate.runs.store import RunStore
+    from nbgraduate.runs.store import open_store
 
     with tempfile.TemporaryDirectory(prefix="nbgraduate-bench-gate-") as workdir:
         store = Path(workdir) / ".nbgraduate"
         progress(f"writing two runs of {args.examples:,} examples to {store}")
         baseline, candidate = _records(args.examples, args.seed)
-        with RunStore(store) as run_store:
+        with open_store(store) as run_store:
             run_store.add(baseline)  # type: ignore[arg-type]
             run_store.add(candidate)  # type: ignore[arg-type]
         progress("warm-up gate (imports numpy and scipy)")

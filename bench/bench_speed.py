@@ -262,13 +262,13 @@ def gate_figures(repeat: int) -> list[Measured]:
 
     import bench_gate
 
-    from nbgraduate.runs.store import RunStore
+    from nbgraduate.runs.store import open_store
 
     with tempfile.TemporaryDirectory(prefix="nbgraduate-bench-speed-gate-") as directory:
         store = Path(directory) / ".nbgraduate"
         progress("gate: writing two runs of 100,000 paired examples")
         baseline, candidate = bench_gate._records(100_000, 0)
-        with RunStore(store) as run_store:
+        with open_store(store) as run_store:
             run_store.add(baseline)  # type: ignore[arg-type]
             run_store.add(candidate)  # type: ignore[arg-type]
         bench_gate._time_gate(store, "similarity", "t", 10_000, 1)  # imports numpy, scipy

@@ -24,6 +24,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_runner import COVERAGE_VARIABLES
@@ -103,3 +104,35 @@ def _keep_coverage_out_of_kernels(directory: Path) -> None:
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
     existing = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(directory), existing]))
+
+
+# -- a private PostgreSQL server (tests/postgres_server.py) ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """One real PostgreSQL server for the whole session, on a private Unix socket; the tests
+    that need it skip, with the reason, where no server binary is installed."""
+    from postgres_server import PostgresServer, find_binaries
+
+    binaries, reason = find_binaries()
+    if binaries is None:
+        pytest.skip(reason)
+    server = PostgresServer(binaries)
+    try:
+        server.start()
+    except Exception:
+        server.stop()
+        raise
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: Any) -> Iterator[str]:
+    """The URL of a new, empty database on the session's server, dropped afterwards."""
+    url = postgres_server.new_database()
+    yield url
+    postgres_server.drop_database(url)

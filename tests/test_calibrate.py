@@ -31,7 +31,7 @@ from nbgraduate.calibrate.client import ChatClient, JudgeApiError, RetryPolicy
 from nbgraduate.cli.calibrate import register
 from nbgraduate.lock.locking import lock_pipeline
 from nbgraduate.runs.records import RunStatus
-from nbgraduate.runs.store import RunStore
+from nbgraduate.runs.store import open_store
 
 SNAPSHOT = "gpt-4o-2024-08-06"
 API_KEY = "sk-proj-T3stK3yF0rCal1brat10nXq9Zr8Wv7Uu6Ts5Rq4Pp3"
@@ -237,7 +237,9 @@ def pipeline(tmp_path: Path) -> Path:
     return make_pipeline(tmp_path)
 
 
-def calibrate(pipeline: Path, server: JudgeServer | HostileServer, *options: str) -> Result:
+def calibrate(
+    pipeline: Path, server: JudgeServer | HostileServer, *options: str, store: str | None = None
+) -> Result:
     app = typer.Typer()
 
     @app.callback()
@@ -245,13 +247,13 @@ def calibrate(pipeline: Path, server: JudgeServer | HostileServer, *options: str
         """Test application."""
 
     register(app)
-    store = pipeline.parent / ".nbgraduate"
-    arguments = ["calibrate", str(pipeline), "--base-url", server.url, "--store", str(store)]
+    store = store or str(pipeline.parent / ".nbgraduate")
+    arguments = ["calibrate", str(pipeline), "--base-url", server.url, "--store", store]
     return CliRunner().invoke(app, [*arguments, *FAST, *options])
 
 
 def stored_runs(pipeline: Path) -> list[Any]:
-    with RunStore(pipeline.parent / ".nbgraduate") as store:
+    with open_store(pipeline.parent / ".nbgraduate") as store:
         return store.list(kind="calibration")
 
 
@@ -333,6 +335,24 @@ def test_drifted_verdicts_exit_1_and_list_the_flipped_examples(
     latest = stored_runs(pipeline)[0]
     assert latest.status is RunStatus.EVAL_FAILED
     assert "8 examples flipped" in latest.status_detail
+
+
+def test_drift_is_caught_against_a_shared_postgresql_store(
+    pipeline: Path, server: JudgeServer, postgres_url: str
+) -> None:
+    assert calibrate(pipeline, server, store=postgres_url).exit_code == 0
+    server.answer_labels(drift(REFERENCE, ["q01", "q02", "q03", "q05", "q07", "q08", "q10"]))
+
+    result = calibrate(pipeline, server, store=postgres_url)
+
+    assert result.exit_code == 1, result.output
+    assert "result: DRIFT (exit 1)" in result.stdout
+    assert not (pipeline.parent / ".nbgraduate").exists()
+    with open_store(postgres_url) as store:
+        latest, first = store.list(kind="calibration")
+        assert latest.parameters["previous_run"] == first.run_id
+        answers = store.read_artifact(latest.run_id, "answers.jsonl").decode()
+    assert len(answers.splitlines()) == len(REFERENCE)
 
 
 def test_a_single_flip_is_listed_but_is_not_significant(

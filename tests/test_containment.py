@@ -404,11 +404,11 @@ def _store_with_records(root: Path, count: int) -> Path:
     from datetime import datetime, timezone
 
     from nbgraduate.runs.records import MetricSeries, RunRecord, RunStatus
-    from nbgraduate.runs.store import RunStore
+    from nbgraduate.runs.store import open_store
 
     store_root = root / ".nbgraduate"
     now = datetime.now(timezone.utc)
-    with RunStore(store_root) as store:
+    with open_store(store_root) as store:
         for index in range(count):
             store.add(
                 RunRecord(

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from nbgraduate.cli.gate import register
 from nbgraduate.gate import GateOptions, render, run_gate
 from nbgraduate.runs.records import ModelUse, RunRecord
-from nbgraduate.runs.store import RunStore, load_record_file
+from nbgraduate.runs.store import load_record_file, open_store
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = DATA / "gate_summary.md"
@@ -61,7 +61,7 @@ def golden_records() -> tuple[RunRecord, RunRecord]:
 @pytest.fixture
 def golden_store(tmp_path: Path) -> Path:
     root = tmp_path / ".nbgraduate"
-    with RunStore(root) as store:
+    with open_store(root) as store:
         for run in golden_records():
             store.add(run)
     return root
@@ -112,7 +112,7 @@ def test_golden_report_verdicts(golden_store: Path) -> None:
             0.03,
             0.95,
             lower_is_better=("latency_s",),
-            store_root=golden_store,
+            store=golden_store,
         )
     )
     verdicts = {metric.name: metric.verdict.value for metric in report.metrics}
@@ -215,7 +215,7 @@ def test_contract_refusal_prints_one_line_per_difference(tmp_path: Path) -> None
             "models": [ModelUse(model_id="gpt-4.1-2025-04-14", role="judge", pinned=True)],
         }
     )
-    with RunStore(root) as store:
+    with open_store(root) as store:
         store.add(base)
         store.add(cand)
     result = invoke(golden_arguments(root))
@@ -266,6 +266,57 @@ def test_no_workflow_link_outside_github(golden_store: Path) -> None:
     assert "`20250301T120000Z-b45e1a`" in result.stdout
 
 
+def test_each_run_links_to_the_ci_run_that_made_it(tmp_path: Path) -> None:
+    """The PR comment (the Markdown), the text and the JSON name each run's own CI run, as
+    the run recorded it, beside the workflow run that made the decision."""
+    from nbgraduate.runs.records import CiRun
+
+    baseline, candidate = golden_records()
+    candidate = candidate.model_copy(
+        update={
+            "ci": CiRun(
+                server_url="https://github.com",
+                repository="acme/evals",
+                run_id="4100",
+                run_attempt="3",
+            )
+        }
+    )
+    root = tmp_path / ".nbgraduate"
+    with open_store(root) as store:
+        store.add(baseline)
+        store.add(candidate)
+    candidate_ci = "https://github.com/acme/evals/actions/runs/4100/attempts/3"
+    markdown = invoke(golden_arguments(root, "--output-format", "markdown"), GITHUB_ENV).stdout
+    (line,) = [line for line in markdown.splitlines() if line.startswith("- Candidate ")]
+    assert line.endswith(f" · [CI run]({candidate_ci})")
+    (line,) = [line for line in markdown.splitlines() if line.startswith("- Baseline ")]
+    assert "CI run" not in line  # recorded outside CI
+    assert f"[workflow run]({WORKFLOW_URL})" in markdown
+    text = invoke(golden_arguments(root)).stdout
+    assert f"  CI run {candidate_ci}\n" in text
+    payload = json.loads(invoke(golden_arguments(root, "--output-format", "json")).stdout)
+    assert payload["candidate"]["ci_run_url"] == candidate_ci
+    assert payload["baseline"]["ci_run_url"] is None
+
+
+def test_ci_run_is_recorded_only_in_github_shape() -> None:
+    from nbgraduate.runs.records import CiRun
+
+    assert CiRun.from_environment({}) is None
+    assert CiRun.from_environment({**GITHUB_ENV, "GITHUB_RUN_ATTEMPT": "2"}).url == (  # type: ignore[union-attr]
+        f"{WORKFLOW_URL}/attempts/2"
+    )
+    # A link built from a hand-set variable could not be a javascript: URL or end a Markdown
+    # link early: no CI run is recorded rather than a wrong one.
+    for name, value in (
+        ("GITHUB_SERVER_URL", "javascript:alert(1)//"),
+        ("GITHUB_REPOSITORY", "acme/evals) [x](https://evil.invalid"),
+        ("GITHUB_RUN_ID", "42 "),
+    ):
+        assert CiRun.from_environment({**GITHUB_ENV, name: value + "x"}) is None
+
+
 # -- the command itself ------------------------------------------------------------------------
 
 
@@ -311,7 +362,7 @@ def test_render_rejects_an_unknown_format(golden_store: Path) -> None:
             "20250301T150000Z-c0ffee",
             0.03,
             0.95,
-            store_root=golden_store,
+            store=golden_store,
         )
     )
     with pytest.raises(ValueError, match="unknown output format"):

@@ -16,7 +16,7 @@ import pytest
 from nbgraduate.gate import ContractMismatchError, GateInputError, GateOptions, Verdict, run_gate
 from nbgraduate.gate.runs import parse_run_spec, resolve_git_ref
 from nbgraduate.runs.records import MetricSeries, ModelUse, RunRecord, RunStatus
-from nbgraduate.runs.store import RecordFileError, RunNotFoundError, RunStore, StoreError
+from nbgraduate.runs.store import RecordFileError, RunNotFoundError, StoreError, open_store
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 IDS = [f"q{index:03d}" for index in range(200)]
@@ -72,7 +72,7 @@ def store_root(tmp_path: Path) -> Path:
 
 
 def gate(store_root: Path, *records: RunRecord, **options: Any):
-    with RunStore(store_root) as store:
+    with open_store(store_root) as store:
         for record in records:
             store.add(record)
     defaults: dict[str, Any] = {
@@ -80,7 +80,7 @@ def gate(store_root: Path, *records: RunRecord, **options: Any):
         "candidate": records[1].run_id if len(records) > 1 else "cand",
         "margin": 0.05,
         "confidence": 0.95,
-        "store_root": store_root,
+        "store": store_root,
     }
     defaults.update(options)
     return run_gate(GateOptions(**defaults))
@@ -255,9 +255,7 @@ def test_metric_without_ids_cannot_be_gated(store_root: Path) -> None:
     assert [m.name for m in report.metrics] == ["quality"]
     assert "metric overall: no per-example ids, not gated" in report.notes
     with pytest.raises(GateInputError, match="has no per-example ids"):
-        run_gate(
-            GateOptions("base", "cand", 0.05, 0.95, metrics=("overall",), store_root=store_root)
-        )
+        run_gate(GateOptions("base", "cand", 0.05, 0.95, metrics=("overall",), store=store_root))
 
 
 def test_unknown_metric_and_unknown_lower_is_better_are_usage_errors(store_root: Path) -> None:
@@ -269,9 +267,7 @@ def test_unknown_metric_and_unknown_lower_is_better_are_usage_errors(store_root:
         GateInputError, match="--lower-is-better latncy: no such per-example metric"
     ):
         run_gate(
-            GateOptions(
-                "base", "cand", 0.05, 0.95, lower_is_better=("latncy",), store_root=store_root
-            )
+            GateOptions("base", "cand", 0.05, 0.95, lower_is_better=("latncy",), store=store_root)
         )
 
 
@@ -299,13 +295,13 @@ def test_method_choice_and_its_usage_errors(store_root: Path) -> None:
     assert [m.difference.method for m in report.metrics] == ["t", "mcnemar"]
     median = run_gate(
         GateOptions(
-            "base", "cand", 0.05, 0.95, statistic="median", store_root=store_root, n_resamples=500
+            "base", "cand", 0.05, 0.95, statistic="median", store=store_root, n_resamples=500
         )
     )
     assert {m.difference.method for m in median.metrics} == {"bootstrap"}
     assert median.metrics[0].difference.statistic == "median"
     with pytest.raises(GateInputError, match="--method mcnemar needs pass/fail values"):
-        run_gate(GateOptions("base", "cand", 0.05, 0.95, method="mcnemar", store_root=store_root))
+        run_gate(GateOptions("base", "cand", 0.05, 0.95, method="mcnemar", store=store_root))
     with pytest.raises(GateInputError, match="--method t tests the mean"):
         run_gate(GateOptions("base", "cand", 0.05, 0.95, method="t", statistic="median"))
 
@@ -316,7 +312,7 @@ def test_mcnemar_refuses_clustered_examples(store_root: Path) -> None:
     cand = make_record("cand", series("passed", [1, 1] * 5, clusters=clusters), hours=1)
     assert gate(store_root, base, cand).metrics[0].difference.method == "t"
     with pytest.raises(GateInputError, match="McNemar's test assumes independent examples"):
-        run_gate(GateOptions("base", "cand", 0.05, 0.95, method="mcnemar", store_root=store_root))
+        run_gate(GateOptions("base", "cand", 0.05, 0.95, method="mcnemar", store=store_root))
 
 
 @pytest.mark.parametrize(
@@ -352,7 +348,7 @@ def test_benjamini_hochberg_across_metrics(store_root: Path) -> None:
     )
     alone = gate(store_root, base, cand, metrics=("marginal",))
     assert alone.metrics[0].verdict is Verdict.FAIL and not alone.adjusted
-    both = run_gate(GateOptions("base", "cand", 0.05, 0.95, store_root=store_root))
+    both = run_gate(GateOptions("base", "cand", 0.05, 0.95, store=store_root))
     assert both.adjusted
     marginal_result, stable_result = both.metrics
     assert marginal_result.verdict is Verdict.INCONCLUSIVE
@@ -401,7 +397,7 @@ def test_different_contracts_are_refused_one_line_per_difference(store_root: Pat
     ]
     assert caught.value.exit_code == 2
     allowed = run_gate(
-        GateOptions("base", "cand", 0.05, 0.95, allow_contract_change=True, store_root=store_root)
+        GateOptions("base", "cand", 0.05, 0.95, allow_contract_change=True, store=store_root)
     )
     assert allowed.verdict is Verdict.PASS
     assert sum("eval contract differs" in warning for warning in allowed.warnings) == 6
@@ -443,9 +439,9 @@ def test_run_id_prefixes_and_their_errors(store_root: Path) -> None:
     report = gate(store_root, base, cand, baseline="20250301T12", candidate="20250301T13")
     assert report.baseline.run_id == base.run_id and report.baseline.spec == "20250301T12"
     with pytest.raises(RunNotFoundError, match="ambiguous"):
-        run_gate(GateOptions("2025", "20250301T13", 0.05, 0.95, store_root=store_root))
+        run_gate(GateOptions("2025", "20250301T13", 0.05, 0.95, store=store_root))
     with pytest.raises(RunNotFoundError, match="no run 'nope'"):
-        run_gate(GateOptions("nope", "20250301T13", 0.05, 0.95, store_root=store_root))
+        run_gate(GateOptions("nope", "20250301T13", 0.05, 0.95, store=store_root))
 
 
 def test_a_run_cannot_gate_itself_and_a_missing_store_is_an_error(tmp_path: Path) -> None:
@@ -453,7 +449,7 @@ def test_a_run_cannot_gate_itself_and_a_missing_store_is_an_error(tmp_path: Path
     with pytest.raises(GateInputError, match="are the same run base"):
         gate(tmp_path / ".nbgraduate", base, baseline="base", candidate="latest")
     with pytest.raises(StoreError, match="no run store here"):
-        run_gate(GateOptions("a", "b", 0.05, 0.95, store_root=tmp_path / "nowhere"))
+        run_gate(GateOptions("a", "b", 0.05, 0.95, store=tmp_path / "nowhere"))
 
 
 def test_latest_takes_the_pipeline_from_the_other_run_or_from_the_option(store_root: Path) -> None:
@@ -464,14 +460,12 @@ def test_latest_takes_the_pipeline_from_the_other_run_or_from_the_option(store_r
     report = gate(store_root, first, second, third, other, baseline="first", candidate="latest")
     assert report.candidate.run_id == "third"
     with pytest.raises(GateInputError, match="both 'latest': name the pipeline with --pipeline"):
-        run_gate(GateOptions("latest", "latest", 0.05, 0.95, store_root=store_root))
+        run_gate(GateOptions("latest", "latest", 0.05, 0.95, store=store_root))
     with pytest.raises(GateInputError, match="are the same run third"):
-        run_gate(
-            GateOptions("latest", "latest", 0.05, 0.95, store_root=store_root, pipeline="evals/qa")
-        )
+        run_gate(GateOptions("latest", "latest", 0.05, 0.95, store=store_root, pipeline="evals/qa"))
     with pytest.raises(GateInputError, match="no run of pipeline 'evals/none'"):
         run_gate(
-            GateOptions("latest", "first", 0.05, 0.95, store_root=store_root, pipeline="evals/none")
+            GateOptions("latest", "first", 0.05, 0.95, store=store_root, pipeline="evals/none")
         )
 
 
@@ -515,9 +509,7 @@ def test_latest_at_a_git_ref_with_a_real_repository(tmp_path: Path) -> None:
     assert (report.baseline.run_id, report.candidate.run_id) == ("new-at-v1", "at-main")
     assert report.baseline.source == "latest run of evals/qa at v1"
     assert resolve_git_ref("HEAD~1", repo) == first_commit
-    options = GateOptions(
-        "latest@HEAD~1", "at-main", 0.05, 0.95, store_root=store_root, repo_dir=repo
-    )
+    options = GateOptions("latest@HEAD~1", "at-main", 0.05, 0.95, store=store_root, repo_dir=repo)
     assert run_gate(options).baseline.run_id == "new-at-v1"
     with pytest.raises(GateInputError, match="unknown git ref 'no-such-branch'"):
         run_gate(replace(options, baseline="latest@no-such-branch"))
@@ -533,7 +525,7 @@ def test_latest_at_a_git_ref_with_a_real_repository(tmp_path: Path) -> None:
 
 def test_record_files_gate_without_a_store(tmp_path: Path) -> None:
     store_root = tmp_path / "ci" / ".nbgraduate"
-    with RunStore(store_root) as store:
+    with open_store(store_root) as store:
         store.add(make_record("base", series("quality", scores(1))))
         store.add(make_record("cand", series("quality", scores(1) + 0.001), hours=1))
         store.export("base", tmp_path / "baseline.json")
@@ -543,7 +535,7 @@ def test_record_files_gate_without_a_store(tmp_path: Path) -> None:
         str(tmp_path / "candidate.json"),
         0.05,
         0.95,
-        store_root=tmp_path / "no-store-here",
+        store=tmp_path / "no-store-here",
     )
     report = run_gate(options)
     assert report.verdict is Verdict.PASS

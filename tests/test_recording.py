@@ -280,8 +280,9 @@ def test_missing_record_file_means_nothing_recorded(tmp_path: Path) -> None:
     ("line", "message"),
     [
         ("{not json", "not JSON"),
-        ('["metric"]', "not a metric or usage record"),
-        ('{"type": "score", "name": "a"}', "not a metric or usage record"),
+        ('["metric"]', "not a metric, usage or served-model record"),
+        ('{"type": "score", "name": "a"}', "not a metric, usage or served-model record"),
+        ('{"type": "served", "model": 3}', "invalid served model"),
         ('{"type": "metric", "name": "a", "values": ["x"], "repeat": 0}', "invalid metric"),
         ('{"type": "usage", "counters": {"cost_usd": "free"}, "repeat": 0}', "not a number"),
     ],
@@ -314,3 +315,28 @@ def test_round_trip_through_the_writer(record_file: Path) -> None:
 
     assert metrics == [MetricSeries(name="accuracy", values=[0.5, 1.0], ids=["q1", "q2"])]
     assert usage == {"prompt_tokens": 7.0, "cost_usd": 0.25}
+
+
+def test_served_models_are_kept_once_per_distinct_answer(record_file: Path) -> None:
+    from types import SimpleNamespace
+
+    from nbgraduate.runs.recording import read_recording, record_served
+    from nbgraduate.runs.records import ServedModel
+
+    completion = SimpleNamespace(model="gpt-4o-2024-08-06", system_fingerprint="fp_1")
+    for _ in range(3):
+        record_served(completion, requested="gpt-4o-2024-08-06")
+    record_served({"model": "gpt-4o-2024-08-06", "system_fingerprint": "fp_2"})
+    record_served(model="claude-3-5-sonnet-20241022")
+    assert len(lines(record_file)) == 3
+    assert read_recording(record_file).served == [
+        ServedModel(
+            model="gpt-4o-2024-08-06", system_fingerprint="fp_1", requested="gpt-4o-2024-08-06"
+        ),
+        ServedModel(model="gpt-4o-2024-08-06", system_fingerprint="fp_2"),
+        ServedModel(model="claude-3-5-sonnet-20241022"),
+    ]
+    with pytest.raises(ValueError, match="no model or system_fingerprint"):
+        record_served(SimpleNamespace())
+    with pytest.raises(ValueError, match="model is 5, not a string"):
+        record_served(model=5)  # type: ignore[arg-type]

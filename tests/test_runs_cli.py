@@ -12,7 +12,7 @@ import pytest
 from cli_runner import run_cli
 
 from nbgraduate.runs.records import MetricSeries, RunRecord, RunStatus
-from nbgraduate.runs.store import RunStore, load_record_file
+from nbgraduate.runs.store import load_record_file, open_store
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -54,7 +54,7 @@ def project(tmp_path: Path) -> tuple[Path, str, str]:
     (tmp_path / "eval.txt").write_text("v2\n")
     git(tmp_path, "commit", "-q", "-am", "v2")
     second = git(tmp_path, "rev-parse", "HEAD")
-    with RunStore(tmp_path / ".nbgraduate") as store:
+    with open_store(tmp_path / ".nbgraduate") as store:
         store.add(make_record("qa-at-v1", "evals/qa", 0, first))
         store.add(make_record("other-at-v1", "evals/other", 1, first))
         store.add(make_record("qa-at-v2", "evals/qa", 2, second))
@@ -139,3 +139,33 @@ def test_run_on_what_is_not_a_pipeline_says_so(tmp_path: Path, given: str, expec
     assert result.returncode == 2
     assert result.stderr == f"error: {expected}\n"
     assert not (tmp_path / ".nbgraduate").exists()
+
+
+def test_runs_show_links_a_reproduction_and_its_original_both_ways(
+    project: tuple[Path, str, str],
+) -> None:
+    from nbgraduate.runs.records import CiRun, Reproduction
+
+    root, first, _second = project
+    again = make_record("qa-again", "evals/qa", 5, first).model_copy(
+        update={
+            "reproduction": Reproduction(of="qa-at-v1", verdict="identical"),
+            "ci": CiRun(server_url="https://github.com", repository="acme/evals", run_id="77"),
+        }
+    )
+    with open_store(root / ".nbgraduate") as store:
+        store.add(again)
+    original = run_cli(root, "runs", "show", "qa-at-v1")
+    assert original.returncode == 0, original.stderr
+    assert json.loads(original.stdout)["run_id"] == "qa-at-v1"
+    assert original.stderr == "reproduced by: qa-again (identical)\n"
+    reproduction = run_cli(root, "runs", "show", "qa-again")
+    assert reproduction.returncode == 0, reproduction.stderr
+    assert json.loads(reproduction.stdout)["reproduction"]["of"] == "qa-at-v1"
+    assert reproduction.stderr == (
+        "reproduces: qa-at-v1 (identical)\nCI run: https://github.com/acme/evals/actions/runs/77\n"
+    )
+    listed = run_cli(root, "runs")
+    assert listed.returncode == 0, listed.stderr
+    (line,) = [line for line in listed.stdout.splitlines() if line.startswith("qa-again")]
+    assert line.endswith("reproduces qa-at-v1: identical")

@@ -27,7 +27,7 @@ from nbgraduate.runs.snapshots import (
     snapshot_datasets,
     snapshot_policy,
 )
-from nbgraduate.runs.store import RunStore, load_record_file
+from nbgraduate.runs.store import load_record_file, open_store
 
 GOLDEN = "id,answer\nq1,4\nq2,6\nq3,9\n"
 
@@ -194,7 +194,7 @@ def _version_1_record() -> dict[str, object]:
 
 def test_version_1_records_read_from_a_store_and_a_file(tmp_path: Path) -> None:
     root = tmp_path / ".nbgraduate"
-    with RunStore(root):
+    with open_store(root):
         pass
     connection = sqlite3.connect(root / "runs.sqlite")
     with connection:
@@ -205,7 +205,7 @@ def test_version_1_records_read_from_a_store_and_a_file(tmp_path: Path) -> None:
             (json.dumps(_version_1_record()),),
         )
     connection.close()
-    with RunStore(root, create=False) as store:
+    with open_store(root, create=False) as store:
         record = store.get("old-run")
     assert record.schema_version == RECORD_SCHEMA_VERSION
     assert record.datasets == [] and record.dataset_digests == {"../../data/golden.csv": "a" * 64}
@@ -294,7 +294,7 @@ def test_runs_keep_each_edit_of_an_ignored_dataset_and_gc_removes_only_orphans(
 
 def test_gc_of_a_store_with_an_unreadable_record_removes_nothing(tmp_path: Path) -> None:
     root = tmp_path / ".nbgraduate"
-    with RunStore(root):
+    with open_store(root):
         pass
     area = LocalObjectArea(root / "objects")
     source = tmp_path / "x.csv"

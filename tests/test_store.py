@@ -1,8 +1,12 @@
-"""Tests for the run store: real SQLite files in tmp_path, real writer processes, real SIGKILL."""
+"""Tests for the run store: one suite run against both backends (a real SQLite file in tmp_path
+and a real PostgreSQL server, tests/postgres_server.py), real writer processes, real SIGKILL."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import multiprocessing
 import os
 import signal
 import sqlite3
@@ -11,21 +15,27 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nbgraduate.core.errors import NbgraduateError
+from nbgraduate.runs.layout import StoreLocation
+from nbgraduate.runs.object_backends import FsspecObjectArea, open_object_area, read_object
+from nbgraduate.runs.objects import ObjectError
 from nbgraduate.runs.records import MetricSeries, RunRecord, RunStatus
 from nbgraduate.runs.store import (
-    DATABASE_FILENAME,
-    STORE_SCHEMA_VERSION,
+    DuplicateRunError,
     RecordFileError,
     RunNotFoundError,
     RunStore,
     StoreError,
     default_store_root,
     load_record_file,
+    open_store,
 )
+from nbgraduate.runs.store_postgres import POSTGRES_SCHEMA_VERSION, SCHEMA_NAME
+from nbgraduate.runs.store_sqlite import DATABASE_FILENAME, SQLITE_SCHEMA_VERSION
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -35,7 +45,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from nbgraduate.runs.records import RunRecord, RunStatus
-from nbgraduate.runs.store import RunStore
+from nbgraduate.runs.store import open_store
 
 def make(run_id, blob=""):
     now = datetime.now(timezone.utc)
@@ -72,14 +82,27 @@ def make_record(
     )
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> StoreLocation:
+    """Each shared test runs once per backend: an SQLite directory, a PostgreSQL database."""
+    if request.param == "sqlite":
+        return StoreLocation(root=tmp_path / ".nbgraduate")
+    return StoreLocation(url=request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
-def store(tmp_path: Path):
-    with RunStore(tmp_path / ".nbgraduate") as opened:
+def store(location: StoreLocation):
+    with open_store(location) as opened:
         yield opened
 
 
-def stored_ids(root: Path) -> set[str]:
-    with RunStore(root) as reopened:
+def target(location: StoreLocation) -> str:
+    """How a child process (or the command line) names the store."""
+    return location.url or str(location.root)
+
+
+def stored_ids(location: StoreLocation | Path) -> set[str]:
+    with open_store(location) as reopened:
         return {record.run_id for record in reopened.list()}
 
 
@@ -97,12 +120,12 @@ def run_child(script: str, *args: str) -> subprocess.Popen[str]:
 
 def test_new_store_is_wal_at_current_schema_with_indexed_columns(tmp_path: Path) -> None:
     root = tmp_path / ".nbgraduate"
-    RunStore(root).close()
+    open_store(root).close()
 
     connection = sqlite3.connect(root / DATABASE_FILENAME)
     try:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == STORE_SCHEMA_VERSION
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SQLITE_SCHEMA_VERSION
         columns = {row[1] for row in connection.execute("PRAGMA table_info(runs)")}
         indexed = {
             row[2]
@@ -136,7 +159,7 @@ def test_file_that_is_not_sqlite_is_a_one_line_store_error(tmp_path: Path) -> No
     database.write_bytes(b"these are not the pages you are looking for\n" * 200)
 
     with pytest.raises(StoreError) as caught:
-        RunStore(root)
+        open_store(root)
 
     message = str(caught.value)
     assert str(database) in message
@@ -146,7 +169,7 @@ def test_file_that_is_not_sqlite_is_a_one_line_store_error(tmp_path: Path) -> No
 
 def test_damaged_pages_are_a_store_error_not_a_sqlite_exception(tmp_path: Path) -> None:
     root = tmp_path / ".nbgraduate"
-    with RunStore(root) as store:
+    with open_store(root) as store:
         for index in range(40):
             store.add(make_record(f"run-{index:03d}"))
     database = root / DATABASE_FILENAME
@@ -156,7 +179,7 @@ def test_damaged_pages_are_a_store_error_not_a_sqlite_exception(tmp_path: Path) 
         handle.seek(4096)  # keep the header page, wreck the table and index pages
         handle.write(b"\xff" * (size - 4096))
 
-    with pytest.raises(StoreError) as caught, RunStore(root) as damaged:
+    with pytest.raises(StoreError) as caught, open_store(root) as damaged:
         damaged.list()
     assert str(database) in str(caught.value)
     assert "\n" not in str(caught.value)
@@ -164,20 +187,217 @@ def test_damaged_pages_are_a_store_error_not_a_sqlite_exception(tmp_path: Path) 
 
 def test_store_written_by_a_newer_schema_is_refused(tmp_path: Path) -> None:
     root = tmp_path / ".nbgraduate"
-    RunStore(root).close()
+    open_store(root).close()
     connection = sqlite3.connect(root / DATABASE_FILENAME)
-    connection.execute(f"PRAGMA user_version = {STORE_SCHEMA_VERSION + 1}")
+    connection.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION + 1}")
     connection.close()
 
     with pytest.raises(StoreError, match="newer nbgraduate"):
-        RunStore(root)
+        open_store(root)
 
 
 def test_open_without_create_does_not_make_a_store(tmp_path: Path) -> None:
     root = tmp_path / ".nbgraduate"
     with pytest.raises(StoreError, match="no run store"):
-        RunStore(root, create=False)
+        open_store(root, create=False)
     assert not root.exists()
+
+
+def test_postgres_store_newer_than_the_client_is_refused_in_one_line(postgres_url: str) -> None:
+    import psycopg
+
+    open_store(postgres_url).close()
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute(
+            f"UPDATE {SCHEMA_NAME}.store_schema SET version = %s", (POSTGRES_SCHEMA_VERSION + 1,)
+        )
+
+    with pytest.raises(StoreError) as caught:
+        open_store(postgres_url)
+    message = str(caught.value)
+    assert "newer nbgraduate" in message
+    assert f"store schema {POSTGRES_SCHEMA_VERSION + 1}" in message
+    assert "\n" not in message
+
+
+def test_postgres_reader_does_not_create_a_store(postgres_url: str) -> None:
+    import psycopg
+
+    with pytest.raises(StoreError, match="no run store in this database"):
+        open_store(postgres_url, create=False)
+    with psycopg.connect(postgres_url) as connection:
+        found = connection.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (SCHEMA_NAME,)
+        ).fetchone()
+    assert found is None
+
+
+def test_unreachable_postgres_is_one_line_and_never_shows_the_password(tmp_path: Path) -> None:
+    url = f"postgresql://nbg:hunter2secret@/postgres?host={tmp_path}&connect_timeout=2"
+    with pytest.raises(StoreError) as caught:
+        open_store(url)
+    message = str(caught.value)
+    assert "cannot connect" in message
+    assert "hunter2secret" not in message
+    assert "hunt..." in message
+    assert "\n" not in message
+
+
+def test_sqlite_store_of_schema_1_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
+    root = tmp_path / ".nbgraduate"
+    root.mkdir()
+    record = make_record("old-run")
+    connection = sqlite3.connect(root / DATABASE_FILENAME)
+    connection.execute(
+        "CREATE TABLE runs (run_id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, kind TEXT NOT NULL,"
+        " status TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT NOT NULL, duration_s"
+        " REAL NOT NULL, git_commit TEXT, lock_digest TEXT, contract_version TEXT, record_json"
+        " TEXT NOT NULL)"
+    )
+    connection.execute(
+        "INSERT INTO runs VALUES ('old-run', 'qa', 'eval', 'passed', ?, ?, 5, NULL, NULL, NULL, ?)",
+        (T0.isoformat(), T0.isoformat(), record.model_dump_json()),
+    )
+    connection.execute("PRAGMA user_version = 1")
+    connection.commit()
+    connection.close()
+    # Its run directory predates artifact rows: the files are listed from it.
+    (root / "runs" / "old-run").mkdir(parents=True)
+    (root / "runs" / "old-run" / "repeat-0.ipynb").write_bytes(b'{"cells": []}')
+
+    with open_store(root) as store:
+        assert store.get("old-run") == record
+        assert [ref.name for ref in store.artifacts("old-run")] == ["repeat-0.ipynb"]
+        assert store.read_artifact("old-run", "repeat-0.ipynb") == b'{"cells": []}'
+    connection = sqlite3.connect(root / DATABASE_FILENAME)
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == SQLITE_SCHEMA_VERSION
+    connection.close()
+
+
+# -- artifacts ------------------------------------------------------------------------------
+
+
+def test_artifacts_are_stored_with_the_record_and_read_back_by_digest(store: RunStore) -> None:
+    notebook = b'{"cells": [], "nbformat": 4}'
+    refs = store.add(
+        make_record("run-a"), artifacts={"repeat-0.ipynb": notebook, "logs/kernel.log": b"ok\n"}
+    )
+
+    assert {ref.name for ref in refs} == {"repeat-0.ipynb", "logs/kernel.log"}
+    listed = store.artifacts("run-a")
+    assert [ref.name for ref in listed] == ["logs/kernel.log", "repeat-0.ipynb"]
+    by_name = {ref.name: ref for ref in listed}
+    assert by_name["repeat-0.ipynb"].sha256 == hashlib.sha256(notebook).hexdigest()
+    assert by_name["repeat-0.ipynb"].size == len(notebook)
+    assert store.read_artifact("run-a", "repeat-0.ipynb") == notebook
+    # An embedded store keeps a run's files in its run directory, a database in itself.
+    expected = "run-directory" if store.root is not None else "database"
+    assert {ref.location for ref in listed} == {expected}
+    with pytest.raises(StoreError, match=r"has no file 'missing\.ipynb'"):
+        store.read_artifact("run-a", "missing.ipynb")
+
+
+def test_a_duplicate_run_keeps_the_first_runs_files(store: RunStore) -> None:
+    store.add(make_record("run-a"), artifacts={"repeat-0.ipynb": b"first"})
+    with pytest.raises(DuplicateRunError):
+        store.add(make_record("run-a"), artifacts={"repeat-0.ipynb": b"second"})
+    assert store.read_artifact("run-a", "repeat-0.ipynb") == b"first"
+
+
+@pytest.mark.parametrize("name", ["../escape.ipynb", "/abs.ipynb", "a/../../b", "", "a\\b"])
+def test_artifact_names_stay_inside_the_run(store: RunStore, name: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="invalid artifact name"):
+        store.add(make_record("run-a"), artifacts={name: b"x"})
+    assert not store.has("run-a")
+    assert not (tmp_path / "escape.ipynb").exists()
+
+
+def test_a_file_changed_after_recording_is_caught_when_read(tmp_path: Path) -> None:
+    root = tmp_path / ".nbgraduate"
+    with open_store(root) as store:
+        store.add(make_record("run-a"), artifacts={"repeat-0.ipynb": b"as executed"})
+        (root / "runs" / "run-a" / "repeat-0.ipynb").write_bytes(b"edited later")
+        with pytest.raises(StoreError, match="changed since run run-a recorded it"):
+            store.read_artifact("run-a", "repeat-0.ipynb")
+
+
+@pytest.mark.parametrize("area", ["directory", "memory"])
+def test_artifacts_go_to_a_configured_directory_or_fsspec_url(
+    location: StoreLocation, tmp_path: Path, area: str
+) -> None:
+    import uuid
+
+    artifacts = (
+        str(tmp_path / "area") if area == "directory" else f"memory://nbg-{uuid.uuid4().hex}"
+    )
+    configured = dataclasses.replace(location, artifacts=artifacts)
+    notebook = b'{"cells": ["executed"]}'
+    digest = hashlib.sha256(notebook).hexdigest()
+
+    with open_store(configured) as store:
+        store.add(make_record("run-a"), artifacts={"repeat-0.ipynb": notebook})
+        (ref,) = store.artifacts("run-a")
+        assert (ref.location, ref.sha256) == (artifacts, digest)
+        assert digests_in(store.objects) == [digest]
+    if area == "directory":
+        assert (tmp_path / "area" / "sha256" / digest[:2] / digest).read_bytes() == notebook
+    # Any reader finds the bytes from the row alone, whatever its own configuration.
+    with open_store(dataclasses.replace(location, artifacts=None)) as reader:
+        assert reader.read_artifact("run-a", "repeat-0.ipynb") == notebook
+        assert digests_in(reader.objects) == []
+    assert digests_in(open_object_area(artifacts)) == [digest]
+
+
+def digests_in(area: Any) -> list[str]:
+    return sorted(info.sha256 for info in area.objects())
+
+
+def test_object_area_stores_content_once_and_verifies_it(store: RunStore, tmp_path: Path) -> None:
+    # The store's object area (a directory beside SQLite, a table in PostgreSQL) keeps the
+    # promises of runs.objects.ObjectArea whatever its backend.
+    area = store.objects
+    v1, v2 = tmp_path / "v1.csv", tmp_path / "v2.csv"
+    v1.write_bytes(b"dataset v1")
+    v2.write_bytes(b"dataset v2")
+    first = area.put(v1)
+    assert (first.size, first.added) == (10, True)
+    again = area.put(v1, sha256=first.sha256)
+    assert (again.sha256, again.added) == (first.sha256, False)
+    second = area.put(v2)
+    assert digests_in(area) == sorted([first.sha256, second.sha256])
+    area.restore(first.sha256, tmp_path / "back" / "v1.csv")
+    assert (tmp_path / "back" / "v1.csv").read_bytes() == b"dataset v1"
+    assert area.has(second.sha256)
+    assert area.remove(second.sha256, touched_before=0.0) is False  # touched since
+    assert area.remove(second.sha256) is True
+    assert area.remove(second.sha256) is False
+    assert digests_in(area) == [first.sha256]
+    with pytest.raises(ObjectError, match="no such object"):
+        area.restore("0" * 64, tmp_path / "nothing")
+    v1.write_bytes(b"edited in place")
+    with pytest.raises(ObjectError, match="changed while it was being copied"):
+        area.put(v1, sha256=hashlib.sha256(b"something else").hexdigest())
+
+
+def test_damaged_objects_are_never_handed_out(location: StoreLocation, tmp_path: Path) -> None:
+    import uuid
+
+    source = tmp_path / "rows.csv"
+    source.write_bytes(b"golden rows")
+    memory = FsspecObjectArea(f"memory://nbg-{uuid.uuid4().hex}")
+    digest = memory.put(source).sha256
+    memory._fs.pipe_file(memory._path(digest), b"other rows")
+    with pytest.raises(ObjectError, match="damaged"):
+        memory.restore(digest, tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()
+
+    with open_store(dataclasses.replace(location, artifacts="database")) as store:
+        area = store.objects
+        digest = area.put(source).sha256
+        with store._write_transaction():
+            store._execute("UPDATE objects SET content = ? WHERE sha256 = ?", (b"x", digest))
+        with pytest.raises(ObjectError, match="damaged"):
+            read_object(area, digest)
 
 
 # -- add, get, list, latest -----------------------------------------------------------------
@@ -191,7 +411,7 @@ def test_added_record_reads_back_equal(store: RunStore) -> None:
 
 def test_adding_a_run_id_twice_is_an_error_and_keeps_the_first(store: RunStore) -> None:
     store.add(make_record("run-1", pipeline="first"))
-    with pytest.raises(StoreError, match="already recorded"):
+    with pytest.raises(DuplicateRunError, match="already recorded"):
         store.add(make_record("run-1", pipeline="second"))
     assert store.get("run-1").pipeline == "first"
     # The failed add rolled back: the connection is usable for the next one.
@@ -281,20 +501,14 @@ def test_latest_run_of_a_pipeline_at_a_commit(store: RunStore) -> None:
     assert store.latest("missing") is None
 
 
-def test_artifact_dir_is_created_under_runs(store: RunStore) -> None:
-    directory = store.artifact_dir("run-7")
-    assert directory == store.root / "runs" / "run-7"
-    assert directory.is_dir()
-    assert store.artifact_dir("run-7") == directory  # idempotent
-
-
 @pytest.mark.parametrize("run_id", ["", ".", "..", "../escape", "a/b", "a\\b", " padded"])
-def test_run_ids_that_are_not_one_path_component_are_refused(store: RunStore, run_id: str) -> None:
+def test_run_ids_that_are_not_one_path_component_are_refused(
+    store: RunStore, run_id: str, tmp_path: Path
+) -> None:
     with pytest.raises(ValueError, match="invalid run id"):
-        store.artifact_dir(run_id)
-    with pytest.raises(ValueError, match="invalid run id"):
-        store.add(make_record(run_id))
-    assert not (store.root.parent / "escape").exists()
+        store.add(make_record(run_id), artifacts={"repeat-0.ipynb": b"{}"})
+    assert not (tmp_path / "escape").exists()
+    assert store.list() == []
 
 
 # -- export and load ------------------------------------------------------------------------
@@ -313,7 +527,7 @@ def test_export_and_load_round_trip_to_another_store(tmp_path: Path, store: RunS
     assert data["schema_version"] == record.schema_version
     loaded = load_record_file(exported)
     assert loaded == record
-    with RunStore(tmp_path / "other-machine") as other:
+    with open_store(tmp_path / "other-machine") as other:
         other.add(loaded)
         assert other.get("20250301-abcdef") == record
 
@@ -392,44 +606,51 @@ def test_default_root_without_a_project_is_the_cwd(
 
 # -- several processes ----------------------------------------------------------------------
 
-WRITER = """
-import time
-root, writer, count, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
-print("ready", flush=True)
-while not go.exists():
-    time.sleep(0.002)
-# All writers open the (not yet existing) store at once, then add as fast as they can.
-with RunStore(root) as store:
-    for index in range(count):
-        store.add(make(f"{writer}-{index:03d}"))
-"""
+
+def _write_runs(location: StoreLocation, writer: str, count: int, go: Any) -> None:
+    # In a forked child: wait for the others, then open the (maybe not yet created) store and
+    # add as fast as possible. Nothing of the parent's store connections is inherited.
+    go.wait(60)
+    with open_store(location) as store:
+        for index in range(count):
+            now = datetime.now(timezone.utc)
+            store.add(
+                make_record(f"{writer}-{index:03d}", started_at=now),
+                artifacts={"repeat-0.ipynb": f"{writer} {index}".encode()},
+            )
 
 
-def test_concurrent_writers_from_several_processes_all_land(tmp_path: Path) -> None:
-    root = tmp_path / ".nbgraduate"
-    go = tmp_path / "go"
-    writers, per_writer = 6, 30
+def test_twenty_concurrent_writers_neither_lose_nor_duplicate_a_record(
+    location: StoreLocation,
+) -> None:
+    # Twenty CI jobs recording at once into a store none of them has created yet. Forked
+    # processes: each is its own process with its own connection, without paying twenty
+    # interpreter start-ups on a two-core CI machine.
+    context = multiprocessing.get_context("fork")
+    go = context.Event()
+    writers, per_writer = 20, 8
     children = [
-        run_child(WRITER, str(root), f"w{number}", str(per_writer), str(go))
+        context.Process(target=_write_runs, args=(location, f"w{number}", per_writer, go))
         for number in range(writers)
     ]
     for child in children:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "ready"
-    go.touch()
-
+        child.start()
+    go.set()
     for child in children:
-        _, stderr = child.communicate(timeout=120)
-        assert child.returncode == 0, stderr
+        child.join(120)
+        assert child.exitcode == 0
 
     expected = {f"w{n}-{i:03d}" for n in range(writers) for i in range(per_writer)}
-    assert stored_ids(root) == expected
-    with RunStore(root) as store:
+    with open_store(location) as store:
+        records = store.list()
         assert store.integrity_problems() == []
+        assert store.read_artifact("w7-003", "repeat-0.ipynb") == b"w7 3"
+    assert len(records) == len(expected)  # no duplicates
+    assert {record.run_id for record in records} == expected  # nothing lost
 
 
 ENDLESS_WRITER = """
-store = RunStore(sys.argv[1])
+store = open_store(sys.argv[1])
 index = 0
 while True:
     run_id = f"kill-{index:05d}"
@@ -459,7 +680,7 @@ def test_sigkill_mid_writing_keeps_every_committed_record(tmp_path: Path) -> Non
     reported += child.stdout.read().split()
     assert child.returncode == -signal.SIGKILL
 
-    with RunStore(root) as reopened:
+    with open_store(root) as reopened:
         assert reopened.integrity_problems() == []
         stored = {record.run_id for record in reopened.list()}
         assert set(reported) <= stored
@@ -471,7 +692,7 @@ def test_sigkill_mid_writing_keeps_every_committed_record(tmp_path: Path) -> Non
 
 HALF_WRITER = """
 import sqlite3, time
-store = RunStore(sys.argv[1])
+store = open_store(sys.argv[1])
 store.add(make("committed"))
 connection = sqlite3.connect(store.database_path, isolation_level=None)
 connection.execute("BEGIN IMMEDIATE")
@@ -493,7 +714,7 @@ def test_process_killed_inside_a_transaction_leaves_an_openable_store(tmp_path: 
     os.kill(child.pid, signal.SIGKILL)
     child.communicate(timeout=30)
 
-    with RunStore(root) as reopened:
+    with open_store(root) as reopened:
         assert reopened.integrity_problems() == []
         assert [record.run_id for record in reopened.list()] == ["committed"]
         # The killed writer's lock is gone: a new write does not wait for it.

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from nbgraduate.cli.app import app
 from nbgraduate.gate import GateOptions, run_gate
 from nbgraduate.runs.records import MetricSeries, RunRecord, RunStatus
-from nbgraduate.runs.store import RunStore
+from nbgraduate.runs.store import open_store
 
 RUNNER_BASH = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"]
 PIPELINE = "evals/qa"
@@ -117,7 +117,7 @@ def run_step(
 
 
 def store(repo: Path, *records: RunRecord) -> None:
-    with RunStore(repo / ".nbgraduate") as runs:
+    with open_store(repo / ".nbgraduate") as runs:
         for run in records:
             runs.add(run)
 
@@ -135,7 +135,7 @@ def identical(repo: tuple[Path, str, str], n: int) -> None:
 def test_identical_small_runs_warn_with_the_mde_and_examples_needed(gate_step, repo) -> None:
     path = repo[0]
     identical(repo, 24)
-    expected = run_gate(GateOptions("base", "cand", 0.1, 0.95, store_root=path / ".nbgraduate"))
+    expected = run_gate(GateOptions("base", "cand", 0.1, 0.95, store=path / ".nbgraduate"))
     [metric] = expected.metrics
     assert metric.verdict.value == "INCONCLUSIVE"
 

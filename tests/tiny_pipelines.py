@@ -17,7 +17,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 from nbgraduate.runs.records import RunRecord
-from nbgraduate.runs.store import RunStore
+from nbgraduate.runs.store import open_store
 
 CLI_TIMEOUT_S = 240
 
@@ -105,5 +105,5 @@ def run_id_of(result: subprocess.CompletedProcess[str]) -> str:
 def show(project: Path, run_id: str) -> RunRecord:
     """The stored record of ``run_id`` in ``project``'s store (read in this process: a
     ``runs show`` subprocess per record would cost a second each)."""
-    with RunStore(project / ".nbgraduate", create=False) as store:
+    with open_store(project / ".nbgraduate", create=False) as store:
         return store.get(run_id)

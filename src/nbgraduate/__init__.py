@@ -1,7 +1,8 @@
 """nbgraduate: graduate LLM eval notebooks into reproducible eval-as-code.
 
 The package root holds only the public API used inside pipeline notebooks (``record``,
-``record_usage``); everything else lives in one folder per stage of the lifecycle.
+``record_usage``, ``record_served``); everything else lives in one folder per stage of the
+lifecycle.
 
 Layers, bottom to top. A module imports only from its own folder and from layers above it
 in this list (lower layers); folders on one line do not import each other:
@@ -15,8 +16,9 @@ in this list (lower layers); folders on one line do not import each other:
 7. graduate: conversion plan, rewrites, requirements, batch conversion
 8. runs: executor, kernels, the recording API, records and the run store
 9. gate, report, calibrate, github: release decisions, dashboard, judge drift, REST client
-10. repo: ``init`` and the pre-commit hooks
-11. cli: the command line; nothing imports it
+10. reproduce: re-run a recorded run from its commit and compare (uses runs and gate)
+11. repo: ``init`` and the pre-commit hooks
+12. cli: the command line; nothing imports it
 
 Any module may import the package root for ``__version__``.
 """
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "record", "record_usage"]
+__all__ = ["__version__", "record", "record_served", "record_usage"]
 
 
 def record(name: str, values: object, *, ids: object = None, clusters: object = None) -> None:
@@ -43,3 +45,19 @@ def record_usage(**counters: float) -> None:
     from nbgraduate.runs.recording import record_usage as _record_usage
 
     _record_usage(**counters)
+
+
+def record_served(
+    response: object = None,
+    *,
+    model: str | None = None,
+    system_fingerprint: str | None = None,
+    requested: str | None = None,
+) -> None:
+    """Record the model and system fingerprint a provider says served a response
+    (``nbgraduate.record_served(completion)``), so a reproduction can compare them."""
+    from nbgraduate.runs.recording import record_served as _record_served
+
+    _record_served(
+        response, model=model, system_fingerprint=system_fingerprint, requested=requested
+    )

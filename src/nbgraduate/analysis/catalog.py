@@ -572,6 +572,10 @@ NOT_DATA_DOWNLOAD_EXTENSIONS = (
     ".sh",
     ".ps1",
     ".py",
+    ".llamafile",
+    ".gpg",
+    ".pem",
+    ".crt",
     ".whl",
     ".deb",
     ".rpm",
@@ -608,6 +612,141 @@ HF_FILE_BUILDERS = frozenset(
         "audiofolder",
         "webdataset",
     }
+)
+
+#: Readers of documents and images an eval feeds to a model (a RAG corpus, OCR or vision
+#: inputs), by the last part of their name, with the keywords that take the path (else the first
+#: argument): LangChain document loaders, pypdf/PyPDF2.
+DOCUMENT_READERS: dict[str, tuple[str, ...]] = {
+    "TextLoader": ("file_path",),
+    "CSVLoader": ("file_path",),
+    "JSONLoader": ("file_path",),
+    "PyPDFLoader": ("file_path",),
+    "PyMuPDFLoader": ("file_path",),
+    "PDFPlumberLoader": ("file_path",),
+    "PDFMinerLoader": ("file_path",),
+    "PyPDFium2Loader": ("file_path",),
+    "UnstructuredPDFLoader": ("file_path",),
+    "UnstructuredFileLoader": ("file_path",),
+    "UnstructuredMarkdownLoader": ("file_path",),
+    "UnstructuredWordDocumentLoader": ("file_path",),
+    "UnstructuredHTMLLoader": ("file_path",),
+    "UnstructuredExcelLoader": ("file_path",),
+    "UnstructuredImageLoader": ("file_path",),
+    "UnstructuredPowerPointLoader": ("file_path",),
+    "Docx2txtLoader": ("file_path",),
+    "BSHTMLLoader": ("file_path",),
+    "PdfReader": ("stream",),
+    "PdfFileReader": ("stream",),
+}
+
+#: Functions (qualified names) that read a document or an image file given as first argument.
+DOCUMENT_READ_FUNCTIONS = frozenset(
+    {
+        "PIL.Image.open",
+        "cv2.imread",
+        "imageio.imread",
+        "imageio.v3.imread",
+        "matplotlib.image.imread",
+        "skimage.io.imread",
+        "fitz.open",
+        "pymupdf.open",
+        "pdfplumber.open",
+        "pdfminer.high_level.extract_text",
+        "docx.Document",
+    }
+)
+
+#: Readers of a whole folder of documents (llama-index, LangChain), by the last part of their
+#: name, with the keywords that take the folder (else the first argument).
+DIRECTORY_READERS: dict[str, tuple[str, ...]] = {
+    "SimpleDirectoryReader": ("input_dir",),
+    "DirectoryLoader": ("path",),
+    "PyPDFDirectoryLoader": ("path",),
+    "convert_files_to_docs": ("dir_path",),
+}
+
+#: Methods that upload a local file to a model provider's API for the model to read (Gemini
+#: ``client.files.upload(file=...)``, ``genai.upload_file(path=...)``), with their path keywords.
+FILE_UPLOAD_METHODS: dict[str, tuple[str, ...]] = {
+    "upload": ("file", "path"),
+    "upload_file": ("path",),
+}
+
+#: Keywords through which readers take a list of input files (llama-index ``input_files``,
+#: Haystack converters' ``sources``): only values with a data, text or document extension count.
+INPUT_FILES_KEYWORDS = frozenset({"input_files", "sources", "file_paths"})
+
+#: Extensions of documents and images read as eval input (beyond :data:`DATA_FILE_EXTENSIONS`):
+#: counted when a document reader or a binary read (``open(p, "rb")``) consumes them.
+DOCUMENT_EXTENSIONS = (
+    ".docx",
+    ".pptx",
+    ".html",
+    ".htm",
+    ".mdx",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".webp",
+    ".bmp",
+    ".tif",
+    ".tiff",
+)
+
+#: Calls that list a folder's files (``os.listdir``, ``glob.glob``) and ``Path`` methods that do.
+FOLDER_LISTING_CALLS = frozenset(
+    {"os.listdir", "os.scandir", "os.walk", "glob.glob", "glob.iglob", "glob.glob1"}
+)
+FOLDER_LISTING_METHODS = frozenset({"glob", "rglob", "iterdir"})
+
+#: Words of a listed folder's name (``model_outputs``: a word, its plural, or for longer words a
+#: prefix) that say it holds output, caches or models, not eval data.
+NOT_DATA_FOLDER_WORDS = (
+    "output",
+    "result",
+    "run",
+    "log",
+    "checkpoint",
+    "snapshot",
+    "cache",
+    "tmp",
+    "temp",
+    "model",
+    "weight",
+    "figure",
+    "plot",
+    "artifact",
+    "pycache",
+    "git",
+)
+
+#: Calls that save a figure or a picture the notebook draws (a file it wrote itself).
+FIGURE_WRITER_METHODS: dict[str, tuple[str, ...]] = {
+    "savefig": ("fname",),
+    "write_image": ("file",),
+    "write_html": ("file",),
+}
+
+#: Calls that copy a public dataset of an eval platform by URL or share token (LangSmith):
+#: a remote dataset its owner can change.
+PUBLIC_DATASET_CLONES: dict[str, tuple[str, ...]] = {
+    "clone_public_dataset": ("token_or_url",),
+}
+
+#: lm-evaluation-harness task configuration: keys naming the hub dataset and its revision, and
+#: the keys one of which a YAML text must also have to be read as a task (not any YAML).
+TASK_DATASET_KEY = "dataset_path"
+TASK_REVISION_KEY = "revision"
+TASK_CONFIG_KEYS = (
+    "task",
+    "output_type",
+    "doc_to_text",
+    "doc_to_target",
+    "test_split",
+    "validation_split",
+    "dataset_name",
 )
 
 #: Global random generators, by module, and the calls that draw from them.

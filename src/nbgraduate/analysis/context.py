@@ -74,12 +74,20 @@ class NotebookAnalysis:
         download fetched is first used."""
         return self._dataset_reads[1]
 
+    @property
+    def dataset_folder_reads(self) -> list[DatasetRead]:
+        """Folders whose files are read as data (a listing loop, a directory reader), apart
+        from :attr:`dataset_reads` because a lock records files, not folders."""
+        return self._dataset_reads[2]
+
     @cached_property
-    def _dataset_reads(self) -> tuple[list[DatasetRead], list[DatasetRead]]:
+    def _dataset_reads(self) -> tuple[list[DatasetRead], list[DatasetRead], list[DatasetRead]]:
         from nbgraduate.analysis.dataset_reads import find_dataset_reads
 
         own_output: list[DatasetRead] = []
-        return find_dataset_reads(self.values, self.shell_effects, own_output), own_output
+        folders: list[DatasetRead] = []
+        reads = find_dataset_reads(self.values, self.shell_effects, own_output, folders)
+        return reads, own_output, folders
 
     @cached_property
     def shell_effects(self) -> ShellEffects:

@@ -89,7 +89,20 @@ _OPEN_CALLS = frozenset({"open", "io.open", "codecs.open", "gzip.open", "bz2.ope
 _DVC_READS = frozenset({"dvc.api.open", "dvc.api.read"})
 _KAGGLE_VERSION = re.compile(r"/versions/\d+$")
 
-Role = Literal["read", "write", "folder", "download", "http", "hub", "hf", "kaggle", "s3"]
+Role = Literal[
+    "read",
+    "write",
+    "folder",
+    "download",
+    "http",
+    "hub",
+    "hf",
+    "kaggle",
+    "s3",
+    "listing",
+    "directory",
+    "made",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +113,8 @@ class DatasetRead:
     function the notebook defines happens when that function is first called). A download has
     ``download=True`` and, when known, the ``destination`` file it writes; ``verified_by`` names
     the fetcher argument that makes it check a hash (``pooch.retrieve(known_hash=...)``).
+    ``folder`` marks a folder whose files are read (``os.listdir``, ``glob``, a directory reader):
+    the lock records files, so folder reads are kept apart (see :func:`find_dataset_reads`).
     """
 
     call: CallSite
@@ -111,6 +126,7 @@ class DatasetRead:
     destination: str | None = None
     verified_by: str | None = None
     hub: str = "huggingface"
+    folder: bool = False
 
     @property
     def path(self) -> str:
@@ -130,6 +146,10 @@ class _Sink:
     revision: ast.expr | None = None
     verified_by: str | None = None
     destination: ast.expr | None = None
+    #: Documents and images (``.pdf``, ``.png``...) count as data files too.
+    documents: bool = False
+    #: A glob pattern applied to the folder the argument names (``Path(p).glob("*.json")``).
+    pattern: ast.expr | None = None
 
 
 class WrittenFiles:
@@ -138,6 +158,13 @@ class WrittenFiles:
     def __init__(self) -> None:
         self._files: dict[str, int] = {}
         self._folders: dict[str, int] = {}
+        #: Folders the notebook creates (``os.makedirs``, ``Path.mkdir``): what is listed in
+        #: them later is its own output. Reads of single files in them are still checked.
+        self._made: dict[str, int] = {}
+
+    def made(self, path: str, line: int) -> None:
+        path = "." if path.strip() in ("", ".", "./") else normalise_path(path)
+        self._made[path] = min(line, self._made.get(path, line))
 
     def add(self, path: str, line: int, *, folder: bool = False) -> None:
         path = "." if path.strip() in ("", ".", "./") else normalise_path(path)
@@ -164,17 +191,41 @@ class WrittenFiles:
                 return True
         return False
 
+    def wrote_into(self, folder: str, line: int) -> bool:
+        """Whether the notebook writes or creates the folder ``folder`` (or a folder holding
+        it; a glob's folder) before ``line``, or writes any file inside it: listing it lists the
+        notebook's own output."""
+        folder = split_glob(folder)[0]
+        if self.wrote_before(folder, line):
+            return True
+        normal = normalise_path(folder)
+        if any(
+            normal == made or normal.startswith(made.rstrip("/") + "/")
+            for made, at in self._made.items()
+            if at < line and made != "."
+        ):
+            return True
+        prefix = normal.rstrip("/") + "/"
+        if prefix == "./":
+            return bool(self._files)
+        return any(path.startswith(prefix) for path in self._files) or any(
+            path.startswith(prefix) for path in self._folders
+        )
+
 
 def find_dataset_reads(
     values: ValueResolver,
     shell: ShellEffects | None = None,
     own_output: list[DatasetRead] | None = None,
+    folders: list[DatasetRead] | None = None,
 ) -> list[DatasetRead]:
     """Dataset reads and downloads in notebook order; a hub dataset is one read of its repo id.
 
     Reads of files the notebook wrote before (in Python or, with ``shell``, in ``!`` commands)
     are left out: they are the notebook's own output, not a dataset. They are appended to
     ``own_output`` when given (a download's first use is the first read of what it wrote).
+    Folders whose files are read (a listing loop, a directory reader) are appended to
+    ``folders`` when given, not returned: the lock and the converter handle files.
     """
     finder = _ReadFinder(values)
     sinks = finder.through_helpers([s for call in values.facts.calls for s in finder.sinks(call)])
@@ -183,6 +234,9 @@ def find_dataset_reads(
         if sink.role in ("write", "folder"):
             for value in path_values(sink.argument, sink.scope, values):
                 written.add(str(value.value), sink.line, folder=sink.role == "folder")
+        elif sink.role == "made":
+            for value in path_values(sink.argument, sink.scope, values):
+                written.made(str(value.value), sink.line)
     if shell is not None:
         for path, folder, line in shell.written:
             written.add(path, line, folder=folder)
@@ -192,15 +246,93 @@ def find_dataset_reads(
             if read.download and read.destination:
                 written.add(read.destination, read.line)
             reads.append(read)
+    downloaded_at = min((read.line for read in reads if read.download), default=None)
     kept: list[DatasetRead] = []
     for read in reads:
-        if read.kind == "local" and written.wrote_before(read.path, read.line):
+        if read.folder:
+            if folders is not None and not written.wrote_into(read.path, read.line):
+                folders.append(read)
+        elif read.kind == "local" and (
+            written.wrote_before(read.path, read.line)
+            or _tool_named(read.path, read.line, downloaded_at)
+        ):
             if own_output is not None:
                 own_output.append(read)
         else:
             kept.append(read)
     kept.sort(key=lambda read: read.line)
+    if folders is not None:
+        folders.sort(key=lambda read: read.line)
     return kept
+
+
+_LOADER_FILE_KEYWORDS = ("file", "file_path", "input_file")
+_MAKE_FOLDER_CALLS = frozenset({"os.makedirs", "os.mkdir"})
+_DISPLAY_METHODS = frozenset({"display", "imshow", "show"})
+_FILE_READ_METHODS = frozenset({"read_text", "read_bytes", "load", "load_data", "imread"})
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
+_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
+_GLOB_CHARACTERS = re.compile(r"[*?\[]")
+_WORD = re.compile(r"[a-z0-9]+")
+#: Folders listed by system or temporary paths, not eval data.
+_SYSTEM_FOLDERS = ("/tmp", "/proc", "/dev", "/sys", "/usr", "/etc", "/var", "/bin", "/opt")
+
+
+def split_glob(path: str) -> tuple[str, str]:
+    """``("data/qa", "*.jsonl")`` for ``data/qa/*.jsonl``: the folder before the first
+    component with a wildcard, and the rest (empty when there is no wildcard)."""
+    parts = path.replace("\\", "/").split("/")
+    for index, part in enumerate(parts):
+        if _GLOB_CHARACTERS.search(part):
+            folder = "/".join(parts[:index]) or "."
+            return normalise_path(folder) if folder != "/" else "/", "/".join(parts[index:])
+    return normalise_path(path), ""
+
+
+def _is_data_folder(folder: str, has_pattern: bool) -> bool:
+    """A folder that may hold eval data: not the working folder itself (unless a pattern picks
+    files from it), a system folder, or one whose name says it holds output, caches or models."""
+    if folder in ("", "."):
+        return has_pattern
+    if folder.startswith(_SYSTEM_FOLDERS):
+        return False
+    name = folder.rstrip("/").rsplit("/", 1)[-1].lower()
+    return not any(
+        word == avoid or word == avoid + "s" or (len(avoid) > 4 and word.startswith(avoid))
+        for word in _WORD.findall(name)
+        for avoid in catalog.NOT_DATA_FOLDER_WORDS
+    )
+
+
+def _returned_values(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    """The expressions ``function`` returns (not those of functions nested in it)."""
+    found: list[ast.expr] = []
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            if node.value is not None:
+                found.append(node.value)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stack.extend(
+                child
+                for child in ast.iter_child_nodes(node)
+                if isinstance(child, (ast.stmt, ast.excepthandler))
+            )
+    return found
+
+
+_UUID_NAME = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[a-z0-9.]+$", re.IGNORECASE
+)
+
+
+def _tool_named(path: str, line: int, downloaded_at: int | None) -> bool:
+    """A file named by a UUID, read after a download: a tool chose its name (LangSmith's
+    ``download_public_dataset`` writes ``<dataset id>.json``), so the download wrote it."""
+    if downloaded_at is None or downloaded_at > line:
+        return False
+    return bool(_UUID_NAME.match(normalise_path(path)))
 
 
 def first_use(
@@ -318,6 +450,7 @@ class _ReadFinder:
         for call in self.facts.calls:
             if "." not in call.written_name:
                 self._calls_by_name.setdefault(call.written_name, []).append(call)
+        self._read_sites: list[tuple[Scope, int]] | None = None
         self._file_writes = [
             (call.scope, call.line)
             for call in self.facts.calls
@@ -353,6 +486,38 @@ class _ReadFinder:
             return [sink("kaggle", call.argument(0, "handle"))]
         if qualified in _DVC_READS:
             return self._dvc_read(call, sink)
+        if method in catalog.PUBLIC_DATASET_CLONES:
+            argument = call.argument(0, *catalog.PUBLIC_DATASET_CLONES[method])
+            return [sink("download", argument)]
+        if qualified in _MAKE_FOLDER_CALLS:
+            return [sink("made", call.argument(0, "name", "path"))]
+        if method == "mkdir" and isinstance(call.node.func, ast.Attribute):
+            receiver = self._path_receiver(call)
+            return [sink("made", receiver)] if receiver is not None else []
+        folders = self._folder_sinks(call, sink)
+        if folders is not None:
+            return folders
+        if method in catalog.DOCUMENT_READERS:
+            argument = call.argument(0, *catalog.DOCUMENT_READERS[method])
+            return [sink("read", argument, documents=True)]
+        if qualified in catalog.DOCUMENT_READ_FUNCTIONS:
+            if self._displayed(call):
+                return []  # an image opened to be shown, not fed to a model
+            return [sink("read", call.argument(0, "fp", "filename", "path"), documents=True)]
+        if method in catalog.FILE_UPLOAD_METHODS and isinstance(call.node.func, ast.Attribute):
+            # ``client.files.upload(file="report.pdf")``: a file sent to the model's API
+            argument = call.argument(99, *catalog.FILE_UPLOAD_METHODS[method])
+            if self.values.resolve_dict(argument, call.scope) is not None:
+                # ``file={"file_name": "batch.jsonl", "content": ...}``: the name the upload
+                # gets; the content is read (or built) elsewhere.
+                return []
+            return [sink("read", argument, data_extension=True, documents=True)]
+        if method in ("load_data", "load") and isinstance(call.node.func, ast.Attribute):
+            # llama-index file readers: ``PDFReader().load_data(file=Path("report.pdf"))``
+            keywords = call.keywords
+            argument = next((keywords[k] for k in _LOADER_FILE_KEYWORDS if k in keywords), None)
+            if argument is not None:
+                return [sink("read", argument, documents=True)]
         download = self._download(call, sink)
         if download:
             return download
@@ -366,7 +531,9 @@ class _ReadFinder:
             argument = call.argument(0, "file", "filename")
             if mode == "write":
                 return [sink("write", argument)]
-            return [sink("read", argument, data_extension=True)] if mode == "read" else []
+            if mode != "read":
+                return []
+            return [sink("read", argument, data_extension=True, documents=self._binary(call))]
         if method in ("read_text", "read_bytes", "open", "write_text", "write_bytes"):
             return self._path_method(call, sink)
         if method in catalog.DATA_WRITER_METHODS and isinstance(call.node.func, ast.Attribute):
@@ -374,6 +541,8 @@ class _ReadFinder:
                 return []
             argument = call.argument(0, "path_or_buf", "path", "file", "fname", "file_path")
             return [sink("write", argument)]
+        if method in catalog.FIGURE_WRITER_METHODS and isinstance(call.node.func, ast.Attribute):
+            return [sink("write", call.argument(0, *catalog.FIGURE_WRITER_METHODS[method]))]
         if method in catalog.DATA_FOLDER_WRITERS:
             argument = call.argument(0, *catalog.DATA_FOLDER_WRITERS[method])
             if method == "extractall" and argument is None:
@@ -391,7 +560,57 @@ class _ReadFinder:
             if name in catalog.DATA_FILE_KEYWORDS
             and (name != "data" or method in ("evaluate", "run", "create_run"))
         ]
+        keyword_sinks += [
+            sink("read", value, data_extension=True, documents=True)
+            for name, value in call.keywords.items()
+            if name in catalog.INPUT_FILES_KEYWORDS
+        ]
         return keyword_sinks
+
+    def _folder_sinks(self, call: CallSite, sink: _SinkMaker) -> list[_Sink] | None:
+        """A folder listing (``os.listdir(p)``, ``glob.glob(p)``, ``Path(p).glob(...)``) or a
+        directory reader (``SimpleDirectoryReader("./data")``); ``None`` for other calls."""
+        method = call.method
+        if call.qualified_name in catalog.FOLDER_LISTING_CALLS:
+            return [sink("listing", call.argument(0, "path", "pathname", "top"))]
+        if method in catalog.FOLDER_LISTING_METHODS and isinstance(call.node.func, ast.Attribute):
+            receiver = self._path_receiver(call)
+            if receiver is None:
+                return None
+            pattern = call.argument(0, "pattern") if method != "iterdir" else None
+            return [sink("listing", receiver, pattern=pattern)]
+        if method in catalog.DIRECTORY_READERS:
+            found = []
+            folder = call.argument(0, *catalog.DIRECTORY_READERS[method])
+            if folder is not None:
+                found.append(sink("directory", folder))
+            files = call.keywords.get("input_files")
+            if files is not None:
+                found.append(sink("read", files, documents=True))
+            return found
+        return None
+
+    def _displayed(self, call: CallSite) -> bool:
+        """Whether ``call`` is an argument of ``display(...)``/``imshow(...)``."""
+        return any(
+            other.method in _DISPLAY_METHODS and any(a is call.node for a in other.node.args)
+            for other in self.facts.calls
+        )
+
+    def _path_receiver(self, call: CallSite) -> ast.expr | None:
+        """The receiver of ``Path(p).method(...)`` (or of a name bound to a ``Path``)."""
+        if not isinstance(call.node.func, ast.Attribute):
+            return None
+        receiver = call.node.func.value
+        bound = self.values.follow(receiver, call.scope) if isinstance(receiver, ast.Name) else None
+        if _is_path_expression(bound if isinstance(receiver, ast.Name) else receiver):
+            return receiver
+        return None
+
+    def _binary(self, call: CallSite, position: int = 1) -> bool:
+        """Whether ``open`` reads bytes (``"rb"``): images and documents sent to a model."""
+        mode = call.argument(position, "mode")
+        return any("b" in str(v.value) for v in self.values.strings(mode, call.scope))
 
     def _hub_download(self, call: CallSite, sink: _SinkMaker) -> list[_Sink]:
         repo_type = call.keywords.get("repo_type")
@@ -471,15 +690,8 @@ class _ReadFinder:
 
     def _path_method(self, call: CallSite, sink: _SinkMaker) -> list[_Sink]:
         """``Path(p).read_text()``, ``p.open("w")``, ``Path(p).write_bytes(...)``."""
-        if not isinstance(call.node.func, ast.Attribute):
-            return []
-        receiver = call.node.func.value
-        target = receiver
-        if isinstance(receiver, ast.Name):
-            bound = self.values.follow(receiver, call.scope)
-            if not _is_path_expression(bound):
-                return []
-        elif not _is_path_expression(receiver):
+        target = self._path_receiver(call)
+        if target is None:
             return []
         method = call.method
         if method.startswith("write") or (
@@ -488,7 +700,8 @@ class _ReadFinder:
             return [sink("write", target)]
         if method == "open" and self._open_mode(call, position=0) != "read":
             return []
-        return [sink("read", target, data_extension=True)]
+        binary = method == "read_bytes" or (method == "open" and self._binary(call, position=0))
+        return [sink("read", target, data_extension=True, documents=binary)]
 
     def _open_mode(self, call: CallSite, position: int = 1) -> str | None:
         """``read``, ``write`` (w, a, x or +), or ``None`` when the mode cannot be known."""
@@ -547,13 +760,16 @@ class _ReadFinder:
     # -- resolution -----------------------------------------------------------------------------
     def reads(self, sink: _Sink) -> Iterator[DatasetRead]:
         role = sink.role
-        if role in ("write", "folder"):
+        if role in ("write", "folder", "made"):
             return
         if role == "hf":
             yield from self._hf_reads(sink)
             return
         if role == "s3":
             yield from self._s3_reads(sink)
+            return
+        if role in ("listing", "directory"):
+            yield from self._folder_reads(sink)
             return
         if role in ("hub", "kaggle"):
             revision = self._revision(sink)
@@ -565,7 +781,10 @@ class _ReadFinder:
                 else:
                     yield DatasetRead(sink.call, value, "hub", revision, sink.line)
             return
-        for value in self._argument_paths(sink.argument, sink.scope):
+        found = self._argument_paths(sink.argument, sink.scope)
+        if not found:
+            found = self._url_templates(sink.argument, sink.scope)
+        for value in found:
             path = str(value.value).strip()
             if not path:
                 continue
@@ -594,7 +813,7 @@ class _ReadFinder:
                     verified_by=sink.verified_by,
                 )
                 continue
-            if sink.data_extension and not _has_data_extension(path):
+            if sink.data_extension and not _has_data_extension(path, sink.documents):
                 continue
             yield DatasetRead(
                 sink.call,
@@ -620,6 +839,142 @@ class _ReadFinder:
                 return self._argument_paths(container, scope, depth + 1)
             return path_values(argument, scope, self.values)
         return [v for e in elements for v in self._argument_paths(e, scope, depth + 1)]
+
+    def _folder_reads(self, sink: _Sink) -> Iterator[DatasetRead]:
+        """The folder a listing or a directory reader reads. A listing counts when its pattern
+        names data, text or document files (``data/*.jsonl``), or when the code right after it
+        reads files (``for name in os.listdir(DIR): open(...)``): listing a folder to count or
+        delete its files reads no data."""
+        patterns = [str(v.value) for v in self.values.strings(sink.pattern, sink.call.scope)]
+        for value in path_values(sink.argument, sink.scope, self.values):
+            raw = str(value.value).strip()
+            if not raw or _URL.match(raw):
+                continue
+            for pattern in patterns or [""]:
+                whole = f"{raw.rstrip('/')}/{pattern}" if pattern else raw
+                folder, wildcard = split_glob(whole)
+                if not _is_data_folder(folder, bool(wildcard)):
+                    continue
+                if sink.role == "listing" and not (
+                    _has_data_extension(wildcard, documents=True)
+                    if _EXTENSION.search(wildcard)
+                    else self._reads_listed_files(sink.call)
+                ):
+                    continue
+                location = ResolvedValue(whole if wildcard else folder, value.node)
+                yield DatasetRead(sink.call, location, "local", line=sink.line, folder=True)
+
+    def _reads_listed_files(self, call: CallSite) -> bool:
+        """Whether a loop or comprehension over what ``call`` lists (directly, or through the
+        name it is assigned to) reads a file in its body."""
+        spans = []
+        for loop in self.facts.loops:
+            iterable = loop.iterable
+            if isinstance(iterable, ast.Name):
+                bound = self.values.binding_before(iterable.id, loop.first_line + 1, call.scope)
+                if bound is not None and bound.value is not None:
+                    iterable = bound.value
+            if any(node is call.node for node in ast.walk(iterable)):
+                spans.append((loop.first_line, loop.last_line))
+        if not spans:
+            return False
+        if self._read_sites is None:
+            self._read_sites = [
+                (other.scope, other.line) for other in self.facts.calls if self._reads_file(other)
+            ]
+        return any(
+            scope is call.scope and first <= line <= last
+            for scope, line in self._read_sites
+            for first, last in spans
+        )
+
+    def _reads_file(self, call: CallSite) -> bool:
+        method = call.method
+        if call.qualified_name in _OPEN_CALLS:
+            return self._open_mode(call) == "read"
+        return (
+            method in _FILE_READ_METHODS
+            or method in _READER_METHODS
+            or method in catalog.DOCUMENT_READERS
+            or call.qualified_name in catalog.DOCUMENT_READ_FUNCTIONS
+        )
+
+    def _url_templates(
+        self, expression: ast.expr | None, scope: Scope, depth: int = 0
+    ) -> list[ResolvedValue]:
+        """URLs the notebook composes from a literal and parts it cannot know: an f-string
+        (``f"{BASE}/{name}.json"``), ``+`` or ``.format``, directly, through a name, or returned
+        by a function the notebook defines (``url_for("qa")``). Unknown parts read ``*``; the
+        host must be known. Located at the composing expression, where the URL is written."""
+        expression = _unwrap(expression)
+        if expression is None or depth > 3:
+            return []
+        if isinstance(expression, ast.Name):
+            if _parameter_of(expression, scope) is not None:
+                return []  # a parameter: the calls' arguments are followed instead
+            binding = self.values.binding_before(expression.id, expression.lineno, scope)
+            if binding is None or binding.value is None:
+                return []
+            return self._url_templates(binding.value, binding.scope, depth + 1)
+        if isinstance(expression, ast.Call) and isinstance(expression.func, ast.Name):
+            found = []
+            for function in self.facts.functions.get(expression.func.id, ()):
+                for returned in _returned_values(function):
+                    found += self._url_templates(returned, function, depth + 1)
+            return found
+        text = self._template(expression, scope)
+        if text is None or not _URL.match(text) or "*" not in text:
+            return []
+        host = urlsplit(text).hostname or ""
+        if not host or "*" in host:
+            return []
+        return [ResolvedValue(text, expression)]
+
+    def _template(self, expression: ast.expr, scope: Scope, depth: int = 0) -> str | None:
+        """The text of a composed string with ``*`` for each part that cannot be resolved."""
+        if depth > 6:
+            return None
+        if isinstance(expression, ast.Constant):
+            return expression.value if isinstance(expression.value, str) else None
+        if isinstance(expression, ast.JoinedStr):
+            pieces = []
+            for piece in expression.values:
+                if isinstance(piece, ast.FormattedValue):
+                    if self._enumerated(piece.value, scope):
+                        return None
+                    pieces.append(self._known(piece.value, scope) or "*")
+                elif isinstance(piece, ast.Constant):
+                    pieces.append(str(piece.value))
+            return "".join(pieces)
+        if isinstance(expression, ast.BinOp) and isinstance(expression.op, ast.Add):
+            left = self._template(expression.left, scope, depth + 1)
+            if left is None:
+                left = self._known(expression.left, scope) or "*"
+            right = self._template(expression.right, scope, depth + 1)
+            if right is None:
+                right = self._known(expression.right, scope) or "*"
+            return left + right
+        if (
+            isinstance(expression, ast.Call)
+            and isinstance(expression.func, ast.Attribute)
+            and expression.func.attr == "format"
+        ):
+            template = self._known(expression.func.value, scope)
+            return _FORMAT_FIELD.sub("*", template) if template is not None else None
+        return None
+
+    def _enumerated(self, expression: ast.expr, scope: Scope) -> bool:
+        """Whether ``expression`` is a loop variable over values only known at run time
+        (``for id in response.json(): get(f".../item/{id}.json")``): an API walked item by
+        item, whose listing call is the remote source, not each composed URL."""
+        if not isinstance(expression, ast.Name) or self.values.strings(expression, scope):
+            return False
+        binding = self.values.binding_before(expression.id, expression.lineno + 1, scope)
+        return binding is not None and isinstance(binding.node, (ast.For, ast.AsyncFor))
+
+    def _known(self, expression: ast.expr, scope: Scope) -> str | None:
+        found = {str(v.value) for v in self.values.strings(expression, scope)}
+        return found.pop() if len(found) == 1 else None
 
     def _response_saved(self, call: CallSite) -> bool:
         """Whether a file is opened for writing just after a GET, in the same function."""
@@ -679,6 +1034,8 @@ class _ReadFinder:
             return str(value.value)
         if sink.call.qualified_name.startswith(("urllib.", "gdown.", "pooch.")):
             return None  # a temporary file, or a name the server chooses
+        if sink.call.method in catalog.PUBLIC_DATASET_CLONES:
+            return None  # copied into the platform, not into a file
         from nbgraduate.analysis.shell_downloads import url_file_name
 
         return url_file_name(url)  # wget.download and most helpers keep the URL's file name
@@ -701,6 +1058,8 @@ class _SinkMaker:
         revision: ast.expr | None = None,
         verified_by: str | None = None,
         destination: ast.expr | None = None,
+        documents: bool = False,
+        pattern: ast.expr | None = None,
     ) -> _Sink:
         if self._line is None:
             self._line = self.finder.effective_line(self.call.scope, self.call.line)
@@ -714,6 +1073,8 @@ class _SinkMaker:
             revision,
             verified_by,
             destination,
+            documents,
+            pattern,
         )
 
 
@@ -766,6 +1127,18 @@ _SINK_METHODS = frozenset(
         *catalog.DATA_FILE_METHODS,
         *catalog.DATA_WRITER_METHODS,
         *catalog.DATA_FOLDER_WRITERS,
+        "load_data",
+        "load",
+        "mkdir",
+        "makedirs",
+        *catalog.PUBLIC_DATASET_CLONES,
+        *catalog.FILE_UPLOAD_METHODS,
+        *catalog.DOCUMENT_READERS,
+        *catalog.DIRECTORY_READERS,
+        *catalog.FIGURE_WRITER_METHODS,
+        *catalog.FOLDER_LISTING_METHODS,
+        *(name.rsplit(".", 1)[-1] for name in catalog.FOLDER_LISTING_CALLS),
+        *(name.rsplit(".", 1)[-1] for name in catalog.DOCUMENT_READ_FUNCTIONS),
     }
 )
 _READER_METHODS = frozenset(name.rsplit(".", 1)[-1] for name in catalog.DATA_READERS)
@@ -786,7 +1159,11 @@ def _may_be_sink(call: CallSite) -> bool:
         return True
     if call.qualified_name in _DVC_READS or call.qualified_name in catalog.DOWNLOAD_CALLS:
         return True
-    return not catalog.DATA_FILE_KEYWORDS.isdisjoint(call.keywords)
+    keywords = call.keywords
+    return not (
+        catalog.DATA_FILE_KEYWORDS.isdisjoint(keywords)
+        and catalog.INPUT_FILES_KEYWORDS.isdisjoint(keywords)
+    )
 
 
 def _is_reader(call: CallSite) -> bool:
@@ -795,12 +1172,15 @@ def _is_reader(call: CallSite) -> bool:
     return call.method in ("json_dataset", "csv_dataset") and "inspect" in call.qualified_name
 
 
-def _has_data_extension(path: str) -> bool:
+def _has_data_extension(path: str, documents: bool = False) -> bool:
     """A data file that is not configuration (``config.json``, ``credentials.json``), or a
     text corpus (``.txt``/``.md``) whose path does not say it is a prompt
-    (``prompts/judge.txt``), a template, configuration or a project file."""
+    (``prompts/judge.txt``), a template, configuration or a project file; with ``documents``,
+    also a document or an image (``.docx``, ``.png``) read as input."""
     lowered = path.lower()
-    if lowered.endswith(catalog.DATA_FILE_EXTENSIONS):
+    if lowered.endswith(catalog.DATA_FILE_EXTENSIONS) or (
+        documents and lowered.endswith(catalog.DOCUMENT_EXTENSIONS)
+    ):
         name = lowered.replace("\\", "/").rsplit("/", 1)[-1]
         return not any(word in name for word in catalog.NOT_DATA_FILE_WORDS)
     if not lowered.endswith(catalog.TEXT_CORPUS_EXTENSIONS):

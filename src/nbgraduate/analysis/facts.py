@@ -93,6 +93,16 @@ class StringConstant:
     container: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """A ``for`` loop or a comprehension's ``for``: what it iterates, and the program lines
+    its body (or the whole comprehension) spans."""
+
+    iterable: ast.expr
+    first_line: int
+    last_line: int
+
+
 @dataclass(slots=True)
 class ProgramFacts:
     """Everything collected in the single pass, in notebook order."""
@@ -107,6 +117,7 @@ class ProgramFacts:
     classes: dict[str, list[ast.ClassDef]] = field(default_factory=dict)
     module_loads: list[NameUse] = field(default_factory=list)
     module_stores: list[NameUse] = field(default_factory=list)
+    loops: list[Loop] = field(default_factory=list)
 
     def bindings_of(self, name: str, key: str | None = None) -> Iterator[Binding]:
         for binding in self.bindings.get(name, ()):
@@ -331,6 +342,7 @@ class _Collector:
     def visit_For(self, node: ast.For | ast.AsyncFor, scope: Scope) -> None:
         # ``for model in ["gpt-4o", "o3-mini"]``: the literals are given to ``model``.
         target = node.target.id if isinstance(node.target, ast.Name) else None
+        self.facts.loops.append(Loop(node.iter, node.lineno, node.end_lineno or node.lineno))
         self.visit(node.iter, scope, target)
         self._visit_target(node.target, scope)
         self._bind(node.target, None, node, scope)
@@ -338,6 +350,18 @@ class _Collector:
             self.visit(statement, scope)
 
     visit_AsyncFor = visit_For
+
+    def visit_ListComp(
+        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, scope: Scope
+    ) -> None:
+        last = node.end_lineno or node.lineno
+        for generator in node.generators:
+            self.facts.loops.append(Loop(generator.iter, node.lineno, last))
+        self.generic_visit(node, scope)
+
+    visit_SetComp = visit_ListComp
+    visit_GeneratorExp = visit_ListComp
+    visit_DictComp = visit_ListComp
 
     def visit_comprehension(self, node: ast.comprehension, scope: Scope) -> None:
         target = node.target.id if isinstance(node.target, ast.Name) else None

@@ -18,8 +18,12 @@ _ALWAYS_RANDOM = frozenset(
 
 
 _SAMPLER_METHODS = frozenset(
-    {"sample", "shuffle", "train_test_split"} | _SPLITTERS_WITH_SHUFFLE | _ALWAYS_RANDOM
+    {"sample", "shuffle", "train_test_split", "random_split", "split"}
+    | _SPLITTERS_WITH_SHUFFLE
+    | _ALWAYS_RANDOM
 )
+#: Keywords of a fractional split (``adapter.split(test_size=0.2)``).
+_FRACTION_KEYWORDS = ("test_size", "train_size", "ratio", "fraction", "split_ratio")
 
 
 def is_unseeded_sampler(call: CallSite, values: ValueResolver, imports: dict[str, str]) -> bool:
@@ -37,6 +41,11 @@ def is_unseeded_sampler(call: CallSite, values: ValueResolver, imports: dict[str
         return isinstance(shuffle, ast.Constant) and shuffle.value is True
     if qualified == "sklearn.utils.shuffle":
         return True
+    if method == "random_split":
+        # torch.utils.data.random_split(ds, [0.8, 0.2]); seeded with generator=
+        return qualified.startswith("torch") or "." not in call.written_name
+    if method == "split":
+        return _is_fractional_split(call, values)
     if not isinstance(call.node.func, ast.Attribute):
         return False
     receiver = call.node.func.value
@@ -47,6 +56,20 @@ def is_unseeded_sampler(call: CallSite, values: ValueResolver, imports: dict[str
     if method == "shuffle":
         return not call.node.args
     return method == "train_test_split"
+
+
+def _is_fractional_split(call: CallSite, values: ValueResolver) -> bool:
+    """``adapter.split(0.5)``: a split by a fraction in (0, 1) draws which examples go where
+    (``str.split`` takes a separator, never a fraction)."""
+    if not isinstance(call.node.func, ast.Attribute):
+        return False
+    fraction = call.node.args[0] if call.node.args else None
+    if fraction is None:
+        fraction = next((call.keywords[k] for k in _FRACTION_KEYWORDS if k in call.keywords), None)
+    if fraction is None:
+        return False
+    found = values.resolve(fraction, call.scope)
+    return bool(found) and all(isinstance(v.value, float) and 0.0 < v.value < 1.0 for v in found)
 
 
 def _has_seed(call: CallSite) -> bool:
@@ -63,7 +86,7 @@ def _is_module_or_generator(
 ) -> bool:
     """``random.sample`` belongs to NBG301; ``rng.shuffle`` on a seeded generator is fine."""
     if isinstance(receiver, ast.Name):
-        if receiver.id in imports:
+        if receiver.id in imports or _generator_parameter(receiver.id, call.scope):
             return True
         created = values.resolve_call(receiver, call.scope)
         if created is not None:
@@ -74,6 +97,59 @@ def _is_module_or_generator(
             ):
                 return True
     return False
+
+
+_GENERATOR_ANNOTATION = re.compile(r"(?:^|\.)(?:Random|RandomState|Generator)$")
+_GENERATOR_PARAMETER = re.compile(r"^(?:rng|\w+_rng|random_state|generator)$")
+
+
+def _generator_parameter(name: str, scope: Scope) -> bool:
+    """``def sample_docs(docs, k, rng: random.Random): rng.sample(docs, k)``: a generator the
+    caller passes in, seeded (or not, NBG301's) where the caller builds it."""
+    if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return False
+    arguments = scope.args
+    for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
+        if argument.arg != name:
+            continue
+        annotation = argument.annotation
+        written = (dotted_name(annotation) or "") if annotation is not None else ""
+        return bool(_GENERATOR_ANNOTATION.search(written) or _GENERATOR_PARAMETER.match(name))
+    return False
+
+
+#: Hugging Face requests served remotely: their ``do_sample`` draws on the server (NBG303's).
+_REMOTE_GENERATION_METHODS = frozenset({"text_generation", "chat_completion", "post"})
+#: Classes whose ``do_sample=True`` configures local generation (other constructors taking
+#: ``do_sample`` are clients of a generation server).
+_LOCAL_GENERATION_CLASSES = frozenset({"GenerationConfig"})
+
+
+def samples_locally(call: CallSite, values: ValueResolver) -> bool:
+    """Local Hugging Face generation that samples: ``model.generate(..., do_sample=True)``, a
+    ``pipeline(..., do_sample=True)`` or its call, ``GenerationConfig(do_sample=True)``, or
+    ``generate(**kwargs)`` with ``"do_sample": True`` in a dict the notebook defines. Tokens are
+    then drawn from torch's global generator. A remote request (``InferenceClient``) is not,
+    nor is a call that passes its own ``seed``."""
+    flag = call.keywords.get("do_sample")
+    if flag is None:
+        if not call.star_kwargs or call.method != "generate":
+            return False
+        for splatted in call.star_kwargs:
+            found = values.resolve_dict(splatted, call.scope)
+            if found is None:
+                continue
+            for key, value in zip(found.keys, found.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "do_sample":
+                    flag = value
+        if flag is None:
+            return False
+    if call.method in _REMOTE_GENERATION_METHODS or "seed" in call.keywords:
+        return False
+    if call.method[:1].isupper() and call.method not in _LOCAL_GENERATION_CLASSES:
+        return False  # a client of a server (LangChain ``HuggingFaceEndpoint(do_sample=True)``)
+    resolved = values.resolve(flag, call.scope)
+    return bool(resolved) and all(v.value is True for v in resolved)
 
 
 # -- when code runs: draws and seeds inside functions -------------------------------------------

@@ -46,6 +46,23 @@ _CURL_API_OPTIONS = frozenset(
     {"-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "-F", "--form", "--json"}
 )
 _SHELL_INTERPRETERS = frozenset({"sh", "bash", "zsh", "python", "python3", "sudo", "source"})
+#: Programs a signing key is piped into (``curl -fsSL .../key.asc | gpg --dearmor``).
+_KEY_INSTALLERS = frozenset({"gpg", "gpg2", "apt-key"})
+_STREAMED_DATA_EXTENSIONS = (
+    *catalog.DATA_FILE_EXTENSIONS,
+    *catalog.TEXT_CORPUS_EXTENSIONS,
+    ".zip",
+    ".gz",
+    ".tgz",
+    ".bz2",
+    ".xz",
+    ".zst",
+)
+
+
+def _names_data_file(url: str) -> bool:
+    """Whether the URL's path names a data file or an archive (``.../qa.jsonl``)."""
+    return unquote(urlsplit(url).path).lower().endswith(_STREAMED_DATA_EXTENSIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +110,12 @@ def is_data_download_url(url: str) -> bool:
 
 
 def find_shell_effects(notebook: Notebook, values: ValueResolver) -> ShellEffects:
-    """Downloads, writes and digest checks of every shell command and ``%%writefile`` cell."""
+    """Downloads, writes and digest checks of every shell command and ``%%writefile`` cell, and
+    the hub datasets that task configurations written in the notebook name."""
     effects = ShellEffects()
     commands = [c for c in notebook.shell_commands if _MAY_MATTER.search(c.text)]
     writefile = [c for c in notebook.cells if c.cell_type == "code" and c.cell_magic == "writefile"]
+    _task_strings(notebook, values, effects)
     if not commands and not writefile:
         return effects
     lines = _program_lines(notebook)
@@ -109,7 +128,84 @@ def find_shell_effects(notebook: Notebook, values: ValueResolver) -> ShellEffect
         if paths:
             line = lines.get((cell.index, 1), 0)
             effects.written.append((_normalise(paths[0]), False, line))
+        for row, column, name, revision in task_config_datasets(cell.source):
+            effects.downloads.append(
+                ShellDownload(
+                    url=name,
+                    tool="task config",
+                    cell_index=cell.index,
+                    row=row,
+                    column=column,
+                    end_column=column + len(name),
+                    line=lines.get((cell.index, 1), 0),
+                    revision=revision,
+                    hub="huggingface",
+                )
+            )
     return effects
+
+
+_TASK_DATASET = re.compile(
+    rf"^[ \t-]*{catalog.TASK_DATASET_KEY}[ \t]*:[ \t]*[\"']?"
+    r"([A-Za-z0-9][\w.-]*(?:/[\w.-]+)?)[\"']?[ \t]*(?:#.*)?$",
+    re.MULTILINE,
+)
+_TASK_REVISION = re.compile(
+    rf"^[ \t]*{catalog.TASK_REVISION_KEY}[ \t]*:[ \t]*[\"']?([\w./-]+)", re.MULTILINE
+)
+_TASK_KEYS = re.compile(rf"^[ \t-]*(?:{'|'.join(catalog.TASK_CONFIG_KEYS)})[ \t]*:", re.MULTILINE)
+
+
+def task_config_datasets(text: str) -> list[tuple[int, int, str, str | None]]:
+    """``(row, column, name, revision)`` of each hub dataset an lm-evaluation-harness task
+    configuration names (``dataset_path: org/name``); rows and columns are 1-based within
+    ``text``. Text that has no other task key is not a task configuration; a file builder
+    (``dataset_path: json``) or a local path reads files, not a hub dataset."""
+    if catalog.TASK_DATASET_KEY not in text or not _TASK_KEYS.search(text):
+        return []
+    revision_match = _TASK_REVISION.search(text)
+    revision = revision_match.group(1) if revision_match else None
+    found = []
+    for match in _TASK_DATASET.finditer(text):
+        name = match.group(1)
+        if name in catalog.HF_FILE_BUILDERS or posixpath.splitext(name)[1][1:].isalpha():
+            continue
+        row = text.count("\n", 0, match.start(1)) + 1
+        column = match.start(1) - (text.rfind("\n", 0, match.start(1)) + 1) + 1
+        found.append((row, column, name, revision))
+    return found
+
+
+def _task_strings(notebook: Notebook, values: ValueResolver, effects: ShellEffects) -> None:
+    """Task configurations written as Python strings (``TASK = \"\"\"...\"\"\"`` saved to a
+    ``.yaml`` for an eval CLI): each hub dataset, located on its line of the literal."""
+    for string in values.facts.strings:
+        text = string.node.value
+        if catalog.TASK_DATASET_KEY not in text:
+            continue
+        node = string.node
+        # A multi-line literal holds its lines as written; otherwise (``"\\n"`` escapes) the
+        # literal's own position is the best there is.
+        literal_lines = (node.end_lineno or node.lineno) - node.lineno == text.count("\n")
+        for row, column, name, revision in task_config_datasets(text):
+            if literal_lines and row > 1:
+                line, program_column = node.lineno + row - 1, column - 1
+            else:
+                line, program_column = node.lineno, node.col_offset
+            cell_index, cell_row, cell_column = notebook.origin(line, program_column)
+            effects.downloads.append(
+                ShellDownload(
+                    url=name,
+                    tool="task config",
+                    cell_index=cell_index,
+                    row=cell_row,
+                    column=cell_column,
+                    end_column=cell_column + len(name),
+                    line=line,
+                    revision=revision,
+                    hub="huggingface",
+                )
+            )
 
 
 def _program_lines(notebook: Notebook) -> dict[tuple[int, int], int]:
@@ -240,6 +336,10 @@ class _Command:
     ) -> None:
         url = token.text
         if not is_data_download_url(url) and extra.get("hub") is None:
+            # Not data (an image, weights, an installer), but still a file the notebook wrote:
+            # reading it later reads the notebook's own download.
+            for destination in destinations:
+                self.effects.written.append((destination, destination.endswith("/"), self.line))
             return
         start = max(token.offset, 0)
         row, column = self.command.locate(start)
@@ -304,6 +404,10 @@ class _Command:
                 destinations = (redirect,)
             else:
                 destinations = ()
+                if next_program in _KEY_INSTALLERS or (
+                    not next_program and not _names_data_file(token.text)
+                ):
+                    continue  # a signing key, or an API or health call printed to the cell
             self._download(token, "curl", destinations)
 
     def gdown(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:

@@ -58,9 +58,10 @@ from nbgraduate.core.errors import ConfigError, NbgraduateError, UsageError
 from nbgraduate.lock.digests import text_sha256
 from nbgraduate.lock.lockfile import PipelineLock, lock_path, read_lock
 from nbgraduate.lock.locking import LockOutcome, lock_pipeline
+from nbgraduate.runs.layout import StoreLocation, default_store_root
 from nbgraduate.runs.records import MetricSeries, ModelUse, RunRecord, RunStatus
 from nbgraduate.runs.run import git_state, new_run_id, pipeline_name_in_store
-from nbgraduate.runs.store import RunStore, default_store_root
+from nbgraduate.runs.store import RunStore, open_store
 
 __all__ = [
     "ANSWERS_ARTIFACT",
@@ -71,7 +72,7 @@ __all__ = [
     "run_calibration",
 ]
 
-#: Per-example answers of a run, in the run's artifact directory of the store.
+#: Per-example answers of a run, stored with it (``runs/<run_id>/`` in an embedded store).
 ANSWERS_ARTIFACT = "answers.jsonl"
 
 EXIT_PASSED = 0
@@ -87,7 +88,8 @@ class CalibrationOptions:
     confidence: float = 0.95
     timeout: float = 60.0
     write_reference: bool = False
-    store_root: Path | None = None
+    #: Where to record the run (``None``: ``<project>/.nbgraduate``).
+    store: StoreLocation | None = None
     retry: RetryPolicy = DEFAULT_RETRY
     #: Where ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` are read; ``None`` is ``os.environ``.
     environ: Mapping[str, str] | None = None
@@ -177,9 +179,9 @@ def run_calibration(options: CalibrationOptions) -> CalibrationResult:
     base_url = resolve_base_url(options.base_url, environ)
     api_key = api_key_from(environ, base_url)
 
-    store_root = options.store_root or default_store_root(pipeline_dir)
+    location = options.store or StoreLocation(root=default_store_root(pipeline_dir))
     run_id = new_run_id()
-    pipeline_name = pipeline_name_in_store(pipeline_dir, store_root)
+    pipeline_name = pipeline_name_in_store(pipeline_dir, location)
     started = datetime.now(timezone.utc)
     answers: dict[str, ChatAnswer] = {}
     failure: str | None = None
@@ -214,15 +216,14 @@ def run_calibration(options: CalibrationOptions) -> CalibrationResult:
             f"the lock pins no {' or '.join(judge.unpinned_sampling)}; the provider's default "
             "is used, so verdicts may vary from run to run"
         )
-    with RunStore(store_root) as store:
+    with open_store(location) as store:
         if failure is None:
             _evaluate(result, calibration, answers, store, options.confidence)
         result.record = _record(
             result, calibration, lock, pipeline_dir, run_id, started, ended, options
         )
-        store.add(result.record)
-        if failure is None:
-            _write_answers(store.artifact_dir(run_id), result.examples)
+        answers_file = {} if failure is not None else {ANSWERS_ARTIFACT: _answers(result.examples)}
+        store.add(result.record, artifacts=answers_file)
     if options.write_reference and failure is None:
         result.reference_update = _update_reference(pipeline_dir, lock, calibration, result)
     return result
@@ -511,9 +512,7 @@ def _package_versions() -> dict[str, str]:
     return versions
 
 
-def _write_answers(directory: Path, examples: list[ExampleResult]) -> None:
-    from nbgraduate.core.atomic import write_text_atomic
-
+def _answers(examples: list[ExampleResult]) -> bytes:
     lines = [
         json.dumps(
             {
@@ -528,7 +527,7 @@ def _write_answers(directory: Path, examples: list[ExampleResult]) -> None:
         )
         for example in examples
     ]
-    write_text_atomic(directory / ANSWERS_ARTIFACT, "\n".join(lines) + "\n")
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 # --- --write-reference --------------------------------------------------------------------

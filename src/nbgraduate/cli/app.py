@@ -24,6 +24,7 @@ from nbgraduate.cli import (
     init,
     lint,
     report,
+    reproduce,
     runs,
 )
 from nbgraduate.cli.commands import COMMAND_SUMMARIES, ROOT_SUMMARY
@@ -69,6 +70,19 @@ def _use_listed_summaries(application: typer.Typer) -> None:
         info.short_help = COMMAND_SUMMARIES[name]
 
 
-for _group in (lint, convert, env, runs, gate, report, comment, calibrate, gc, init, hooks):
+for _group in (
+    lint,
+    convert,
+    env,
+    runs,
+    gate,
+    reproduce,
+    report,
+    comment,
+    calibrate,
+    gc,
+    init,
+    hooks,
+):
     _group.register(app)
 _use_listed_summaries(app)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from nbgraduate.cli.exits import error_boundary
+from nbgraduate.cli.store_option import StoreOption, store_location
 
 __all__ = ["calibrate", "register"]
 
@@ -50,9 +51,7 @@ def calibrate(
             help="Record this run's verdicts as the new reference and re-lock the pipeline.",
         ),
     ] = False,
-    store: Annotated[
-        Path | None, typer.Option(help="Run store directory (default: <project>/.nbgraduate).")
-    ] = None,
+    store: StoreOption = None,
 ) -> None:
     """Ask the pinned judge about the frozen calibration set and catch its drift.
 
@@ -74,7 +73,7 @@ def calibrate(
         confidence=confidence,
         timeout=timeout,
         write_reference=write_reference,
-        store_root=store,
+        store=store_location(store, pipeline),
         retry=replace(DEFAULT_RETRY, attempts=retries + 1, base_delay=retry_wait),
     )
     result = run_calibration(options)

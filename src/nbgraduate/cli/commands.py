@@ -22,6 +22,7 @@ COMMAND_SUMMARIES: dict[str, str] = {
     "env": "Build the virtual environment a pipeline's lock describes.",
     "run": "Verify the lock, execute the pipeline, and record the run.",
     "gate": "Decide whether the candidate run is no worse than the baseline.",
+    "reproduce": "Re-run a recorded run from its commit; does its number hold?",
     "report": "Build the pipelines' offline HTML dashboard from the run store.",
     "comment": "Post a Markdown summary as a pull-request comment (kept updated).",
     "calibrate": "Ask the pinned judge about the calibration set; catch its drift.",

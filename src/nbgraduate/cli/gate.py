@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from nbgraduate.cli.exits import error_boundary
+from nbgraduate.cli.store_option import StoreOption
 
 __all__ = ["gate", "register"]
 
@@ -140,12 +140,7 @@ def gate(
         int, typer.Option("--resamples", metavar="N", help="Bootstrap resamples.")
     ] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap resamples.")] = 0,
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store", metavar="DIR", help="Run store directory (default: <project>/.nbgraduate)."
-        ),
-    ] = None,
+    store: StoreOption = None,
 ) -> None:
     """Decide whether the candidate run is no worse than the baseline by more than --margin.
 
@@ -195,7 +190,7 @@ def gate(
         allow_contract_change=allow_contract_change,
         inconclusive=inconclusive.value,  # type: ignore[arg-type]
         pipeline=pipeline,
-        store_root=store,
+        store=store,
         n_resamples=resamples,
         seed=seed,
     )

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from nbgraduate.cli.exits import error_boundary
+from nbgraduate.cli.store_option import StoreOption, store_location
+
+if TYPE_CHECKING:
+    from nbgraduate.runs.gc import GcPlan
+    from nbgraduate.runs.objects import ObjectArea
 
 __all__ = ["register"]
 
@@ -37,24 +41,28 @@ def gc(
             " not recorded them yet.",
         ),
     ] = 3600.0,
-    store: Annotated[
-        Path | None, typer.Option(help="Run store directory (default: <project>/.nbgraduate).")
-    ] = None,
+    store: StoreOption = None,
 ) -> None:
     """Find dataset snapshots that no recorded run references; a dry run unless --delete.
 
     Exit codes: 0 done (also when there was nothing to remove), 2 the store cannot be read
     (nothing is removed when any record is unreadable).
     """
-    from nbgraduate.runs.gc import plan_gc, remove_unreferenced
-    from nbgraduate.runs.objects import objects_for
-    from nbgraduate.runs.store import RunStore, default_store_root
+    from nbgraduate.runs.gc import plan_gc
+    from nbgraduate.runs.store import open_store
 
-    store_root = store or default_store_root(Path.cwd())
-    with RunStore(store_root, create=False) as run_store:
+    with open_store(store_location(store), create=False) as run_store:
         records = run_store.list()
-    objects = objects_for(store_root)
-    plan = plan_gc(records, objects, grace_s=grace)
+        objects = run_store.objects
+        # The files of runs kept in the object area are referenced too.
+        in_use = run_store.artifact_digests()
+        plan = plan_gc(records, objects, grace_s=grace, also_referenced=in_use)
+        _report_and_remove(plan, objects, grace=grace, delete=delete)
+
+
+def _report_and_remove(plan: GcPlan, objects: ObjectArea, *, grace: float, delete: bool) -> None:
+    from nbgraduate.runs.gc import remove_unreferenced
+
     typer.echo(
         f"{len(plan.referenced)} snapshot{_s(len(plan.referenced))}"
         f" ({_bytes(plan.referenced_bytes)}) referenced by {plan.referencing_runs}"

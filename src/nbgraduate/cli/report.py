@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from nbgraduate.cli.exits import error_boundary
+from nbgraduate.cli.store_option import StoreOption, store_location
 
 __all__ = ["register"]
 
@@ -20,20 +21,24 @@ def register(app: typer.Typer) -> None:
 def report(
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Directory for index.html (default: <store>/report)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Directory for index.html (default: report/ in the store directory, or in"
+            " <project>/.nbgraduate for a database store).",
+        ),
     ] = None,
-    store: Annotated[
-        Path | None, typer.Option(help="Run store directory (default: <project>/.nbgraduate).")
-    ] = None,
+    store: StoreOption = None,
 ) -> None:
     """Build the pipelines' dashboard: a static, offline HTML page from the run store."""
     from nbgraduate.report import build_report
-    from nbgraduate.runs.store import default_store_root
+    from nbgraduate.runs.layout import default_store_root
 
-    store_root = store or default_store_root(Path.cwd())
+    location = store_location(store)
+    beside = location.root if location.root is not None else default_store_root(Path.cwd())
     page = build_report(
-        store_root,
-        output or store_root / "report",
+        location,
+        output or beside / "report",
         warn=lambda line: typer.echo(f"warning: {line}", err=True),
     )
     typer.echo(f"wrote {page}")

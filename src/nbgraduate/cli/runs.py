@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from nbgraduate.cli.exits import error_boundary
+from nbgraduate.cli.store_option import StoreOption, store_location
 
 __all__ = ["register"]
 
@@ -19,6 +20,8 @@ def register(app: typer.Typer) -> None:
     runs_app.callback(invoke_without_command=True)(error_boundary(runs))
     runs_app.command("show")(error_boundary(runs_show))
     runs_app.command("export")(error_boundary(runs_export))
+    runs_app.command("push")(error_boundary(runs_push))
+    runs_app.command("files")(error_boundary(runs_files))
     app.add_typer(runs_app, name="runs")
 
 
@@ -39,9 +42,7 @@ def run(
         bool,
         typer.Option(help="Run despite drift from the lock (the record says: not reproducible)."),
     ] = False,
-    store: Annotated[
-        Path | None, typer.Option(help="Run store directory (default: <project>/.nbgraduate).")
-    ] = None,
+    store: StoreOption = None,
     no_snapshot: Annotated[
         bool,
         typer.Option(
@@ -68,7 +69,8 @@ def run(
     # verified, instead of after; only a single worker runs repeat 0 in this process.
     from nbgraduate.runs.warm_kernel import start_warm_kernel
 
-    warm = start_warm_kernel(pipeline, store) if workers == 1 and not use_env else None
+    location = store_location(store, pipeline)
+    warm = start_warm_kernel(pipeline, location) if workers == 1 and not use_env else None
     from nbgraduate.runs.run import RunOptions, exit_code_for, parse_overrides, run_pipeline
 
     try:
@@ -79,7 +81,7 @@ def run(
             workers=workers,
             timeout=timeout,
             allow_drift=allow_drift,
-            store_root=store,
+            store=location,
             snapshot=not no_snapshot,
             use_env=use_env,
         )
@@ -119,26 +121,27 @@ def runs(
     context: typer.Context,
     pipeline: Annotated[str | None, typer.Option(help="Only runs of this pipeline.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many runs.")] = 20,
-    store: Annotated[
-        Path | None, typer.Option(help="Run store directory (default: <project>/.nbgraduate).")
-    ] = None,
+    store: StoreOption = None,
 ) -> None:
     """List recorded runs, newest first."""
     if context.invoked_subcommand is not None:
         return
-    from nbgraduate.runs.store import RunStore, default_store_root
+    from nbgraduate.runs.store import open_store
 
-    with RunStore(store or default_store_root(Path.cwd()), create=False) as run_store:
+    with open_store(store_location(store), create=False) as run_store:
         records = run_store.list(pipeline=pipeline, limit=limit)
     if not records:
         typer.echo("no runs recorded")
         return
     for record in records:
-        typer.echo(
+        line = (
             f"{record.run_id}  {record.kind:<11}  {record.status.value:<20}  {record.pipeline}  "
             f"{record.started_at:%Y-%m-%d %H:%M}  {record.duration_s:6.1f}s  "
             f"contract {record.contract_version}  {(record.git_commit or '-')[:8]}"
         )
+        if record.reproduction is not None:
+            line += f"  reproduces {record.reproduction.of}: {record.reproduction.verdict}"
+        typer.echo(line)
 
 
 _RUN_HELP = (
@@ -152,13 +155,35 @@ def runs_show(
     pipeline: Annotated[
         str | None, typer.Option(help="For `latest`: the newest run of this pipeline.")
     ] = None,
-    store: Annotated[Path | None, typer.Option(help="Run store directory.")] = None,
+    store: StoreOption = None,
 ) -> None:
-    """Print one run's full record as JSON."""
-    from nbgraduate.gate.runs import resolve_run
+    """Print one run's full record as JSON; on stderr, the runs it is linked to.
 
-    record = resolve_run(run_id, store_root=store, pipeline=pipeline).record
+    A run made by `nbgraduate reproduce` names the run it reproduces (and its record's
+    `reproduction` says so too); a run that was reproduced names each reproduction and its
+    verdict; a run made in CI names its workflow run.
+    """
+    from nbgraduate.gate.runs import resolve_run
+    from nbgraduate.runs.store import open_store
+
+    location = store_location(store)
+    record = resolve_run(run_id, store=location, pipeline=pipeline).record
     typer.echo(record.model_dump_json(indent=2))
+    with open_store(location, create=False) as run_store:
+        reproductions = [
+            other
+            for other in run_store.list(pipeline=record.pipeline, kind=record.kind)
+            if other.reproduction is not None and other.reproduction.of == record.run_id
+        ]
+    if record.reproduction is not None:
+        typer.echo(
+            f"reproduces: {record.reproduction.of} ({record.reproduction.verdict})", err=True
+        )
+    for other in reversed(reproductions):
+        verdict = other.reproduction.verdict if other.reproduction is not None else "?"
+        typer.echo(f"reproduced by: {other.run_id} ({verdict})", err=True)
+    if record.ci is not None:
+        typer.echo(f"CI run: {record.ci.url}", err=True)
 
 
 def runs_export(
@@ -167,13 +192,72 @@ def runs_export(
     pipeline: Annotated[
         str | None, typer.Option(help="For `latest`: the newest run of this pipeline.")
     ] = None,
-    store: Annotated[Path | None, typer.Option(help="Run store directory.")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Write one run's record to a file another machine (or the gate) can read."""
     from nbgraduate.gate.runs import resolve_run
-    from nbgraduate.runs.store import RunStore, default_store_root
+    from nbgraduate.runs.store import open_store
 
-    resolved = resolve_run(run_id, store_root=store, pipeline=pipeline)
-    with RunStore(store or default_store_root(Path.cwd()), create=False) as run_store:
+    location = store_location(store)
+    resolved = resolve_run(run_id, store=location, pipeline=pipeline)
+    with open_store(location, create=False) as run_store:
         record = run_store.export(resolved.record.run_id, output)
     typer.echo(f"exported {record.run_id} to {output}")
+
+
+def runs_push(
+    run_ids: Annotated[list[str], typer.Argument(help="Run ids (or unique prefixes) to copy.")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", metavar="DIR|URL", help="The store to copy into (a postgresql:// URL)."
+        ),
+    ],
+    store: StoreOption = None,
+) -> None:
+    """Copy runs, with their files, into another store (idempotent: pushing twice is a no-op).
+
+    Exit codes: 0 every run is there, 2 a run is missing here or stored there differently.
+    """
+    from nbgraduate.runs.push import push_runs
+    from nbgraduate.runs.store import open_store
+
+    destination_location = store_location(to)
+    with (
+        open_store(store_location(store), create=False) as source,
+        open_store(destination_location) as destination,
+    ):
+        results = push_runs(source, destination, run_ids)
+    for result in results:
+        typer.echo(
+            f"{result.run_id}: {result.outcome} ({result.files} file"
+            f"{'s' if result.files != 1 else ''}) -> {destination_location.display}"
+        )
+
+
+def runs_files(
+    run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
+    name: Annotated[
+        str | None, typer.Argument(help="A file of the run to write out (default: list them).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write the file.")
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """List a run's stored files (executed notebooks, logs), or write one out with -o."""
+    from nbgraduate.core.atomic import write_bytes_atomic
+    from nbgraduate.core.errors import UsageError
+    from nbgraduate.runs.store import open_store
+
+    with open_store(store_location(store), create=False) as run_store:
+        record = run_store.get(run_id)
+        if name is None:
+            for ref in run_store.artifacts(record.run_id):
+                typer.echo(f"{ref.name}  {ref.size:>10}  sha256:{ref.sha256[:16]}  {ref.location}")
+            return
+        if output is None:
+            raise UsageError("name where to write the file with -o/--output")
+        data = run_store.read_artifact(record.run_id, name)
+    write_bytes_atomic(output, data)
+    typer.echo(f"wrote {output} ({len(data)} bytes, {name} of run {record.run_id})")

@@ -51,7 +51,9 @@ class GateOptions:
     allow_contract_change: bool = False
     inconclusive: Inconclusive = "fail"
     pipeline: str | None = None
-    store_root: Path | None = None
+    #: The run store: a directory, a ``postgresql://`` URL, or ``None`` for the configured one
+    #: (``NBGRADUATE_STORE``, ``[tool.nbgraduate] store``, else ``<project>/.nbgraduate``).
+    store: str | Path | None = None
     #: Where ``latest@<git-ref>`` is resolved with ``git rev-parse`` (default: the current
     #: directory).
     repo_dir: Path | None = None

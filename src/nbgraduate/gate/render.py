@@ -48,7 +48,8 @@ def render(report: GateReport, output_format: str, *, workflow_url: str | None =
 def render_text(report: GateReport) -> str:
     lines = [f"nbgraduate gate: {_headline(report)}"]
     for role, run in (("baseline", report.baseline), ("candidate", report.candidate)):
-        lines.append(f"{role + ':':<11}{run.run_id}  {_run_details(run)}")
+        ci = f"  CI run {run.ci_url}" if run.ci_url else ""
+        lines.append(f"{role + ':':<11}{run.run_id}  {_run_details(run)}{ci}")
     lines.append(
         f"margin {_num(report.margin)}, confidence {_percent(report.confidence)}; intervals are"
         " one-sided bounds; difference = candidate - baseline (negative is worse)"
@@ -105,6 +106,7 @@ def _run_json(run: RunInfo) -> dict[str, Any]:
         "started_at": run.started_at.isoformat(),
         "contract_version": run.contract_version,
         "status": run.status,
+        "ci_run_url": run.ci_url,
     }
 
 
@@ -203,7 +205,8 @@ def render_markdown(report: GateReport, *, workflow_url: str | None = None) -> s
         "",
     ]
     for role, run in (("Baseline", report.baseline), ("Candidate", report.candidate)):
-        lines.append(f"- {role} `{run.run_id}`: {_escape(_run_details(run))}")
+        ci = f" · [CI run]({run.ci_url})" if run.ci_url else ""
+        lines.append(f"- {role} `{run.run_id}`: {_escape(_run_details(run))}{ci}")
     return "\n".join(lines) + "\n"
 
 

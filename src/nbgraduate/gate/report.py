@@ -32,6 +32,8 @@ class RunInfo:
     started_at: datetime
     contract_version: str | None
     status: str
+    #: The CI workflow run that made the run (recorded from GitHub's variables), if any.
+    ci_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def run_gate(options: GateOptions) -> GateReport:
     baseline, candidate = resolve_runs(
         options.baseline,
         options.candidate,
-        store_root=options.store_root,
+        store=options.store,
         pipeline=options.pipeline,
         repo_dir=options.repo_dir,
     )
@@ -252,6 +252,7 @@ def _run_info(run: ResolvedRun) -> RunInfo:
         started_at=record.started_at,
         contract_version=record.contract_version,
         status=record.status.value,
+        ci_url=record.ci.url if record.ci is not None else None,
     )
 
 

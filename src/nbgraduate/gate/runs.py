@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nbgraduate.gate.errors import GateInputError
+from nbgraduate.runs.layout import StoreLocation
 from nbgraduate.runs.records import RunRecord
-from nbgraduate.runs.store import RunStore, default_store_root, load_record_file
+from nbgraduate.runs.settings import resolve_store
+from nbgraduate.runs.store import RunStore, load_record_file, open_store
 
 __all__ = [
     "ResolvedRun",
@@ -69,7 +71,7 @@ def resolve_runs(
     baseline: str,
     candidate: str,
     *,
-    store_root: Path | None = None,
+    store: StoreLocation | str | Path | None = None,
     pipeline: str | None = None,
     repo_dir: Path | None = None,
 ) -> tuple[ResolvedRun, ResolvedRun]:
@@ -81,9 +83,18 @@ def resolve_runs(
     without any store.
     """
     specs = (parse_run_spec(baseline), parse_run_spec(candidate))
-    root = store_root if store_root is not None else default_store_root(Path.cwd())
+    location = store if isinstance(store, StoreLocation) else None
     repo = repo_dir if repo_dir is not None else Path.cwd()
-    store: RunStore | None = None
+    opened: RunStore | None = None
+
+    def the_store() -> RunStore:
+        nonlocal opened, location
+        if opened is None:
+            if location is None:
+                location = resolve_store(store, Path.cwd())
+            opened = open_store(location, create=False)
+        return opened
+
     try:
         concrete: dict[int, ResolvedRun] = {}
         for position, spec in enumerate(specs):
@@ -92,9 +103,9 @@ def resolve_runs(
                     load_record_file(spec.text), spec.text, f"record file {spec.text}"
                 )
             elif spec.kind == "id":
-                store = store or RunStore(root, create=False)
+                run_store = the_store()
                 concrete[position] = ResolvedRun(
-                    store.get(spec.text), spec.text, f"run store {store.root}"
+                    run_store.get(spec.text), spec.text, f"run store {run_store.display}"
                 )
         resolved: list[ResolvedRun] = []
         for position, spec in enumerate(specs):
@@ -108,11 +119,10 @@ def resolve_runs(
                     "--baseline and --candidate are both 'latest': name the pipeline with"
                     " --pipeline NAME"
                 )
-            store = store or RunStore(root, create=False)
-            resolved.append(_latest(store, spec, name, repo))
+            resolved.append(_latest(the_store(), spec, name, repo))
     finally:
-        if store is not None:
-            store.close()
+        if opened is not None:
+            opened.close()
     baseline_run, candidate_run = resolved
     if baseline_run.record.run_id == candidate_run.record.run_id:
         raise GateInputError(
@@ -125,27 +135,49 @@ def resolve_runs(
 def resolve_run(
     text: str,
     *,
-    store_root: Path | None = None,
+    store: StoreLocation | str | Path | None = None,
     pipeline: str | None = None,
     repo_dir: Path | None = None,
     files: bool = False,
+    exclude_reproductions: bool = False,
 ) -> ResolvedRun:
-    """One RUN spec as ``runs show`` and ``runs export`` take it: a run id (or unique prefix),
-    ``latest`` or ``latest@<git-ref>`` (the newest eval run of ``pipeline``, or of any pipeline
-    when none is named), and with ``files`` a record file."""
+    """One RUN spec as ``runs show``, ``runs export`` and ``reproduce`` take it: a run id (or
+    unique prefix), ``latest`` or ``latest@<git-ref>`` (the newest eval run of ``pipeline``, or
+    of any pipeline when none is named), and with ``files`` a record file.
+    ``exclude_reproductions`` skips runs made by ``nbgraduate reproduce`` when looking for the
+    latest."""
     spec = parse_run_spec(text)
     if spec.kind == "file" and not files:
         spec = RunSpec(spec.text, "id")
     if spec.kind == "file":
         return ResolvedRun(load_record_file(spec.text), spec.text, f"record file {spec.text}")
-    root = store_root if store_root is not None else default_store_root(Path.cwd())
-    with RunStore(root, create=False) as store:
+    location = store if isinstance(store, StoreLocation) else resolve_store(store, Path.cwd())
+    with open_store(location, create=False) as run_store:
         if spec.kind == "id":
-            return ResolvedRun(store.get(spec.text), spec.text, f"run store {store.root}")
+            return ResolvedRun(
+                run_store.get(spec.text), spec.text, f"run store {run_store.display}"
+            )
         repo = repo_dir if repo_dir is not None else Path.cwd()
+        if exclude_reproductions:
+            return _latest_original(run_store, spec, pipeline, repo)
         if pipeline is not None:
-            return _latest(store, spec, pipeline, repo)
-        return _latest_of_any(store, spec, repo)
+            return _latest(run_store, spec, pipeline, repo)
+        return _latest_of_any(run_store, spec, repo)
+
+
+def _latest_original(
+    store: RunStore, spec: RunSpec, pipeline: str | None, repo: Path
+) -> ResolvedRun:
+    """The newest eval run (of ``pipeline``, at the ref's commit) that is not a reproduction."""
+    commit = resolve_git_ref(spec.git_ref, repo) if spec.git_ref is not None else None
+    for record in store.list(pipeline=pipeline, kind="eval"):
+        if record.reproduction is None and (commit is None or record.git_commit == commit):
+            where = f"latest run of {pipeline}" if pipeline else "latest run"
+            at = f" at {spec.git_ref}" if spec.git_ref else ""
+            return ResolvedRun(record, spec.text, f"{where}{at}")
+    what = f"pipeline {pipeline!r}" if pipeline else "any pipeline"
+    at = f" at commit {commit[:12]} ({spec.git_ref})" if commit else ""
+    raise GateInputError(f"{spec.text}: no run of {what}{at} in {store.display}")
 
 
 def _latest_of_any(store: RunStore, spec: RunSpec, repo: Path) -> ResolvedRun:
@@ -153,12 +185,12 @@ def _latest_of_any(store: RunStore, spec: RunSpec, repo: Path) -> ResolvedRun:
     if commit is None:
         newest = store.list(kind="eval", limit=1)
         if not newest:
-            raise GateInputError(f"{spec.text}: no eval run in {store.root}")
+            raise GateInputError(f"{spec.text}: no eval run in {store.display}")
         return ResolvedRun(newest[0], spec.text, "latest run")
     record = next((r for r in store.list(kind="eval") if r.git_commit == commit), None)
     if record is None:
         raise GateInputError(
-            f"{spec.text}: no run at commit {commit[:12]} ({spec.git_ref}) in {store.root}"
+            f"{spec.text}: no run at commit {commit[:12]} ({spec.git_ref}) in {store.display}"
         )
     return ResolvedRun(record, spec.text, f"latest run at {spec.git_ref}")
 
@@ -167,14 +199,14 @@ def _latest(store: RunStore, spec: RunSpec, pipeline: str, repo: Path) -> Resolv
     if spec.git_ref is None:
         record = store.latest(pipeline)
         if record is None:
-            raise GateInputError(f"{spec.text}: no run of pipeline {pipeline!r} in {store.root}")
+            raise GateInputError(f"{spec.text}: no run of pipeline {pipeline!r} in {store.display}")
         return ResolvedRun(record, spec.text, f"latest run of {pipeline}")
     commit = resolve_git_ref(spec.git_ref, repo)
     record = store.latest(pipeline, git_ref_commit=commit)
     if record is None:
         raise GateInputError(
             f"{spec.text}: no run of pipeline {pipeline!r} at commit {commit[:12]}"
-            f" ({spec.git_ref}) in {store.root}"
+            f" ({spec.git_ref}) in {store.display}"
         )
     return ResolvedRun(record, spec.text, f"latest run of {pipeline} at {spec.git_ref}")
 

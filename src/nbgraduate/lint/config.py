@@ -49,6 +49,11 @@ _KNOWN_KEYS = frozenset(
         "eval-paths",
         # Read by ``nbgraduate run`` (runs.snapshots), listed here so lint accepts it.
         "snapshot-max-mb",
+        # Read by `run` and the commands that use the run store (runs/settings.py).
+        "store",
+        "artifacts",
+        "cluster",
+        "ship-limit",
     }
 )
 _MODEL_KEYS = frozenset({"pinned", "floating", "providers"})

@@ -44,28 +44,47 @@ class DatasetPins:
         self.root = git.root if git is not None else str(repository_root(Path(self.directory)))
         self.is_script = is_script
 
-    def pinned_by(self, path: str) -> str | None:
-        """What versions ``path`` (``"nbgraduate.lock"``, a DVC file, ``"git"``), or ``None``."""
-        if normalise_path(path) in self.locked:
+    def pinned_by(self, path: str, *, folder: bool = False) -> str | None:
+        """What versions ``path`` (``"nbgraduate.lock"``, a DVC file, ``"git"``), or ``None``.
+        A ``folder`` is versioned by DVC tracking it, or by git versioning every file in it."""
+        if not folder and normalise_path(path) in self.locked:
             return "nbgraduate.lock"
         for candidate in self._candidates(path):
             pin = dvc_pin(candidate, self.root)
             if pin is not None:
                 return pin
-            if self.git is not None and self.git.status_of(candidate) == "versioned":
+            if self.git is not None and self._git_status(candidate, folder) == "versioned":
                 return "git"
         return None
 
-    def git_problem(self, path: str) -> str | None:
+    def git_problem(self, path: str, *, folder: bool = False) -> str | None:
         """Why git does not version ``path``, when it exists in the work tree but is not versioned
         (untracked, ignored, modified and not staged); ``None`` otherwise."""
         if self.git is None:
             return None
         for candidate in self._candidates(path):
-            problem = _GIT_PROBLEMS.get(self.git.status_of(candidate))
+            problem = _GIT_PROBLEMS.get(self._git_status(candidate, folder))
             if problem is not None:
                 return problem
         return None
+
+    def _git_status(self, candidate: str, folder: bool) -> GitFileStatus:
+        git = self.git
+        assert git is not None
+        if not folder:
+            return git.status_of(candidate)
+        relative = git.relative(candidate)
+        if relative is None:
+            return "outside"
+        prefix = relative + "/"
+        tracked = [path for path in git.indexed if path.startswith(prefix)]
+        if any(path.startswith(prefix) or prefix.startswith(path) for path in git.untracked):
+            return "untracked"
+        if not tracked:
+            return "ignored" if os.path.isdir(os.path.join(git.root, relative)) else "absent"
+        if any(path in git.unstaged for path in tracked):
+            return "modified"
+        return "versioned"
 
     def _candidates(self, path: str) -> list[str]:
         expanded = os.path.expanduser(path) if path.startswith("~") else path

@@ -8,23 +8,28 @@ from pathlib import Path
 from nbgraduate.core.atomic import write_text_atomic
 from nbgraduate.report.html import render_dashboard
 from nbgraduate.report.summary import summarise
-from nbgraduate.runs.store import RunStore
+from nbgraduate.runs.layout import StoreLocation
+from nbgraduate.runs.store import open_store
 
 __all__ = ["build_report"]
 
 
 def build_report(
-    store_root: Path, output_dir: Path, *, warn: Callable[[str], None] | None = None
+    store: StoreLocation | Path | str,
+    output_dir: Path,
+    *,
+    warn: Callable[[str], None] | None = None,
 ) -> Path:
     """Write ``output_dir/index.html`` from every eval run in the store; returns its path.
 
     A record that cannot be read is left out and passed to ``warn`` (one line each).
     """
-    with RunStore(store_root, create=False) as store:
-        records, problems = store.list_readable()
+    with open_store(store, create=False) as opened:
+        records, problems = opened.list_readable()
+        shown = opened.display
     for problem in problems:
         if warn is not None:
-            warn(f"{store.database_path}: skipped: {problem}")
+            warn(f"{shown}: skipped: {problem}")
     output_dir.mkdir(parents=True, exist_ok=True)
     page = output_dir / "index.html"
     write_text_atomic(page, render_dashboard(summarise(records)))

@@ -6,12 +6,15 @@ details) goes through :func:`html.escape`; a notebook output holding ``<script>`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from html import escape
 from typing import TYPE_CHECKING
 
 from nbgraduate import __version__
-from nbgraduate.report.summary import MetricPoint, PipelineSummary
+from nbgraduate.knowledge import secrets
+from nbgraduate.report.axes import nice_axis
+from nbgraduate.report.summary import MetricPoint, PipelineSummary, run_scores
 
 if TYPE_CHECKING:
     from nbgraduate.runs.records import RunRecord
@@ -29,6 +32,11 @@ th { font-weight: 600; } .num { text-align: right; font-variant-numeric: tabular
 .chart { border: 1px solid #e5e7eb; border-radius: 6px; margin: .6rem 0 1.2rem; }
 .bad { color: #b91c1c; } .good { color: #047857; } code { font-size: .92em; }
 .legend span { margin-right: 1.2rem; }
+.runs td { vertical-align: top; } tr.reproduction td { background: #f9fafb; }
+tr.reproduction td:first-child { padding-left: 1.6rem; }
+.verdict-PASS, .verdict-identical, .verdict-within-variation { color: #047857; }
+.verdict-FAIL, .verdict-diverged, .verdict-infrastructure-error { color: #b91c1c; }
+.verdict-INCONCLUSIVE { color: #b45309; }
 """
 
 
@@ -83,10 +91,10 @@ def _pipeline_section(summary: PipelineSummary, index: int, now: datetime) -> st
         for span in summary.contracts
     )
     charts = "".join(
-        _metric_chart(name, points, summary, colour_index)
+        _metric_chart(name, points, summary, colour_index, name in summary.proportions)
         for colour_index, (name, points) in enumerate(sorted(summary.metrics.items()))
     )
-    recent = "".join(_run_row(record) for record in reversed(summary.runs[-10:]))
+    recent = _runs_table(summary)
     calibration = _calibration_section(summary)
     return f"""
 <section id="{anchor}" class="pipeline">
@@ -100,7 +108,10 @@ the lock changed or a run overrode it (<code>-p temperature=0.7</code>).</p>
 <h3>Scores</h3>
 {charts or '<p class="muted">No metrics recorded (call <code>nbgraduate.record</code>).</p>'}
 <h3>Recent runs</h3>
-<table><tr><th>Run</th><th>Started</th><th>Status</th><th>Duration</th><th>Detail</th></tr>{recent}</table>
+<p class="muted">Each run's score (mean over examples, repeats averaged per example), its
+example count and the parameters it ran with other than the lock's defaults; reproductions
+(<code>nbgraduate reproduce</code>) are listed under the run they re-ran.</p>
+{recent}
 {calibration}
 </section>"""
 
@@ -110,7 +121,9 @@ def _calibration_section(summary: PipelineSummary) -> str:
     if not summary.calibrations:
         return ""
     charts = "".join(
-        _metric_chart(f"judge {name}", points, summary, index + 3)
+        _metric_chart(
+            f"judge {name}", points, summary, index + 3, name in summary.calibration_proportions
+        )
         for index, (name, points) in enumerate(sorted(summary.calibration_metrics.items()))
     )
     rows = "".join(
@@ -129,27 +142,107 @@ def _calibration_section(summary: PipelineSummary) -> str:
     )
 
 
-def _run_row(record: RunRecord) -> str:
-    status = record.status.value
-    css = "good" if status == "passed" else "bad"
+def _runs_table(summary: PipelineSummary, shown: int = 10) -> str:
+    """The newest runs, each followed by the runs that reproduced it."""
+    reproduced = {r.run_id for records in summary.reproductions.values() for r in records}
+    series = [record for record in summary.runs if record.run_id not in reproduced]
+    rows = []
+    for record in reversed(series[-shown:]):
+        rows.append(_run_row(record, summary))
+        rows += [
+            _run_row(reproduction, summary)
+            for reproduction in summary.reproductions.get(record.run_id, [])
+        ]
     return (
-        f"<tr><td><code>{escape(record.run_id)}</code></td><td>{escape(_when(record.started_at))}</td>"
-        f'<td class="{css}">{escape(status)}</td><td class="num">{record.duration_s:.1f} s</td>'
-        f"<td>{escape(record.status_detail or '')}</td></tr>"
+        '<table class="runs"><tr><th>Run</th><th>Started</th><th>Status</th><th>Score</th>'
+        '<th class="num">Examples</th><th>Overrides</th><th class="num">Duration</th>'
+        f"<th>CI run</th><th>Detail</th></tr>{''.join(rows)}</table>"
     )
 
 
+def _run_row(record: RunRecord, summary: PipelineSummary) -> str:
+    status = record.status.value
+    css = "good" if status == "passed" else "bad"
+    scores = run_scores(record)
+    score = "<br>".join(f"{escape(name)} {mean:.4g}" for name, (mean, _) in sorted(scores.items()))
+    examples = "<br>".join(str(n) for _, (_, n) in sorted(scores.items()))
+    links = ""
+    row_class = ""
+    if record.reproduction is not None:
+        row_class = ' class="reproduction"'
+        verdict = record.reproduction.verdict
+        links = (
+            f'<br>reproduces <a href="#run-{escape(record.reproduction.of, quote=True)}">'
+            f"<code>{escape(record.reproduction.of)}</code></a>:"
+            f' <span class="verdict-{escape(verdict, quote=True)}">{escape(verdict)}</span>'
+        )
+    for reproduction in summary.reproductions.get(record.run_id, []):
+        verdict = reproduction.reproduction.verdict if reproduction.reproduction else "?"
+        links += (
+            f'<br>reproduced by <a href="#run-{escape(reproduction.run_id, quote=True)}">'
+            f"<code>{escape(reproduction.run_id)}</code></a>:"
+            f' <span class="verdict-{escape(verdict, quote=True)}">{escape(verdict)}</span>'
+        )
+    ci = (
+        f'<a href="{escape(record.ci.url, quote=True)}">#{escape(record.ci.run_id)}</a>'
+        if record.ci is not None
+        else ""
+    )
+    return (
+        f'<tr id="run-{escape(record.run_id, quote=True)}"{row_class}>'
+        f"<td><code>{escape(record.run_id)}</code>{links}</td>"
+        f"<td>{escape(_when(record.started_at))}</td>"
+        f'<td class="{css}">{escape(status)}</td><td>{score}</td>'
+        f'<td class="num">{examples}</td><td>{_overrides(record)}</td>'
+        f'<td class="num">{record.duration_s:.1f} s</td><td>{ci}</td>'
+        f"<td>{escape(secrets.redact(record.status_detail or ''))}</td></tr>"
+    )
+
+
+def _overrides(record: RunRecord) -> str:
+    if record.overrides is None:
+        return '<span class="muted" title="recorded before overrides were">unknown</span>'
+    if not record.overrides:
+        return '<span class="muted">none</span>'
+    return "<br>".join(
+        f"<code>{escape(name)}={escape(_shown_value(name, value))}</code>"
+        for name, value in record.overrides.items()
+    )
+
+
+def _shown_value(name: str, value: object) -> str:
+    """A parameter value with any credential masked (at most four characters shown): every
+    value of a key-like parameter (``api_key``, ``hf_token``), and keys found in any other."""
+    text = str(value)
+    if text and secrets.KEY_LIKE_NAME.search(name):
+        return secrets.mask(text)
+    return secrets.redact(text)
+
+
 def _metric_chart(
-    name: str, points: list[MetricPoint], summary: PipelineSummary, colour_index: int
+    name: str,
+    points: list[MetricPoint],
+    summary: PipelineSummary,
+    colour_index: int,
+    proportion: bool = False,
 ) -> str:
+    """One metric over time: a point per run with its 95% interval, a line per contract span,
+    reproductions beside the run they re-ran, and a y axis with round ticks."""
     colour = _COLOURS[colour_index % len(_COLOURS)]
-    lows = [p.low if p.low is not None else p.mean for p in points]
-    highs = [p.high if p.high is not None else p.mean for p in points]
-    bottom, top = min(lows), max(highs)
-    if top - bottom < 1e-12:
-        bottom, top = bottom - 0.5, top + 0.5
-    span = top - bottom
-    bottom, top = bottom - span * 0.08, top + span * 0.08
+    values = [
+        value
+        for point in points
+        for value in (point.mean, point.low, point.high)
+        if value is not None
+    ] + [
+        value
+        for point in points
+        for again in point.reproductions
+        for value in (again.mean, again.low, again.high)
+        if value is not None
+    ]
+    axis = nice_axis(min(values), max(values), proportion=proportion)
+    bottom, top = axis.low, axis.high
     count = max(len(points), 1)
 
     def x(index: int) -> float:
@@ -157,7 +250,8 @@ def _metric_chart(
         return _PAD + (inner * (index + 0.5) / count)
 
     def y(value: float) -> float:
-        return _HEIGHT - _PAD - (_HEIGHT - 2 * _PAD) * (value - bottom) / (top - bottom)
+        clipped = min(max(value, bottom), top)
+        return _HEIGHT - _PAD - (_HEIGHT - 2 * _PAD) * (clipped - bottom) / (top - bottom)
 
     shapes: list[str] = []
     # One polyline per contract segment: a contract change breaks the line.
@@ -187,22 +281,52 @@ def _metric_chart(
             f'<circle cx="{x(index):.1f}" cy="{y(point.mean):.1f}" r="3.5" fill="{colour}">'
             f"<title>{escape(point.run_id)}: {point.mean:.4f}{escape(interval)} (n={point.n})</title></circle>"
         )
+        shapes += _reproduction_marks(point, x(index), y, colour)
     shapes.append(_polyline(segment, colour))
-    axis = (
+    grid = "".join(
+        f'<line class="tick" x1="{_PAD}" y1="{y(tick):.1f}" x2="{_WIDTH - _PAD}" y2="{y(tick):.1f}"'
+        f' stroke="#f3f4f6"/>'
+        f'<text class="tick-label" x="{_PAD - 6}" y="{y(tick) + 4:.1f}" font-size="11"'
+        f' fill="#6b7280" text-anchor="end">{axis.label(tick)}</text>'
+        for tick in axis.ticks
+    )
+    frame = (
         f'<line x1="{_PAD}" y1="{_HEIGHT - _PAD}" x2="{_WIDTH - _PAD}" y2="{_HEIGHT - _PAD}" stroke="#d1d5db"/>'
-        f'<text x="4" y="{y(top) + 12:.1f}" font-size="11" fill="#6b7280">{top:.3g}</text>'
-        f'<text x="4" y="{y(bottom):.1f}" font-size="11" fill="#6b7280">{bottom:.3g}</text>'
         f'<text x="{_PAD}" y="{_HEIGHT - 14}" font-size="11" fill="#6b7280">'
         f"{escape(_when(points[0].started_at))}</text>"
         f'<text x="{_WIDTH - _PAD}" y="{_HEIGHT - 14}" font-size="11" fill="#6b7280" text-anchor="end">'
         f"{escape(_when(points[-1].started_at))}</text>"
     )
+    clipped = ", clipped to [0, 1]" if proportion else ""
     return (
-        f'<h4>{escape(name)} <span class="muted">(mean per run, 95% interval)</span></h4>'
+        f'<h4>{escape(name)} <span class="muted">(mean per run, 95% interval{clipped};'
+        " a hollow diamond is a reproduction)</span></h4>"
         f'<svg class="chart" role="img" aria-label="{escape(name, quote=True)} history" '
         f'width="{_WIDTH}" height="{_HEIGHT}" viewBox="0 0 {_WIDTH} {_HEIGHT}" '
-        f'xmlns="http://www.w3.org/2000/svg">{axis}{"".join(shapes)}</svg>'
+        f'xmlns="http://www.w3.org/2000/svg">{grid}{frame}{"".join(shapes)}</svg>'
     )
+
+
+def _reproduction_marks(
+    point: MetricPoint, x: float, y: Callable[[float], float], colour: str
+) -> list[str]:
+    """Each reproduction of ``point``'s run, a hollow diamond just right of it."""
+    marks = []
+    for offset, again in enumerate(point.reproductions, start=1):
+        cx, cy = x + 7 * offset, y(again.mean)
+        if again.low is not None and again.high is not None:
+            marks.append(
+                f'<line class="reproduction-interval" x1="{cx:.1f}" y1="{y(again.low):.1f}"'
+                f' x2="{cx:.1f}" y2="{y(again.high):.1f}" stroke="{colour}" stroke-opacity=".35"'
+                ' stroke-dasharray="2 2"/>'
+            )
+        marks.append(
+            f'<path class="reproduction" d="M{cx:.1f} {cy - 4.5:.1f} L{cx + 4.5:.1f} {cy:.1f}'
+            f' L{cx:.1f} {cy + 4.5:.1f} L{cx - 4.5:.1f} {cy:.1f} Z" fill="#fff" stroke="{colour}"'
+            f' stroke-width="1.5"><title>reproduction {escape(again.run_id)} of'
+            f" {escape(point.run_id)}: {again.mean:.4f} ({escape(again.verdict)})</title></path>"
+        )
+    return marks
 
 
 def _polyline(segment: list[tuple[float, float]], colour: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from nbgraduate.runs.contract import contract_differences
@@ -28,6 +28,19 @@ class MetricPoint:
     low: float | None
     high: float | None
     n: int
+    #: Runs of ``nbgraduate reproduce`` that re-ran this one, drawn beside it.
+    reproductions: tuple[ReproductionPoint, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReproductionPoint:
+    """A reproduction's value of one metric, and the verdict ``reproduce`` gave it."""
+
+    run_id: str
+    mean: float
+    low: float | None
+    high: float | None
+    verdict: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +62,22 @@ class ContractSpan:
 
 @dataclass(slots=True)
 class PipelineSummary:
+    """One pipeline: its runs (reproductions included, for the health numbers) and the score
+    series (of the runs that are not reproductions of a stored run)."""
+
     name: str
     runs: list[RunRecord]
     metrics: dict[str, list[MetricPoint]] = field(default_factory=dict)
+    #: Metrics whose every value lies in [0, 1] (pass rates, proportions): their intervals
+    #: and axes are clipped to [0, 1].
+    proportions: set[str] = field(default_factory=set)
+    #: Original run id -> the runs that reproduced it, oldest first.
+    reproductions: dict[str, list[RunRecord]] = field(default_factory=dict)
     contracts: list[ContractSpan] = field(default_factory=list)
     #: ``nbgraduate calibrate`` runs of this pipeline's judge, oldest first.
     calibrations: list[RunRecord] = field(default_factory=list)
     calibration_metrics: dict[str, list[MetricPoint]] = field(default_factory=dict)
+    calibration_proportions: set[str] = field(default_factory=set)
 
     @property
     def passed(self) -> int:
@@ -120,15 +142,104 @@ def summarise(records: Iterable[RunRecord]) -> list[PipelineSummary]:
         runs = sorted(runs_of.get(name, []), key=lambda r: _aware(r.started_at))
         calibrations = sorted(calibrations_of.get(name, []), key=lambda r: _aware(r.started_at))
         summary = PipelineSummary(name=name, runs=runs, calibrations=calibrations)
-        summary.contracts, key_of = _contracts(runs)
-        summary.metrics = _metric_points(runs, key_of)
+        series, summary.reproductions = split_reproductions(runs)
+        summary.contracts, key_of = _contracts(series)
+        summary.proportions = _proportions(runs)
+        summary.metrics = _with_reproductions(
+            _metric_points(series, key_of, summary.proportions),
+            _metric_points(
+                [r for rs in summary.reproductions.values() for r in rs],
+                None,
+                summary.proportions,
+            ),
+            summary.reproductions,
+        )
+        summary.calibration_proportions = _proportions(calibrations)
         summary.calibration_metrics = {
             metric: points
-            for metric, points in _metric_points(calibrations).items()
+            for metric, points in _metric_points(
+                calibrations, None, summary.calibration_proportions
+            ).items()
             if metric in ("agreement", "absolute_error")
         }
         summaries.append(summary)
     return summaries
+
+
+def split_reproductions(
+    runs: Sequence[RunRecord],
+) -> tuple[list[RunRecord], dict[str, list[RunRecord]]]:
+    """The runs that make the score series, and the reproductions of those runs by original.
+
+    A reproduction re-runs an old commit: drawn in time order it would break the series with
+    an old contract, so it is drawn beside its original instead. A reproduction whose
+    original is not in the store stays in the series.
+    """
+    ids = {record.run_id for record in runs}
+    series: list[RunRecord] = []
+    reproductions: dict[str, list[RunRecord]] = {}
+    for record in runs:
+        original = record.reproduction.of if record.reproduction is not None else None
+        if original is not None and original in ids and original != record.run_id:
+            reproductions.setdefault(original, []).append(record)
+        else:
+            series.append(record)
+    return series, reproductions
+
+
+def run_scores(record: RunRecord) -> dict[str, tuple[float, int]]:
+    """Each metric's mean over examples (repeats averaged per example) and example count."""
+    scores = {}
+    for name, examples in _per_example(record).items():
+        values = [sum(v) / len(v) for v in examples.values()]
+        scores[name] = (sum(values) / len(values), len(values))
+    return scores
+
+
+def _per_example(record: RunRecord) -> dict[str, dict[str, list[float]]]:
+    per_metric: dict[str, dict[str, list[float]]] = {}
+    for series in record.metrics:
+        examples = per_metric.setdefault(series.name, {})
+        ids = series.ids or [f"#{index}" for index in range(len(series.values))]
+        for example_id, value in zip(ids, series.values, strict=False):
+            examples.setdefault(str(example_id), []).append(value)
+    return per_metric
+
+
+def _proportions(runs: Sequence[RunRecord]) -> set[str]:
+    inside: dict[str, bool] = {}
+    for record in runs:
+        for series in record.metrics:
+            bounded = all(0.0 <= value <= 1.0 for value in series.values)
+            inside[series.name] = inside.get(series.name, True) and bounded
+    return {name for name, bounded in inside.items() if bounded}
+
+
+def _with_reproductions(
+    points: dict[str, list[MetricPoint]],
+    reproduced: dict[str, list[MetricPoint]],
+    reproductions: dict[str, list[RunRecord]],
+) -> dict[str, list[MetricPoint]]:
+    verdict_of = {
+        record.run_id: record.reproduction.verdict if record.reproduction else "?"
+        for records in reproductions.values()
+        for record in records
+    }
+    original_of = {
+        record.run_id: original for original, records in reproductions.items() for record in records
+    }
+    for name, series in points.items():
+        extra: dict[str, list[ReproductionPoint]] = {}
+        for point in reproduced.get(name, []):
+            extra.setdefault(original_of[point.run_id], []).append(
+                ReproductionPoint(
+                    point.run_id, point.mean, point.low, point.high, verdict_of[point.run_id]
+                )
+            )
+        points[name] = [
+            replace(point, reproductions=tuple(extra.get(point.run_id, ()))) for point in series
+        ]
+    return points
 
 
 def _contracts(runs: Sequence[RunRecord]) -> tuple[list[ContractSpan], dict[str, str]]:
@@ -163,25 +274,24 @@ def _contracts(runs: Sequence[RunRecord]) -> tuple[list[ContractSpan], dict[str,
 
 
 def _metric_points(
-    runs: Sequence[RunRecord], key_of: dict[str, str] | None = None
+    runs: Sequence[RunRecord],
+    key_of: dict[str, str] | None = None,
+    proportions: set[str] | None = None,
 ) -> dict[str, list[MetricPoint]]:
     """Each metric's points; ``contract`` is the run's span key (``key_of``), else its lock
-    digest (calibration runs, whose contract is the judge's)."""
+    digest (calibration runs, whose contract is the judge's). The interval of a metric in
+    ``proportions`` is clipped to [0, 1]: a pass rate's cannot leave it."""
     points: dict[str, list[MetricPoint]] = {}
     for record in runs:
-        per_metric: dict[str, dict[str, list[float]]] = {}
-        for series in record.metrics:
-            examples = per_metric.setdefault(series.name, {})
-            ids = series.ids or [f"#{index}" for index in range(len(series.values))]
-            for example_id, value in zip(ids, series.values, strict=False):
-                examples.setdefault(str(example_id), []).append(value)
-        for name, examples in per_metric.items():
+        for name, examples in _per_example(record).items():
             values = [sum(v) / len(v) for v in examples.values()]
             mean = sum(values) / len(values)
             low = high = None
             if len(values) > 1:
                 half_width = _Z95 * statistics.stdev(values) / math.sqrt(len(values))
                 low, high = mean - half_width, mean + half_width
+                if proportions is not None and name in proportions:
+                    low, high = max(0.0, low), min(1.0, high)
             points.setdefault(name, []).append(
                 MetricPoint(
                     run_id=record.run_id,

@@ -57,10 +57,16 @@ def plan_gc(
     *,
     grace_s: float = DEFAULT_GRACE_S,
     now: float | None = None,
+    also_referenced: set[str] | frozenset[str] = frozenset(),
 ) -> GcPlan:
-    """Sort every stored object into referenced, recent and removable."""
+    """Sort every stored object into referenced, recent and removable.
+
+    ``also_referenced`` are digests the store references outside the records (the files of
+    runs kept in the object area: executed notebooks, logs), which are never removed.
+    """
     now = time.time() if now is None else now
     digests, runs = referenced_objects(records)
+    digests = digests | set(also_referenced)
     plan = GcPlan(referencing_runs=runs)
     for info in objects.objects():
         if info.sha256 in digests:

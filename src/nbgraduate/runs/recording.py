@@ -1,4 +1,4 @@
-"""``nbgraduate.record``: how a notebook hands its metrics and usage to the run recording it.
+"""``nbgraduate.record``: how a notebook hands its metrics, usage and served models to its run.
 
 The runner sets :data:`RECORD_FILE_ENV` to a JSONL file and :data:`REPEAT_ENV` to the repeat
 index before it executes the notebook; every call appends one line there, flushed and fsynced,
@@ -20,14 +20,17 @@ from typing import TYPE_CHECKING, Any
 from nbgraduate.core.errors import NbgraduateError
 
 if TYPE_CHECKING:
-    from nbgraduate.runs.records import MetricSeries
+    from nbgraduate.runs.records import MetricSeries, ServedModel
 
 __all__ = [
     "RECORD_FILE_ENV",
     "REPEAT_ENV",
+    "Recording",
     "RecordingError",
     "read_recorded",
+    "read_recording",
     "record",
+    "record_served",
     "record_usage",
 ]
 
@@ -38,6 +41,9 @@ REPEAT_ENV = "NBGRADUATE_REPEAT"
 # twice is almost always `record(...)` called inside a per-example loop, which would keep only
 # one example's score. Keyed by file so a new run (a new file) starts afresh.
 _recorded_here: set[tuple[str, int, str]] = set()
+# (record file, repeat, requested, model, fingerprint) already written: a notebook reports
+# every response, and one line per distinct answer is all the record keeps.
+_served_here: set[tuple[str, int, str | None, str | None, str | None]] = set()
 
 
 class RecordingError(NbgraduateError):
@@ -100,21 +106,95 @@ def record_usage(**counters: float) -> None:
     _append(path, {"type": "usage", "counters": checked, "repeat": _repeat()})
 
 
+def record_served(
+    response: Any = None,
+    *,
+    model: str | None = None,
+    system_fingerprint: str | None = None,
+    requested: str | None = None,
+) -> None:
+    """Record which model and backend a provider says answered, for the run's record.
+
+    Pass the response (an OpenAI-compatible ``ChatCompletion``, or its JSON as a dict: its
+    ``model`` and ``system_fingerprint`` are read) or name them; ``requested`` is the model id
+    the notebook asked for. Call it for every response: each distinct answer is kept once.
+    ``nbgraduate reproduce`` reports both, old and new, so a backend change behind a pinned
+    model id shows.
+    """
+    if response is not None:
+        model = model if model is not None else _field(response, "model")
+        if system_fingerprint is None:
+            system_fingerprint = _field(response, "system_fingerprint")
+    for name, value in (
+        ("model", model),
+        ("system_fingerprint", system_fingerprint),
+        ("requested", requested),
+    ):
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"record_served: {name} is {value!r}, not a string")
+    if model is None and system_fingerprint is None:
+        raise ValueError("record_served: no model or system_fingerprint to record")
+    path = _record_file()
+    if path is None:
+        return
+    repeat = _repeat()
+    key = (os.path.abspath(path), repeat, requested, model, system_fingerprint)
+    if key in _served_here:
+        return
+    _append(
+        path,
+        {
+            "type": "served",
+            "model": model,
+            "system_fingerprint": system_fingerprint,
+            "requested": requested,
+            "repeat": repeat,
+        },
+    )
+    _served_here.add(key)
+
+
+def _field(response: Any, name: str) -> Any:
+    if isinstance(response, Mapping):
+        return response.get(name)
+    return getattr(response, name, None)
+
+
+class Recording:
+    """Everything one repeat recorded: metrics, summed usage, and the distinct served models."""
+
+    __slots__ = ("metrics", "served", "usage")
+
+    def __init__(
+        self, metrics: list[MetricSeries], usage: dict[str, float], served: list[ServedModel]
+    ) -> None:
+        self.metrics = metrics
+        self.usage = usage
+        self.served = served
+
+
 def read_recorded(path: str | os.PathLike[str]) -> tuple[list[MetricSeries], dict[str, float]]:
-    """The metrics and summed usage a run recorded in ``path`` (missing file: nothing).
+    """The metrics and summed usage a run recorded in ``path`` (see :func:`read_recording`)."""
+    recording = read_recording(path)
+    return recording.metrics, recording.usage
+
+
+def read_recording(path: str | os.PathLike[str]) -> Recording:
+    """The metrics, summed usage and served models a run recorded in ``path`` (missing
+    file: nothing).
 
     A last line without its newline is a write cut short by a dying kernel and is ignored;
     any other line that is not a record is a :class:`RecordingError`.
     """
     from pydantic import ValidationError
 
-    from nbgraduate.runs.records import MetricSeries
+    from nbgraduate.runs.records import MetricSeries, ServedModel
 
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except FileNotFoundError:
-        return [], {}
+        return Recording([], {}, [])
     except (OSError, UnicodeDecodeError) as error:
         raise RecordingError(f"{os.fspath(path)}: cannot read: {error}") from None
     lines = text.split("\n")
@@ -122,6 +202,7 @@ def read_recorded(path: str | os.PathLike[str]) -> tuple[list[MetricSeries], dic
     lines.pop()
     metrics: list[MetricSeries] = []
     usage: dict[str, float] = {}
+    served: list[ServedModel] = []
     seen: set[tuple[int, str]] = set()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -151,9 +232,17 @@ def read_recorded(path: str | os.PathLike[str]) -> tuple[list[MetricSeries], dic
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise RecordingError(f"{where}: usage {name!r} is not a number")
                 usage[name] = usage.get(name, 0.0) + float(value)
+        elif kind == "served":
+            fields = {k: entry.get(k) for k in ("model", "system_fingerprint", "requested")}
+            try:
+                answer = ServedModel.model_validate(fields)
+            except ValidationError:
+                raise RecordingError(f"{where}: invalid served model") from None
+            if answer not in served:
+                served.append(answer)
         else:
-            raise RecordingError(f"{where}: not a metric or usage record")
-    return metrics, usage
+            raise RecordingError(f"{where}: not a metric, usage or served-model record")
+    return Recording(metrics, usage, served)
 
 
 def _record_file() -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
@@ -18,7 +18,10 @@ from nbgraduate.knowledge import secrets
 #: 2. ``datasets``: each dataset the run read, and whether the store kept a snapshot of it.
 #: 3. ``environment_drift`` and ``environment_unchecked``: how the kernel's environment compared
 #:    with the locked requirements (older records: not checked, so empty).
-RECORD_SCHEMA_VERSION = 3
+#: 4. ``overrides`` (parameters that differ from the lock's defaults), ``served`` (the models
+#:    and fingerprints a provider said it served), ``ci`` (the CI run that made the run) and
+#:    ``reproduction`` (set on a run made by ``nbgraduate reproduce``: of which run, verdict).
+RECORD_SCHEMA_VERSION = 4
 
 
 class RunStatus(str, Enum):
@@ -95,6 +98,68 @@ class DatasetSnapshot(BaseModel):
     note: str | None = None
 
 
+class ServedModel(BaseModel):
+    """What a model provider said it served (``nbgraduate.record_served``): a pinned id is
+    not a frozen model, and the fingerprint is how a backend change shows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = None
+    system_fingerprint: str | None = None
+    #: The model id the notebook asked for, when it said.
+    requested: str | None = None
+
+
+class CiRun(BaseModel):
+    """The CI workflow run that made this run (GitHub Actions' ``GITHUB_*`` variables)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Shapes, so a link built from them is an http(s) link to a workflow run on every page and
+    # comment it appears in (a hand-edited record cannot make it ``javascript:`` or break out of
+    # a Markdown link).
+    server_url: str = Field(pattern=r"^https?://[A-Za-z0-9.:\[\]-]+(?:/[A-Za-z0-9._~/-]*)?$")
+    repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    run_id: str = Field(pattern=r"^[0-9]+$")
+    run_attempt: str | None = Field(default=None, pattern=r"^[0-9]+$")
+
+    @property
+    def url(self) -> str:
+        """The workflow run's page (the attempt's, when the attempt is known)."""
+        base = (
+            f"{self.server_url.rstrip('/')}/{self.repository.strip('/')}/actions/runs/{self.run_id}"
+        )
+        return f"{base}/attempts/{self.run_attempt}" if self.run_attempt else base
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> CiRun | None:
+        """The run GitHub Actions describes in ``environ``; ``None`` outside it."""
+        server = environ.get("GITHUB_SERVER_URL", "").strip()
+        repository = environ.get("GITHUB_REPOSITORY", "").strip()
+        run_id = environ.get("GITHUB_RUN_ID", "").strip()
+        if not (server and repository and run_id):
+            return None
+        attempt = environ.get("GITHUB_RUN_ATTEMPT", "").strip() or None
+        try:
+            return cls(server_url=server, repository=repository, run_id=run_id, run_attempt=attempt)
+        except ValueError:
+            return None  # not GitHub's shape: no link rather than a wrong one
+
+
+class Reproduction(BaseModel):
+    """On a run made by ``nbgraduate reproduce``: which run it reproduces, and the verdict."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    of: str
+    verdict: Literal["identical", "within-variation", "diverged", "infrastructure-error"]
+    margin: float | None = None
+    confidence: float | None = None
+    #: Examples whose value (mean over repeats) differs from the original's.
+    changed_examples: int = 0
+    detail: str | None = None
+
+
 class RunRecord(BaseModel):
     """Everything needed to trust, compare or reproduce one run."""
 
@@ -114,6 +179,9 @@ class RunRecord(BaseModel):
     #: Locked names found only as modules without distribution metadata, not checked (schema 3).
     environment_unchecked: list[str] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
+    #: The parameters whose value differs from the lock's default (schema 4; ``None``:
+    #: recorded before overrides were, so unknown).
+    overrides: dict[str, Any] | None = None
     models: list[ModelUse] = Field(default_factory=list)
     dataset_digests: dict[str, str] = Field(default_factory=dict)
     #: Each dataset read, with its snapshot (schema 2; empty in older records).
@@ -132,6 +200,9 @@ class RunRecord(BaseModel):
     repeats: list[RepeatResult] = Field(default_factory=list)
     metrics: list[MetricSeries] = Field(default_factory=list)
     usage: dict[str, float] = Field(default_factory=dict)
+    served: list[ServedModel] = Field(default_factory=list)
+    ci: CiRun | None = None
+    reproduction: Reproduction | None = None
 
 
 def _to_2(data: dict[str, Any]) -> dict[str, Any]:
@@ -147,8 +218,19 @@ def _to_3(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _to_4(data: dict[str, Any]) -> dict[str, Any]:
+    # Which parameters were overrides was not recorded: unknown, not "none". Nothing was
+    # recorded of served models or CI, and no reproduction made an older record.
+    data.setdefault("overrides", None)
+    return data
+
+
 #: ``_MIGRATIONS[n]`` takes a record's JSON data from version ``n - 1`` to ``n``.
-_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {2: _to_2, 3: _to_3}
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    2: _to_2,
+    3: _to_3,
+    4: _to_4,
+}
 
 
 def migrate_record_data(data: dict[str, Any]) -> dict[str, Any]:

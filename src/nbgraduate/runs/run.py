@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import platform
+import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,20 +24,22 @@ from nbgraduate.runs.environment import (
     environment_for_run,
 )
 from nbgraduate.runs.executor import ExecutionRequest, execute
-from nbgraduate.runs.objects import objects_for
-from nbgraduate.runs.recording import read_recorded
+from nbgraduate.runs.layout import StoreLocation, default_store_root
+from nbgraduate.runs.recording import read_recording
 from nbgraduate.runs.records import (
+    CiRun,
     MetricSeries,
     ModelUse,
     RepeatResult,
     RunRecord,
     RunStatus,
+    ServedModel,
     credential_parameters,
     redact_json_value,
     redacted,
 )
 from nbgraduate.runs.snapshots import RunDataset, snapshot_datasets, snapshot_policy
-from nbgraduate.runs.store import RunStore, default_store_root
+from nbgraduate.runs.store import open_store
 from nbgraduate.runs.warm_kernel import WarmKernel, new_run_id
 
 _SEVERITY = {RunStatus.PASSED: 0, RunStatus.EVAL_FAILED: 1, RunStatus.INFRASTRUCTURE_ERROR: 2}
@@ -61,11 +66,18 @@ class RunOptions:
     workers: int = 1
     timeout: float | None = None
     allow_drift: bool = False
-    store_root: Path | None = None
+    #: Where to record the run (``None``: ``<project>/.nbgraduate``).
+    store: StoreLocation | None = None
     #: Keep a copy of each local dataset in the store's object area (``--no-snapshot``: off).
     snapshot: bool = True
     #: Run in the environment ``nbgraduate env`` built for the pipeline (else this one's).
     use_env: bool = False
+    #: Every parameter's value, already typed (a reproduction passes the recorded ones);
+    #: ``overrides`` are then not used.
+    parameters: dict[str, object] | None = None
+    #: The pipeline's name in the store (default: its path relative to the project); a
+    #: reproduction, run in a temporary worktree, records under the original's name.
+    pipeline_name: str | None = None
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
@@ -92,11 +104,29 @@ def resolve_parameters(lock: PipelineLock, overrides: dict[str, str]) -> dict[st
     return values
 
 
-def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunRecord:
+def typed_parameters(lock: PipelineLock, given: dict[str, object]) -> dict[str, object]:
+    """Defaults from the lock, replaced by ``given`` values as they are; unknown names fail."""
+    values: dict[str, object] = {parameter.name: parameter.default for parameter in lock.parameters}
+    unknown = sorted(name for name in given if name not in values)
+    if unknown:
+        known = ", ".join(sorted(values)) or "none"
+        raise UsageError(f"unknown parameter {unknown[0]!r} (this pipeline has: {known})")
+    values.update(given)
+    return values
+
+
+def run_pipeline(
+    options: RunOptions,
+    warm: WarmKernel | None = None,
+    *,
+    before_recording: Callable[[RunRecord], RunRecord] | None = None,
+) -> RunRecord:
     """Run the pipeline and store its record; the record's status says how it ended.
 
     ``warm`` is a kernel :func:`start_warm_kernel` launched for this run before the imports
     and the verification; it is shut down (and its directory removed) if the run is refused.
+    ``before_recording`` may complete the record before it is stored (a reproduction adds
+    its verdict): records are never changed once stored.
     """
     problem = not_a_pipeline(options.pipeline_dir)
     if problem is not None:
@@ -104,28 +134,35 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
             warm.shutdown(remove_output=True)
         raise InputFileError(options.pipeline_dir, problem)
     pipeline_dir = options.pipeline_dir.resolve()
-    store_root = (options.store_root or default_store_root(pipeline_dir)).resolve()
-    if warm is not None and warm.store_root != store_root:
+    location = options.store or StoreLocation(root=default_store_root(pipeline_dir))
+    name_in_store = options.pipeline_name or pipeline_name_in_store(pipeline_dir, location)
+    if warm is not None and warm.store != location:
         warm.shutdown(remove_output=True)
         warm = None
     try:
         locked, current, drifts = verify_pipeline(pipeline_dir)
         if drifts and not options.allow_drift:
             raise DriftRefused(options.pipeline_dir, drifts)
-        parameters = resolve_parameters(locked, options.overrides)
+        if options.parameters is not None:
+            parameters = typed_parameters(locked, options.parameters)
+        else:
+            parameters = resolve_parameters(locked, options.overrides)
         datasets = _run_datasets(current, parameters, pipeline_dir)
         policy = snapshot_policy(pipeline_dir, enabled=options.snapshot)
+        # Built environments are this machine's, beside its embedded store whatever store
+        # records the run.
+        local_root = location.root or default_store_root(pipeline_dir)
         environment, environment_check, installed = environment_for_run(
             locked,
             pipeline_dir,
-            store_root,
-            pipeline_name_in_store(pipeline_dir, store_root),
+            local_root,
+            name_in_store,
             options.use_env,
         )
         if environment_check.drift and not options.allow_drift:
             raise EnvironmentDriftRefused(options.pipeline_dir, environment_check.drift)
         # Opened (and checked: a damaged store is refused) before anything runs.
-        run_store = RunStore(store_root)
+        run_store = open_store(location)
     except BaseException:
         if warm is not None:
             warm.shutdown(remove_output=True)
@@ -136,11 +173,12 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
     started = datetime.now(timezone.utc)
     with run_store as store:
         # Before the notebook runs: the copy must be of the bytes it reads.
-        snapshots = snapshot_datasets(datasets, objects_for(store_root), policy)
+        snapshots = snapshot_datasets(datasets, store.objects, policy)
+        work_dir = warm.output_dir if warm is not None else location.make_work_directory(run_id)
         outcomes = execute(
             ExecutionRequest(
                 notebook=pipeline_dir / locked.notebook,
-                output_dir=store.artifact_dir(run_id),
+                output_dir=work_dir,
                 parameters=parameters,
                 seed_parameter=seed_parameter,
                 base_seed=base_seed if isinstance(base_seed, int) else None,
@@ -156,12 +194,14 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
         ended = datetime.now(timezone.utc)
         metrics: list[MetricSeries] = []
         usage: dict[str, float] = {}
+        served: list[ServedModel] = []
         repeats: list[RepeatResult] = []
         for outcome in outcomes:
-            recorded, recorded_usage = read_recorded(outcome.record_file)
-            metrics.extend(recorded)
-            for counter, amount in recorded_usage.items():
+            recording = read_recording(outcome.record_file)
+            metrics.extend(recording.metrics)
+            for counter, amount in recording.usage.items():
                 usage[counter] = usage.get(counter, 0.0) + amount
+            served.extend(answer for answer in recording.served if answer not in served)
             repeats.append(outcome.result)
         worst = max(
             (r.status for r in repeats),
@@ -176,7 +216,7 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
         commit, dirty = git_state(pipeline_dir)
         record = RunRecord(
             run_id=run_id,
-            pipeline=pipeline_name_in_store(pipeline_dir, store_root),
+            pipeline=name_in_store,
             git_commit=commit,
             git_dirty=dirty,
             lock_digest=locked.digest(),
@@ -185,6 +225,7 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
             environment_drift=environment_check.drift,
             environment_unchecked=environment_check.reported,
             parameters=parameters,
+            overrides=_overrides(locked, parameters),
             models=_models_as_run(current.lock, parameters),
             dataset_digests={d.path: d.sha256 or "missing" for d in datasets if not d.remote},
             datasets=snapshots,
@@ -202,28 +243,40 @@ def run_pipeline(options: RunOptions, warm: WarmKernel | None = None) -> RunReco
             repeats=repeats,
             metrics=metrics,
             usage=usage,
+            served=served,
+            ci=CiRun.from_environment(os.environ),
         )
-        _redact_executed_notebooks(store.root, repeats, credential_parameters(parameters))
+        _redact_executed_notebooks(work_dir, credential_parameters(parameters))
+        if before_recording is not None:
+            record = before_recording(record)
         record = redacted(record)  # what the store keeps is also what the caller prints
-        store.add(record)
+        store.add(record, artifacts=run_files(work_dir))
+    if not location.keeps_run_directories:
+        shutil.rmtree(work_dir, ignore_errors=True)
     return record
 
 
-def _redact_executed_notebooks(
-    store_root: Path, repeats: list[RepeatResult], credentials: list[str]
-) -> None:
-    """Mask secrets in the executed notebooks kept with the run: their outputs may print a key,
-    and papermill writes ``-p`` values into their injected-parameters cell."""
+def run_files(work_dir: Path) -> dict[str, Path]:
+    """The files a run left in its work directory, by their name in the run."""
+    return {
+        path.relative_to(work_dir).as_posix(): path
+        for path in sorted(work_dir.rglob("*"))
+        if path.is_file() and not path.is_symlink()
+    }
+
+
+def _redact_executed_notebooks(work_dir: Path, credentials: list[str]) -> None:
+    """Mask secrets in the executed notebooks before they are stored with the run: their
+    outputs may print a key, and papermill writes ``-p`` values into their
+    injected-parameters cell."""
     import json
 
     from nbgraduate.core.atomic import write_text_atomic
     from nbgraduate.knowledge import secrets
-    from nbgraduate.runs.layout import ARTIFACTS_DIRNAME
 
-    for repeat in repeats:
-        if repeat.executed_notebook is None:
+    for path in sorted(work_dir.rglob("*.ipynb")):
+        if not path.is_file() or path.is_symlink():
             continue
-        path = store_root / ARTIFACTS_DIRNAME / repeat.executed_notebook
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -237,6 +290,15 @@ def _redact_executed_notebooks(
         cleaned = redact_json_value(document, credentials)
         if cleaned != document:
             write_text_atomic(path, json.dumps(cleaned, indent=1, ensure_ascii=False) + "\n")
+
+
+def _overrides(lock: PipelineLock, parameters: dict[str, object]) -> dict[str, object]:
+    """The parameters whose value is not the lock's default, in the lock's order."""
+    return {
+        declared.name: parameters[declared.name]
+        for declared in lock.parameters
+        if declared.name in parameters and parameters[declared.name] != declared.default
+    }
 
 
 def _models_as_run(lock: PipelineLock, parameters: dict[str, object]) -> list[ModelUse]:
@@ -307,8 +369,15 @@ def _dataset_file(path: str, pipeline_dir: Path) -> Path:
     return Path(path) if Path(path).is_absolute() else pipeline_dir / path
 
 
-def pipeline_name_in_store(pipeline_dir: Path, store_root: Path) -> str:
-    project = store_root.resolve().parent
+def pipeline_name_in_store(pipeline_dir: Path, store: StoreLocation | Path) -> str:
+    """How the store names a pipeline: its path relative to the project, so that every
+    checkout (and every CI job writing to a shared store) names it the same way."""
+    if isinstance(store, Path):
+        store = StoreLocation(root=store)
+    if store.root is not None:
+        project = store.root.resolve().parent
+    else:
+        project = default_store_root(pipeline_dir).parent
     try:
         return pipeline_dir.relative_to(project).as_posix() or "."
     except ValueError:
@@ -388,4 +457,5 @@ __all__ = [
     "pipeline_name_in_store",
     "resolve_parameters",
     "run_pipeline",
+    "typed_parameters",
 ]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from nbgraduate.lock import LOCK_FILENAME
-from nbgraduate.runs.layout import ARTIFACTS_DIRNAME, default_store_root
+from nbgraduate.runs.layout import ARTIFACTS_DIRNAME, StoreLocation, default_store_root
 from nbgraduate.runs.recording import RECORD_FILE_ENV, REPEAT_ENV
 
 
@@ -32,7 +32,7 @@ class WarmKernel:
     """A kernel launched for repeat 0 of a planned run, with the environment that repeat needs."""
 
     run_id: str
-    store_root: Path
+    store: StoreLocation
     output_dir: Path
     kernel_name: str
     cwd: Path
@@ -63,7 +63,7 @@ def stop_kernel(manager: Any) -> None:
         asyncio.run(manager.shutdown_kernel(now=True))
 
 
-def start_warm_kernel(pipeline_dir: Path, store_root: Path | None = None) -> WarmKernel | None:
+def start_warm_kernel(pipeline_dir: Path, store: StoreLocation | None = None) -> WarmKernel | None:
     """Launch the pipeline's kernel for repeat 0 of a new run; ``None`` when anything is off
     (no readable lock, no such kernel): the run then starts its kernel the ordinary way and
     reports any problem itself."""
@@ -76,12 +76,16 @@ def start_warm_kernel(pipeline_dir: Path, store_root: Path | None = None) -> War
         kernel_name = str(lock["kernel_name"])
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
-    root = (store_root or default_store_root(pipeline_dir)).resolve()
+    store = store or StoreLocation(root=default_store_root(pipeline_dir))
     run_id = new_run_id()
-    output_dir = root / ARTIFACTS_DIRNAME / run_id
-    env = {RECORD_FILE_ENV: str(output_dir / "repeat-0.metrics.jsonl"), REPEAT_ENV: "0"}
     log: IO[bytes] | None = None
-    created = [path for path in (root, root / ARTIFACTS_DIRNAME) if not path.exists()]
+    output_dir: Path | None = None
+    root = store.root
+    created = (
+        [path for path in (root, root / ARTIFACTS_DIRNAME) if not path.exists()]
+        if root is not None and store.keeps_run_directories
+        else []
+    )
     try:
         import asyncio
         import os
@@ -90,7 +94,8 @@ def start_warm_kernel(pipeline_dir: Path, store_root: Path | None = None) -> War
         # timeouts never fire, so the early kernel must be an AsyncKernelManager's too.
         from jupyter_client.manager import AsyncKernelManager
 
-        output_dir.mkdir(parents=True, exist_ok=True)
+        output_dir = store.make_work_directory(run_id)
+        env = {RECORD_FILE_ENV: str(output_dir / "repeat-0.metrics.jsonl"), REPEAT_ENV: "0"}
         log = open(output_dir / "repeat-0.kernel.log", "wb")  # noqa: SIM115 - lives with the kernel
         manager = AsyncKernelManager(kernel_name=kernel_name)
         asyncio.run(
@@ -99,9 +104,10 @@ def start_warm_kernel(pipeline_dir: Path, store_root: Path | None = None) -> War
     except Exception:
         if log is not None:
             log.close()
-        shutil.rmtree(output_dir, ignore_errors=True)
+        if output_dir is not None:
+            shutil.rmtree(output_dir, ignore_errors=True)
         for path in reversed(created):  # leave no empty store behind for a run that never was
             with contextlib.suppress(OSError):
                 path.rmdir()
         return None
-    return WarmKernel(run_id, root, output_dir, kernel_name, pipeline_dir, env, manager, log)
+    return WarmKernel(run_id, store, output_dir, kernel_name, pipeline_dir, env, manager, log)

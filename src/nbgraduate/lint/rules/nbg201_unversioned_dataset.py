@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from nbgraduate.analysis.dataset_reads import digest_verified
+from nbgraduate.analysis.dataset_reads import digest_verified, split_glob
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
@@ -19,9 +19,21 @@ class UnversionedDataset(Rule):
     promptflow ``evaluate(data=...)``, deepeval ``add_test_cases_from_csv_file``, uptrain
     ``JsonReader(fpath=...)``, ``eval_path=``/``dataset_path=`` keywords, and functions the
     notebook defines that read their argument; paths are followed through constants, config
-    dicts, ``Path /`` and ``os.path.join``. Files the notebook wrote itself before reading them
-    back (``to_csv``, ``open(..., "w")``, a download's destination, an extracted archive) are
-    not datasets.
+    dicts, ``Path /`` and ``os.path.join``. Documents and images fed to a model count too:
+    LangChain document loaders (``PyPDFLoader``, ``TextLoader``...), pypdf ``PdfReader``,
+    ``PIL.Image.open`` (not inside ``display``), llama-index readers'
+    ``load_data(file=...)``, Haystack converters' ``sources=``, ``open(path, "rb")`` of an image,
+    and files uploaded to a model API (``client.files.upload(file=...)``). So do folders whose
+    files are read: ``os.listdir``/``os.walk``/``glob.glob``/``Path.glob``/``rglob``/
+    ``iterdir`` over a folder when the pattern names data files (``data/*.jsonl``) or the code
+    right after the listing reads files, and directory readers (llama-index
+    ``SimpleDirectoryReader``, LangChain ``DirectoryLoader``); a folder named for outputs,
+    results, logs, caches or models is not data, and a listing is reported at the folder's
+    literal. Files the notebook wrote itself before reading them back (``to_csv``,
+    ``open(..., "w")``, ``savefig``, a download's destination (an image fetched by ``!wget``
+    too), an extracted archive, a file named by a UUID after a download) are not datasets, nor
+    is a folder it writes into or creates (``os.makedirs``, ``Path.mkdir``) before listing it,
+    nor the name an upload gives bytes (``files.upload(file={"file_name": ...})``).
 
     A read is versioned, and not reported, when any of these pins it:
 
@@ -36,8 +48,8 @@ class UnversionedDataset(Rule):
     - **DVC**: a ``<file>.dvc`` beside the file (or ``<folder>.dvc`` for a folder holding it)
       that lists it with a hash, or a ``dvc.lock`` stage output (both read as YAML; ``dvc`` is
       never imported), or ``dvc.api.open/read(path, rev=<40-hex commit>)``;
-    - **git**: the file is committed and unmodified, or staged with the work tree equal to the
-      index, so the commit being made versions it (the pre-commit hook does not block the commit
+    - **git**: the file (for a folder: every file in it) is committed and unmodified, or staged
+      with the work tree equal to the index, so the commit being made versions it (the pre-commit hook does not block the commit
       that adds a dataset with its notebook). The run record's commit (``nbgraduate run``
       records it, with a dirty flag) then pins the data. A file that git ignores, does not
       track, or has unstaged changes to is reported, and the message says which. Git is asked
@@ -119,6 +131,41 @@ class UnversionedDataset(Rule):
             note="Through a function the notebook defines (reported at the call's path):",
         ),
         Example(
+            "import os\n"
+            'CORPUS = "./blog/"\n'
+            "docs = []\n"
+            "for name in os.listdir(CORPUS):\n"
+            "    with open(os.path.join(CORPUS, name)) as f:\n"
+            "        docs.append(f.read())\n",
+            note="A folder whose files the notebook lists and reads (reported at the folder):",
+        ),
+        Example(
+            "import glob, json\n"
+            "from pathlib import Path\n"
+            'rows = [json.load(open(p)) for p in glob.glob("data/cases/*.json")]\n'
+            'pages = [p.read_text() for p in Path("corpus").rglob("*.md")]\n'
+        ),
+        Example(
+            "from llama_index.core import SimpleDirectoryReader\n"
+            'documents = SimpleDirectoryReader("./data").load_data()\n'
+            "# %%\n"
+            "from langchain_community.document_loaders import DirectoryLoader\n"
+            'docs = DirectoryLoader("./handbook", glob="**/*.md").load()\n',
+            note="Directory readers:",
+        ),
+        Example(
+            "from langchain_community.document_loaders import PyPDFLoader\n"
+            'pages = PyPDFLoader("docs/handbook.pdf").load()\n'
+            "# %%\n"
+            "import base64\n"
+            'with open("inputs/receipt.png", "rb") as f:\n'
+            "    image = base64.b64encode(f.read()).decode()\n"
+            "# %%\n"
+            "from PIL import Image\n"
+            'chart = Image.open("inputs/chart.jpg")\n',
+            note="Documents and images the eval feeds to a model:",
+        ),
+        Example(
             "import hashlib\n"
             "import pandas as pd\n"
             'DATA = "data/eval.csv"\n'
@@ -155,6 +202,13 @@ class UnversionedDataset(Rule):
             'import pandas as pd\ndf = pd.read_csv("data/eval.csv")\n',
             note="A `.dvc` file for a different path:",
             files="==> data/train.csv.dvc <==\nouts:\n- md5: 1f2e3d4c5b6a79881f2e3d4c5b6a7988\n  path: train.csv\n",
+        ),
+        Example(
+            "import os\n"
+            'for name in os.listdir("corpus"):\n'
+            '    text = open(os.path.join("corpus", name)).read()\n',
+            note="A listed folder with a file git does not track:",
+            files="==> corpus/a.txt [committed] <==\nfirst\n==> corpus/b.txt [untracked] <==\nsecond\n",
         ),
         Example(
             'import pandas as pd\ndf = pd.read_csv("data/eval.csv")\n',
@@ -247,6 +301,28 @@ class UnversionedDataset(Rule):
             files="==> data/eval.csv [staged] <==\nquestion,answer\n",
         ),
         Example(
+            "import os\n"
+            'for name in os.listdir("corpus"):\n'
+            '    text = open(os.path.join("corpus", name)).read()\n',
+            note="Git versions every file of a listed folder:",
+            files="==> corpus/a.txt [committed] <==\nfirst\n==> corpus/b.txt [staged] <==\nsecond\n",
+        ),
+        Example(
+            "import os\n"
+            'print(len(os.listdir("data")), "files")\n'
+            "# %%\n"
+            "import glob, json\n"
+            'for path in glob.glob("runs/*.json"):\n'
+            "    summary = json.load(open(path))\n",
+            note="Counting a folder's files reads no data; a folder of runs or outputs holds none:",
+        ),
+        Example(
+            "from IPython.display import display\n"
+            "from PIL import Image\n"
+            'display(Image.open("docs/architecture.png"))\n',
+            note="An image opened to be shown:",
+        ),
+        Example(
             "import polars as pl\n"
             "scores = compute_scores()\n"
             'scores.write_csv("out/scores.csv")\n'
@@ -267,20 +343,28 @@ class UnversionedDataset(Rule):
 
     def check(self, context: LintContext) -> Iterator[Finding]:
         reported: set[int] = set()
-        for read in context.dataset_reads:
+        for read in (*context.dataset_reads, *context.dataset_folder_reads):
             node = read.location.node
             if read.kind != "local" or read.verified_by or id(node) in reported:
                 continue
             if digest_verified(read, context.digest_checks):
                 continue
             pins = context.dataset_pins
-            if pins.pinned_by(read.path) is not None:
+            where = split_glob(read.path)[0] if read.folder else read.path
+            if pins.pinned_by(where, folder=read.folder) is not None:
                 continue
             reported.add(id(node))
-            problem = pins.git_problem(read.path)
+            problem = pins.git_problem(where, folder=read.folder)
             because = f" ({problem})" if problem else ""
+            if not read.folder:
+                what = f"dataset {read.path!r} is read"
+            elif split_glob(read.path)[1]:
+                what = f"dataset files {read.path!r} are read"
+            else:
+                what = f"dataset folder {read.path!r} has its files read"
+            them, their = ("them", "their") if read.folder else ("it", "its")
             message = (
-                f"dataset {read.path!r} is read with no digest check, lock, DVC file or git"
-                f" commit pinning it{because}; its content can change between runs"
+                f"{what} with no digest check, lock, DVC file or git commit pinning {them}"
+                f"{because}; {their} content can change between runs"
             )
             yield self.finding(message, context.position(node), context.end_position(node))

@@ -29,9 +29,19 @@ class MutableRemoteDataset(Rule):
     version, and any download whose bytes are not checked against a digest before use:
     ``!wget``, ``!curl -O``/``-o``, ``%%bash`` ``curl``, ``!gdown``, ``urlretrieve``,
     ``wget.download``, ``gdown.download``, ``requests.get``/``httpx.get`` of a data file or
-    written to a file, ``kagglehub.dataset_download``/``load_dataset``, boto3
-    ``download_file``/``get_object``, download helpers the notebook defines.
-    A URL held in a variable (cells earlier, or ``!wget {URL}``) is reported at its literal.
+    written to a file (the GitHub contents API too), ``kagglehub.dataset_download``/
+    ``load_dataset``, boto3 ``download_file``/``get_object``, download helpers the notebook
+    defines, LangSmith ``clone_public_dataset(<share link>)``, and hub datasets an
+    lm-evaluation-harness task configuration names (``dataset_path: org/name`` in a YAML
+    string or a ``%%writefile`` cell; pinned by ``dataset_kwargs: revision: <40-hex>``).
+    A URL held in a variable (cells earlier, or ``!wget {URL}``) is reported at its literal; a
+    URL composed from a literal and parts the notebook cannot know (an f-string, ``+`` or
+    ``.format``, directly or returned by a function the notebook defines) at the composing
+    expression; not when the unknown part is a loop variable over what a request returned
+    (an API walked item by item: its listing request is the one reported). A ``curl`` whose
+    output is only printed to the cell (no ``-o``/``-O``, redirect or pipe) counts when its URL
+    names a data file or an archive; an API or health call does not, nor does a signing key
+    piped into ``gpg``/``apt-key``, nor model weights, executables (``.llamafile``) or images.
 
     Versioned, and not reported: a URL that embeds a commit sha or an object version id
     (``?versionId=``, ``?generation=``, ``hf://...@<sha>``); a hub ``revision=<40-hex>``
@@ -108,6 +118,40 @@ class MutableRemoteDataset(Rule):
             note="Through a download helper the notebook defines:",
         ),
         Example(
+            "import requests\n"
+            "def url_for(split):\n"
+            '    return f"https://raw.githubusercontent.com/org/evals/main/{split}.jsonl"\n'
+            "# %%\n"
+            'rows = requests.get(url_for("test")).text.splitlines()\n',
+            note="A URL a notebook function composes, fetched later (reported at the f-string):",
+        ),
+        Example(
+            "import requests\n"
+            'API = "https://api.github.com/repos/org/evals/contents/cases"\n'
+            "for item in requests.get(API).json():\n"
+            '    case = requests.get(item["download_url"]).text\n',
+            note="The GitHub contents API (the default branch):",
+        ),
+        Example(
+            "from langchain_benchmarks import clone_public_dataset\n"
+            "clone_public_dataset(\n"
+            '    "https://smith.langchain.com/public/452ccafc-18e1-4314-885b-edd735f17b9d/examples"\n'
+            ")\n",
+            note="A public LangSmith dataset, copied by its share link:",
+        ),
+        Example(
+            'TASK = """task: golden_qa\n'
+            "dataset_path: org/golden-qa\n"
+            "output_type: generate_until\n"
+            '"""\n'
+            'with open("tasks/golden_qa.yaml", "w") as f:\n'
+            "    f.write(TASK)\n"
+            "# %%\n"
+            "!lm_eval --model hf --tasks golden_qa --include_path tasks\n",
+            note="A hub dataset named by an lm-evaluation-harness task written in the notebook "
+            "(also in a `%%writefile` cell):",
+        ),
+        Example(
             "import hashlib, urllib.request\n"
             "import pandas as pd\n"
             'urllib.request.urlretrieve("https://example.org/qa.csv", "qa.csv")\n'
@@ -153,6 +197,14 @@ class MutableRemoteDataset(Rule):
         Example(
             "import dvc.api\n"
             'text = dvc.api.read("data/qa.csv", repo="https://github.com/org/evals", rev="3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a")\n'
+        ),
+        Example(
+            "%%writefile tasks/golden_qa.yaml\n"
+            "task: golden_qa\n"
+            "dataset_path: org/golden-qa\n"
+            "dataset_kwargs:\n"
+            "  revision: 3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a\n",
+            note="The task's dataset at a commit:",
         ),
         Example(
             "import hashlib, urllib.request\n"

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import CallSite
-from nbgraduate.analysis.randomness import NEVER, ExecutionOrder, is_jitter
+from nbgraduate.analysis.randomness import NEVER, ExecutionOrder, is_jitter, samples_locally
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
     from nbgraduate.lint.context import LintContext
 
+
+#: The draws of local Hugging Face sampling (``generate(do_sample=True)``): torch's generator.
+_SAMPLING = "transformers sampling"
+
+#: Methods that seed a private generator after its construction.
+_GENERATOR_SEEDERS = frozenset({"manual_seed", "seed"})
 
 _SEEDER_FAMILY = {
     seeder: family for family, seeders in catalog.GLOBAL_RNG_SEEDERS.items() for seeder in seeders
@@ -27,7 +34,15 @@ class UnseededGlobalRng(Rule):
     seed inside a function runs when the notebook first calls that function (a synthetic-data
     generator defined early and called after the seed is fine; one called before it is not).
     Retry jitter (a draw inside ``time.sleep(...)``, a retry or backoff helper, or assigned to a
-    delay) is not eval randomness and is not reported."""
+    delay) is not eval randomness and is not reported. Several draws from one generator on one
+    line are one finding, at the first (one seed fixes them all).
+
+    Local Hugging Face generation that samples (``model.generate(..., do_sample=True)``, a
+    ``pipeline`` or ``GenerationConfig`` with ``do_sample=True``, ``generate(**kwargs)`` with
+    ``"do_sample": True`` in a dict the notebook defines) draws its tokens from torch's global
+    generator: it is reported unless ``transformers.set_seed``/``torch.manual_seed`` runs first.
+    A remote ``InferenceClient`` request with ``do_sample`` is NBG303's; a server client built
+    with ``do_sample`` (LangChain ``HuggingFaceEndpoint``) samples on the server, not here."""
 
     code = "NBG301"
     name = "unseeded-global-rng"
@@ -55,6 +70,16 @@ class UnseededGlobalRng(Rule):
         ),
         Example("import numpy as np\nidx = np.random.choice(100, 10)\n# %%\nnp.random.seed(0)\n"),
         Example("import numpy as np\nrng = np.random.default_rng()\n"),
+        Example(
+            "from transformers import AutoModelForCausalLM, AutoTokenizer\n"
+            'model = AutoModelForCausalLM.from_pretrained("org/model", revision="3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a")\n'
+            "out = model.generate(**inputs, max_new_tokens=64, do_sample=True, temperature=0.7)\n"
+            "# %%\n"
+            "from transformers import pipeline\n"
+            'pipe = pipeline("text-generation", model=model)\n'
+            "text = pipe(prompt, do_sample=True)\n",
+            note="local Hugging Face generation that samples draws from torch's generator",
+        ),
     )
     good = (
         Example("import random\nrandom.seed(13)\n# %%\nrandom.shuffle(examples)\n"),
@@ -82,18 +107,42 @@ class UnseededGlobalRng(Rule):
         Example(
             "from transformers import set_seed\nimport torch\nset_seed(13)\nnoise = torch.randn(3)\n"
         ),
+        Example(
+            "import torch\n"
+            "torch.manual_seed(13)\n"
+            "out = model.generate(**inputs, do_sample=True, temperature=0.7)\n"
+            "greedy = model.generate(**inputs, do_sample=False)\n",
+        ),
+        Example(
+            "import torch\n"
+            "from torch.utils.data import random_split\n"
+            "train, test = random_split(rows, [0.8, 0.2], generator=torch.Generator().manual_seed(13))\n",
+            note="a private generator seeded where it is made",
+        ),
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
         seeds: list[tuple[str | None, CallSite]] = []  # (family, or None for every family)
         draws: list[tuple[str, CallSite]] = []
+        seeded_generators: set[int] = set()  # ``torch.Generator().manual_seed(0)``
+        unseeded: list[CallSite] = []  # generators constructed without a seed
         for call in context.facts.calls:
+            if call.method in _GENERATOR_SEEDERS and call.node.args:
+                receiver = (
+                    call.node.func.value if isinstance(call.node.func, ast.Attribute) else None
+                )
+                created = context.values.resolve_call(receiver, call.scope)
+                if created is not None:
+                    seeded_generators.add(id(created))
+            if ("do_sample" in call.keywords or call.has_star_kwargs) and samples_locally(
+                call, context.values
+            ):
+                draws.append((_SAMPLING, call))
+                continue
             qualified = call.qualified_name
             if qualified in catalog.RNG_CONSTRUCTORS:
                 if not call.node.args and not _seed_keyword(call):
-                    yield self._finding(
-                        context, call, f"`{call.written_name}()` creates a generator with no seed"
-                    )
+                    unseeded.append(call)
                 continue
             if not (call.node.args or call.keywords):
                 if qualified in _SEEDER_FAMILY:
@@ -107,6 +156,10 @@ class UnseededGlobalRng(Rule):
             family, _, function = qualified.rpartition(".")
             if function in catalog.GLOBAL_RNG_FUNCTIONS.get(family, ()):
                 draws.append((family, call))
+        for call in unseeded:
+            if id(call.node) not in seeded_generators:
+                message = f"`{call.written_name}()` creates a generator with no seed"
+                yield self._finding(context, call, message)
         if not draws:
             return
         order = ExecutionOrder(context.facts)
@@ -115,25 +168,34 @@ class UnseededGlobalRng(Rule):
             line = order.line_of(call)
             seeded_at[family] = min(seeded_at.get(family, line), line)
         everything_seeded_at = seeded_at.get(None)
+        reported: set[tuple[str, int]] = set()  # one finding per generator and source line
         for family, call in draws:
             line = order.line_of(call)
-            if line >= NEVER:
-                continue  # inside a function the notebook never calls
+            if line >= NEVER or (family, call.line) in reported:
+                continue  # inside a function the notebook never calls, or already reported
+            generator = "torch" if family == _SAMPLING else family
             seeded = min(
-                (at for at in (seeded_at.get(family), everything_seeded_at) if at is not None),
+                (at for at in (seeded_at.get(generator), everything_seeded_at) if at is not None),
                 default=None,
             )
             if seeded is not None and seeded < line:
                 continue
-            if is_jitter(call, context.facts):
+            if family != _SAMPLING and is_jitter(call, context.facts):
                 continue
             where = "" if call.scope is None else " (inside a function the notebook calls)"
-            yield self._finding(
-                context,
-                call,
-                f"`{call.written_name}` draws from the global {family} generator, which is not "
-                f"seeded before this point{where}",
-            )
+            if family == _SAMPLING:
+                message = (
+                    f"`{call.written_name}(...)` samples (do_sample=True) from the global torch "
+                    f"generator, which is not seeded before this point{where}; call "
+                    "transformers.set_seed(...) or torch.manual_seed(...) first"
+                )
+            else:
+                message = (
+                    f"`{call.written_name}` draws from the global {family} generator, which is "
+                    f"not seeded before this point{where}"
+                )
+            reported.add((family, call.line))
+            yield self._finding(context, call, message)
 
     def _finding(self, context: LintContext, call: CallSite, message: str) -> Finding:
         return self.finding(

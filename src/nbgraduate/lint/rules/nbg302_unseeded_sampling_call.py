@@ -18,8 +18,12 @@ _ALWAYS_RANDOM = frozenset(
 
 class UnseededSamplingCall(Rule):
     """Reports ``df.sample(...)``, ``train_test_split(...)``, ``sklearn.utils.shuffle(...)``,
-    shuffling cross-validation splitters, and Hugging Face ``Dataset.shuffle()`` /
-    ``.train_test_split()`` calls that do not pass ``random_state`` (or ``seed``)."""
+    shuffling cross-validation splitters, Hugging Face ``Dataset.shuffle()`` /
+    ``.train_test_split()``, torch ``random_split(...)`` and splits by a fraction
+    (``adapter.split(0.5)``) that do not pass ``random_state`` (or ``seed``; torch:
+    ``generator=``). Sampling with a private generator is not reported: one built with a seed,
+    or one the caller passes in (a parameter annotated ``random.Random``/``Generator`` or named
+    ``rng``), which is seeded where the caller builds it."""
 
     code = "NBG302"
     name = "unseeded-sampling-call"
@@ -34,6 +38,13 @@ class UnseededSamplingCall(Rule):
             "from sklearn.model_selection import train_test_split\ntrain, test = train_test_split(rows, test_size=0.2)\n"
         ),
         Example("ds = ds.shuffle()\n"),
+        Example(
+            "from torch.utils.data import random_split\ntrain, test = random_split(rows, [0.8, 0.2])\n"
+        ),
+        Example(
+            'adapter.adapt("dataset.csv")\ntrain_set, test_set = adapter.split(0.5)\n',
+            note="a split by a fraction (an eval library's dataset adapter)",
+        ),
     )
     good = (
         Example("subset = df.sample(n=200, random_state=SEED)\n"),
@@ -41,6 +52,7 @@ class UnseededSamplingCall(Rule):
             "from sklearn.model_selection import train_test_split\ntrain, test = train_test_split(rows, test_size=0.2, random_state=13)\n"
         ),
         Example("import numpy as np\nrng = np.random.default_rng(13)\nrng.shuffle(rows)\n"),
+        Example('train_set, test_set = adapter.split(0.5, seed=13)\nwords = line.split(",")\n'),
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from nbgraduate.analysis.llm_calls import unseeded_temperatures
+from nbgraduate.lint.promptfoo_configs import promptfoo_runs, read_config, unseeded_providers
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
@@ -22,6 +23,10 @@ class NondeterministicSamplingUnseeded(Rule):
     the API accepts one: OpenAI and OpenAI-compatible servers (vLLM, Ollama, Groq, Together...),
     Gemini, Mistral, Hugging Face inference. It is reported where the temperature is written:
     the literal, a constant, a function default or the argument a caller passes.
+
+    A ``!promptfoo eval -c <config>`` line (or ``promptfooconfig.yaml`` without ``-c``) is
+    reported at the config's name when that file, read beside the notebook and only inside the
+    repository, gives a provider ``config: {temperature: > 0}`` and no ``seed``.
 
     APIs without a seed parameter (Anthropic, Cohere, Bedrock) are not reported: there, the
     repeats of ``nbgraduate run`` carry the variance."""
@@ -102,6 +107,18 @@ class NondeterministicSamplingUnseeded(Rule):
             'gen = Generator("gpt-4o-2024-08-06", temperature=0.4)\n',
             note="reported where the caller passes it",
         ),
+        Example(
+            "!promptfoo eval -c promptfooconfig.yaml\n",
+            note="a promptfoo run whose configuration (beside the notebook) samples unseeded",
+            files=(
+                "==> promptfooconfig.yaml <==\n"
+                "prompts: [prompt.txt]\n"
+                "providers:\n"
+                "  - id: openai:gpt-4o-2024-08-06\n"
+                "    config:\n"
+                "      temperature: 0.7\n"
+            ),
+        ),
     )
     good = (
         Example(
@@ -131,6 +148,20 @@ class NondeterministicSamplingUnseeded(Rule):
             "config = GenerationConfig(do_sample=True, temperature=0.7)\n",
             note="local transformers generation is seeded globally (NBG301)",
         ),
+        Example(
+            "!promptfoo eval -c promptfooconfig.yaml\n",
+            files=(
+                "==> promptfooconfig.yaml <==\n"
+                "providers:\n"
+                "  - id: openai:gpt-4o-2024-08-06\n"
+                "    config:\n"
+                "      temperature: 0.7\n"
+                "      seed: 13\n"
+                "  - id: anthropic:messages:claude-3-5-sonnet-20241022\n"
+                "    config:\n"
+                "      temperature: 0.7\n"
+            ),
+        ),
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
@@ -149,3 +180,27 @@ class NondeterministicSamplingUnseeded(Rule):
                 )
                 node = value.node
                 yield self.finding(message, context.position(node), context.end_position(node))
+        yield from self._promptfoo(context)
+
+    def _promptfoo(self, context: LintContext) -> Iterator[Finding]:
+        """``!promptfoo eval -c config.yaml``: the configuration's providers, read from the file
+        beside the notebook when it is inside the repository."""
+        runs = promptfoo_runs(context.notebook.shell_commands)
+        if not runs:
+            return
+        pins = context.dataset_pins
+        for run in runs:
+            document = read_config(run.config, pins.directory, pins.root)
+            providers = unseeded_providers(document)
+            if not providers:
+                continue
+            listed = ", ".join(f"{p.provider} (temperature {p.temperature:g})" for p in providers)
+            message = (
+                f"promptfoo config {run.config!r} samples {listed} with no seed; add `seed:` "
+                "to each provider's config so reruns draw the same completions"
+            )
+            yield self.finding(
+                message,
+                context.cell_position(run.cell_index, run.row, run.column),
+                context.cell_position(run.cell_index, run.row, run.end_column),
+            )

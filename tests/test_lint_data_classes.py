@@ -1,0 +1,315 @@
+"""Classes of dataset and seed defects seen in real eval notebooks, one bad and one good case
+each, linted as real ``.ipynb`` files written with nbformat (issue 11's recall work).
+
+Each test names the class; the bad case must be reported at the place a reviewer would edit,
+and the good case (the same code made reproducible, or the look-alike that is not a defect)
+must not be.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from nbgraduate.graduate.convert import convert_notebook
+from nbgraduate.graduate.result import ConversionOptions
+from nbgraduate.lint.linter import FileJob, lint_file
+
+Found = tuple[str, int, int]  # (code, 1-based cell, row)
+
+
+def lint_cells(tmp_path: Path, *sources: str, codes: str = "NBG201,NBG202") -> list[Found]:
+    """Lint a notebook of a markdown title cell and one code cell per source."""
+    path = write_notebook(tmp_path / "eval.ipynb", *sources)
+    result = lint_file(FileJob(path, path.name, frozenset(codes.split(","))))
+    assert result.error is None, result.error
+    return sorted((d.code, d.cell, d.row) for d in result.diagnostics if d.cell is not None)
+
+
+def write_notebook(path: Path, *sources: str) -> Path:
+    cells = [new_markdown_cell("# Eval"), *(new_code_cell(source) for source in sources)]
+    notebook = new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "language": "python",
+        "display_name": "Python 3",
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, str(path))
+    return path
+
+
+# -- datasets: folders whose files are read -------------------------------------------------------
+
+
+def test_listing_loop_that_reads_files_is_reported_at_the_folder(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import os\nCORPUS = "./blog/"',
+        "docs = []\nfor name in os.listdir(CORPUS):\n"
+        "    with open(os.path.join(CORPUS, name)) as f:\n        docs.append(f.read())",
+    )
+    assert found == [("NBG201", 2, 2)]
+
+
+def test_listing_that_only_counts_or_lists_outputs_reads_no_data(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import os, glob, json\nprint(len(os.listdir("data")), "files")',
+        'for path in glob.glob("runs/*.json"):\n    summary = json.load(open(path))',
+    )
+    assert found == []
+
+
+def test_glob_of_data_files_and_directory_readers(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import glob, json\nrows = [json.load(open(p)) for p in glob.glob("data/cases/*.json")]',
+        "from llama_index.core import SimpleDirectoryReader\n"
+        'documents = SimpleDirectoryReader("./handbook").load_data()',
+    )
+    assert found == [("NBG201", 2, 2), ("NBG201", 3, 2)]
+
+
+def test_a_folder_the_notebook_creates_and_fills_is_its_own_output(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import fitz\nfrom pathlib import Path\n"
+        'OUT_DIR = "pdf_pages"\nPath(OUT_DIR).mkdir(parents=True, exist_ok=True)\n'
+        'for i, page in enumerate(fitz.open("paper.pdf")):\n'
+        '    page.get_pixmap().save(Path(OUT_DIR, f"page_{i}.png"))',
+        'pages = [open(p, "rb").read() for p in sorted(Path("./pdf_pages").glob("page_*.png"))]',
+    )
+    assert found == [("NBG201", 2, 5)]  # the PDF it renders is the dataset, not its pages
+
+
+def test_a_snapshot_folder_is_not_data(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import glob, json, os\nlatest = max(glob.glob("snapshots/query_embedder_*.json"), '
+        "key=os.path.getctime)\nstate = json.load(open(latest))",
+    )
+    assert found == []
+
+
+# -- datasets: documents and images fed to a model ------------------------------------------------
+
+
+def test_local_image_sent_to_a_model_is_data_but_a_downloaded_one_is_not(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import base64\nwith open("inputs/receipt.png", "rb") as f:\n'
+        "    image = base64.b64encode(f.read()).decode()",
+        "!wget 'https://example.org/receipts/r102.jpg' -O 'receipt.jpg'",
+        'from PIL import Image\nimg = Image.open("./receipt.jpg")',
+    )
+    assert found == [("NBG201", 2, 2)]
+
+
+def test_upload_of_bytes_named_in_a_dict_reads_no_file_by_that_name(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "lines = [b'{}', b'{}']\n"
+        'batch = client.files.upload(file={"file_name": "batch.jsonl", "content": b"\\n".join(lines)}, '
+        'purpose="batch")',
+        'report = client.files.upload(file="docs/report.pdf")',
+    )
+    assert found == [("NBG201", 3, 1)]
+
+
+# -- datasets: remote ---------------------------------------------------------------------------
+
+
+def test_url_composed_by_a_notebook_function_is_reported_where_it_is_composed(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import requests\ndef url_for(split):\n"
+        '    return f"https://raw.githubusercontent.com/org/evals/main/{split}.jsonl"',
+        'rows = requests.get(url_for("test")).text.splitlines()',
+    )
+    assert found == [("NBG202", 2, 3)]
+
+
+def test_items_of_an_api_walked_one_by_one_are_not_each_a_dataset(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import requests\n"
+        'newest = requests.get("https://news.example.org/v0/newstories.json")\n'
+        "for id in newest.json()[:10]:\n"
+        '    item = requests.get(f"https://news.example.org/v0/item/{id}.json").json()',
+    )
+    assert found == [("NBG202", 2, 2)]
+
+
+def test_hub_dataset_of_a_task_configuration_written_by_the_notebook(tmp_path: Path) -> None:
+    bad = lint_cells(
+        tmp_path,
+        'TASK = """task: golden_qa\ndataset_path: org/golden-qa\noutput_type: generate_until\n"""\n'
+        'with open("tasks/golden_qa.yaml", "w") as f:\n    f.write(TASK)',
+    )
+    assert bad == [("NBG202", 2, 2)]
+    pinned = lint_cells(
+        tmp_path,
+        "%%writefile tasks/golden_qa.yaml\ntask: golden_qa\ndataset_path: org/golden-qa\n"
+        "dataset_kwargs:\n  revision: 3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a\n",
+    )
+    assert pinned == []
+
+
+def test_public_dataset_cloned_by_share_link_and_the_file_its_download_names(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from langchain_benchmarks import clone_public_dataset, download_public_dataset\n"
+        'clone_public_dataset("https://smith.langchain.com/public/452ccafc/examples")\n'
+        'download_public_dataset("https://smith.langchain.com/public/452ccafc/examples")',
+        "import json\nrows = json.load(open('./e95d45da-aaa3-44b3-ba2b-7c15ff6e46f5.json'))",
+    )
+    assert ("NBG202", 2, 2) in found
+    assert not any(cell == 3 for _, cell, _ in found)  # the file the download named
+
+
+# -- seeds ----------------------------------------------------------------------------------------
+
+
+def test_local_sampling_generation_draws_from_torch(tmp_path: Path) -> None:
+    bad = lint_cells(
+        tmp_path,
+        "def ask(model, inputs):\n"
+        '    kwargs = {"max_new_tokens": 100, "do_sample": True, "top_p": 0.9}\n'
+        "    return model.generate(**inputs, **kwargs)",
+        "answer = ask(model, inputs)",
+        codes="NBG301",
+    )
+    assert bad == [("NBG301", 2, 3)]
+    good = lint_cells(
+        tmp_path,
+        "import torch\ntorch.manual_seed(13)\n"
+        "out = model.generate(**inputs, do_sample=True, temperature=0.7)",
+        "from huggingface_hub import InferenceClient\n"
+        'reply = InferenceClient().text_generation("hi", do_sample=True, temperature=0.7)\n'
+        "from langchain_huggingface import HuggingFaceEndpoint\n"
+        'llm = HuggingFaceEndpoint(repo_id="org/model", do_sample=True, temperature=0.7)',
+        codes="NBG301",
+    )
+    assert good == []
+    config = lint_cells(
+        tmp_path,
+        "from transformers import GenerationConfig\nconfig = GenerationConfig(do_sample=True)",
+        codes="NBG301",
+    )
+    assert config == [("NBG301", 2, 2)]
+
+
+def test_random_splits_and_seeded_generators(tmp_path: Path) -> None:
+    bad = lint_cells(
+        tmp_path,
+        "from torch.utils.data import random_split\ntrain, test = random_split(rows, [0.8, 0.2])",
+        'train_set, test_set = adapter.split(0.5)\nwords = line.split(",")',
+        codes="NBG301,NBG302",
+    )
+    assert bad == [("NBG302", 2, 2), ("NBG302", 3, 1)]
+    good = lint_cells(
+        tmp_path,
+        "import torch\nfrom torch.utils.data import random_split\n"
+        "train, test = random_split(rows, [0.8, 0.2], generator=torch.Generator().manual_seed(13))",
+        "train_set, test_set = adapter.split(0.5, seed=13)",
+        codes="NBG301,NBG302",
+    )
+    assert good == []
+
+
+PROMPTFOO = (
+    "providers:\n"
+    "  - id: openai:gpt-4o-2024-08-06\n"
+    "    config:\n"
+    "      temperature: 0.7\n{seed}"
+    "  - id: anthropic:messages:claude-3-5-sonnet-20241022\n"
+    "    config:\n"
+    "      temperature: 0.7\n"
+)
+
+
+def test_promptfoo_config_beside_the_notebook_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "promptfooconfig.yaml").write_text(PROMPTFOO.format(seed=""))
+    found = lint_cells(
+        tmp_path, "!npx promptfoo@latest eval -c promptfooconfig.yaml", codes="NBG303"
+    )
+    assert found == [("NBG303", 2, 1)]
+    (tmp_path / "promptfooconfig.yaml").write_text(PROMPTFOO.format(seed="      seed: 13\n"))
+    assert lint_cells(tmp_path, "!promptfoo eval -c promptfooconfig.yaml", codes="NBG303") == []
+
+
+def test_promptfoo_config_outside_the_repository_or_broken_is_not_read(tmp_path: Path) -> None:
+    repository = tmp_path / "repo"
+    (repository / ".git").mkdir(parents=True)
+    (tmp_path / "outside.yaml").write_text(PROMPTFOO.format(seed=""))
+    (repository / "broken.yaml").write_text("providers: [\n")
+    found = lint_cells(
+        repository,
+        "!promptfoo eval -c ../outside.yaml\n!promptfoo eval --config=broken.yaml",
+        codes="NBG303",
+    )
+    assert found == []
+
+
+# -- conversion ---------------------------------------------------------------------------------
+
+
+def test_convert_leaves_no_task_for_a_download_its_fetcher_verifies(tmp_path: Path) -> None:
+    source = write_notebook(
+        tmp_path / "eval.ipynb",
+        "import pooch\nimport pandas as pd\n"
+        'path = pooch.retrieve("https://example.org/evals/golden.csv", '
+        'known_hash="sha256:9f2c1d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d")\n'
+        "df = pd.read_csv(path)",
+        'unpinned = pd.read_csv("https://example.org/evals/extra.csv")',
+    )
+    result = convert_notebook(source, ConversionOptions())
+    remote = [task.message for task in result.human if task.code == "NBG202"]
+    assert len(remote) == 1 and "extra.csv" in remote[0], remote
+
+
+def test_a_generator_passed_in_is_seeded_where_the_caller_builds_it(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import random\n"
+        "def sample_docs(docs, k, rng: random.Random):\n    return rng.sample(docs, k)\n"
+        "def pick(rows, gen):\n    return gen.sample(rows, 2)",
+        "picked = sample_docs(docs, 3, random.Random(13))\nother = pick(rows, source)",
+        codes="NBG301,NBG302",
+    )
+    assert found == [("NBG302", 2, 5)]  # ``gen`` may be anything with a sample method
+
+
+def test_draws_on_one_line_are_one_finding(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from random import randint\n"
+        "def get_weather(location):\n"
+        '    conditions = ["sunny", "rainy"]\n'
+        '    return f"{conditions[randint(0, 1)]}, high of {randint(10, 30)}"\n'
+        "x = randint(0, 9)",
+        'print(get_weather("Paris"))',
+        codes="NBG301",
+    )
+    assert found == [("NBG301", 2, 4), ("NBG301", 2, 5)]
+
+
+def test_curl_printed_to_the_cell_or_into_a_key_ring_is_not_a_download(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'BASE = "http://nims.example.com/llm"',
+        "!curl '{BASE}/v1/models' -H 'Accept: application/json'\n"
+        "!curl -fsSL https://www.example.org/keys/ACCC4CF8.asc | gpg --dearmor > /dev/null\n"
+        "!wget https://huggingface.co/org/model/resolve/main/model.llamafile",
+        "!curl -s https://raw.githubusercontent.com/org/db/master/seed.sql | sqlite3 eval.db\n"
+        "!curl -s https://raw.githubusercontent.com/org/evals/main/qa.jsonl",
+    )
+    assert found == [("NBG202", 4, 1), ("NBG202", 4, 2)]
