@@ -283,6 +283,30 @@ print({"accuracy": accuracy})""",
         " ids=[example['sample_id'] for example in matches])",
         {"accuracy": (CORRECT, IDS)},
     ),
+    "dict_of_verdicts_counted": Shape(
+        (
+            READ_CSV,
+            """verdicts = {
+    row["id"]: "GROUNDED" if row["answer"] == row["reference"] else "UNGROUNDED" for row in rows
+}
+ungrounded = sorted(key for key, verdict in verdicts.items() if verdict != "GROUNDED")
+print(1 - len(ungrounded) / len(verdicts))""",
+        ),
+        "nbgraduate.record('grounded', [value == 'GROUNDED' for value in verdicts.values()],"
+        " ids=list(verdicts.keys()))",
+        {"grounded": (CORRECT, IDS)},
+    ),
+    "sampled_frame_column": Shape(
+        (
+            READ_FRAME,
+            """sample = df.sample(n=4, random_state=0)
+sample["passed"] = [row["answer"] == row["reference"] for row in sample.to_dict("records")]
+accuracy = sample["passed"].mean()""",
+        ),
+        "nbgraduate.record('accuracy', sample['passed'], ids=sample['id'])",
+        # df.sample(n=4, random_state=0) of six rows: q6, q3, q2, q4 (pandas' documented RNG).
+        {"accuracy": ([1.0, 0.0, 1.0, 1.0], ["q6", "q3", "q2", "q4"])},
+    ),
     "ragas_evaluate": Shape(
         (
             READ_FRAME,

@@ -488,6 +488,10 @@ def _collect_evidence(program: ast.Module, facts: _Facts, qualified: dict[int, s
         if evidence is not None:
             evidence.into = _assigned_name(node, parents)
             facts.evidence.append(evidence)
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            evidence = _sorted_by_verdict(node)
+            if evidence is not None:
+                facts.evidence.append(evidence)
 
 
 def _evidence_of(node: ast.AST, qualified: dict[int, str]) -> _Evidence | None:
@@ -551,6 +555,42 @@ def _evidence_of(node: ast.AST, qualified: dict[int, str]) -> _Evidence | None:
         and isinstance(node.args[0], ast.Constant)
     ):
         return _Evidence(owner.id, "count", node, constant=node.args[0].value)
+    return None
+
+
+def _sorted_by_verdict(node: ast.ListComp | ast.SetComp | ast.GeneratorExp) -> _Evidence | None:
+    """``[key for key, verdict in verdicts.items() if verdict != "GROUNDED"]``: the values of
+    ``verdicts`` are verdicts, and the constant names the good one (counted like
+    ``verdicts.count("GROUNDED")``)."""
+    if len(node.generators) != 1:
+        return None
+    generator = node.generators[0]
+    owner, target = generator.iter, generator.target
+    value_name: str | None = None
+    if (
+        isinstance(owner, ast.Call)
+        and isinstance(owner.func, ast.Attribute)
+        and owner.func.attr in ("items", "values")
+        and not owner.args
+    ):
+        if owner.func.attr == "items" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+            value = target.elts[1]
+            value_name = value.id if isinstance(value, ast.Name) else None
+        elif owner.func.attr == "values" and isinstance(target, ast.Name):
+            value_name = target.id
+        owner = owner.func.value
+    if value_name is None or not isinstance(owner, ast.Name):
+        return None
+    for test in [*generator.ifs, node.elt]:
+        if (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], (ast.Eq, ast.NotEq))
+            and isinstance(test.left, ast.Name)
+            and test.left.id == value_name
+            and _constant_str(test.comparators[0]) is not None
+        ):
+            return _Evidence(owner.id, "count", node, constant=_constant_str(test.comparators[0]))
     return None
 
 
@@ -626,17 +666,25 @@ def _id_key(
     headers: list[tuple[int, set[str]]],
     keys: set[str],
     defined_at: ast.stmt | None,
+    program: ast.Module | None = None,
 ) -> str | None:
     """The id key of the rows of ``source``: one the notebook reads from them, else one of the
-    dataset those rows come from (the read in the statements that build ``source``, or the
-    only dataset whose columns include every key the notebook reads from them)."""
+    dataset those rows come from (the read in the statements that build ``source``, or in
+    those that build the frame it was derived from, ``sample = df.sample(25)``; else the only
+    dataset whose columns include every key the notebook reads from them)."""
     used = [key for key in sorted(keys) if _id_like(key)]
     if used:
         return min(used, key=lambda key: (key.lower() not in _ID_KEYS, len(key)))
     candidates: list[set[str]] = []
-    if defined_at is not None:
-        start, end = defined_at.lineno, getattr(defined_at, "end_lineno", defined_at.lineno)
+    statement, seen = defined_at, {source}
+    while statement is not None and not candidates:
+        start, end = statement.lineno, getattr(statement, "end_lineno", statement.lineno)
         candidates = [columns for line, columns in headers if start <= line <= (end or start)]
+        parent = _derived_from(statement) if program is not None else None
+        if parent is None or parent in seen or program is None:
+            break
+        seen.add(parent)
+        statement = _definition(program, parent)
     if not candidates and keys:
         candidates = [columns for _, columns in headers if keys <= columns]
     if len(candidates) != 1:
@@ -646,6 +694,26 @@ def _id_key(
         key=lambda key: (key.lower() not in _ID_KEYS, len(key)),
     )
     return ids[0] if ids else None
+
+
+def _frame_collections(facts: _Facts, frame: str) -> list[_Collection]:
+    """The columns the notebook assigns to DataFrame ``frame`` (they are not in its data)."""
+    return [
+        c
+        for versions in facts.collections.values()
+        for c in versions
+        if c.kind == "column" and c.frame == frame
+    ]
+
+
+def _derived_from(statement: ast.stmt) -> str | None:
+    """``df`` for ``sample = df.sample(n=25)``, ``top = df[:10]``, ``rows = df.head().copy()``."""
+    if not isinstance(statement, ast.Assign):
+        return None
+    node: ast.expr = statement.value
+    while isinstance(node, (ast.Call, ast.Subscript, ast.Attribute)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
 
 
 # --- choosing and spelling out the record call ----------------------------------------------
@@ -716,12 +784,14 @@ def _spell(
         elif evidence.how not in ("direct", "evident"):
             return None
         metric = _metric_name(evidence.into or column)
+        assigned = {c.column for c in _frame_collections(facts, frame)}
         key = _id_key(
             frame,
             facts,
             headers,
-            facts.frame_columns.get(frame, set()),
+            facts.frame_columns.get(frame, set()) - assigned,
             _definition(program, frame),
+            program,
         )
         if key is not None:
             ids, ids_note = f"{frame}[{key!r}]", f"ids from the `{key}` column of `{frame}`"
@@ -732,6 +802,9 @@ def _spell(
             values = f"[{element} for value in {name}.values()]"
         elif evidence.how in ("values", "direct", "evident"):
             values = f"list({name}.values())"
+        elif evidence.how == "count":
+            values = f"[value == {evidence.constant!r} for value in {name}.values()]"
+            metric = _metric_name(str(evidence.constant).lower())
         else:
             return None
         ids = f"list({name}.keys())"
@@ -1028,9 +1101,14 @@ def _instruction(
     line = 'nbgraduate.record("accuracy", per_example_scores, ids=example_ids)'
     for statement in program.body:
         if isinstance(statement, ast.Assert):
-            names = sorted(n.id for n in ast.walk(statement.test) if isinstance(n, ast.Name))
+            # The value gated on: the compared name (`accuracy >= THRESHOLD`), not a constant.
+            test = statement.test
+            names = [n.id for n in ast.walk(test) if isinstance(n, ast.Name)]
+            if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name):
+                names.insert(0, test.left.id)
+            names = [n for n in names if not n.isupper()] or ["accuracy"]
             position = context.position(statement)
-            metric = _metric_name(names[0]) if names else "accuracy"
+            metric = _metric_name(names[0])
             line = f'nbgraduate.record("{metric}", per_example_values, ids=example_ids)'
             return MetricInstruction(
                 position.cell_index,
