@@ -9,7 +9,8 @@ dict keyed by id), and inserts the record call right after the top-level stateme
 completes the collection. The result objects of common eval libraries (ragas ``evaluate``,
 deepeval ``evaluate``, phoenix ``llm_classify``/``run_evals``, Inspect logs) are recognised
 by the call that made them. When nothing is recognisable, :class:`MetricInstruction` says
-in which cell, after which line, to add which line.
+in which cell, after which line, to add which line: before the notebook's own point-estimate
+gate, after a loop that counts (``correct += 1``), else after the last statement.
 
 Only what the notebook itself shows is trusted: a collection counts when the notebook
 aggregates it (so its values are numbers or verdicts), ids when the rows carry an id-like key
