@@ -130,7 +130,8 @@ def run(
             cluster=cluster_address,
             shards=shards,
             ship_limit=limit,
-            progress=progress,
+            # Counting running tasks costs a scheduler call a second: only for a terminal.
+            progress=progress if progress.enabled else None,
         )
         record = run_pipeline(options, warm)
         warm = None  # run_pipeline owns it now
