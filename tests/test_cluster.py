@@ -272,3 +272,26 @@ def test_ctrl_c_cancels_the_tasks_and_records_the_run_as_interrupted(
     assert "interrupted" in (record.status_detail or "")
     assert {task.status for task in record.tasks} == {RunStatus.INFRASTRUCTURE_ERROR}
     assert all((task.detail or "").startswith("interrupted") for task in record.tasks)
+
+
+def test_a_cluster_that_cannot_be_reached_or_named_is_said_in_one_line(tmp_path: Path) -> None:
+    project = new_project(tmp_path / "p")
+    write_pipeline(project / "evals" / "even", PARAMETERS, SCORE)
+    (project / "data" / "qa.csv").write_text("id,answer\nq0,0\n", encoding="utf-8")
+    assert cli(project, "lock", "evals/even").returncode == 0
+    misnamed = cli(project, "run", "evals/even", "--cluster", "scheduler:8786")
+    assert misnamed.returncode == 2
+    assert "--cluster 'scheduler:8786': expected a scheduler address" in misnamed.stderr
+    # Nothing listens on port 9 of the loopback interface; Dask's connect timeout is shortened.
+    unreachable = cli(
+        project,
+        "run",
+        "evals/even",
+        env={
+            "NBGRADUATE_CLUSTER": "tcp://127.0.0.1:9",
+            "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s",
+        },
+    )
+    assert unreachable.returncode == 3, (unreachable.stdout, unreachable.stderr)
+    [line] = unreachable.stderr.strip().splitlines()
+    assert line.startswith("error: cluster tcp://127.0.0.1:9: cannot connect:")

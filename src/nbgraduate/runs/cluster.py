@@ -51,7 +51,6 @@ __all__ = ["ClusterUnavailable", "build_bundle", "connect", "execute_on_cluster"
 
 _ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx)://\S+$")
 _LOCAL = re.compile(r"^local:(\d+)$")
-_CONNECT_TIMEOUT_S = 20
 _POLL_S = 0.5
 
 
@@ -114,7 +113,8 @@ def connect(address: str) -> Connection:
                 cluster.close()
 
             return Connection(client, address, close_local)
-        client = distributed.Client(address, timeout=_CONNECT_TIMEOUT_S)
+        # Dask's own connect timeout (distributed.comm.timeouts.connect, 30 s by default).
+        client = distributed.Client(address)
     except (OSError, TimeoutError) as error:
         detail = one_line(str(error))
         raise ClusterUnavailable(f"cluster {address}: cannot connect: {detail}") from None
