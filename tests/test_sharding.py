@@ -126,11 +126,13 @@ def test_shards_that_overlap_or_record_less_are_infrastructure_errors(tmp_path: 
     unsharded = SCORE.replace("nbgraduate.shard(rows, key=lambda row: row['id'])", "rows")
     unsharded = unsharded.replace("assert", "# assert")
     partial = SCORE + "if shard_index == 0:\n    nbgraduate.record('extra', 1.0)\n"
+    failing = SCORE + "assert shard_index != 1, 'too many wrong on this part'\n"
     project = _project(
         tmp_path / "p",
         {
             "overlap": (PARAMETERS, unsharded),
             "partial": (PARAMETERS, partial),
+            "failing": (PARAMETERS, failing),
             "plain": ("dataset: str = '../../data/qa.csv'\n", "print(dataset)\n"),
         },
     )
@@ -141,6 +143,10 @@ def test_shards_that_overlap_or_record_less_are_infrastructure_errors(tmp_path: 
     assert partial_run.returncode == 3, (partial_run.stdout, partial_run.stderr)
     assert "repeat 0: metric 'extra' missing from shard 1" in partial_run.stdout
     assert show(project, run_id_of(partial_run)).status == RunStatus.INFRASTRUCTURE_ERROR
+    # An assert that stops one shard leaves the repeat without a verdict: not an eval failure.
+    failing_run = cli(project, "run", "evals/failing", "--shards", "2")
+    assert failing_run.returncode == 3, (failing_run.stdout, failing_run.stderr)
+    assert "repeat 0: shard 1 eval-failed: cell 2: AssertionError" in failing_run.stdout
     # A pipeline that does not declare the shard parameters cannot be split.
     refused = cli(project, "run", "evals/plain", "--shards", "2")
     assert refused.returncode == 2

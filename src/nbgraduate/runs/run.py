@@ -418,8 +418,9 @@ def _tasks(outcomes: list[RepeatOutcome]) -> list[TaskResult]:
 
 
 def _repeat_results(outcomes: list[RepeatOutcome], shards: int) -> list[RepeatResult]:
-    """One result per repeat: a sharded repeat is as bad as its worst shard, spans from its
-    first shard's start to its last one's end, and shows shard 0's notebook."""
+    """One result per repeat: a sharded repeat passes when every shard passed and is an
+    infrastructure error otherwise (never a partial verdict), spans from its first shard's
+    start to its last one's end, and shows shard 0's notebook."""
     if shards == 1:
         return [outcome.result for outcome in outcomes]
     results: list[RepeatResult] = []
@@ -428,11 +429,13 @@ def _repeat_results(outcomes: list[RepeatOutcome], shards: int) -> list[RepeatRe
         by_repeat.setdefault(outcome.result.repeat, []).append(outcome)
     for repeat, parts in sorted(by_repeat.items()):
         first = min(parts, key=lambda outcome: outcome.shard).result
-        status = max((p.result.status for p in parts), key=_SEVERITY.__getitem__)
+        # A shard that did not pass leaves the repeat without part of its examples: whatever
+        # stopped it (an assert on its part included), the repeat has no verdict to give.
+        failed = [p for p in parts if p.result.status != RunStatus.PASSED]
+        status = RunStatus.INFRASTRUCTURE_ERROR if failed else RunStatus.PASSED
         details = [
-            f"shard {p.shard}: {p.result.detail}"
-            for p in parts
-            if p.result.detail and p.result.status != RunStatus.PASSED
+            f"shard {p.shard} {p.result.status.value}: {p.result.detail or 'no detail'}"
+            for p in failed
         ]
         started = min(p.result.started_at for p in parts)
         ended = max(p.result.ended_at for p in parts)
