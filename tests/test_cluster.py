@@ -132,13 +132,9 @@ def test_a_worker_killed_mid_task_is_rescheduled_and_every_example_counted_once(
     with subprocess.Popen(
         command, cwd=project, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as running:
-        deadline = time.monotonic() + 60
-        while not any(hold.iterdir()):
-            assert running.poll() is None, running.communicate()
-            assert time.monotonic() < deadline, "no task started"
-            time.sleep(0.05)
-        victim = next(hold.iterdir()).name
-        shard, worker_pid = (int(part) for part in victim.split("-"))
+        # The worker to kill runs a task *and* holds the run's pipeline bundle, the harder
+        # case: what it held must be had again for the rescheduled task.
+        shard, worker_pid = _task_on_the_bundle_holder(cluster, hold, running)
         os.kill(worker_pid, signal.SIGKILL)
         stdout, stderr = running.communicate(timeout=CLI_TIMEOUT_S)
     assert running.returncode == 0, (stdout, stderr)
@@ -149,6 +145,34 @@ def test_a_worker_killed_mid_task_is_rescheduled_and_every_example_counted_once(
     assert attempts[shard] == 2, attempts
     assert f"repeat 0 shard {shard}: 2 attempts" in stdout.decode()
     cluster.wait_for_workers(2)  # the nanny brings the worker back for the next tests
+
+
+def _task_on_the_bundle_holder(
+    cluster: DaskCluster, hold: Path, running: subprocess.Popen[bytes]
+) -> tuple[int, int]:
+    """``(shard, worker pid)`` of a task running on the worker holding the bundle."""
+    from distributed import Client
+
+    deadline = time.monotonic() + 60
+    with Client(cluster.address, timeout=30) as client:
+        pids = client.run(os.getpid)
+        while True:
+            assert running.poll() is None, running.communicate()
+            assert time.monotonic() < deadline, "no task started on the bundle's worker"
+            holders = [
+                address
+                for key, addresses in client.who_has().items()
+                if str(key).endswith("-bundle")
+                for address in addresses
+            ]
+            started = dict(
+                (int(pid), int(shard))
+                for shard, pid in (marker.name.split("-") for marker in hold.iterdir())
+            )
+            for address in holders:
+                if pids.get(address) in started:
+                    return started[pids[address]], pids[address]
+            time.sleep(0.05)
 
 
 def test_a_worker_that_sees_other_bytes_fails_the_task_naming_the_file_and_both_digests(

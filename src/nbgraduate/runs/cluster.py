@@ -3,7 +3,7 @@
 ``--cluster tcp://HOST:8786`` (or ``tls://...``) connects a ``distributed.Client`` to a
 running scheduler; ``--cluster local:N`` starts a ``LocalCluster`` of ``N`` one-thread worker
 processes for trying it out. Each task (a repeat, or one shard of a repeat) is submitted
-with the pipeline bundle, which is scattered once per run; the worker side is
+with the pipeline bundle, which is sent to the scheduler once per run; the worker side is
 :mod:`nbgraduate.runs.cluster_task`. The outcomes come back as the local executor's
 :class:`~nbgraduate.runs.executor.RepeatOutcome`, their files written into the run's output
 directory under the same names, so the rest of ``nbgraduate run`` cannot tell the
@@ -184,10 +184,16 @@ def execute_on_cluster(
     client = connection.client
     outcomes: dict[int, RepeatOutcome] = {}
     futures: list[Future] = []
+    shared: Future | None = None
     try:
         with _sigterm_as_keyboard_interrupt(), _forgetting_attempts(client, run_id):
             try:
-                [shared] = client.scatter([bundle], broadcast=False, hash=False)
+                # A task whose result is the bundle, not scattered data: the scheduler keeps
+                # the bundle in the task and recomputes it when the worker holding it is lost,
+                # where scattered data would be gone and every task needing it cancelled.
+                shared = client.submit(
+                    _the_bundle, bundle, key=f"nbgraduate-{run_id}-bundle", pure=False
+                )
                 for job in jobs:
                     spec = TaskSpec(run_id=run_id, job=job, output_dirname=output_dir.name)
                     futures.append(
@@ -217,6 +223,8 @@ def execute_on_cluster(
     finally:
         for future in futures:
             future.release()
+        if shared is not None:
+            shared.release()
     return [
         outcomes.get(index) or _outcome_without_run(job, "interrupted before start")
         for index, job in enumerate(jobs)
@@ -229,6 +237,10 @@ def _processing(client: Client) -> set[Any]:
         return {key for keys in client.processing().values() for key in keys}
     except Exception:  # cosmetic: progress, and the wording of an interrupted task
         return set()
+
+
+def _the_bundle(bundle: PipelineBundle) -> PipelineBundle:
+    return bundle
 
 
 def _with_ticks(pending: Any, tracker: _Tracker, outcomes: dict[int, RepeatOutcome]) -> Iterator:
