@@ -194,6 +194,9 @@ def execute_on_cluster(
                 shared = client.submit(
                     _the_bundle, bundle, key=f"nbgraduate-{run_id}-bundle", pure=False
                 )
+                # On every worker before the tasks are placed: Dask places a task beside its
+                # inputs, and one worker holding the bundle would get every task.
+                client.replicate([shared])
                 for job in jobs:
                     spec = TaskSpec(run_id=run_id, job=job, output_dirname=output_dir.name)
                     futures.append(
