@@ -118,9 +118,11 @@ def copy_corpus(target: Path) -> Path:
     return target
 
 
-def execute_all(jobs: list[tuple[Path, Path, Path]], workers: int) -> list[str | None]:
-    """Run ``(notebook, executed copy, cwd)`` jobs, ``workers`` kernels at a time; each result
-    is ``None`` or the error that stopped the notebook (its executed copy is written anyway)."""
+def execute_all(jobs: list[tuple[Path, ...]], workers: int) -> list[str | None]:
+    """Run ``(notebook, executed copy, cwd[, record file])`` jobs, ``workers`` kernels at a
+    time; each result is ``None`` or the error that stopped the notebook (its executed copy is
+    written anyway). With a record file, what the notebook's ``nbgraduate.record`` calls record
+    is appended there, as in ``nbgraduate run``."""
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
@@ -128,14 +130,21 @@ def execute_all(jobs: list[tuple[Path, Path, Path]], workers: int) -> list[str |
         return list(pool.map(_execute, jobs))
 
 
-def _execute(job: tuple[Path, Path, Path]) -> str | None:
+def _execute(job: tuple[Path, ...]) -> str | None:
     import logging
 
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from nbgraduate.runs.recording import RECORD_FILE_ENV
+
     logging.getLogger("papermill").setLevel(logging.CRITICAL)
-    notebook, executed, cwd = job
+    notebook, executed, cwd, *record_file = job
+    # The kernel inherits this process's environment; a worker runs one job at a time.
+    if record_file:
+        os.environ[RECORD_FILE_ENV] = str(record_file[0])
+    else:
+        os.environ.pop(RECORD_FILE_ENV, None)
     for attempt in range(3):
         try:
             papermill.execute_notebook(

@@ -159,7 +159,13 @@ def same_value(value: object, expected: object) -> bool:
 
 
 def names_with_default(parameters: dict[str, dict[str, Any]], value: object) -> list[str]:
-    return [name for name, p in parameters.items() if same_value(p["value"], value)]
+    """Parameters lifted from the notebook with this default (convert's run-time shard
+    parameters are not lifted from anything)."""
+    return [
+        name
+        for name, p in parameters.items()
+        if same_value(p["value"], value) and name not in ("shard_index", "shard_count")
+    ]
 
 
 def prompt_strings(notebook: NotebookNode) -> dict[str, str]:
@@ -600,6 +606,16 @@ def test_folder_migration_exit_code_without_refusals(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert result.stdout.rstrip().splitlines()[-1] == "0 converted, 3 need a human, 0 refused"
     assert result.stderr == ""
+
+
+def test_convert_declares_the_shard_parameters_the_lock_leaves_out(
+    converted: dict[str, Conversion],
+) -> None:
+    declared = declared_parameters(converted["support_judge"].notebook)
+    assert (declared["shard_index"]["type"], declared["shard_index"]["value"]) == ("int", 0)
+    assert (declared["shard_count"]["type"], declared["shard_count"]["value"]) == ("int", 1)
+    locked = {parameter["name"] for parameter in converted["support_judge"].lock["parameters"]}
+    assert locked and not locked & {"shard_index", "shard_count"}
 
 
 # --- known bugs ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
@@ -29,11 +30,39 @@ from differential import (
 )
 from trap_checks import removed_cells, trap_failures
 
+from nbgraduate.gate.options import GateOptions
+from nbgraduate.gate.report import Verdict
+from nbgraduate.gate.runner import run_gate
 from nbgraduate.graduate.convert import convert_notebook
+from nbgraduate.graduate.metrics import MetricInstruction, MetricWiring
 from nbgraduate.graduate.result import ConversionOptions, ConversionRefused, ConversionResult
+from nbgraduate.runs.recording import read_recorded
+from nbgraduate.runs.records import RunRecord, RunStatus
 
 NOTEBOOKS = corpus_notebooks()
 WORKERS = int(os.environ.get("NBGRADUATE_DIFFERENTIAL_WORKERS", "2"))
+#: The notebooks that compute a result per example of their data: each gets a metric wired
+#: at conversion; the others (traps that compute no per-example result) get an instruction.
+PER_EXAMPLE = frozenset(
+    {
+        "nested/t19_data_above_folder.ipynb",
+        "t01_from_random_import_random.ipynb",
+        "t02_numpy_alias_unseeded.ipynb",
+        "t04_hub_id_with_dot.ipynb",
+        "t05_write_then_read_json.ipynb",
+        "t13_run_magic_helper.ipynb",
+        "t14_import_helper_module.ipynb",
+        "t15_helper_reads_path_argument.ipynb",
+        "t18_data_under_folder.ipynb",
+        "t21_judge_function_temperature.ipynb",
+        "t22_phoenix_llm_classify.ipynb",
+        "t23_pandas_sample_unseeded.ipynb",
+        "t27_config_dict.ipynb",
+        "t28_prompt_extraction.ipynb",
+        "t31_to_csv_then_read_csv.ipynb",
+        "t34_candidate_and_judge.ipynb",
+    }
+)
 
 
 @dataclass
@@ -45,6 +74,8 @@ class Case:
     refusal: str | None
     original: Execution
     pipeline: Execution | None
+    #: Where the pipeline's ``nbgraduate.record`` calls wrote (as in ``nbgraduate run``).
+    record_file: Path | None = None
 
 
 def _pipeline_written(case: Case, relative_source_dir: str) -> dict[str, str]:
@@ -70,14 +101,14 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
     """Every corpus notebook converted, and it and its pipeline executed (once per session)."""
     base = tmp_path_factory.mktemp("differential")
     prepared: dict[str, Case] = {}
-    jobs: list[tuple[Path, Path, Path]] = []
+    jobs: list[tuple[Path, ...]] = []
     for index, name in enumerate(NOTEBOOKS):
         work = base / f"{index:02d}"
         original_root = copy_corpus(work / "original")
         converted_root = copy_corpus(work / "converted")
         original = original_root / name
         source = converted_root / name
-        conversion, refusal, pipeline = None, None, None
+        conversion, refusal, pipeline, record_file = None, None, None, None
         try:
             conversion = convert_notebook(source, ConversionOptions())
         except ConversionRefused as error:
@@ -89,8 +120,9 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
             notebook = conversion.pipeline_dir / f"{source.stem}.ipynb"
             pipeline = Execution(notebook, conversion.pipeline_dir)
             pipeline.written = snapshot(converted_root)
-            jobs.append((notebook, work / "pipeline.ipynb", conversion.pipeline_dir))
-        prepared[name] = Case(name, conversion, refusal, execution, pipeline)
+            record_file = work / "recorded.jsonl"
+            jobs.append((notebook, work / "pipeline.ipynb", conversion.pipeline_dir, record_file))
+        prepared[name] = Case(name, conversion, refusal, execution, pipeline, record_file)
 
     with pytest.MonkeyPatch.context() as patch:
         for variable, value in kernel_environment().items():
@@ -102,7 +134,7 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
         for execution, label in ((case.original, "original"), (case.pipeline, "pipeline")):
             if execution is None:
                 continue
-            (_notebook, executed, _cwd), error = next(results)
+            (_notebook, executed, _cwd, *_record), error = next(results)
             execution.error = error
             root = executed.parent / label if label == "original" else executed.parent / "converted"
             execution.outputs = cell_outputs(nbformat.read(str(executed), as_version=4), root)
@@ -147,6 +179,57 @@ def test_pipeline_behaves_like_the_original(cases: dict[str, Case], name: str) -
     expected_files = case.original.written
     actual_files = _pipeline_written(case, "" if source_dir == "." else source_dir)
     assert actual_files == expected_files
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_pipeline_records_a_metric_that_gates(
+    cases: dict[str, Case], name: str, tmp_path: Path
+) -> None:
+    """A notebook that computes per-example results gets them recorded with ids, in the
+    pipeline run above (no second kernel), and two such runs gate; the others are told where
+    to add the record call."""
+    case = cases[name]
+    assert case.conversion is not None and case.pipeline is not None, case.refusal
+    metric = case.conversion.metric
+    metrics, _usage = read_recorded(case.record_file)  # type: ignore[arg-type]
+    if name not in PER_EXAMPLE:
+        assert isinstance(metric, MetricInstruction), metric
+        assert metrics == []
+        return
+    assert isinstance(metric, MetricWiring), metric
+    assert metric.gateable, metric.ids_note
+    assert case.pipeline.error is None, case.pipeline.error
+    assert [series.name for series in metrics] == [metric.name]
+    series = metrics[0]
+    assert series.ids is not None and len(series.ids) == len(series.values) >= 5
+    moment = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for role in ("baseline", "candidate"):  # the same run recorded twice
+        record = RunRecord(
+            run_id=role,
+            pipeline=name,
+            python_version="3",
+            platform="linux",
+            started_at=moment,
+            ended_at=moment,
+            duration_s=0.0,
+            status=RunStatus.PASSED,
+            metrics=metrics,
+        )
+        (tmp_path / f"{role}.json").write_text(record.model_dump_json(), encoding="utf-8")
+    report = run_gate(
+        GateOptions(
+            str(tmp_path / "baseline.json"),
+            str(tmp_path / "candidate.json"),
+            margin=0.1,
+            confidence=0.95,
+            store_root=tmp_path / "no-store",
+        )
+    )
+    [result] = report.metrics
+    assert result.name == metric.name and result.n == len(series.values)
+    assert result.difference.estimate == 0.0
+    # An unchanged run never fails; 24 examples may not be enough to pass at this margin.
+    assert result.verdict in (Verdict.PASS, Verdict.INCONCLUSIVE)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

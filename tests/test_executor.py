@@ -366,3 +366,27 @@ def test_nonsensical_request_options_are_usage_errors(
 ) -> None:
     with pytest.raises(UsageError, match=option):
         request_for(tmp_path / "eval.ipynb", tmp_path / "out", **{option: value})
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_is_reported_as_tasks_start_and_end(tmp_path: Path, workers: int) -> None:
+    from nbgraduate.runs.executor import Progress
+
+    notebook = write_notebook(
+        tmp_path / "eval.ipynb", "assert int(__import__('os').environ['NBGRADUATE_REPEAT']) != 1"
+    )
+    seen: list[Progress] = []
+    outcomes = execute(
+        request_for(
+            notebook,
+            tmp_path / "run" / "executed",
+            repeats=3,
+            workers=workers,
+            progress=seen.append,
+        )
+    )
+    assert [o.result.status.value for o in outcomes] == ["passed", "eval-failed", "passed"]
+    assert seen[0].done == 0 and seen[0].total == 3
+    assert seen[-1] == Progress(done=3, running=0, failed=1, total=3)
+    assert [p.done for p in seen] == sorted(p.done for p in seen)
+    assert max(p.running for p in seen) == workers

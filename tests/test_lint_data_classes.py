@@ -108,6 +108,15 @@ def test_local_image_sent_to_a_model_is_data_but_a_downloaded_one_is_not(tmp_pat
     assert found == [("NBG201", 2, 2)]
 
 
+def test_an_image_shown_as_a_cells_value_is_not_data(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from PIL import Image\nImage.open('images/diagram-2.png')",
+        "query = Image.open('images/query.png')\nresults = search(query)",
+    )
+    assert found == [("NBG201", 3, 1)]
+
+
 def test_upload_of_bytes_named_in_a_dict_reads_no_file_by_that_name(tmp_path: Path) -> None:
     found = lint_cells(
         tmp_path,

@@ -16,6 +16,7 @@ the eval paths and a baseline of their findings, then commits with ``git commit`
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -353,3 +354,85 @@ def test_lint_hook_accepts_a_dataset_staged_with_its_notebook(
     assert code == 0, output
     assert statuses(output)["nbgraduate-lint"] == "Passed"
     assert "analysis/data/new_eval.csv" in git(repo, "ls-files")
+
+
+def test_a_legacy_eval_walks_the_whole_lifecycle_without_hand_fixing(
+    repo: Path, pre_commit_env: dict[str, str]
+) -> None:
+    """Issue 15's end-to-end path, with a real kernel and real git: a legacy notebook under
+    ``evals/`` is converted with ``--move-source`` (its metric wired), committed through the
+    three hooks without being blocked, run twice, gated PASS (an unchanged deterministic run
+    of 80 examples at margin 0.1) and reported."""
+    data = repo / "evals" / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    rows = ["ticket_id,question,answer,reference"]
+    for number in range(80):
+        reference = f"policy {number % 7}"
+        answer = reference if number % 5 else f"policy {number % 3}"
+        rows.append(f"T{number:03d},What applies to ticket {number}?,{answer},{reference.upper()}")
+    (data / "support_qa.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    legacy = new_notebook(
+        cells=[
+            new_markdown_cell("# Support answers against the policy book"),
+            new_code_cell('import pandas as pd\n\ndf = pd.read_csv("data/support_qa.csv")'),
+            new_code_cell(
+                'df["correct"] = (df["answer"].str.lower() == df["reference"].str.lower())'
+                '.astype(int)\nprint("accuracy", df["correct"].mean())'
+            ),
+        ]
+    )
+    legacy.metadata["kernelspec"] = {"name": "python3", "language": "python"}
+    nbformat.write(legacy, str(repo / "evals" / "support_qa.ipynb"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--no-verify", "-m", "the legacy eval, from before the hooks")
+
+    converted = nbgraduate(
+        repo, pre_commit_env, "convert", "evals/support_qa.ipynb", "--move-source"
+    )
+    assert converted.returncode == 0, converted.stdout + converted.stderr
+    pipeline = repo / "evals" / "support_qa"
+    assert (pipeline / "legacy" / "support_qa.ipynb").is_file()
+    assert not (repo / "evals" / "support_qa.ipynb").exists()
+    report = (pipeline / "CONVERSION.md").read_text(encoding="utf-8")
+    assert "nbgraduate.record('correct', df['correct'], ids=df['ticket_id'])" in report
+
+    code, output = commit(repo, pre_commit_env, "graduate the support eval")
+    assert code == 0, output
+    assert statuses(output) == dict.fromkeys(HOOK_NAMES, "Passed")
+    assert "R100\tevals/support_qa.ipynb\tevals/support_qa/legacy/support_qa.ipynb" in git(
+        repo, "show", "--name-status", "--format=", "HEAD", "-M"
+    )
+
+    for repeat in ("first", "second"):
+        ran = nbgraduate(repo, pre_commit_env, "run", "evals/support_qa")
+        assert ran.returncode == 0, f"{repeat} run: {ran.stdout}{ran.stderr}"
+        if repeat == "first":
+            exported = nbgraduate(
+                repo, pre_commit_env, "runs", "export", "latest", "-o", "base.json"
+            )
+            assert exported.returncode == 0, exported.stderr
+    gated = nbgraduate(
+        repo,
+        pre_commit_env,
+        "gate",
+        "--baseline",
+        "base.json",
+        "--candidate",
+        "latest",
+        "--margin",
+        "0.1",
+        "--confidence",
+        "0.95",
+        "--output-format",
+        "json",
+    )
+    assert gated.returncode == 0, gated.stdout + gated.stderr
+    decision = json.loads(gated.stdout)
+    assert decision["verdict"] == "PASS", decision
+    [metric] = decision["metrics"]
+    assert metric["name"] == "correct" and metric["n"] == 80 and metric["verdict"] == "PASS"
+
+    reported = nbgraduate(repo, pre_commit_env, "report", "-o", "dashboard")
+    assert reported.returncode == 0, reported.stdout + reported.stderr
+    dashboard = (repo / "dashboard" / "index.html").read_text(encoding="utf-8")
+    assert "evals/support_qa" in dashboard and "correct" in dashboard

@@ -1,8 +1,8 @@
 """nbgraduate: graduate LLM eval notebooks into reproducible eval-as-code.
 
 The package root holds only the public API used inside pipeline notebooks (``record``,
-``record_usage``, ``record_served``); everything else lives in one folder per stage of the
-lifecycle.
+``record_usage``, ``record_served``, ``shard``); everything else lives in one folder per
+stage of the lifecycle.
 
 Layers, bottom to top. A module imports only from its own folder and from layers above it
 in this list (lower layers); folders on one line do not import each other:
@@ -25,9 +25,14 @@ Any module may import the package root for ``__version__``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "record", "record_served", "record_usage"]
+T = TypeVar("T")
+
+__all__ = ["__version__", "record", "record_served", "record_usage", "shard"]
 
 
 def record(name: str, values: object, *, ids: object = None, clusters: object = None) -> None:
@@ -61,3 +66,17 @@ def record_served(
     _record_served(
         response, model=model, system_fingerprint=system_fingerprint, requested=requested
     )
+
+
+def shard(
+    items: Iterable[T],
+    key: Callable[[T], object] | None = None,
+    *,
+    index: int | None = None,
+    count: int | None = None,
+) -> list[T]:
+    """This task's part of ``items`` in a run with ``--shards N``, by a stable hash of
+    ``key(item)`` (the example id); every item when the run is not sharded."""
+    from nbgraduate.runs.sharding import shard as _shard
+
+    return _shard(items, key, index=index, count=count)

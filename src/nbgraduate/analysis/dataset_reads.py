@@ -501,8 +501,8 @@ class _ReadFinder:
             argument = call.argument(0, *catalog.DOCUMENT_READERS[method])
             return [sink("read", argument, documents=True)]
         if qualified in catalog.DOCUMENT_READ_FUNCTIONS:
-            if self._displayed(call):
-                return []  # an image opened to be shown, not fed to a model
+            if self._displayed(call) or id(call.node) in self.facts.statement_calls:
+                return []  # opened to be shown (or a cell's last value), not fed to a model
             return [sink("read", call.argument(0, "fp", "filename", "path"), documents=True)]
         if method in catalog.FILE_UPLOAD_METHODS and isinstance(call.node.func, ast.Attribute):
             # ``client.files.upload(file="report.pdf")``: a file sent to the model's API

@@ -118,6 +118,9 @@ class ProgramFacts:
     module_loads: list[NameUse] = field(default_factory=list)
     module_stores: list[NameUse] = field(default_factory=list)
     loops: list[Loop] = field(default_factory=list)
+    #: ``id`` of each call that is a whole expression statement: its value is discarded, or
+    #: shown as the cell's output when it ends the cell (``Image.open("chart.png")``).
+    statement_calls: set[int] = field(default_factory=set)
 
     def bindings_of(self, name: str, key: str | None = None) -> Iterator[Binding]:
         for binding in self.bindings.get(name, ()):
@@ -293,6 +296,11 @@ class _Collector:
             local = alias.asname or alias.name
             self.facts.imports[local] = f"{module}.{alias.name}"
             self._bind_name(local, node, scope)
+
+    def visit_Expr(self, node: ast.Expr, scope: Scope) -> None:
+        if type(node.value) is ast.Call:
+            self.facts.statement_calls.add(id(node.value))
+        self.visit(node.value, scope)
 
     def visit_Assign(self, node: ast.Assign, scope: Scope) -> None:
         self.visit(node.value, scope, self._context_of(node.targets[0]))

@@ -55,6 +55,39 @@ def run(
         bool,
         typer.Option("--env", help="Run in the environment `nbgraduate env` built for it."),
     ] = False,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="tcp://HOST:PORT|local:N",
+            help=(
+                "Run the tasks on a Dask cluster: a scheduler's address, or local:N to start"
+                " a LocalCluster of N workers (default: $NBGRADUATE_CLUSTER, else"
+                " [tool.nbgraduate] cluster, else the local process pool)."
+            ),
+        ),
+    ] = None,
+    shards: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help=(
+                "Split each repeat's examples across this many tasks (the notebook picks its"
+                " part with nbgraduate.shard)."
+            ),
+        ),
+    ] = 1,
+    ship_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--ship-limit",
+            metavar="SIZE",
+            help=(
+                "Datasets up to this size travel with each cluster task; larger ones are read"
+                " where the worker sees them and checked by sha256 there (default 16MB)."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Verify the lock and the kernel's environment, execute the pipeline through papermill,
     and record the run.
@@ -67,12 +100,22 @@ def run(
     """
     # The kernel boots (~0.5 s) while the lock and record models are imported and the lock is
     # verified, instead of after; only a single worker runs repeat 0 in this process.
+    from nbgraduate.runs.settings import resolve_cluster, resolve_ship_limit
     from nbgraduate.runs.warm_kernel import start_warm_kernel
 
     location = store_location(store, pipeline)
-    warm = start_warm_kernel(pipeline, location) if workers == 1 and not use_env else None
+    cluster_address = resolve_cluster(cluster, pipeline)
+    if cluster_address is not None:
+        from nbgraduate.runs.cluster import check_cluster_address
+
+        check_cluster_address(cluster_address)
+    limit = resolve_ship_limit(ship_limit, pipeline)
+    local_single = workers == 1 and shards == 1 and cluster_address is None
+    warm = start_warm_kernel(pipeline, location) if local_single and not use_env else None
+    from nbgraduate.cli.progress import ProgressLine
     from nbgraduate.runs.run import RunOptions, exit_code_for, parse_overrides, run_pipeline
 
+    progress = ProgressLine()
     try:
         options = RunOptions(
             pipeline_dir=pipeline,
@@ -84,10 +127,16 @@ def run(
             store=location,
             snapshot=not no_snapshot,
             use_env=use_env,
+            cluster=cluster_address,
+            shards=shards,
+            ship_limit=limit,
+            # Counting running tasks costs a scheduler call a second: only for a terminal.
+            progress=progress if progress.enabled else None,
         )
         record = run_pipeline(options, warm)
         warm = None  # run_pipeline owns it now
     finally:
+        progress.close()
         if warm is not None:
             warm.shutdown(remove_output=True)
     typer.echo(_run_summary(record))
@@ -95,11 +144,23 @@ def run(
 
 
 def _run_summary(record) -> str:
+    where = ""
+    if record.shards > 1:
+        where += f", {record.shards} shards each"
+    if record.cluster is not None:
+        workers = sorted({task.worker for task in record.tasks if task.worker})
+        where += f", on {record.cluster} ({len(workers)} worker{'s' if len(workers) != 1 else ''})"
     lines = [
         f"run {record.run_id}: {record.status.value} in {record.duration_s:.1f}s "
-        f"({len(record.repeats)} repeat{'s' if len(record.repeats) != 1 else ''}, "
+        f"({len(record.repeats)} repeat{'s' if len(record.repeats) != 1 else ''}{where}, "
         f"contract {record.contract_version})"
     ]
+    retried = [task for task in record.tasks if task.attempts > 1]
+    for task in retried:
+        lines.append(
+            f"  repeat {task.repeat} shard {task.shard}: {task.attempts} attempts"
+            f" (finished on {task.worker})"
+        )
     if not record.reproducible:
         lines.append("  not reproducible: ran with drift from the lock")
     for drift in record.environment_drift:
@@ -110,7 +171,9 @@ def _run_summary(record) -> str:
         lines.append(f"  {record.status_detail}")
     by_name: dict[str, list[float]] = {}
     for series in record.metrics:
-        by_name.setdefault(series.name, []).extend(series.values)
+        # A sharded run's scalars are per shard: averaged here would read as the run's value.
+        name = series.name if series.shard is None else f"{series.name} (shard {series.shard})"
+        by_name.setdefault(name, []).extend(series.values)
     for name, values in sorted(by_name.items()):
         mean = sum(values) / len(values)
         lines.append(f"  {name}: mean {mean:.4f} over {len(values)} values")

@@ -21,6 +21,8 @@ from datetime import date
 from pathlib import Path
 
 from nbgraduate.core.errors import InputFileError, NbgraduateError
+from nbgraduate.core.git import repository_root
+from nbgraduate.graduate.metrics import wire_metric
 from nbgraduate.graduate.package_index import PackageIndexClient
 from nbgraduate.graduate.plan import ConversionPlanner
 from nbgraduate.graduate.requirements import resolve_requirements
@@ -78,6 +80,13 @@ def convert_notebook(source: Path, options: ConversionOptions) -> ConversionResu
     planner.plan()
     new_cells = planner.apply(raw)
     document = _pipeline_document(raw, new_cells)
+    # One nbgraduate.record(...) after the per-example results, or where to add it by hand.
+    result.metric = wire_metric(
+        document,
+        target / f"{source.stem}.ipynb",
+        planner.context.model_policy,
+        repository_root(source.parent),
+    )
     pipeline_text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
 
     converted = notebook_from_text(target / f"{source.stem}.ipynb", pipeline_text)
@@ -424,6 +433,7 @@ def render_report(result: ConversionResult) -> str:
         if result.requirements_lock:
             lines.append(f"- requirements.lock: {result.requirements_lock}")
         lines.append("")
+    lines += _metric_section(result)
     lines += ["## Needs a human", ""]
     if result.human:
         lines += [
@@ -441,6 +451,41 @@ def render_report(result: ConversionResult) -> str:
     # Quoted user text (removed install lines, lifted values, human tasks) may hold a token:
     # ``%pip install git+https://<token>@github.com/...``.
     return redact("\n".join(lines))
+
+
+def _metric_section(result: ConversionResult) -> list[str]:
+    """How the pipeline records its per-example results, or exactly where to make it."""
+    from nbgraduate.graduate.metrics import MetricInstruction, MetricWiring
+
+    metric = result.metric
+    lines = ["## Metric", ""]
+    if isinstance(metric, MetricWiring):
+        lines.append(
+            f"Recorded `{metric.name}` from {metric.found}, in cell {metric.cell_index + 1}"
+            f" after line {metric.after_row}, so `nbgraduate run` stores it and `nbgraduate"
+            " gate` can compare runs example by example:"
+        )
+        lines += ["", "```python", "import nbgraduate", *metric.lines, "```", ""]
+        if metric.ids_note:
+            lines += [f"{metric.ids_note[0].upper()}{metric.ids_note[1:]}.", ""]
+        lines += ["Check that this is the number the eval is about.", ""]
+    elif isinstance(metric, MetricInstruction):
+        lines += [
+            f"Nothing to gate yet: {metric.reason}. Add, {metric.where()} of"
+            f" `{result.source.stem}.ipynb`:",
+            "",
+            "```python",
+            "import nbgraduate",
+            metric.line,
+            "```",
+            "",
+            "with one value per example and the example ids (`nbgraduate gate` pairs runs by"
+            " id), then `nbgraduate lock` the pipeline.",
+            "",
+        ]
+    elif result.metric is None and result.status != "refused":
+        lines += ["The notebook records its metrics with `nbgraduate.record` already.", ""]
+    return lines
 
 
 def normalise_pin(text: str) -> tuple[str, str]:

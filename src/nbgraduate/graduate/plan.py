@@ -44,6 +44,7 @@ from nbgraduate.lock.builder import PROMPTS_DIRNAME
 from nbgraduate.notebook.model import Notebook
 from nbgraduate.notebook.parameters import (
     PARAMETERS_TAG,
+    SHARD_PARAMETERS,
     Parameter,
     parse_parameters_cell,
     render_parameters_cell,
@@ -136,6 +137,7 @@ class ConversionPlanner:
         self._prompts()
         self._relative_paths()
         self._installs()
+        self._shards()
         self.result.parameters = list(self.parameters.values())
 
     def _cell_edits(self, cell_index: int) -> CellEdits:
@@ -538,6 +540,21 @@ class ConversionPlanner:
             and not isinstance(expression.value, bool)
         ):
             self._lift(expression, expression.value, base, help_text, what)
+
+    def _shards(self) -> None:
+        """``shard_index``/``shard_count``: which part of the examples a task of ``nbgraduate
+        run --shards N`` scores (``nbgraduate.shard`` reads them). Run-time parameters: the
+        lock leaves them out. Not added when the notebook already uses either name."""
+        names = SHARD_PARAMETERS
+        if any(name in self.parameters or name in self.taken_names for name in names):
+            return
+        index_name, count_name = names
+        self.parameters[index_name] = Parameter(
+            index_name, "int", 0, "this task's part of the examples (nbgraduate run --shards)"
+        )
+        self.parameters[count_name] = Parameter(
+            count_name, "int", 1, "parts the examples are split into (nbgraduate.shard)"
+        )
 
     def _seeds(self) -> None:
         facts = self.context.facts

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nbgraduate.core.errors import NbgraduateError
 from nbgraduate.notebook.parameters import Parameter
+
+if TYPE_CHECKING:
+    from nbgraduate.graduate.metrics import MetricInstruction, MetricWiring
 
 
 class ConversionRefused(NbgraduateError):
@@ -61,6 +65,9 @@ class ConversionResult:
     requirements_lock: str = ""
     remaining_codes: list[str] = field(default_factory=list)
     reason: str = ""
+    #: What :mod:`nbgraduate.graduate.metrics` wired, the instruction for a human, or ``None``
+    #: when the notebook records already.
+    metric: MetricWiring | MetricInstruction | None = None
     #: Where the source notebook is now, relative to the pipeline (``legacy/x.ipynb`` when
     #: moved), as the lock's ``graduated_from`` records it.
     source_kept_at: str = ""

@@ -35,7 +35,12 @@ from nbgraduate.lock.lockfile import (
 )
 from nbgraduate.lock.requirements import REQUIREMENTS_FILENAME, read_requirements
 from nbgraduate.notebook.model import Notebook
-from nbgraduate.notebook.parameters import PARAMETERS_TAG, Parameter, parse_parameters_cell
+from nbgraduate.notebook.parameters import (
+    PARAMETERS_TAG,
+    SHARD_PARAMETERS,
+    Parameter,
+    parse_parameters_cell,
+)
 from nbgraduate.notebook.reader import read_notebook
 
 PROMPTS_DIRNAME = "prompts"
@@ -147,9 +152,11 @@ def compute_lock(
         scoring_digest=scoring_digest(cells),
         kernel_name=notebook.kernel_name,
         python_version=platform.python_version(),
+        # shard_index/shard_count say how a run is split, not what it measures.
         parameters=[
             LockedParameter(name=p.name, type=p.type, default=p.default, help=p.help)
             for p in parameters
+            if p.name not in SHARD_PARAMETERS
         ],
         datasets=datasets,
         prompts=_prompts(pipeline_dir),

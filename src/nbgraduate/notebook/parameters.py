@@ -19,6 +19,10 @@ from typing import Any
 from nbgraduate.core.errors import UsageError
 
 PARAMETERS_TAG = "parameters"
+#: Run-time parameters ``nbgraduate run --shards N`` injects into each task: which part of the
+#: examples this task scores. They say how a run was split, not what it measures, so the lock
+#: and the eval contract leave them out.
+SHARD_PARAMETERS = ("shard_index", "shard_count")
 PARAMETER_TYPES = ("str", "int", "float", "bool", "list", "dict")
 # papermill's own split of a parameter comment: ``# type: int the help``.
 _TYPE_COMMENT = re.compile(r"\s*type:\s*(?P<type>\S*)\s*(?P<help>.*)", re.DOTALL)

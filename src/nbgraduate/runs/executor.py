@@ -8,6 +8,11 @@ that launches it; doing this in worker processes keeps parallel repeats from rac
 pool, so a repeat behaves the same whatever the parallelism. Workers are *spawned*, so a script
 calling :func:`execute` needs the usual ``if __name__ == "__main__":`` guard.
 
+With ``shards=N`` above 1, each repeat runs as ``N`` tasks; task ``k`` of repeat ``i`` gets
+``NBGRADUATE_SHARD_INDEX=k`` and ``NBGRADUATE_SHARD_COUNT=N`` in its kernel's environment (and
+the ``shard_index``/``shard_count`` parameters when ``shard_parameters`` says the pipeline
+declares them), and its files are named ``repeat-{i}.shard-{k}.*``.
+
 Repeat ``i`` leaves these files in ``output_dir``:
 
 * ``repeat-{i}.ipynb``: the executed notebook, written however the repeat ended, with the
@@ -49,7 +54,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -59,13 +64,22 @@ from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from nbgraduate.core.errors import InputFileError, UsageError, one_line
+from nbgraduate.notebook.parameters import SHARD_PARAMETERS
 from nbgraduate.runs.records import RepeatResult, RunStatus
+from nbgraduate.runs.sharding import SHARD_COUNT_ENV, SHARD_INDEX_ENV
 from nbgraduate.runs.warm_kernel import WarmKernel, stop_kernel
 
 if TYPE_CHECKING:
     import multiprocessing.queues
 
-__all__ = ["RECORD_FILE_ENV", "REPEAT_ENV", "ExecutionRequest", "RepeatOutcome", "execute"]
+__all__ = [
+    "RECORD_FILE_ENV",
+    "REPEAT_ENV",
+    "ExecutionRequest",
+    "Progress",
+    "RepeatOutcome",
+    "execute",
+]
 
 RECORD_FILE_ENV = "NBGRADUATE_RECORD_FILE"
 REPEAT_ENV = "NBGRADUATE_REPEAT"
@@ -110,10 +124,18 @@ class ExecutionRequest:
     #: A kernel already booting for repeat 0 (``nbgraduate run`` starts it before verifying);
     #: used only when it was started for the same kernel, directory and environment.
     warm_kernel: WarmKernel | None = None
+    #: Tasks each repeat's examples are split across (``nbgraduate.shard`` picks a task's part).
+    shards: int = 1
+    #: Whether the notebook declares ``shard_index``/``shard_count`` (then they are injected).
+    shard_parameters: bool = False
+    #: Called from the calling thread whenever a task starts or ends (the progress line).
+    progress: Callable[[Progress], None] | None = None
 
     def __post_init__(self) -> None:
         if self.repeats < 1:
             raise UsageError(f"repeats must be at least 1, got {self.repeats}")
+        if self.shards < 1:
+            raise UsageError(f"shards must be at least 1, got {self.shards}")
         if self.workers < 1:
             raise UsageError(f"workers must be at least 1, got {self.workers}")
         if self.timeout is not None and not self.timeout > 0:
@@ -124,6 +146,17 @@ class ExecutionRequest:
         if self.seed_parameter is None or self.base_seed is None:
             return None
         return self.base_seed + repeat
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a run's tasks stand: ``done`` (ended, whatever the outcome) of which ``failed``
+    did not pass, ``running`` now, ``total`` planned."""
+
+    done: int
+    running: int
+    failed: int
+    total: int
 
 
 @dataclass(frozen=True)
@@ -139,6 +172,12 @@ class RepeatOutcome:
 
     result: RepeatResult
     record_file: Path
+    #: Which part of the repeat's examples this task ran (``--shards``), from 0.
+    shard: int = 0
+    #: Where the task ran: a Dask worker's name, else ``None`` (this machine).
+    worker: str | None = None
+    #: How often the task was started (a lost worker's task runs again elsewhere).
+    attempts: int = 1
 
 
 def execute(request: ExecutionRequest) -> list[RepeatOutcome]:
@@ -152,16 +191,14 @@ def execute(request: ExecutionRequest) -> list[RepeatOutcome]:
         raise InputFileError(request.notebook, "no such notebook")
     output_dir = request.output_dir.resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [
-        _plan_repeat(request, notebook, output_dir, repeat) for repeat in range(request.repeats)
-    ]
-    workers = min(request.workers, request.repeats)
+    jobs = plan_jobs(request, notebook, output_dir)
+    workers = min(request.workers, len(jobs))
     warm = request.warm_kernel
     if workers == 1:
-        return _run_in_this_process(jobs, warm)
+        return _run_in_this_process(jobs, warm, request.progress)
     if warm is not None:
         warm.shutdown()
-    return _run_in_workers(jobs, workers)
+    return _run_in_workers(jobs, workers, request.progress)
 
 
 @dataclass(frozen=True)
@@ -170,6 +207,8 @@ class _RepeatJob:
 
     repeat: int
     seed: int | None
+    shard: int
+    shard_count: int
     notebook: Path
     executed_notebook: Path
     record_file: Path
@@ -182,22 +221,45 @@ class _RepeatJob:
     env: dict[str, str]
 
 
+def plan_jobs(request: ExecutionRequest, notebook: Path, output_dir: Path) -> list[_RepeatJob]:
+    """One job per task: each repeat, split into ``request.shards`` parts."""
+    return [
+        _plan_repeat(request, notebook, output_dir, repeat, shard)
+        for repeat in range(request.repeats)
+        for shard in range(request.shards)
+    ]
+
+
+def task_stem(repeat: int, shard: int, shards: int) -> str:
+    """How a task's files are named: ``repeat-0``, or ``repeat-0.shard-1`` in a sharded run."""
+    return f"repeat-{repeat}" if shards == 1 else f"repeat-{repeat}.shard-{shard}"
+
+
 def _plan_repeat(
-    request: ExecutionRequest, notebook: Path, output_dir: Path, repeat: int
+    request: ExecutionRequest, notebook: Path, output_dir: Path, repeat: int, shard: int = 0
 ) -> _RepeatJob:
     seed = request.seed_for(repeat)
     parameters = dict(request.parameters)
     if request.seed_parameter is not None and seed is not None:
         parameters[request.seed_parameter] = seed
-    record_file = output_dir / f"repeat-{repeat}.metrics.jsonl"
+    stem = task_stem(repeat, shard, request.shards)
+    record_file = output_dir / f"{stem}.metrics.jsonl"
     env = {**request.env, RECORD_FILE_ENV: str(record_file), REPEAT_ENV: str(repeat)}
+    if request.shards > 1:
+        # Only in sharded runs, so an unsharded repeat 0 still matches the warm kernel's env.
+        env[SHARD_INDEX_ENV], env[SHARD_COUNT_ENV] = str(shard), str(request.shards)
+    if request.shard_parameters:
+        index_name, count_name = SHARD_PARAMETERS
+        parameters[index_name], parameters[count_name] = shard, request.shards
     return _RepeatJob(
         repeat=repeat,
         seed=seed,
+        shard=shard,
+        shard_count=request.shards,
         notebook=notebook,
-        executed_notebook=output_dir / f"repeat-{repeat}.ipynb",
+        executed_notebook=output_dir / f"{stem}.ipynb",
         record_file=record_file,
-        kernel_log=output_dir / f"repeat-{repeat}.kernel.log",
+        kernel_log=output_dir / f"{stem}.kernel.log",
         run_dir=output_dir.parent,
         parameters=parameters,
         kernel_name=request.kernel_name,
@@ -211,7 +273,9 @@ def _plan_repeat(
 
 
 def _run_in_this_process(
-    jobs: list[_RepeatJob], warm: WarmKernel | None = None
+    jobs: list[_RepeatJob],
+    warm: WarmKernel | None = None,
+    progress: Callable[[Progress], None] | None = None,
 ) -> list[RepeatOutcome]:
     """Run repeats one after another here: with one worker, a spawned process only adds its
     start-up (~350 ms of a ~1.2 s one-cell run) and changes nothing else, because repeats run
@@ -228,10 +292,13 @@ def _run_in_this_process(
                 usable = (
                     warm is not None
                     and job.repeat == 0
+                    and job.shard == 0
                     and warm.matches(job.kernel_name, job.cwd, job.env)
                 )
+                _report(progress, outcomes, running=1, total=len(jobs))
                 outcome = _run_repeat(job, warm if usable else None)
                 outcomes.append(outcome)
+                _report(progress, outcomes, running=0, total=len(jobs))
                 interrupted = (outcome.result.detail or "").startswith("interrupted")
     finally:
         if warm is not None:
@@ -239,7 +306,22 @@ def _run_in_this_process(
     return outcomes
 
 
-def _run_in_workers(jobs: list[_RepeatJob], workers: int) -> list[RepeatOutcome]:
+def _report(
+    progress: Callable[[Progress], None] | None,
+    ended: list[RepeatOutcome],
+    *,
+    running: int,
+    total: int,
+) -> None:
+    if progress is None:
+        return
+    failed = sum(1 for outcome in ended if outcome.result.status != RunStatus.PASSED)
+    progress(Progress(done=len(ended), running=running, failed=failed, total=total))
+
+
+def _run_in_workers(
+    jobs: list[_RepeatJob], workers: int, progress: Callable[[Progress], None] | None = None
+) -> list[RepeatOutcome]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -259,7 +341,7 @@ def _run_in_workers(jobs: list[_RepeatJob], workers: int) -> list[RepeatOutcome]
         with _sigterm_as_keyboard_interrupt():
             try:
                 futures.extend(pool.submit(_run_repeat, job) for job in jobs)
-                wait(futures)
+                _wait_reporting(futures, workers, progress)
             except KeyboardInterrupt:
                 stopped = True
                 _stop_repeats(futures, worker_pids)
@@ -274,6 +356,38 @@ def _run_in_workers(jobs: list[_RepeatJob], workers: int) -> list[RepeatOutcome]
         else _outcome_without_run(job, "interrupted before start")
         for index, job in enumerate(jobs)
     ]
+
+
+def _wait_reporting(
+    futures: list[Future[RepeatOutcome]],
+    workers: int,
+    progress: Callable[[Progress], None] | None,
+) -> None:
+    """Wait for every future, reporting progress as tasks end (a pool does not say when one
+    starts: the running count is the busy workers)."""
+    if progress is None:
+        wait(futures)
+        return
+    pending = set(futures)
+    while True:
+        failed = sum(1 for future in futures if future.done() and not _passed(future))
+        progress(
+            Progress(
+                done=len(futures) - len(pending),
+                running=min(workers, len(pending)),
+                failed=failed,
+                total=len(futures),
+            )
+        )
+        if not pending:
+            return
+        _, pending = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
+
+
+def _passed(future: Future[RepeatOutcome]) -> bool:
+    if future.cancelled() or future.exception() is not None:
+        return False
+    return future.result().result.status == RunStatus.PASSED
 
 
 @contextmanager
@@ -351,7 +465,7 @@ def _outcome_without_run(job: _RepeatJob, detail: str, *, executed: bool = False
         duration_s=0.0,
         executed_notebook=_relative_notebook(job) if executed else None,
     )
-    return RepeatOutcome(result=result, record_file=job.record_file)
+    return RepeatOutcome(result=result, record_file=job.record_file, shard=job.shard)
 
 
 # --- the worker processes ------------------------------------------------------------------
@@ -465,7 +579,7 @@ def _run_repeat(job: _RepeatJob, warm: WarmKernel | None = None) -> RepeatOutcom
         duration_s=duration,
         executed_notebook=_relative_notebook(job) if job.executed_notebook.is_file() else None,
     )
-    return RepeatOutcome(result=result, record_file=job.record_file)
+    return RepeatOutcome(result=result, record_file=job.record_file, shard=job.shard)
 
 
 def _execute_once(job: _RepeatJob, manager: Any = None) -> tuple[BaseException | None, Any]:

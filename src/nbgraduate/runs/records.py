@@ -21,7 +21,10 @@ from nbgraduate.knowledge import secrets
 #: 4. ``overrides`` (parameters that differ from the lock's defaults), ``served`` (the models
 #:    and fingerprints a provider said it served), ``ci`` (the CI run that made the run) and
 #:    ``reproduction`` (set on a run made by ``nbgraduate reproduce``: of which run, verdict).
-RECORD_SCHEMA_VERSION = 4
+#: 5. ``cluster``, ``shards`` and ``tasks`` (where each task of a distributed or sharded run ran
+#:    and in how many attempts), and a metric series' ``shard`` (older records: one local
+#:    task per repeat, so none of them).
+RECORD_SCHEMA_VERSION = 5
 
 
 class RunStatus(str, Enum):
@@ -48,6 +51,10 @@ class MetricSeries(BaseModel):
     values: list[float]
     ids: list[str] | None = None
     clusters: list[str] | None = None
+    #: The shard that recorded a scalar metric of a sharded run (schema 5): scalars are kept
+    #: per shard, never averaged across shards behind the reader's back. Per-example series of
+    #: all shards merge into one series per repeat, with ``shard`` unset.
+    shard: int | None = None
 
 
 class RepeatResult(BaseModel):
@@ -59,6 +66,28 @@ class RepeatResult(BaseModel):
     seed: int | None
     status: RunStatus
     detail: str | None = None
+    started_at: datetime
+    ended_at: datetime
+    duration_s: float
+    executed_notebook: str | None = None
+
+
+class TaskResult(BaseModel):
+    """One task of a distributed or sharded run: repeat ``repeat``'s shard ``shard`` (schema 5).
+
+    ``worker`` names where it ran (a Dask worker's name or address, ``local`` for the local
+    process pool); ``attempts`` counts how often it was started: more than one when a worker
+    was lost mid-task and Dask ran it again elsewhere.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    repeat: int
+    shard: int = 0
+    status: RunStatus
+    detail: str | None = None
+    worker: str | None = None
+    attempts: int = 1
     started_at: datetime
     ended_at: datetime
     duration_s: float
@@ -198,6 +227,13 @@ class RunRecord(BaseModel):
     status: RunStatus
     status_detail: str | None = None
     repeats: list[RepeatResult] = Field(default_factory=list)
+    #: The Dask cluster the tasks ran on (``local:N`` or the scheduler's address; schema 5),
+    #: ``None`` for the local process pool.
+    cluster: str | None = None
+    #: Tasks each repeat's examples were split across (``--shards``; schema 5).
+    shards: int = 1
+    #: Each task of a distributed or sharded run (schema 5; empty for one local task a repeat).
+    tasks: list[TaskResult] = Field(default_factory=list)
     metrics: list[MetricSeries] = Field(default_factory=list)
     usage: dict[str, float] = Field(default_factory=dict)
     served: list[ServedModel] = Field(default_factory=list)
@@ -225,11 +261,20 @@ def _to_4(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _to_5(data: dict[str, Any]) -> dict[str, Any]:
+    # Before version 5 every run was one local task per repeat, unsharded.
+    data.setdefault("cluster", None)
+    data.setdefault("shards", 1)
+    data.setdefault("tasks", [])
+    return data
+
+
 #: ``_MIGRATIONS[n]`` takes a record's JSON data from version ``n - 1`` to ``n``.
 _MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     2: _to_2,
     3: _to_3,
     4: _to_4,
+    5: _to_5,
 }
 
 

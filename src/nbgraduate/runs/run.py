@@ -17,13 +17,13 @@ from nbgraduate.lock.drift import Drift
 from nbgraduate.lock.layout import not_a_pipeline
 from nbgraduate.lock.lockfile import PipelineLock
 from nbgraduate.lock.locking import verify_pipeline
-from nbgraduate.notebook.parameters import Parameter, cast_value
+from nbgraduate.notebook.parameters import SHARD_PARAMETERS, Parameter, cast_value
 from nbgraduate.runs.environment import (
     EnvironmentDriftRefused,
     PipelineEnvironment,
     environment_for_run,
 )
-from nbgraduate.runs.executor import ExecutionRequest, execute
+from nbgraduate.runs.executor import ExecutionRequest, Progress, RepeatOutcome, execute
 from nbgraduate.runs.layout import StoreLocation, default_store_root
 from nbgraduate.runs.recording import read_recording
 from nbgraduate.runs.records import (
@@ -34,6 +34,7 @@ from nbgraduate.runs.records import (
     RunRecord,
     RunStatus,
     ServedModel,
+    TaskResult,
     credential_parameters,
     redact_json_value,
     redacted,
@@ -78,6 +79,14 @@ class RunOptions:
     #: The pipeline's name in the store (default: its path relative to the project); a
     #: reproduction, run in a temporary worktree, records under the original's name.
     pipeline_name: str | None = None
+    #: A Dask cluster to run the tasks on (``tcp://HOST:8786``, ``local:N``), else local.
+    cluster: str | None = None
+    #: Tasks each repeat's examples are split across (``nbgraduate.shard`` picks the part).
+    shards: int = 1
+    #: Datasets up to this many bytes travel with each distributed task.
+    ship_limit: int = 16 * 1024 * 1024
+    #: Told whenever a task starts or ends (the CLI's progress line).
+    progress: Callable[[Progress], None] | None = None
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
@@ -136,10 +145,17 @@ def run_pipeline(
     pipeline_dir = options.pipeline_dir.resolve()
     location = options.store or StoreLocation(root=default_store_root(pipeline_dir))
     name_in_store = options.pipeline_name or pipeline_name_in_store(pipeline_dir, location)
-    if warm is not None and warm.store != location:
+    if warm is not None and (
+        warm.store != location or options.cluster is not None or options.shards > 1
+    ):
         warm.shutdown(remove_output=True)
         warm = None
     try:
+        if options.cluster is not None and options.use_env:
+            raise UsageError(
+                "--env runs the kernel in an environment built on this machine; a cluster's"
+                " workers run in their own (the run checks they have the locked requirements)"
+            )
         locked, current, drifts = verify_pipeline(pipeline_dir)
         if drifts and not options.allow_drift:
             raise DriftRefused(options.pipeline_dir, drifts)
@@ -161,6 +177,7 @@ def run_pipeline(
         )
         if environment_check.drift and not options.allow_drift:
             raise EnvironmentDriftRefused(options.pipeline_dir, environment_check.drift)
+        shard_parameters = _shard_parameters(current, options)
         # Opened (and checked: a damaged store is refused) before anything runs.
         run_store = open_store(location)
     except BaseException:
@@ -175,44 +192,47 @@ def run_pipeline(
         # Before the notebook runs: the copy must be of the bytes it reads.
         snapshots = snapshot_datasets(datasets, store.objects, policy)
         work_dir = warm.output_dir if warm is not None else location.make_work_directory(run_id)
-        outcomes = execute(
-            ExecutionRequest(
-                notebook=pipeline_dir / locked.notebook,
-                output_dir=work_dir,
-                parameters=parameters,
-                seed_parameter=seed_parameter,
-                base_seed=base_seed if isinstance(base_seed, int) else None,
-                repeats=options.repeats,
-                workers=options.workers,
-                timeout=options.timeout,
-                kernel_name=environment.kernel_name if environment else locked.kernel_name,
-                cwd=pipeline_dir,
-                env=_kernel_env(environment),
-                warm_kernel=warm,
-            )
+        request = ExecutionRequest(
+            notebook=pipeline_dir / locked.notebook,
+            output_dir=work_dir,
+            parameters=parameters,
+            seed_parameter=seed_parameter,
+            base_seed=base_seed if isinstance(base_seed, int) else None,
+            repeats=options.repeats,
+            workers=options.workers,
+            timeout=options.timeout,
+            kernel_name=environment.kernel_name if environment else locked.kernel_name,
+            cwd=pipeline_dir,
+            env=_kernel_env(environment),
+            warm_kernel=warm,
+            shards=options.shards,
+            shard_parameters=shard_parameters,
+            progress=options.progress,
         )
+        if options.cluster is None:
+            outcomes = execute(request)
+        else:
+            outcomes = _execute_on_cluster(
+                request, options, pipeline_dir, locked.notebook, current, datasets, run_id
+            )
         ended = datetime.now(timezone.utc)
-        metrics: list[MetricSeries] = []
-        usage: dict[str, float] = {}
-        served: list[ServedModel] = []
-        repeats: list[RepeatResult] = []
-        for outcome in outcomes:
-            recording = read_recording(outcome.record_file)
-            metrics.extend(recording.metrics)
-            for counter, amount in recording.usage.items():
-                usage[counter] = usage.get(counter, 0.0) + amount
-            served.extend(answer for answer in recording.served if answer not in served)
-            repeats.append(outcome.result)
+        tasks = _tasks(outcomes) if options.cluster is not None or options.shards > 1 else []
+        merged = merge_task_metrics(outcomes, options.shards)
+        metrics, usage, served, problems = merged
+        repeats = _repeat_results(outcomes, options.shards)
         worst = max(
             (r.status for r in repeats),
             key=_SEVERITY.__getitem__,
             default=RunStatus.INFRASTRUCTURE_ERROR,
         )
+        if problems and worst != RunStatus.INFRASTRUCTURE_ERROR:
+            # A shard that recorded nothing, or two that scored one example: never a PASS.
+            worst = RunStatus.INFRASTRUCTURE_ERROR
         details = [
             f"repeat {r.repeat}: {r.detail}"
             for r in repeats
             if r.detail and r.status != RunStatus.PASSED
-        ]
+        ] + problems
         commit, dirty = git_state(pipeline_dir)
         record = RunRecord(
             run_id=run_id,
@@ -241,6 +261,9 @@ def run_pipeline(
             status=worst,
             status_detail="; ".join(details) or None,
             repeats=repeats,
+            cluster=options.cluster,
+            shards=options.shards,
+            tasks=tasks,
             metrics=metrics,
             usage=usage,
             served=served,
@@ -254,6 +277,188 @@ def run_pipeline(
     if not location.keeps_run_directories:
         shutil.rmtree(work_dir, ignore_errors=True)
     return record
+
+
+def _shard_parameters(current: LockComputation, options: RunOptions) -> bool:
+    """Whether the notebook declares ``shard_index``/``shard_count``; ``--shards`` above 1
+    needs them (that is how a pipeline says it picks its part with ``nbgraduate.shard``)."""
+    declared = {parameter.name for parameter in current.parameters}
+    both = all(name in declared for name in SHARD_PARAMETERS)
+    if options.shards > 1 and not both:
+        raise UsageError(
+            f"{options.pipeline_dir}: --shards {options.shards} needs the pipeline to declare"
+            " `shard_index: int = 0` and `shard_count: int = 1` in its parameters cell and to"
+            " score only `nbgraduate.shard(examples, key=...)` (convert adds the parameters)"
+        )
+    return both
+
+
+def _execute_on_cluster(
+    request: ExecutionRequest,
+    options: RunOptions,
+    pipeline_dir: Path,
+    notebook: str,
+    current: LockComputation,
+    datasets: list[RunDataset],
+    run_id: str,
+) -> list[RepeatOutcome]:
+    from nbgraduate.runs.cluster import build_bundle, connect, execute_on_cluster
+
+    assert options.cluster is not None
+    bundle = build_bundle(
+        pipeline_dir,
+        notebook,
+        current.lock.model_dump_json(),
+        [(d.path, d.file, d.sha256) for d in datasets if not d.remote and d.file is not None],
+        options.ship_limit,
+        allow_drift=options.allow_drift,
+    )
+    connection = connect(options.cluster)
+    try:
+        return execute_on_cluster(request, connection, bundle, run_id)
+    finally:
+        connection.close()
+
+
+def merge_task_metrics(
+    outcomes: list[RepeatOutcome], shards: int
+) -> tuple[list[MetricSeries], dict[str, float], list[ServedModel], list[str]]:
+    """The run's metrics from its tasks' record files, its summed usage, the models served,
+    and what makes a sharded run's metrics incomplete.
+
+    Unsharded, each task's series are kept as recorded. Sharded, the per-example series (with
+    ids) of one repeat's shards merge into one series, each id once; an id recorded by two
+    shards, or a metric one shard recorded and another (that ran) did not, is a problem.
+    Scalar series stay one per shard, marked with it: averaging them would be a guess.
+    """
+    metrics: list[MetricSeries] = []
+    usage: dict[str, float] = {}
+    served: list[ServedModel] = []
+    problems: list[str] = []
+    by_repeat: dict[int, list[tuple[int, list[MetricSeries], bool]]] = {}
+    for outcome in outcomes:
+        recording = read_recording(outcome.record_file)
+        recorded = recording.metrics
+        for counter, amount in recording.usage.items():
+            usage[counter] = usage.get(counter, 0.0) + amount
+        served.extend(answer for answer in recording.served if answer not in served)
+        if shards == 1:
+            metrics.extend(recorded)
+            continue
+        ran = outcome.result.status == RunStatus.PASSED
+        by_repeat.setdefault(outcome.result.repeat, []).append((outcome.shard, recorded, ran))
+    for repeat, parts in sorted(by_repeat.items()):
+        merged, repeat_problems = _merge_shards(repeat, parts)
+        metrics.extend(merged)
+        problems.extend(repeat_problems)
+    return metrics, usage, served, problems
+
+
+def _merge_shards(
+    repeat: int, parts: list[tuple[int, list[MetricSeries], bool]]
+) -> tuple[list[MetricSeries], list[str]]:
+    problems: list[str] = []
+    merged: dict[str, MetricSeries] = {}
+    owner: dict[str, dict[str, int]] = {}
+    scalars: list[MetricSeries] = []
+    recorded_by: dict[str, set[int]] = {}
+    for shard, recorded, _ran in sorted(parts, key=lambda part: part[0]):
+        for series in recorded:
+            recorded_by.setdefault(series.name, set()).add(shard)
+            if series.ids is None:
+                scalars.append(series.model_copy(update={"shard": shard}))
+                continue
+            seen = owner.setdefault(series.name, {})
+            clash = next((example for example in series.ids if example in seen), None)
+            if clash is not None:
+                problems.append(
+                    f"repeat {repeat}: metric {series.name!r}: example {clash!r} was scored by"
+                    f" shards {seen[clash]} and {shard} (does the notebook pick its examples"
+                    " with nbgraduate.shard?)"
+                )
+                continue
+            seen.update(dict.fromkeys(series.ids, shard))
+            known = merged.get(series.name)
+            if known is None:
+                merged[series.name] = series.model_copy(
+                    update={
+                        "values": list(series.values),
+                        "ids": list(series.ids),
+                        "clusters": None if series.clusters is None else list(series.clusters),
+                    }
+                )
+                continue
+            known.values.extend(series.values)
+            known.ids.extend(series.ids)  # type: ignore[union-attr]
+            if (known.clusters is None) != (series.clusters is None):
+                problems.append(
+                    f"repeat {repeat}: metric {series.name!r}: some shards record clusters"
+                    " and others do not"
+                )
+            elif known.clusters is not None and series.clusters is not None:
+                known.clusters.extend(series.clusters)
+    ran = sorted(shard for shard, _recorded, ran in parts if ran)
+    for name, shards in sorted(recorded_by.items()):
+        missing = [shard for shard in ran if shard not in shards]
+        if missing:
+            listed = ", ".join(str(shard) for shard in missing)
+            problems.append(f"repeat {repeat}: metric {name!r} missing from shard {listed}")
+    return [*merged.values(), *scalars], problems
+
+
+def _tasks(outcomes: list[RepeatOutcome]) -> list[TaskResult]:
+    return [
+        TaskResult(
+            repeat=outcome.result.repeat,
+            shard=outcome.shard,
+            status=outcome.result.status,
+            detail=outcome.result.detail,
+            worker=outcome.worker or "local",
+            attempts=outcome.attempts,
+            started_at=outcome.result.started_at,
+            ended_at=outcome.result.ended_at,
+            duration_s=outcome.result.duration_s,
+            executed_notebook=outcome.result.executed_notebook,
+        )
+        for outcome in outcomes
+    ]
+
+
+def _repeat_results(outcomes: list[RepeatOutcome], shards: int) -> list[RepeatResult]:
+    """One result per repeat: a sharded repeat passes when every shard passed and is an
+    infrastructure error otherwise (never a partial verdict), spans from its first shard's
+    start to its last one's end, and shows shard 0's notebook."""
+    if shards == 1:
+        return [outcome.result for outcome in outcomes]
+    results: list[RepeatResult] = []
+    by_repeat: dict[int, list[RepeatOutcome]] = {}
+    for outcome in outcomes:
+        by_repeat.setdefault(outcome.result.repeat, []).append(outcome)
+    for repeat, parts in sorted(by_repeat.items()):
+        first = min(parts, key=lambda outcome: outcome.shard).result
+        # A shard that did not pass leaves the repeat without part of its examples: whatever
+        # stopped it (an assert on its part included), the repeat has no verdict to give.
+        failed = [p for p in parts if p.result.status != RunStatus.PASSED]
+        status = RunStatus.INFRASTRUCTURE_ERROR if failed else RunStatus.PASSED
+        details = [
+            f"shard {p.shard} {p.result.status.value}: {p.result.detail or 'no detail'}"
+            for p in failed
+        ]
+        started = min(p.result.started_at for p in parts)
+        ended = max(p.result.ended_at for p in parts)
+        results.append(
+            RepeatResult(
+                repeat=repeat,
+                seed=first.seed,
+                status=status,
+                detail="; ".join(details) or None,
+                started_at=started,
+                ended_at=ended,
+                duration_s=(ended - started).total_seconds(),
+                executed_notebook=first.executed_notebook,
+            )
+        )
+    return results
 
 
 def run_files(work_dir: Path) -> dict[str, Path]:

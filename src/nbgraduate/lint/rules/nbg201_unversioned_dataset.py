@@ -21,9 +21,10 @@ class UnversionedDataset(Rule):
     notebook defines that read their argument; paths are followed through constants, config
     dicts, ``Path /`` and ``os.path.join``. Documents and images fed to a model count too:
     LangChain document loaders (``PyPDFLoader``, ``TextLoader``...), pypdf ``PdfReader``,
-    ``PIL.Image.open`` (not inside ``display``), llama-index readers'
-    ``load_data(file=...)``, Haystack converters' ``sources=``, ``open(path, "rb")`` of an image,
-    and files uploaded to a model API (``client.files.upload(file=...)``). So do folders whose
+    ``PIL.Image.open`` (not inside ``display`` nor a bare statement, which only shows it),
+    llama-index readers' ``load_data(file=...)``, Haystack converters' ``sources=``,
+    ``open(path, "rb")`` of an image, and files uploaded to a model API
+    (``client.files.upload(file=...)``). So do folders whose
     files are read: ``os.listdir``/``os.walk``/``glob.glob``/``Path.glob``/``rglob``/
     ``iterdir`` over a folder when the pattern names data files (``data/*.jsonl``) or the code
     right after the listing reads files, and directory readers (llama-index
