@@ -17,7 +17,8 @@ def build_report(store: StoreLocation | Path | str, output_dir: Path) -> Path:
     """Write ``output_dir/index.html`` from every eval run in the store; returns its path."""
     with open_store(store, create=False) as opened:
         records = opened.list()
+        decisions = opened.gate_decisions()
     output_dir.mkdir(parents=True, exist_ok=True)
     page = output_dir / "index.html"
-    write_text_atomic(page, render_dashboard(summarise(records)))
+    write_text_atomic(page, render_dashboard(summarise(records, decisions)))
     return page
