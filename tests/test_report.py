@@ -14,6 +14,7 @@ import pytest
 from nbgraduate.report import build_report
 from nbgraduate.report.axes import nice_axis
 from nbgraduate.report.summary import peak_per_window, percentile, run_scores, summarise
+from nbgraduate.runs.decisions import GateDecision, MetricDecision
 from nbgraduate.runs.records import CiRun, MetricSeries, Reproduction, RunRecord, RunStatus
 from nbgraduate.runs.store import open_store
 
@@ -290,6 +291,31 @@ def _linked_store(store: Path) -> None:
             }
         )
         run_store.add(overridden)
+        for index, (baseline, candidate, verdict) in enumerate(
+            [("run-00", "run-01", "PASS"), ("run-03", "run-05", "FAIL")]
+        ):
+            run_store.add_gate_decision(
+                GateDecision(
+                    decision_id=f"gate-{index}",
+                    pipeline="evals/support_judge",
+                    decided_at=START + timedelta(hours=5 + index),
+                    baseline_run=baseline,
+                    candidate_run=candidate,
+                    verdict=verdict,
+                    margin=0.05,
+                    confidence=0.95,
+                    metrics=[
+                        MetricDecision(
+                            name="accuracy",
+                            verdict=verdict,
+                            difference=-0.1 * index,
+                            lower=-0.3,
+                            upper=0.1 - 0.2 * index,
+                            n=4,
+                        )
+                    ],
+                )
+            )
 
 
 def test_reproductions_are_drawn_beside_their_original_and_the_runs_table_shows_scores(
@@ -366,7 +392,7 @@ def test_page_renders_in_headless_chromium_without_console_errors(
         check=True,
     )
     assert 'class="pipeline"' in dom.stdout
-    assert dom.stdout.count("<svg") == 1
+    assert dom.stdout.count("<svg") == 2  # the accuracy chart and the gate verdicts
     # The browser parsed the chart: round ticks on a [0, 1] axis, the reproduction's diamond
     # beside its original, and the runs table with links both ways.
     labels = re.findall(r'class="tick-label"[^>]*>([^<]*)<', dom.stdout)
@@ -376,6 +402,8 @@ def test_page_renders_in_headless_chromium_without_console_errors(
     )
     assert 'reproduced by <a href="#run-again-run-01">' in dom.stdout
     assert "<code>temperature=0.7</code>" in dom.stdout
+    verdicts = re.findall(r'<circle class="gate-verdict"[^>]*>\s*<title>[^<]*: (\w+)', dom.stdout)
+    assert verdicts == ["PASS", "FAIL"]
     assert "&lt;script&gt;" in dom.stdout
     console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == []

@@ -141,6 +141,14 @@ def gate(
     ] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap resamples.")] = 0,
     store: StoreOption = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record/--no-record",
+            help="Keep the decision in the run store (when there is one) for the dashboard's"
+            " verdicts over time.",
+        ),
+    ] = True,
 ) -> None:
     """Decide whether the candidate run is no worse than the baseline by more than --margin.
 
@@ -195,6 +203,8 @@ def gate(
         seed=seed,
     )
     report = run_gate(options)
+    if record:
+        _record(report, store)
     url = workflow_run_url(os.environ)
     typer.echo(render(report, output_format.value, workflow_url=url), nl=False)
     markdown = render(report, "markdown", workflow_url=url)
@@ -204,6 +214,17 @@ def gate(
         # The verdict stands; a summary that cannot be written must not change the exit code.
         typer.echo(f"warning: cannot append to $GITHUB_STEP_SUMMARY: {error}", err=True)
     raise typer.Exit(report.exit_code)
+
+
+def _record(report: object, store: str | None) -> None:
+    from nbgraduate.core.errors import NbgraduateError
+    from nbgraduate.gate.history import record_decision
+
+    try:
+        record_decision(report, store, os.environ)  # type: ignore[arg-type]
+    except NbgraduateError as error:
+        # The verdict stands; a history that cannot be written must not change the exit code.
+        typer.echo(f"warning: the decision was not kept in the run store: {error}", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -26,11 +26,12 @@ def build_report(
     """
     with open_store(store, create=False) as opened:
         records, problems = opened.list_readable()
+        decisions = opened.gate_decisions()
         shown = opened.display
     for problem in problems:
         if warn is not None:
             warn(f"{shown}: skipped: {problem}")
     output_dir.mkdir(parents=True, exist_ok=True)
     page = output_dir / "index.html"
-    write_text_atomic(page, render_dashboard(summarise(records)))
+    write_text_atomic(page, render_dashboard(summarise(records, decisions)))
     return page

@@ -17,6 +17,7 @@ from nbgraduate.report.axes import nice_axis
 from nbgraduate.report.summary import MetricPoint, PipelineSummary, run_scores
 
 if TYPE_CHECKING:
+    from nbgraduate.runs.decisions import GateDecision
     from nbgraduate.runs.records import RunRecord
 
 _WIDTH, _HEIGHT, _PAD = 760, 240, 44
@@ -95,6 +96,7 @@ def _pipeline_section(summary: PipelineSummary, index: int, now: datetime) -> st
         for colour_index, (name, points) in enumerate(sorted(summary.metrics.items()))
     )
     recent = _runs_table(summary)
+    gates = _gate_section(summary)
     calibration = _calibration_section(summary)
     return f"""
 <section id="{anchor}" class="pipeline">
@@ -112,6 +114,7 @@ the lock changed or a run overrode it (<code>-p temperature=0.7</code>).</p>
 example count and the parameters it ran with other than the lock's defaults; reproductions
 (<code>nbgraduate reproduce</code>) are listed under the run they re-ran.</p>
 {recent}
+{gates}
 {calibration}
 </section>"""
 
@@ -217,6 +220,92 @@ def _shown_value(name: str, value: object) -> str:
     if text and secrets.KEY_LIKE_NAME.search(name):
         return secrets.mask(text)
     return secrets.redact(text)
+
+
+def _gate_section(summary: PipelineSummary, shown: int = 10) -> str:
+    """``nbgraduate gate``'s verdicts over time: one mark per decision, and the newest ones."""
+    decisions = summary.gate_decisions
+    if not decisions:
+        return ""
+    return (
+        "<h3>Gate verdicts</h3>"
+        '<p class="muted">What <code>nbgraduate gate</code> decided for this pipeline, oldest'
+        " first: PASS (no worse than the baseline by more than the margin), FAIL, or"
+        " INCONCLUSIVE.</p>"
+        f"{_gate_strip(decisions)}"
+        "<table><tr><th>Decided</th><th>Verdict</th><th>Baseline</th><th>Candidate</th>"
+        "<th>Metrics (difference, bounds)</th><th>Margin</th><th>CI run</th></tr>"
+        + "".join(_gate_row(decision) for decision in reversed(decisions[-shown:]))
+        + "</table>"
+    )
+
+
+_VERDICT_COLOURS = {"PASS": "#059669", "FAIL": "#dc2626", "INCONCLUSIVE": "#d97706"}
+_VERDICT_LEVELS = {"PASS": 0, "INCONCLUSIVE": 1, "FAIL": 2}
+
+
+def _gate_strip(decisions: list[GateDecision]) -> str:
+    width, height, pad = _WIDTH, 96, _PAD
+    count = len(decisions)
+    left, right = pad + 30, width - pad
+
+    def x(index: int) -> float:
+        return left + (right - left) * (index + 0.5) / count
+
+    def y(verdict: str) -> float:
+        return 20 + _VERDICT_LEVELS[verdict] * 24
+
+    labels = "".join(
+        f'<text x="4" y="{y(verdict) + 4:.1f}" font-size="11" fill="#6b7280">{verdict.title()}</text>'
+        f'<line x1="{left}" y1="{y(verdict):.1f}" x2="{right}" y2="{y(verdict):.1f}"'
+        ' stroke="#f3f4f6"/>'
+        for verdict in _VERDICT_LEVELS
+    )
+    marks = "".join(
+        f'<circle class="gate-verdict" cx="{x(index):.1f}"'
+        f' cy="{y(decision.verdict):.1f}" r="4.5" fill="{_VERDICT_COLOURS[decision.verdict]}">'
+        f"<title>{escape(_when(decision.decided_at))}: {escape(decision.verdict)}"
+        f" ({escape(decision.baseline_run)} -> {escape(decision.candidate_run)})</title></circle>"
+        for index, decision in enumerate(decisions)
+    )
+    return (
+        f'<svg class="chart gate-history" role="img" aria-label="gate verdicts over time"'
+        f' width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
+        f' xmlns="http://www.w3.org/2000/svg">{labels}{marks}'
+        f'<text x="{left}" y="{height - 8}" font-size="11" fill="#6b7280">'
+        f"{escape(_when(decisions[0].decided_at))}</text>"
+        f'<text x="{right}" y="{height - 8}" font-size="11" fill="#6b7280"'
+        f' text-anchor="end">{escape(_when(decisions[-1].decided_at))}</text></svg>'
+    )
+
+
+def _gate_row(decision: GateDecision) -> str:
+    metrics = "<br>".join(
+        f'{escape(m.name)} <span class="verdict-{m.verdict}">{m.verdict}</span>'
+        f" {_signed(m.difference)} [{_signed(m.lower)}, {_signed(m.upper)}] n {m.n}"
+        for m in decision.metrics
+    )
+    ci = (
+        f'<a href="{escape(decision.ci.url, quote=True)}">#{escape(decision.ci.run_id)}</a>'
+        if decision.ci is not None
+        else ""
+    )
+    return (
+        f"<tr><td>{escape(_when(decision.decided_at))}</td>"
+        f'<td class="verdict-{decision.verdict}"><strong>{decision.verdict}</strong></td>'
+        f'<td><a href="#run-{escape(decision.baseline_run, quote=True)}">'
+        f"<code>{escape(decision.baseline_run)}</code></a></td>"
+        f'<td><a href="#run-{escape(decision.candidate_run, quote=True)}">'
+        f"<code>{escape(decision.candidate_run)}</code></a></td>"
+        f"<td>{metrics}</td><td>{decision.margin:g} at {decision.confidence:.0%}</td>"
+        f"<td>{ci}</td></tr>"
+    )
+
+
+def _signed(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return "0" if value == 0 else f"{value:+.4g}"  # never "-0"
 
 
 def _metric_chart(

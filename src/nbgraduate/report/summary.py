@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from nbgraduate.runs.contract import contract_differences
+from nbgraduate.runs.decisions import GateDecision
 from nbgraduate.runs.records import RunRecord, RunStatus
 
 #: z for the two-sided 95% interval drawn around each run's mean (normal approximation:
@@ -62,8 +63,8 @@ class ContractSpan:
 
 @dataclass(slots=True)
 class PipelineSummary:
-    """One pipeline: its runs (reproductions included, for the health numbers) and the score
-    series (of the runs that are not reproductions of a stored run)."""
+    """One pipeline: its runs (reproductions included, for the health numbers), the score
+    series (of the runs that are not reproductions of a stored run), and its gate decisions."""
 
     name: str
     runs: list[RunRecord]
@@ -73,6 +74,8 @@ class PipelineSummary:
     proportions: set[str] = field(default_factory=set)
     #: Original run id -> the runs that reproduced it, oldest first.
     reproductions: dict[str, list[RunRecord]] = field(default_factory=dict)
+    #: What ``nbgraduate gate`` decided for this pipeline, oldest first.
+    gate_decisions: list[GateDecision] = field(default_factory=list)
     contracts: list[ContractSpan] = field(default_factory=list)
     #: ``nbgraduate calibrate`` runs of this pipeline's judge, oldest first.
     calibrations: list[RunRecord] = field(default_factory=list)
@@ -129,19 +132,27 @@ class PipelineSummary:
         return latest_change
 
 
-def summarise(records: Iterable[RunRecord]) -> list[PipelineSummary]:
+def summarise(
+    records: Iterable[RunRecord], decisions: Iterable[GateDecision] = ()
+) -> list[PipelineSummary]:
     """Group runs by pipeline (eval runs and judge calibrations apart), oldest first within
-    each, pipelines by name."""
+    each, pipelines by name; each pipeline's gate decisions with it."""
     runs_of: dict[str, list[RunRecord]] = {}
     calibrations_of: dict[str, list[RunRecord]] = {}
     for record in records:
         target = calibrations_of if record.kind == "calibration" else runs_of
         target.setdefault(record.pipeline, []).append(record)
+    decisions_of: dict[str, list[GateDecision]] = {}
+    for decision in decisions:
+        decisions_of.setdefault(decision.pipeline, []).append(decision)
     summaries = []
-    for name in sorted(runs_of.keys() | calibrations_of.keys()):
+    for name in sorted(runs_of.keys() | calibrations_of.keys() | decisions_of.keys()):
         runs = sorted(runs_of.get(name, []), key=lambda r: _aware(r.started_at))
         calibrations = sorted(calibrations_of.get(name, []), key=lambda r: _aware(r.started_at))
         summary = PipelineSummary(name=name, runs=runs, calibrations=calibrations)
+        summary.gate_decisions = sorted(
+            decisions_of.get(name, []), key=lambda d: _aware(d.decided_at)
+        )
         series, summary.reproductions = split_reproductions(runs)
         summary.contracts, key_of = _contracts(series)
         summary.proportions = _proportions(runs)

@@ -46,6 +46,7 @@ from pydantic import ValidationError
 
 from nbgraduate.core.atomic import write_bytes_atomic, write_text_atomic
 from nbgraduate.core.errors import FileError, NbgraduateError, one_line
+from nbgraduate.runs.decisions import GateDecision
 from nbgraduate.runs.layout import (
     ARTIFACTS_DIRNAME,
     STORE_DIRNAME,
@@ -381,6 +382,41 @@ class RunStore(ABC):
         except OSError as error:
             raise RecordFileError(path, f"cannot write: {_os_reason(error)}") from None
         return record
+
+    # -- gate decisions -------------------------------------------------------------------------
+
+    def add_gate_decision(self, decision: GateDecision) -> None:
+        """Keep what a gate decided (one transaction); the dashboard draws verdicts over time."""
+        row = (
+            decision.decision_id,
+            decision.pipeline,
+            _sortable_time(decision.decided_at),
+            decision.model_dump_json(),
+        )
+        with self._translate_errors(), self._write_transaction():
+            self._execute(
+                "INSERT INTO gate_decisions (decision_id, pipeline, decided_at, decision_json)"
+                " VALUES (?, ?, ?, ?)",
+                row,
+            )
+
+    def gate_decisions(self, pipeline: str | None = None) -> builtins.list[GateDecision]:
+        """Stored gate decisions, oldest first; one that cannot be read is skipped (the
+        dashboard of a hundred decisions should not go dark over one damaged row)."""
+        where, parameters = ("WHERE pipeline = ?", [pipeline]) if pipeline is not None else ("", [])
+        with self._translate_errors():
+            rows = self._execute(
+                f"SELECT decision_json FROM gate_decisions {where}"
+                f" ORDER BY decided_at, {self._insertion_order}",
+                parameters,
+            ).fetchall()
+        decisions = []
+        for (text,) in rows:
+            try:
+                decisions.append(GateDecision.model_validate_json(text))
+            except ValueError:
+                continue
+        return decisions
 
     # -- reading artifacts ----------------------------------------------------------------------
 

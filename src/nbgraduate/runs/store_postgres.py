@@ -3,7 +3,8 @@
 Its tables live in their own schema, ``nbgraduate``, so they sit beside a team's other tables
 without clashing: ``runs`` (one row per run, as in SQLite, plus a ``seq`` identity that orders
 runs started at the same instant), ``artifacts`` and ``objects`` (the bytes of executed
-notebooks, unless ``artifacts`` names another area), and ``store_schema`` (the schema version).
+notebooks, unless ``artifacts`` names another area), ``gate_decisions`` (what ``gate``
+decided) and ``store_schema`` (the schema version).
 Run ids and start times use the ``"C"`` collation, so they compare by code point exactly as
 SQLite compares them, whatever the database's locale.
 
@@ -26,7 +27,7 @@ from nbgraduate.runs.store_base import DuplicateRunError, RunStore, StoreError, 
 __all__ = ["POSTGRES_SCHEMA_VERSION", "SCHEMA_NAME", "PostgresRunStore"]
 
 SCHEMA_NAME = "nbgraduate"
-POSTGRES_SCHEMA_VERSION = 1
+POSTGRES_SCHEMA_VERSION = 2
 
 # pg_advisory_xact_lock key for migrations: "nbgrad" in ASCII, an arbitrary fixed number.
 _MIGRATION_LOCK = 0x6E6267726164
@@ -80,8 +81,24 @@ def _migrate_to_1(execute: Any) -> None:
     )
 
 
+def _migrate_to_2(execute: Any) -> None:
+    # What ``nbgraduate gate`` decided, for the dashboard's verdicts over time.
+    execute(
+        """
+        CREATE TABLE gate_decisions (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY,
+            decision_id TEXT COLLATE "C" PRIMARY KEY,
+            pipeline TEXT NOT NULL,
+            decided_at TEXT COLLATE "C" NOT NULL,
+            decision_json TEXT NOT NULL
+        )
+        """
+    )
+    execute("CREATE INDEX gate_decisions_by_pipeline ON gate_decisions (pipeline, decided_at)")
+
+
 # _MIGRATIONS[n] takes the schema from n - 1 to n; versions are this backend's own.
-_MIGRATIONS = {1: _migrate_to_1}
+_MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2}
 
 
 class PostgresRunStore(RunStore):

@@ -32,7 +32,7 @@ from nbgraduate.runs.store_base import (
 __all__ = ["BUSY_TIMEOUT_S", "DATABASE_FILENAME", "SQLITE_SCHEMA_VERSION", "SqliteRunStore"]
 
 DATABASE_FILENAME = "runs.sqlite"
-SQLITE_SCHEMA_VERSION = 2
+SQLITE_SCHEMA_VERSION = 3
 
 # A writer holds the lock for one INSERT (milliseconds); waiting long before giving up costs
 # nothing, while failing would lose the record of a run that may have taken an hour.
@@ -91,10 +91,32 @@ def _migrate_to_2(connection: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_to_3(connection: sqlite3.Connection) -> None:
+    # What ``nbgraduate gate`` decided, for the dashboard's verdicts over time.
+    connection.execute(
+        """
+        CREATE TABLE IF NOT EXISTS gate_decisions (
+            decision_id TEXT PRIMARY KEY,
+            pipeline TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            decision_json TEXT NOT NULL
+        )
+        """
+    )
+    connection.execute(
+        "CREATE INDEX IF NOT EXISTS gate_decisions_by_pipeline"
+        " ON gate_decisions (pipeline, decided_at)"
+    )
+
+
 # _MIGRATIONS[n] takes a store at schema n - 1 to schema n. A schema change adds one function
 # here and bumps SQLITE_SCHEMA_VERSION; records themselves are JSON validated by RunRecord, so
 # most record changes need no store migration at all.
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _migrate_to_1,
+    2: _migrate_to_2,
+    3: _migrate_to_3,
+}
 
 
 class SqliteRunStore(RunStore):
