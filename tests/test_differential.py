@@ -222,7 +222,7 @@ def test_pipeline_records_a_metric_that_gates(
             str(tmp_path / "candidate.json"),
             margin=0.1,
             confidence=0.95,
-            store_root=tmp_path / "no-store",
+            store=tmp_path / "no-store",
         )
     )
     [result] = report.metrics
