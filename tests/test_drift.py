@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from nbgraduate.lock.digests import dataset_facts
-from nbgraduate.lock.drift import Drift, find_drift, render_drift
+from nbgraduate.lock.drift import Drift, find_drift, reading_differences, render_drift
 from nbgraduate.lock.lockfile import (
     LockedDataset,
     LockedModel,
@@ -47,6 +47,22 @@ def make_lock(**overrides: Any) -> PipelineLock:
 
 def messages(locked: PipelineLock, current: PipelineLock) -> list[str]:
     return [drift.message for drift in find_drift(locked, current)]
+
+
+#: A notebook edited since the lock: parameters, models and sampling are read from it, so
+#: only an edited notebook can change them (an unchanged one read differently is not drift).
+EDITED = "e" * 64
+
+
+def edited(**overrides: Any) -> PipelineLock:
+    return make_lock(notebook_digest=EDITED, **overrides)
+
+
+def derived_messages(locked: PipelineLock, current: PipelineLock) -> list[str]:
+    """The drift besides the notebook edit that caused it."""
+    found = messages(locked, current)
+    assert "notebook changed since lock" in found
+    return [message for message in found if message != "notebook changed since lock"]
 
 
 def test_identical_locks_have_no_drift() -> None:
@@ -132,14 +148,14 @@ def test_parameter_default_type_added_removed() -> None:
             LockedParameter(name="old", type="str", default="a"),
         ]
     )
-    current = make_lock(
+    current = edited(
         parameters=[
             LockedParameter(name="temperature", type="float", default=0.2),
             LockedParameter(name="x", type="float", default=1),
             LockedParameter(name="top_k", type="int", default=5),
         ]
     )
-    assert messages(locked, current) == [
+    assert derived_messages(locked, current) == [
         "parameter old removed",
         "parameter temperature default 0.0 -> 0.2",
         "parameter top_k added",
@@ -148,27 +164,27 @@ def test_parameter_default_type_added_removed() -> None:
 
 
 def test_parameter_help_change_is_not_parameter_drift() -> None:
-    current = make_lock(
+    current = edited(
         parameters=[LockedParameter(name="temperature", type="float", default=0.0, help="new")]
     )
-    assert find_drift(make_lock(), current) == []
+    assert derived_messages(make_lock(), current) == []
 
 
 def test_parameter_bool_to_int_is_a_change() -> None:
     locked = make_lock(parameters=[LockedParameter(name="flag", type="int", default=True)])
-    current = make_lock(parameters=[LockedParameter(name="flag", type="int", default=1)])
-    assert messages(locked, current) == ["parameter flag default True -> 1"]
+    current = edited(parameters=[LockedParameter(name="flag", type="int", default=1)])
+    assert derived_messages(locked, current) == ["parameter flag default True -> 1"]
 
 
 def test_model_replacement_and_additions() -> None:
-    current = make_lock(
+    current = edited(
         models=[
             LockedModel(model_id="gpt-4o-2024-08-06", role="judge", pinned=True),
             LockedModel(model_id="gpt-4o-mini-2024-07-18", role="candidate", pinned=True),
             LockedModel(model_id="claude-3-5-sonnet-20240620", role="candidate", pinned=True),
         ]
     )
-    assert messages(make_lock(), current) == [
+    assert derived_messages(make_lock(), current) == [
         "judge model gpt-4o-2024-05-13 -> gpt-4o-2024-08-06",
         "candidate model claude-3-5-sonnet-20240620 added",
     ]
@@ -181,17 +197,20 @@ def test_models_paired_by_parameter() -> None:
             LockedModel(model_id="b-1", role="candidate", pinned=True, parameter="model_b"),
         ]
     )
-    current = make_lock(
+    current = edited(
         models=[
             LockedModel(model_id="a-2", role="candidate", pinned=True, parameter="model_a"),
             LockedModel(model_id="b-2", role="candidate", pinned=True, parameter="model_b"),
         ]
     )
-    assert messages(locked, current) == ["candidate model a-1 -> a-2", "candidate model b-1 -> b-2"]
+    assert derived_messages(locked, current) == [
+        "candidate model a-1 -> a-2",
+        "candidate model b-1 -> b-2",
+    ]
 
 
 def test_sampling_requirements_python_kernel() -> None:
-    current = make_lock(
+    current = edited(
         sampling=SamplingParameters(temperature=0.2, seed=None, max_tokens=512),
         requirements=[
             LockedRequirement(name="pandas", version="2.2.3"),
@@ -200,7 +219,7 @@ def test_sampling_requirements_python_kernel() -> None:
         python_version="3.12.1",
         kernel_name="ir",
     )
-    assert messages(make_lock(), current) == [
+    assert derived_messages(make_lock(), current) == [
         "sampling temperature 0.0 -> 0.2",
         "sampling max_tokens unset -> 512",
         "sampling seed 7 -> unset",
@@ -226,6 +245,27 @@ def test_requirements_digest_alone_is_drift() -> None:
     current = make_lock(requirements_digest="q" * 64)
     [drift] = find_drift(make_lock(), current)
     assert drift.kind == "requirement"
+
+
+def test_unchanged_notebook_read_differently_is_not_drift() -> None:
+    """A newer nbgraduate recognising more in the same notebook changes no eval."""
+    current = make_lock(
+        parameters=[LockedParameter(name="temperature", type="float", default=0.2)],
+        models=[
+            *make_lock().models,
+            LockedModel(model_id="claude-3-5-sonnet-20240620", role="candidate", pinned=True),
+        ],
+        sampling=SamplingParameters(temperature=0.2, seed=7),
+    )
+    assert find_drift(make_lock(), current) == []
+    assert [d.message for d in reading_differences(make_lock(), current)] == [
+        "parameter temperature default 0.0 -> 0.2",
+        "candidate model claude-3-5-sonnet-20240620 added",
+        "sampling temperature 0.0 -> 0.2",
+    ]
+    assert reading_differences(make_lock(), edited(sampling=current.sampling)) == []
+    moved = make_lock(notebook="other.ipynb", sampling=current.sampling)
+    assert [d.kind for d in find_drift(make_lock(), moved)] == ["notebook", "sampling"]
 
 
 def test_order_is_stable_by_kind() -> None:
@@ -268,7 +308,7 @@ def test_render_text_single_difference_and_quoted_pipeline() -> None:
 
 
 def test_render_json() -> None:
-    current = make_lock(
+    current = edited(
         datasets=[LockedDataset(path="data/golden.csv", sha256=SHA_B, size=1100, rows=230)],
         parameters=[LockedParameter(name="temperature", type="float", default=float("nan"))],
     )
@@ -284,8 +324,9 @@ def test_render_json() -> None:
     assert set(first) == {"kind", "subject", "before", "after", "message"}
     assert first["before"]["sha256"] == SHA_A
     assert first["after"]["rows"] == 230
-    assert payload["drift"][1]["after"] == "nan"
-    assert payload["drift"][2]["before"] == [1, 2]
+    assert payload["drift"][1]["kind"] == "notebook"
+    assert payload["drift"][2]["after"] == "nan"
+    assert payload["drift"][3]["before"] == [1, 2]
 
 
 def test_render_json_up_to_date() -> None:

@@ -349,3 +349,26 @@ def test_relocking_keeps_where_the_pipeline_was_graduated_from(pipeline: Path) -
     append_rows(pipeline)
     assert lock(pipeline).returncode == 0
     assert read_lock(pipeline)["graduated_from"] == recorded
+
+
+def test_a_model_an_older_nbgraduate_missed_is_not_drift(pipeline: Path) -> None:
+    """Same notebook, read better by a newer nbgraduate: verify is clean, lock records it."""
+    written = read_lock(pipeline)
+    older = dict(written, models=[])
+    (pipeline / "nbgraduate.lock").write_text(json.dumps(older, indent=2), encoding="utf-8")
+
+    result = verify(pipeline)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == f"{STEM}: lock is up to date\n"
+    assert f"now reads as judge model {SNAPSHOT} added" in result.stderr
+
+    relocked = lock(pipeline)
+    assert relocked.returncode == 0, relocked.stderr
+    assert read_lock(pipeline)["contract_version"] == written["contract_version"]
+    assert read_lock(pipeline)["models"] == written["models"]
+    assert verify(pipeline).stderr == ""
+
+    edit_parameters_cell(pipeline, json.dumps(SNAPSHOT), json.dumps("gpt-4o-2024-11-20"))
+    changed = verify(pipeline)
+    assert changed.returncode == 1
+    assert f"judge model {SNAPSHOT} -> gpt-4o-2024-11-20" in changed.stdout

@@ -122,12 +122,19 @@ def verify(
     output_format: Annotated[ReportFormat, typer.Option("--output-format")] = ReportFormat.text,
 ) -> None:
     """Check that the working tree matches nbgraduate.lock. Exit 0 when it does, 1 on drift."""
-    from nbgraduate.lock.drift import render_drift
+    from nbgraduate.lock.drift import reading_differences, render_drift
     from nbgraduate.lock.locking import verify_pipeline
 
-    _locked, _current, drifts = verify_pipeline(pipeline)
+    locked, current, drifts = verify_pipeline(pipeline)
     typer.echo(
         render_drift(drifts, pipeline=str(pipeline), output_format=output_format.value), nl=False
     )
+    for difference in reading_differences(locked, current.lock):
+        typer.echo(
+            f"note: {pipeline}: the unchanged notebook now reads as {difference.message}"
+            f" (lock written by nbgraduate {locked.nbgraduate_version}); `nbgraduate lock`"
+            " records it without changing the eval contract",
+            err=True,
+        )
     if drifts:
         raise typer.Exit(EXIT_FINDINGS)

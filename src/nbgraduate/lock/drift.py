@@ -27,8 +27,10 @@ __all__ = [
     "find_drift",
     "model_changes",
     "python_minor",
+    "reading_differences",
     "render_drift",
     "requirement_key",
+    "same_notebook",
 ]
 
 #: Every kind of drift, in the order :func:`find_drift` reports them. ``nbgraduate`` is
@@ -73,18 +75,45 @@ def find_drift(locked: PipelineLock, current: PipelineLock) -> list[Drift]:
     version, the contract version and the schema version are not compared: they describe
     the lock, not the eval.
     """
+    derived = [] if same_notebook(locked, current) else _derived_drift(locked, current)
     drifts = [
         *_dataset_drift(locked.datasets, current.datasets),
         *_prompt_drift(locked, current),
         *_notebook_drift(locked, current),
-        *_parameter_drift(locked, current),
-        *_model_drift(locked.models, current.models),
-        *_sampling_drift(locked.sampling, current.sampling),
+        *derived,
         *_requirement_drift(locked, current),
         *_python_drift(locked, current),
         *_kernel_drift(locked, current),
     ]
     return drifts
+
+
+def reading_differences(locked: PipelineLock, current: PipelineLock) -> list[Drift]:
+    """What this nbgraduate reads differently from the very notebook the lock was made from.
+
+    Parameters, models and sampling settings are derived from the notebook. When its bytes
+    are unchanged, a difference there comes from the analysis (a newer nbgraduate recognising
+    a model id the old one did not), not from the eval: it is never drift, and ``nbgraduate
+    lock`` records it without bumping the eval contract.
+    """
+    return _derived_drift(locked, current) if same_notebook(locked, current) else []
+
+
+def same_notebook(locked: PipelineLock, current: PipelineLock) -> bool:
+    """The lock's notebook, byte for byte as its digests see it."""
+    return (
+        locked.notebook == current.notebook
+        and locked.notebook_digest == current.notebook_digest
+        and locked.scoring_digest == current.scoring_digest
+    )
+
+
+def _derived_drift(locked: PipelineLock, current: PipelineLock) -> list[Drift]:
+    return [
+        *_parameter_drift(locked, current),
+        *_model_drift(locked.models, current.models),
+        *_sampling_drift(locked.sampling, current.sampling),
+    ]
 
 
 def render_drift(
