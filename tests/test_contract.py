@@ -162,8 +162,27 @@ def test_unchanged_keeps_version() -> None:
 
 
 def test_contract_change_is_major() -> None:
-    new = make_lock(sampling=SamplingParameters(temperature=0.2), python_version="3.12.0")
+    # The temperature is read from the notebook, so changing it means editing the notebook.
+    edited = [
+        CELLS[0],
+        ("code", "temperature = 0.2  # sampling temperature", ("parameters",)),
+        CELLS[2],
+    ]
+    new = make_lock(edited, sampling=SamplingParameters(temperature=0.2), python_version="3.12.0")
     assert next_contract_version(make_lock(), new) == "3.0.0"
+
+
+def test_same_notebook_read_differently_keeps_the_contract() -> None:
+    """A newer nbgraduate recognising more in the unchanged notebook bumps nothing."""
+    new = make_lock(
+        sampling=SamplingParameters(temperature=0.0, max_tokens=64),
+        models=[
+            *make_lock().models,
+            LockedModel(model_id="gpt-4o-mini-2024-07-18", role="candidate", pinned=True),
+        ],
+    )
+    assert next_contract_version(make_lock(), new) == "2.3.4"
+    assert contract_changes(make_lock(), new) == []
 
 
 def test_whitespace_only_scoring_edit_is_patch_not_major() -> None:
