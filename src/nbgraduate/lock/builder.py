@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,11 +100,17 @@ def compute_lock(
     *,
     contract_version: str = "1.0.0",
     schema_version: int = LOCK_SCHEMA_VERSION,
+    laid_out_in: Path | None = None,
 ) -> LockComputation:
     """Everything the lock records, recomputed from the working tree.
 
     ``schema_version`` older than the current one computes what a lock of that schema
     recorded, so ``verify`` compares like with like: a format change is never drift.
+
+    ``laid_out_in`` is for a cluster worker: the scratch directory it laid a shipped pipeline
+    out in stands for the repository, and the dataset links in it (made by nbgraduate to
+    files whose digests the worker just checked) count as inside it wherever they lead. The
+    client checked the same paths against the real repository before shipping them.
     """
     notebook_path = find_pipeline_notebook(pipeline_dir)
     notebook = read_notebook(notebook_path)
@@ -122,7 +129,7 @@ def compute_lock(
     problems: list[str] = []
 
     remote_pins: dict[str, str | None] = {}
-    datasets = _datasets(context, pipeline_dir, problems, remote_pins)
+    datasets = _datasets(context, pipeline_dir, problems, remote_pins, laid_out_in)
     datasets.extend(_calibration_datasets(pipeline_dir, {d.path for d in datasets}))
     models = _models(context, parameter_cell.index if parameter_cell else None)
     requirements_file = read_requirements(pipeline_dir / REQUIREMENTS_FILENAME)
@@ -202,15 +209,16 @@ def _datasets(
     pipeline_dir: Path,
     problems: list[str],
     remote_pins: dict[str, str | None],
+    laid_out_in: Path | None = None,
 ) -> list[LockedDataset]:
     found: dict[str, LockedDataset] = {}
-    root = project_root(pipeline_dir)
+    root = laid_out_in or project_root(pipeline_dir)
     for read in context.dataset_reads:
         location = read.path
         if read.kind == "local":
             relative = normalise_path(location)
             path = Path(location) if Path(location).is_absolute() else pipeline_dir / relative
-            if not inside_project(path, root):
+            if not _contained(path, root, links_trusted=laid_out_in is not None):
                 # Never opened, never recorded: a lock only names files of its repository.
                 problems.append(
                     f"dataset {relative} is outside the repository {root}: not read or locked;"
@@ -243,6 +251,14 @@ def remote_pin(read: DatasetRead) -> str | None:
     if read.call.qualified_name in ("dvc.api.open", "dvc.api.read"):
         return read.revision if is_commit_sha(read.revision) else None
     return read.path if remote_pin_problem(read.path) is None else None
+
+
+def _contained(path: Path, root: Path, *, links_trusted: bool) -> bool:
+    """Whether ``path`` lies inside ``root``: symlinks followed, unless nbgraduate made them."""
+    if not links_trusted:
+        return inside_project(path, root)
+    where, top = os.path.normpath(os.path.abspath(path)), os.path.normpath(os.path.abspath(root))
+    return where == top or where.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _calibration_datasets(pipeline_dir: Path, known: set[str]) -> list[LockedDataset]:

@@ -116,7 +116,9 @@ def _run_here(
     output_dir = run_dir / spec.output_dirname
     output_dir.mkdir(parents=True)
     job = _rerooted(spec.job, pipeline_dir / bundle.notebook, output_dir, run_dir, pipeline_dir)
-    problem = _lay_out(bundle, pipeline_dir, worker) or _check(bundle, pipeline_dir, worker)
+    problem = _lay_out(bundle, pipeline_dir, worker) or _check(
+        bundle, pipeline_dir, worker, scratch
+    )
     if problem is not None:
         now = datetime.now(timezone.utc)
         result = RepeatResult(
@@ -212,7 +214,7 @@ def _lay_out(bundle: PipelineBundle, pipeline_dir: Path, worker: str) -> str | N
     return None
 
 
-def _check(bundle: PipelineBundle, pipeline_dir: Path, worker: str) -> str | None:
+def _check(bundle: PipelineBundle, pipeline_dir: Path, worker: str, scratch: Path) -> str | None:
     """The lock recomputed here against the client's, and the requirements installed here."""
     from nbgraduate.lock.builder import compute_lock
     from nbgraduate.lock.drift import find_drift
@@ -225,6 +227,7 @@ def _check(bundle: PipelineBundle, pipeline_dir: Path, worker: str) -> str | Non
             pipeline_dir,
             contract_version=expected.contract_version,
             schema_version=expected.schema_version,
+            laid_out_in=scratch,
         ).lock
     except Exception as error:  # a notebook that does not parse here: report, do not retry
         return f"worker {worker}: cannot recompute the lock: {type(error).__name__}: {error}"
