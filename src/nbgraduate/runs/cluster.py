@@ -132,13 +132,17 @@ def build_bundle(
 ) -> PipelineBundle:
     """The pipeline's files as workers get them: each file of the pipeline directory, and each
     local dataset ``(path as the lock writes it, file, sha256)``, shipped when it is at most
-    ``ship_limit`` bytes, else linked to where this machine reads it."""
+    ``ship_limit`` bytes, else linked to where this machine reads it. The notebook, the lock,
+    the requirements and the prompts are always shipped."""
     files: dict[str, bytes] = {}
     linked: dict[str, str] = {}
     digests: dict[str, str] = {}
+    # What the lock is computed from always travels: a link would lead out of the worker's
+    # copy of the repository, and the lock names nothing outside it.
+    always = {notebook, "nbgraduate.lock", "requirements.txt", "requirements.lock"}
 
     def add(name: str, path: Path) -> None:
-        if path.stat().st_size <= ship_limit:
+        if path.stat().st_size <= ship_limit or name in always or name.startswith("prompts/"):
             files[name] = path.read_bytes()
         else:
             linked[name] = str(path.resolve())

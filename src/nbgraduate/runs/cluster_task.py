@@ -173,6 +173,14 @@ def _pipeline_dir(scratch: Path, bundle: PipelineBundle) -> Path:
     return scratch.joinpath(*(["up"] * depth), "pipeline")
 
 
+def scratch_root(pipeline_dir: Path) -> Path:
+    """The task's scratch directory, above the pipeline's ``up/.../pipeline``."""
+    root = pipeline_dir.parent
+    while root.name == "up":
+        root = root.parent
+    return root
+
+
 def _ups(name: str) -> int:
     climbed = lowest = 0
     for part in PurePosixPath(name).parts:
@@ -187,6 +195,9 @@ def _lay_out(bundle: PipelineBundle, pipeline_dir: Path, worker: str) -> str | N
     from nbgraduate.lock.digests import file_sha256
 
     pipeline_dir.mkdir(parents=True, exist_ok=True)
+    # The scratch directory is the pipeline's repository here: datasets beside the pipeline
+    # (``../data``) are inside it, as they are in the client's checkout.
+    (scratch_root(pipeline_dir) / ".git").touch()
     for name, content in bundle.files.items():
         target = Path(os.path.normpath(pipeline_dir / name))
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -231,8 +242,15 @@ def _check(bundle: PipelineBundle, pipeline_dir: Path, worker: str, scratch: Pat
         ).lock
     except Exception as error:  # a notebook that does not parse here: report, do not retry
         return f"worker {worker}: cannot recompute the lock: {type(error).__name__}: {error}"
-    # The worker's Python is its own; the record keeps the client's provenance.
-    drifts = [drift for drift in find_drift(expected, here) if drift.kind != "python"]
+    # The worker's Python is its own; the record keeps the client's provenance. A linked
+    # dataset lies outside the scratch repository (the lock here cannot read it); its bytes
+    # were checked by digest when it was linked.
+    drifts = [
+        drift
+        for drift in find_drift(expected, here)
+        if drift.kind != "python"
+        and not (drift.kind == "dataset" and drift.subject in bundle.linked)
+    ]
     if drifts:
         listed = "; ".join(drift.message for drift in drifts[:3])
         return f"worker {worker}: the pipeline differs from what the run verified: {listed}"
