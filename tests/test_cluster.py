@@ -121,7 +121,7 @@ def test_a_sharded_repeated_run_on_two_workers_is_one_record(
     assert record.seeds == [0, 1]
     # Each task's executed notebook came back and was stored with the run.
     executed = {t.executed_notebook for t in record.tasks}
-    listing = cli(project, "runs", "files", record.run_id)
+    listing = cli(project, "runs", "files", "latest", "--pipeline", "evals/even")
     assert listing.returncode == 0, listing.stderr
     for name in executed:
         assert name is not None and Path(name).name in listing.stdout

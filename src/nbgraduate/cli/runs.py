@@ -299,22 +299,27 @@ def runs_push(
 
 
 def runs_files(
-    run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
+    run_id: Annotated[str, typer.Argument(help=_RUN_HELP)],
     name: Annotated[
         str | None, typer.Argument(help="A file of the run to write out (default: list them).")
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Where to write the file.")
     ] = None,
+    pipeline: Annotated[
+        str | None, typer.Option(help="For `latest`: the newest run of this pipeline.")
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """List a run's stored files (executed notebooks, logs), or write one out with -o."""
     from nbgraduate.core.atomic import write_bytes_atomic
     from nbgraduate.core.errors import UsageError
+    from nbgraduate.gate.runs import resolve_run
     from nbgraduate.runs.store import open_store
 
-    with open_store(store_location(store), create=False) as run_store:
-        record = run_store.get(run_id)
+    location = store_location(store)
+    record = resolve_run(run_id, store=location, pipeline=pipeline).record
+    with open_store(location, create=False) as run_store:
         if name is None:
             for ref in run_store.artifacts(record.run_id):
                 typer.echo(f"{ref.name}  {ref.size:>10}  sha256:{ref.sha256[:16]}  {ref.location}")
