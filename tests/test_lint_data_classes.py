@@ -322,3 +322,19 @@ def test_curl_printed_to_the_cell_or_into_a_key_ring_is_not_a_download(tmp_path:
         "!curl -s https://raw.githubusercontent.com/org/evals/main/qa.jsonl",
     )
     assert found == [("NBG202", 4, 1), ("NBG202", 4, 2)]
+
+
+def test_files_a_tool_writes_a_helper_downloads_or_git_clones_are_the_notebooks_own(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        'evaluator.plot_metrics(csv_files=["results.csv"], output_file="summary.png")\n'
+        "import matplotlib.image as mpimg\nimg = mpimg.imread('summary.png')",
+        'paper.download_pdf(filename="hnsw.pdf")\n'
+        'docs = PDFReader().load_data(file=Path("./hnsw.pdf"))',
+        "!git clone https://github.com/org/papers.git",
+        'from pathlib import Path\npdfs = [open(p, "rb").read() for p in Path("./papers/pdf").glob("*.pdf")]',
+        'report = PDFReader().load_data(file=Path("./handbook.pdf"))',
+    )
+    assert found == [("NBG201", 6, 1)]

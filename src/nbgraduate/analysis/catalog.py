@@ -647,7 +647,6 @@ DOCUMENT_READ_FUNCTIONS = frozenset(
         "cv2.imread",
         "imageio.imread",
         "imageio.v3.imread",
-        "matplotlib.image.imread",
         "skimage.io.imread",
         "fitz.open",
         "pymupdf.open",
@@ -676,6 +675,12 @@ FILE_UPLOAD_METHODS: dict[str, tuple[str, ...]] = {
 #: Keywords through which readers take a list of input files (llama-index ``input_files``,
 #: Haystack converters' ``sources``): only values with a data, text or document extension count.
 INPUT_FILES_KEYWORDS = frozenset({"input_files", "sources", "file_paths"})
+
+#: Keywords through which any call names a file it writes (``plot_metrics(...,
+#: output_file="summary.png")``): reading that file later reads the notebook's own output.
+OUTPUT_FILE_KEYWORDS = frozenset(
+    {"output_file", "output_path", "out_file", "outfile", "output_filename", "save_path"}
+)
 
 #: Extensions of documents and images read as eval input (beyond :data:`DATA_FILE_EXTENSIONS`):
 #: counted when a document reader or a binary read (``open(p, "rb")``) consumes them.

@@ -267,6 +267,17 @@ def find_dataset_reads(
 
 
 _LOADER_FILE_KEYWORDS = ("file", "file_path", "input_file")
+#: Keywords naming where a download helper writes (``download_pdf(filename=...)``).
+_DOWNLOAD_DESTINATION_KEYWORDS = (
+    "output",
+    "destination",
+    "dest",
+    "filename",
+    "file_name",
+    "dirpath",
+    "local_path",
+    "target_path",
+)
 _MAKE_FOLDER_CALLS = frozenset({"os.makedirs", "os.mkdir"})
 _DISPLAY_METHODS = frozenset({"display", "imshow", "show"})
 _FILE_READ_METHODS = frozenset({"read_text", "read_bytes", "load", "load_data", "imread"})
@@ -565,6 +576,11 @@ class _ReadFinder:
             for name, value in call.keywords.items()
             if name in catalog.INPUT_FILES_KEYWORDS
         ]
+        keyword_sinks += [
+            sink("write", value)
+            for name, value in call.keywords.items()
+            if name in catalog.OUTPUT_FILE_KEYWORDS
+        ]
         return keyword_sinks
 
     def _folder_sinks(self, call: CallSite, sink: _SinkMaker) -> list[_Sink] | None:
@@ -670,8 +686,16 @@ class _ReadFinder:
             return [sink("http", call.argument(0, "url"))]
         if "download" in method.lower() and method not in _NOT_DATA_DOWNLOADS:
             url = call.argument(0, "url", "origin", "source")
-            destination = call.keywords.get("output") or call.keywords.get("destination")
-            return [sink("download", url, verified_by=verified, destination=destination)]
+            keywords = call.keywords
+            destination = next(
+                (keywords[k] for k in _DOWNLOAD_DESTINATION_KEYWORDS if k in keywords), None
+            )
+            found = [sink("download", url, verified_by=verified, destination=destination)]
+            if destination is not None:
+                # ``paper.download_pdf(filename="hnsw.pdf")``: what it writes is its own,
+                # whether or not the URL is visible here.
+                found += [sink("write", destination), sink("folder", destination)]
+            return found
         return []
 
     def _verifying_keyword(self, call: CallSite, qualified: str) -> str | None:
@@ -1163,6 +1187,7 @@ def _may_be_sink(call: CallSite) -> bool:
     return not (
         catalog.DATA_FILE_KEYWORDS.isdisjoint(keywords)
         and catalog.INPUT_FILES_KEYWORDS.isdisjoint(keywords)
+        and catalog.OUTPUT_FILE_KEYWORDS.isdisjoint(keywords)
     )
 
 

@@ -37,7 +37,7 @@ _HEX = re.compile(r"^[0-9a-fA-F]{32,128}$")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "host.docker.internal")
 #: Commands worth splitting: they name a tool this module knows (most are ``pip install``).
 _MAY_MATTER = re.compile(
-    r"\b(?:wget|curl|gdown|kaggle|hf|huggingface-cli|unzip|tar|cp|mv|ln|gsutil|aws|azcopy"
+    r"\b(?:wget|curl|gdown|kaggle|hf|huggingface-cli|unzip|tar|cp|mv|ln|gsutil|aws|azcopy|git"
     r"|sha\d*sum|shasum|md5sum)\b|>"
 )
 _SEPARATORS = frozenset({"|", "||", "&&", ";", "&", "|&"})
@@ -490,6 +490,18 @@ class _Command:
             self.effects.written.append((target, False, self.line))
             self.effects.written.append((target + "/", True, self.line))
 
+    def git(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
+        """``git clone URL [folder]`` writes the folder (the repository's name by default):
+        reading files from it later reads the notebook's own clone."""
+        positional = [t.text for t in arguments if not t.text.startswith("-")]
+        if len(positional) < 2 or positional[0] != "clone":
+            return
+        url = positional[1]
+        folder = positional[2] if len(positional) > 2 else url.rstrip("/").rsplit("/", 1)[-1]
+        folder = folder.removesuffix(".git").rsplit(":", 1)[-1]
+        if folder:
+            self.effects.written.append((_normalise(folder) + "/", True, self.line))
+
     def checksum(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
         texts = [token.text for token in arguments]
         if "-c" not in texts and "--check" not in texts:
@@ -538,6 +550,7 @@ _TOOLS = {
     "gsutil": _Command.object_store,
     "aws": _Command.object_store,
     "azcopy": _Command.object_store,
+    "git": _Command.git,
     "sha256sum": _Command.checksum,
     "sha512sum": _Command.checksum,
     "sha1sum": _Command.checksum,

@@ -31,10 +31,12 @@ class UnversionedDataset(Rule):
     ``SimpleDirectoryReader``, LangChain ``DirectoryLoader``); a folder named for outputs,
     results, logs, caches or models is not data, and a listing is reported at the folder's
     literal. Files the notebook wrote itself before reading them back (``to_csv``,
-    ``open(..., "w")``, ``savefig``, a download's destination (an image fetched by ``!wget``
-    too), an extracted archive, a file named by a UUID after a download) are not datasets, nor
-    is a folder it writes into or creates (``os.makedirs``, ``Path.mkdir``) before listing it,
-    nor the name an upload gives bytes (``files.upload(file={"file_name": ...})``).
+    ``open(..., "w")``, ``savefig``, any call's ``output_file=``/``output_path=``/``save_path=``,
+    a download's destination (an image fetched by ``!wget`` too, a download helper's
+    ``filename=``), a ``!git clone``'s folder, an extracted archive, a file named by a UUID
+    after a download) are not datasets, nor is a folder it writes into or creates
+    (``os.makedirs``, ``Path.mkdir``) before listing it, nor the name an upload gives bytes
+    (``files.upload(file={"file_name": ...})``).
 
     A read is versioned, and not reported, when any of these pins it:
 
