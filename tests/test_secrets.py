@@ -326,3 +326,45 @@ def test_mask_never_shows_more_than_four_characters() -> None:
     assert mask("abcdefgh") == "abcd…"
     assert mask("abc") == "a…"  # short values show at most half, so masking never reveals them
     assert mask("") == "…"
+
+
+def _base64_payload_with(chance: str) -> str:
+    """A PNG-like base64 payload holding ``chance`` between two ``+``: a key shape by chance."""
+    return "iVBORw0KGgo" + random_tail(200, _ALNUM + "+/") + "+" + chance + "+" + "A" * 40 + "=="
+
+
+def test_base64_payloads_of_data_uris_are_not_scanned() -> None:
+    chance = "AK" + "IA" + random_tail(16, string.ascii_uppercase + "234567", 21)
+    assert [m.kind for m in find_secrets(chance)] == ["AWS access key id"]
+    payload = _base64_payload_with(chance)
+    markdown = f"![plot](data:image/png;base64,{payload})\n"
+    html = f'<img src="data:image/png;base64,{payload}" width="400"/>'
+    svg_href = f'<image href="data:image/jpeg;charset=utf-8;base64,{payload}"/>'
+    for text in (markdown, html, svg_href):
+        assert find_secrets(text) == [], text[:40]
+
+
+def test_keys_around_a_data_uri_are_still_found() -> None:
+    chance = "AK" + "IA" + random_tail(16, string.ascii_uppercase + "234567", 22)
+    key = "hf" + "_" + random_tail(34, seed=23)
+    before, after = (
+        "sk-" + "proj-" + random_tail(64, seed=24),
+        "gh" + "p_" + random_tail(36, seed=25),
+    )
+    text = (
+        f"token = '{before}'\n"
+        f'<img src="data:image/png;base64,{_base64_payload_with(chance)}"/>{key}\n'
+        f"x = '{after}'\n"
+    )
+    found = find_secrets(text)
+    assert [m.kind for m in found] == ["OpenAI API key", "Hugging Face token", "GitHub token"]
+    assert [text[m.start : m.end] for m in found] == [before, key, after]
+
+
+def test_base64_outside_a_data_uri_is_scanned() -> None:
+    chance = "AK" + "IA" + random_tail(16, string.ascii_uppercase + "234567", 26)
+    for text in (
+        f"payload;base64,{_base64_payload_with(chance)}",
+        f"data: x;base64,{_base64_payload_with(chance)}",
+    ):
+        assert [m.kind for m in find_secrets(text)] == ["AWS access key id"], text[:30]

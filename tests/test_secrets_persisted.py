@@ -142,6 +142,26 @@ def test_nbg502_reads_every_textual_mime_type_but_not_images(tmp_path: Path) -> 
     assert_no_secret(json.dumps(findings), "lint json")
 
 
+def test_data_uri_payloads_are_not_read_for_keys(tmp_path: Path) -> None:
+    # A key shape that base64 holds by chance (``/AKIA...+``) inside inline images, in an
+    # HTML output and in a markdown cell; the real key after the image is still reported.
+    chance = "AK" + "IA" + "Q7ZP3M2XK5R8T4WB"
+    payload = "iVBORw0KGgo" + "Zm9vYmFy/+" * 30 + chance + "+" + "A" * 40 + "=="
+    image = f'<img src="data:image/png;base64,{payload}"/>'
+    cell = new_code_cell("show()")
+    cell.outputs = [
+        new_output("display_data", data={"text/plain": "fig", "text/html": image}),
+        new_output("display_data", data={"text/plain": "fig", "text/html": image + HF_TOKEN}),
+    ]
+    notes = new_markdown_cell(f"![plot](data:image/png;base64,{payload})")
+    notebook_file(tmp_path / "out.ipynb", notes, cell)
+    findings = lint_json(tmp_path, "out.ipynb", "--select", "NBG501,NBG502")
+    assert [(f["code"], f["message"].split(" contains a ")[0]) for f in findings] == [
+        ("NBG502", "output 2 of this cell")
+    ], findings
+    assert "Hugging Face token" in findings[0]["message"]
+
+
 def test_full_output_masks_a_secret_on_a_line_shown_for_another_finding(tmp_path: Path) -> None:
     notebook_file(
         tmp_path / "judge.ipynb",

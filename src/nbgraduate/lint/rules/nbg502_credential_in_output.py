@@ -38,8 +38,9 @@ class CredentialInOutput(Rule):
     """Reports provider keys found in saved cell outputs: printed environments, request
     logs, tracebacks that echo headers. Every textual output is read, whatever its MIME type
     (``text/plain``, ``text/html``, ``text/markdown``, ``application/json``, SVG...); base64
-    payloads such as PNG images are not. A key shown in several forms of one output is reported
-    once. Findings show at most the first four characters."""
+    payloads are not: binary MIME types such as PNG images, and ``data:`` URIs inline in text
+    (``<img src="data:image/png;base64,...">``). A key shown in several forms of one output is
+    reported once. Findings show at most the first four characters."""
 
     code = "NBG502"
     name = "credential-in-output"
@@ -58,8 +59,6 @@ class CredentialInOutput(Rule):
             for cell in context.notebook.cells
             for number, output in enumerate(cell.outputs, start=1)
         ]
-        if not secrets.may_contain_secret("\n".join(text for _cell, _number, text in texts)):
-            return
         for cell, output_number, text in texts:
             shown: set[str] = set()
             for match in secrets.find_secrets(text):
