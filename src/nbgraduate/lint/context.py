@@ -7,11 +7,12 @@ state of the repository (read once per lint run) and what versions each dataset 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from nbgraduate.analysis.context import NotebookAnalysis
+from nbgraduate.knowledge import secrets
 
 if TYPE_CHECKING:
     from nbgraduate.core.git_state import GitState
@@ -25,6 +26,15 @@ class LintContext(NotebookAnalysis):
     """The analysis a rule's ``check`` reads; rules never change it."""
 
     git_state: GitState | None = None
+    #: What each credential rule's ``check`` found, by rule code, kept by the linter: output
+    #: must mask every credential, and asking the rule again would scan every text twice.
+    credential_findings: dict[str, list] = field(default_factory=dict)  # lists of Finding
+
+    @cached_property
+    def source_secrets(self) -> list[list[secrets.SecretMatch]]:
+        """The keys :func:`~nbgraduate.knowledge.secrets.find_secrets` sees in each cell's
+        source, by cell index: NBG501 reads them for its findings and for what output masks."""
+        return [secrets.find_secrets(cell.source) for cell in self.notebook.cells]
 
     @cached_property
     def dataset_pins(self) -> DatasetPins:

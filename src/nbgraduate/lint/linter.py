@@ -80,7 +80,12 @@ def _secret_findings(context: LintContext) -> list[Finding]:
         if rule_class.code.startswith(SECRET_CODE_PREFIX) and rule_class.scope == "notebook":
             rule = rule_class()
             every = getattr(rule, "every_credential", None)
-            found.extend(every(context) if every is not None else rule.check(context))
+            if every is not None:
+                found.extend(every(context))
+            elif rule_class.code in context.credential_findings:
+                found.extend(context.credential_findings[rule_class.code])
+            else:
+                found.extend(rule.check(context))
     return found
 
 
@@ -91,7 +96,10 @@ def _enabled_findings(context: LintContext, codes: Collection[str]) -> list[Find
     for rule_class in ALL_RULES:
         if rule_class.code not in codes or rule_class.scope != "notebook":
             continue
-        for finding in rule_class().check(context):
+        checked = rule_class().check(context)
+        if rule_class.code.startswith(SECRET_CODE_PREFIX):
+            checked = context.credential_findings[rule_class.code] = list(checked)
+        for finding in checked:
             if suppressions.suppresses(
                 notebook, finding.code, finding.start.cell_index, finding.start.row
             ):
