@@ -26,6 +26,25 @@ DEFAULT_CORPUS = Path(os.environ.get("NBGRADUATE_CORPUS") or REPO_ROOT.parent / 
 OFFLINE_INDEX = "http://127.0.0.1:9/simple/"
 
 
+#: Where an instruction puts the call, by the reason it gives.
+PLACEMENTS = (
+    "before the notebook's point-estimate gate",
+    "after a loop that counts",
+    "after the last statement",
+    "no code at all",
+)
+
+
+def _placement(reason: str) -> str:
+    if reason.startswith("the notebook gates on"):
+        return PLACEMENTS[0]
+    if "counts examples in the loop" in reason:
+        return PLACEMENTS[1]
+    if reason == "the notebook has no code":
+        return PLACEMENTS[3]
+    return PLACEMENTS[2]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -62,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                 elif isinstance(metric, MetricInstruction):
                     kind = "instruction"
                     detail = f"instruction {metric.where()}: {metric.reason}"
+                    counts[f"instruction: {_placement(metric.reason)}"] += 1
                 else:
                     kind = "records already"
                     detail = kind
@@ -74,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"converted pipelines: {converted} (refused: {counts['refused']})")
     print(f"metric wired: {wired} ({counts['wired with ids']} with example ids, gateable)")
     print(f"instruction (cell and line to add): {counts['instruction']}")
+    for placement in PLACEMENTS:
+        print(f"  {placement}: {counts[f'instruction: {placement}']}")
     print(f"records already: {counts['records already']}")
     return 0
 

@@ -190,6 +190,15 @@ def eval(task, model=None, **options):
     ]
     return [EvalLog(samples)]
 """,
+    "haystack/__init__.py": "",
+    "haystack/evaluation/__init__.py": """
+class EvaluationRunResult:
+    def __init__(self, run_name, inputs, results):
+        self.run_name, self.inputs, self.results = run_name, inputs, results
+
+    def aggregated_report(self):
+        return {name: output["score"] for name, output in self.results.items()}
+""",
     "inspect_ai/scorer.py": """
 def value_to_float(correct="C", incorrect="I", partial="P", noanswer="N"):
     def to_float(value):
@@ -370,6 +379,26 @@ hallucination_df, qa_df = run_evals(
         {
             "HallucinationEvaluator": ([1.0 - value for value in CORRECT], POSITIONS),
             "QAEvaluator": ([1.0, 0.0, 1.0, 0.0, 1.0], ["0", "2", "3", "4", "5"]),
+        },
+    ),
+    "haystack_evaluation_run_result": Shape(
+        (
+            READ_CSV,
+            """from haystack.evaluation import EvaluationRunResult
+
+exact = [float(row["answer"] == row["reference"]) for row in rows]
+faithful = [None if row["id"] == "q2" else 0.5 for row in rows]  # a judgement that failed
+results = {
+    "exact_match": {"score": 0.67, "individual_scores": exact},
+    "faithfulness": {"score": 0.5, "individual_scores": faithful},
+}
+report = EvaluationRunResult(run_name="rag", inputs={"question": rows}, results=results)
+report.aggregated_report()""",
+        ),
+        "for _name, _output in results.items():",
+        {
+            "exact_match": (CORRECT, POSITIONS),
+            "faithfulness": ([0.5] * 5, ["0", "2", "3", "4", "5"]),
         },
     ),
     "inspect_eval_log": Shape(
@@ -595,6 +624,14 @@ def test_resource_figures_are_not_the_gated_metric(tmp_path: Path) -> None:
         "print(sum(latencies) / len(latencies))",
     )
     result = convert_notebook(_legacy(tmp_path, "latency", cells), ConversionOptions())
+    assert isinstance(result.metric, MetricInstruction), result.metric
+
+
+def test_an_ordering_is_a_filter_not_a_verdict(tmp_path: Path) -> None:
+    (tmp_path / "evals" / "data").mkdir(parents=True)
+    (tmp_path / "evals" / "data" / "qa.csv").write_text(QA_CSV, encoding="utf-8")
+    cells = (READ_FRAME, 'df["long"] = df["question"].str.len() > 4\nprint(df[df["long"]])')
+    result = convert_notebook(_legacy(tmp_path, "filter", cells), ConversionOptions())
     assert isinstance(result.metric, MetricInstruction), result.metric
 
 

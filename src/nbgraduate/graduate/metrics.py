@@ -7,7 +7,8 @@ them and then aggregate (``accuracy = sum(correct) / len(correct)``, ``df["score
 and the example ids behind it (an id-like key of the rows it was computed from, or a
 dict keyed by id), and inserts the record call right after the top-level statement that
 completes the collection. The result objects of common eval libraries (ragas ``evaluate``,
-deepeval ``evaluate``, phoenix ``llm_classify``/``run_evals``, Inspect logs) are recognised
+deepeval ``evaluate``, phoenix ``llm_classify``/``run_evals``, Inspect logs, Haystack's
+``EvaluationRunResult``) are recognised
 by the call that made them. When nothing is recognisable, :class:`MetricInstruction` says
 in which cell, after which line, to add which line: before the notebook's own point-estimate
 gate, after a loop that counts (``correct += 1``), else after the last statement.
@@ -151,9 +152,13 @@ def find_metric(
     qualified = {id(call.node): call.qualified_name for call in context.facts.calls}
     facts = _collect(program, qualified)
     headers = _dataset_headers(context, pipeline_dir, root)
-    wiring = _from_collections(context, facts, headers, positional_ids, qualified)
+    # What the notebook aggregates, then an eval library's result, then what only looks like
+    # a judgement (``[a == b for ...]`` that nothing aggregates).
+    wiring = _from_collections(context, facts, headers, positional_ids, evident=False)
     if wiring is None:
         wiring = _from_libraries(context, program, qualified, facts, headers, positional_ids)
+    if wiring is None:
+        wiring = _from_collections(context, facts, headers, positional_ids, evident=True)
     if wiring is not None:
         return wiring
     return _instruction(context, program, facts)
@@ -265,10 +270,12 @@ def _per_element(value: ast.expr, qualified: dict[int, str]) -> ast.expr | None:
 
 def _judges_each(node: ast.expr | None) -> bool:
     """Whether ``node`` is a per-example judgement whatever the notebook does with it later:
-    a comparison (``answer == reference``), as a number (``int(...)``, ``.astype(int)``)."""
+    an equality or membership test (``answer == reference``, ``label in gold``), possibly as a
+    number (``int(...)``, ``.astype(int)``). An ordering (``tokens > 500``) is more often a
+    filter than a verdict, so it is not taken on its own."""
     while True:
         if isinstance(node, ast.Compare):
-            return True
+            return all(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) for op in node.ops)
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
@@ -725,10 +732,15 @@ def _from_collections(
     facts: _Facts,
     headers: list[tuple[int, set[str]]],
     positional_ids: bool,
-    qualified: dict[int, str],
+    *,
+    evident: bool,
 ) -> MetricWiring | None:
+    """The first collection the evidence makes a metric of: aggregated ones, or (``evident``)
+    those built from per-example equality tests."""
     chosen: list[tuple[int, int, _Evidence, _Collection]] = []
     for evidence in facts.evidence:
+        if (evidence.how == "evident") != evident:
+            continue
         versions = facts.collections.get(evidence.subject)
         if not versions:
             continue
@@ -738,9 +750,8 @@ def _from_collections(
                 (c for c in reversed(versions) if c.anchor.lineno <= evidence.node.lineno),  # type: ignore[attr-defined]
                 collection,
             )
-        # What the notebook gates on first, then what it aggregates, then what only looks
-        # like a judgement; earlier lines first within each.
-        rank = (0 if evidence.into in facts.gated_names else 1) * 2 + (evidence.how == "evident")
+        # What the notebook gates on first; earlier lines first.
+        rank = 0 if evidence.into in facts.gated_names else 1
         chosen.append((rank, evidence.node.lineno, evidence, collection))  # type: ignore[attr-defined]
     for _rank, _line, evidence, collection in sorted(chosen, key=lambda item: item[:2]):
         wiring = _spell(context, facts, headers, positional_ids, evidence, collection)
@@ -947,6 +958,8 @@ _LIBRARY_CALLS = {
     "phoenix.experimental.evals.run_evals": "phoenix-run-evals",
     "inspect_ai.eval": "inspect-eval",
     "inspect_ai.log.read_eval_log": "inspect-log",
+    "haystack.evaluation.EvaluationRunResult": "haystack",
+    "haystack.evaluation.eval_run_result.EvaluationRunResult": "haystack",
 }
 
 
@@ -1074,6 +1087,22 @@ def _library_lines(
                 '    _scores = _frame["score"].dropna()  # a failed judgement has no score',
                 "    nbgraduate.record(type(_evaluator).__name__, _scores,"
                 " ids=list(_scores.index))",
+            ),
+        )
+    if library == "haystack":
+        results = _keyword(call, "results", 2)
+        if results is None:
+            return None
+        return (
+            "haystack",
+            "the Haystack evaluators' `individual_scores` behind `EvaluationRunResult`",
+            (
+                f"for _name, _output in {ast.unparse(results)}.items():",
+                "    _scored = [(_index, _score) for _index, _score in"
+                ' enumerate(_output["individual_scores"]) if _score is not None and'
+                " _score == _score]  # a failed judgement is None or NaN",
+                "    nbgraduate.record(_name, [_score for _, _score in _scored],"
+                " ids=[_index for _index, _ in _scored])",
             ),
         )
     if library in ("inspect-eval", "inspect-log") and isinstance(target, ast.Name):
