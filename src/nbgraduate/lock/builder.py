@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import os
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,9 +107,9 @@ def compute_lock(
     recorded, so ``verify`` compares like with like: a format change is never drift.
 
     ``laid_out_in`` is for a cluster worker: the scratch directory it laid a shipped pipeline
-    out in stands for the repository, and the dataset links in it (made by nbgraduate to
-    files whose digests the worker just checked) count as inside it wherever they lead. The
-    client checked the same paths against the real repository before shipping them.
+    out in stands for the repository (datasets beside the pipeline stay inside it). A link
+    there to a large dataset leads outside it and is not read again: the worker checked its
+    digest when it made the link.
     """
     notebook_path = find_pipeline_notebook(pipeline_dir)
     notebook = read_notebook(notebook_path)
@@ -218,7 +217,7 @@ def _datasets(
         if read.kind == "local":
             relative = normalise_path(location)
             path = Path(location) if Path(location).is_absolute() else pipeline_dir / relative
-            if not _contained(path, root, links_trusted=laid_out_in is not None):
+            if not inside_project(path, root):
                 # Never opened, never recorded: a lock only names files of its repository.
                 problems.append(
                     f"dataset {relative} is outside the repository {root}: not read or locked;"
@@ -251,14 +250,6 @@ def remote_pin(read: DatasetRead) -> str | None:
     if read.call.qualified_name in ("dvc.api.open", "dvc.api.read"):
         return read.revision if is_commit_sha(read.revision) else None
     return read.path if remote_pin_problem(read.path) is None else None
-
-
-def _contained(path: Path, root: Path, *, links_trusted: bool) -> bool:
-    """Whether ``path`` lies inside ``root``: symlinks followed, unless nbgraduate made them."""
-    if not links_trusted:
-        return inside_project(path, root)
-    where, top = os.path.normpath(os.path.abspath(path)), os.path.normpath(os.path.abspath(root))
-    return where == top or where.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _calibration_datasets(pipeline_dir: Path, known: set[str]) -> list[LockedDataset]:

@@ -173,14 +173,6 @@ def _pipeline_dir(scratch: Path, bundle: PipelineBundle) -> Path:
     return scratch.joinpath(*(["up"] * depth), "pipeline")
 
 
-def scratch_root(pipeline_dir: Path) -> Path:
-    """The task's scratch directory, above the pipeline's ``up/.../pipeline``."""
-    root = pipeline_dir.parent
-    while root.name == "up":
-        root = root.parent
-    return root
-
-
 def _ups(name: str) -> int:
     climbed = lowest = 0
     for part in PurePosixPath(name).parts:
@@ -195,9 +187,6 @@ def _lay_out(bundle: PipelineBundle, pipeline_dir: Path, worker: str) -> str | N
     from nbgraduate.lock.digests import file_sha256
 
     pipeline_dir.mkdir(parents=True, exist_ok=True)
-    # The scratch directory is the pipeline's repository here: datasets beside the pipeline
-    # (``../data``) are inside it, as they are in the client's checkout.
-    (scratch_root(pipeline_dir) / ".git").touch()
     for name, content in bundle.files.items():
         target = Path(os.path.normpath(pipeline_dir / name))
         target.parent.mkdir(parents=True, exist_ok=True)
