@@ -178,7 +178,6 @@ UNKNOWN = [
     # Behind a hosting prefix, an unknown name or org/name is the host's catalogue entry.
     "groq/llama3-70b-8192",
     "together_ai/meta-llama/Llama-3-70b-chat-hf",
-    "azure/my-deployment",
     # Embedding, reranking and retrieval models neither generate nor judge.
     "cohere.embed-english-v3",
     "mistral-embed",
@@ -189,7 +188,27 @@ UNKNOWN = [
     "colbert-ir/colbertv2.0",
 ]
 
-KNOWN = OPENAI + ANTHROPIC + GOOGLE + MISTRAL + COHERE + BEDROCK + PREFIXED + HUGGINGFACE
+# xAI, DeepSeek and Perplexity API names, and cloud deployments named by the user.
+OTHER_APIS = [
+    ("grok-2-latest", "xai", "floating", "grok-2-1212"),
+    ("grok-beta", "xai", "floating", None),
+    ("grok-4", "xai", "floating", None),
+    ("grok-2-1212", "xai", "pinned", None),
+    ("xai/grok-4-0709", "xai", "pinned", None),
+    ("deepseek-chat", "deepseek", "floating", None),
+    ("deepseek/deepseek-reasoner", "deepseek", "floating", None),
+    ("sonar-small", "perplexity", "floating", None),
+    ("perplexity/sonar-pro", "perplexity", "floating", None),
+    ("llama-3.1-sonar-small-128k-online", "perplexity", "floating", None),
+    ("azure/my-deployment", "azure", "floating", None),
+    ("azure_ai/Llama-3.3-70B-Instruct", "azure_ai", "floating", None),
+    ("azure/gpt-4o-2024-08-06", "openai", "pinned", None),
+    ("azure_ai/mistral-large-2407", "mistral", "pinned", None),
+]
+
+KNOWN = (
+    OPENAI + ANTHROPIC + GOOGLE + MISTRAL + COHERE + BEDROCK + PREFIXED + HUGGINGFACE + OTHER_APIS
+)
 
 
 @pytest.mark.parametrize(("model_id", "provider", "status", "suggestion"), KNOWN)
@@ -345,8 +364,9 @@ def test_config_globs_match_the_id_as_written_case_insensitively(policy: ModelPo
     assert (verdict.inner_id, verdict.status, verdict.provider) == (
         "internal-judge",
         "pinned",
-        None,
+        "azure",
     )
+    assert policy.classify("azure/internal-judge").status == "floating"  # a deployment name
 
 
 def test_config_pins_an_unknown_id(policy: ModelPolicy) -> None:

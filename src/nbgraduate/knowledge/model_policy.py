@@ -282,6 +282,7 @@ class ModelPolicy:
 
     __slots__ = (
         "_cache",
+        "_deployments",
         "_embeddings",
         "_floating_globs",
         "_hf_orgs",
@@ -309,8 +310,10 @@ class ModelPolicy:
         floating_globs: tuple[str, ...] = (),
         tags: frozenset[str] = frozenset(),
         embeddings: re.Pattern[str] | None = None,
+        deployments: frozenset[str] = frozenset(),
     ) -> None:
         self._providers = providers
+        self._deployments = deployments
         self._cache: dict[tuple[str, str | None], ModelIdVerdict] = {}
         self._tags = tags
         self._embeddings = embeddings
@@ -338,10 +341,11 @@ class ModelPolicy:
         weights = _strings(prefixes.get("weights", []), f"{where} [prefixes].weights")
         hf_orgs = _strings(prefixes.get("hf_orgs", []), f"{where} [prefixes].hf_orgs")
         tags = _strings(prefixes.get("tags", []), f"{where} [prefixes].tags")
+        deployments = _strings(prefixes.get("deployments", []), f"{where} [prefixes].deployments")
         # Longest first, so bedrock/converse/ wins over bedrock/. Besides `openai/gpt-4o`, the
         # provider URI forms `openai:/gpt-4o` (MLflow), `openai:gpt-4o` and `openai:chat:gpt-4`
         # (promptfoo) name the same model.
-        names = sorted({*api, *weights, *tags}, key=len, reverse=True)
+        names = sorted({*api, *weights, *tags, *deployments}, key=len, reverse=True)
         prefix = re.compile(
             "^("
             + "|".join(re.escape(name) for name in names)
@@ -376,6 +380,7 @@ class ModelPolicy:
             reasons=reasons,
             tags=frozenset(name.lower() for name in tags),
             embeddings=_compile(embeddings.get("match"), f"{where} [embeddings].match"),
+            deployments=frozenset(name.lower() for name in deployments),
         )
 
     def extended(
@@ -412,6 +417,7 @@ class ModelPolicy:
             floating_globs=self._floating_globs + _globs(floating, f"{where}.floating"),
             tags=self._tags,
             embeddings=self._embeddings,
+            deployments=self._deployments,
         )
 
     def classify(self, model_id: str, *, revision: str | None = None) -> ModelIdVerdict:
@@ -455,6 +461,11 @@ class ModelPolicy:
             candidate = provider.recognise(inner_id)
             if candidate is not None:
                 return provider.judge(model_id, candidate)
+        if prefixes and prefixes[-1] in self._deployments:
+            # `azure/<deployment>`: the name is the user's own, and the model version behind it
+            # is chosen (and can be auto-upgraded) in the cloud console, outside the notebook.
+            reason = self._reasons["deployment"].format(**{**_TEMPLATE_FIELDS, "id": inner_id})
+            return ModelIdVerdict(model_id, inner_id, prefixes[-1], "floating", reason)
         # Behind a hosting prefix (groq/, together_ai/) an org/name is that host's catalogue
         # entry, which no revision can pin; only bare ids and Hub org look-alikes are repos.
         repo_id = None

@@ -103,6 +103,35 @@ class FloatingModelId(Rule):
             note="LLM clients beyond OpenAI and Anthropic",
         ),
         Example(
+            "from openai import AsyncOpenAI\n"
+            "aclient = AsyncOpenAI()\n"
+            'reply = await aclient.chat.completions.create(model="gpt-4o", temperature=0, messages=[])\n',
+            note="async clients, OpenAI-compatible servers, structured-output and responses calls",
+        ),
+        Example(
+            'vllm = OpenAI(base_url="http://localhost:8000/v1", api_key="EMPTY")\n'
+            "out = vllm.chat.completions.create(\n"
+            '    model="Qwen/Qwen2.5-7B-Instruct", temperature=0, seed=0, messages=[]\n'
+            ")\n"
+        ),
+        Example('parsed = OpenAI().beta.chat.completions.parse(model="gpt-4o-mini", messages=[])\n'),
+        Example('answer = OpenAI().responses.parse(model="o3-mini", input="2+2?")\n'),
+        Example(
+            "import aiohttp\n"
+            "async with aiohttp.ClientSession() as session:\n"
+            '    await session.post(url, json={"model": "sonar-small", "temperature": 0})\n',
+            note="aiohttp and httpx payloads",
+        ),
+        Example(
+            "import httpx\n"
+            'httpx.post(url, json={"model": "grok-beta", "messages": [], "temperature": 0})\n'
+        ),
+        Example(
+            "import litellm\n"
+            'reply = litellm.completion(model="azure/eval-judge", messages=[], temperature=0)\n',
+            note="an Azure deployment name hides the model version behind it",
+        ),
+        Example(
             "from google import genai\n"
             "client = genai.Client()\n"
             'reply = client.models.generate_content(model="gemini-1.5-flash", contents="hi")\n'
@@ -170,6 +199,12 @@ class FloatingModelId(Rule):
             'for model in ["gpt-4o-2024-08-06", "claude-3-5-sonnet-20241022"]:\n'
             "    evaluate(model)\n"
             'judge_model_3 = "openai:/gpt-4o-mini-2024-07-18"\n'
+        ),
+        Example(
+            "import litellm\n"
+            'reply = litellm.completion(model="azure/gpt-4o-2024-08-06", messages=[], temperature=0)\n'
+            'grok = {"model": "grok-2-1212", "temperature": 0}\n',
+            note="a deployment that names its pinned snapshot; dated xAI releases",
         ),
     )
 

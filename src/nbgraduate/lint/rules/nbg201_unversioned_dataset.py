@@ -94,11 +94,19 @@ class UnversionedDataset(Rule):
         ),
         Example(
             "from promptflow.evals.evaluate import evaluate\n"
-            'result = evaluate(data="data/eval.jsonl", evaluators={"f1": f1})\n'
-            "# %%\n"
-            "from promptflow.client import PFClient\n"
-            'run = PFClient().run(flow="./flow", data="data/eval.jsonl")\n',
+            'result = evaluate(data="data/eval.jsonl", evaluators={"f1": f1})\n',
             note="Eval frameworks' data arguments:",
+        ),
+        Example(
+            "from promptflow.client import PFClient\n"
+            "pf = PFClient()\n"
+            'run = pf.run(flow="./flow", data="data/eval.jsonl")\n'
+        ),
+        Example(
+            "dataset = EvaluationDataset()\n"
+            "dataset.add_test_cases_from_json_file(\n"
+            '    file_path="data/cases.json", input_key_name="q", actual_output_key_name="a"\n'
+            ")\n"
         ),
         Example(
             "from deepeval.dataset import EvaluationDataset\n"
