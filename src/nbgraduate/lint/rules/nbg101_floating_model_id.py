@@ -114,7 +114,9 @@ class FloatingModelId(Rule):
             '    model="Qwen/Qwen2.5-7B-Instruct", temperature=0, seed=0, messages=[]\n'
             ")\n"
         ),
-        Example('parsed = OpenAI().beta.chat.completions.parse(model="gpt-4o-mini", messages=[])\n'),
+        Example(
+            'parsed = OpenAI().beta.chat.completions.parse(model="gpt-4o-mini", messages=[])\n'
+        ),
         Example('answer = OpenAI().responses.parse(model="o3-mini", input="2+2?")\n'),
         Example(
             "import aiohttp\n"
