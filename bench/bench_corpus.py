@@ -58,6 +58,7 @@ class Mark:
     row: int
     family: str
     text: str = ""
+    kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,9 @@ def _mark(entry: object, where: str, *, needs_kind: bool) -> Mark:
     if needs_kind and (not isinstance(kind, str) or family_of(kind) != family):
         raise LabelError(f"{where}: 'kind' {kind!r} is not a rule code of family {family}")
     text = entry.get("what") if needs_kind else entry.get("note")
-    return Mark(cell, row, family, f"{kind}: {text}" if needs_kind else str(text or ""))
+    if not needs_kind:
+        return Mark(cell, row, family, str(text or ""))
+    return Mark(cell, row, family, f"{kind}: {text}", kind)
 
 
 def load_labels(path: Path) -> list[LabelledNotebook]:
@@ -182,10 +185,12 @@ def load_labels(path: Path) -> list[LabelledNotebook]:
 
 
 def _nearest_pairs(findings: Sequence[Found], marks: Sequence[Mark]) -> list[tuple[int, int]]:
-    """Greedy one-to-one matching in the same cell within the row tolerance, nearest first;
-    ties go to the earlier finding and the earlier mark, so the result is deterministic."""
+    """Greedy one-to-one matching in the same cell within the row tolerance: a finding of the
+    label's own rule first (so ``--details`` names the miss by the right rule when two rules of a
+    family report one place), then nearest first; ties go to the earlier finding and the earlier
+    mark, so the result is deterministic."""
     candidates = sorted(
-        (abs(f.row - m.row), fi, mi)
+        (m.kind is not None and f.code != m.kind, abs(f.row - m.row), fi, mi)
         for fi, f in enumerate(findings)
         for mi, m in enumerate(marks)
         if f.cell == m.cell and abs(f.row - m.row) <= ROW_TOLERANCE
@@ -193,7 +198,7 @@ def _nearest_pairs(findings: Sequence[Found], marks: Sequence[Mark]) -> list[tup
     used_findings: set[int] = set()
     used_marks: set[int] = set()
     pairs = []
-    for _, fi, mi in candidates:
+    for _, _, fi, mi in candidates:
         if fi in used_findings or mi in used_marks:
             continue
         used_findings.add(fi)

@@ -77,6 +77,16 @@ def test_a_finding_matches_the_nearest_label_within_two_rows_of_the_same_cell() 
     assert tally.recall == pytest.approx(2 / 3)
 
 
+def test_a_finding_of_the_labels_own_rule_is_matched_first() -> None:
+    # One place reported by NBG101 and NBG103, labelled NBG101 here and NBG103 two rows down:
+    # each label takes the finding of its own rule, so --details names what is really missed.
+    notebook = _notebook([_label(5, 4, kind="NBG101"), _label(5, 6, kind="NBG103")])
+    found = [_found(5, 4, code="NBG103")]
+    tally = bench.score_notebook(notebook, found)["models"]
+    assert tally.matched_labels == 1
+    assert [m.text.split(":")[0] for _, m in tally.missed] == ["NBG101"]
+
+
 def test_a_label_is_matched_once_and_families_do_not_mix() -> None:
     notebook = _notebook([_label(2, 2), _label(2, 2, "installs", "NBG401")])
     found = [_found(2, 2), _found(2, 3), _found(2, 2, "seeds", "NBG301")]
