@@ -173,3 +173,23 @@ def test_a_labelled_file_missing_from_the_corpus_is_an_error(
     argv = ["--labels", str(labels), "--corpus", str(tmp_path), "--repeat", "0", "--check"]
     assert bench.main(argv) == 1
     assert "gone.ipynb: labelled but not in the corpus" in capsys.readouterr().out
+
+
+def test_the_committed_labels_are_well_formed_and_cover_every_family() -> None:
+    """The issue's floor: at least 40 notebooks and 15 labelled defects per family, sorted by
+    file name as LABELLING.md asks, and every name a notebook of the corpus when it is here."""
+    labels_file = BENCH.parent / "tests" / "corpus" / "labels.jsonl"
+    notebooks = bench.load_labels(labels_file)
+    names = [notebook.file for notebook in notebooks]
+    assert names == sorted(names)
+    assert len(notebooks) >= 40
+    per_family = {family: 0 for family in bench.FAMILY_ORDER}
+    for notebook in notebooks:
+        for mark in notebook.defects:
+            per_family[mark.family] += 1
+    assert min(per_family.values()) >= 15, per_family
+    assert sum(bench.is_held_out(name) for name in names) >= len(names) // 4
+    from corpus_dir import CORPUS
+
+    if CORPUS.is_dir():
+        assert not [name for name in names if not (CORPUS / name).is_file()]
