@@ -9,6 +9,9 @@ import pytest
 from scipy import stats
 
 from nbgraduate.gate.bootstrap import (
+    _GROUP_UNITS,
+    _add_segment_sums,
+    _draw_group_indices,
     _draw_indices,
     _leave_one_cluster_out_medians,
     _leave_one_out_medians,
@@ -294,6 +297,60 @@ def test_index_resampling_matches_the_bootstrap_distribution_of_the_mean() -> No
     values = replicates.replicates
     assert np.mean(values) == pytest.approx(np.mean(data), abs=3 * np.std(data) / 2000**0.5 / 100)
     assert np.std(values) == pytest.approx(np.std(data) / 2000**0.5, rel=0.03)
+
+
+@pytest.mark.parametrize(
+    "units", [_GROUP_UNITS, 1_696, 3], ids=["a whole group", "the last group", "three units"]
+)
+def test_group_indices_are_uniform_and_in_range(units: int) -> None:
+    # A whole group is masked from 16-bit words; any other size goes through rejection.
+    drawn = _draw_group_indices(np.random.default_rng(seed(9)), units, 200_000)
+    assert drawn.dtype == np.intp
+    assert drawn.size == 200_000
+    assert int(drawn.min()) >= 0 and int(drawn.max()) < units
+    bins = 3 if units == 3 else 16
+    counts = np.bincount(drawn * bins // units, minlength=bins)
+    expected = np.bincount(np.arange(units) * bins // units, minlength=bins) / units * drawn.size
+    assert stats.chisquare(counts, expected).pvalue > 0.001
+
+
+def test_group_indices_are_the_same_for_a_seed() -> None:
+    first = _draw_group_indices(np.random.default_rng(seed(6)), 1_696, 5_000)
+    again = _draw_group_indices(np.random.default_rng(seed(6)), 1_696, 5_000)
+    assert np.array_equal(first, again)
+
+
+def test_segment_sums_leave_rows_without_draws_at_zero() -> None:
+    totals = np.array([10.0, 20.0, 30.0, 40.0])
+    values = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    # Rows 0 and 3 (the last, where reduceat would be out of range) draw nothing.
+    _add_segment_sums(totals, values, np.array([0, 2, 3, 0]))
+    assert totals.tolist() == [10.0, 23.0, 42.0, 40.0]
+
+
+def test_resampling_across_groups_matches_the_bootstrap_distribution_of_the_mean() -> None:
+    # 10,000 units: two whole groups and a last one of 1,808, each with its own values (sorted,
+    # so a group drawn too often or too rarely would move the mean and widen the spread).
+    data = np.sort(np.random.default_rng(19).exponential(size=10_000))
+    replicates = resample(data, None, statistic="mean", n_resamples=20_000, seed=seed(10))
+    values = replicates.replicates
+    assert np.mean(values) == pytest.approx(np.mean(data), abs=3 * np.std(data) / 100 / 100)
+    assert np.std(values) == pytest.approx(np.std(data) / 100, rel=0.03)
+
+
+def test_cluster_bootstrap_across_groups_matches_the_clustered_t() -> None:
+    # 6,000 clusters of one to three examples: cluster sums and sizes gathered across groups.
+    rng = np.random.default_rng(20)
+    sizes = rng.integers(1, 4, 6_000)
+    codes = np.repeat(np.arange(6_000), sizes)
+    d = np.sort(rng.normal(0, 0.05, codes.size) + np.repeat(rng.normal(0, 0.3, 6_000), sizes))
+    clustered = bootstrap_bca(
+        d, codes, statistic="mean", confidence=0.95, margin=0.0, n_resamples=4000, seed=seed()
+    )
+    t_clustered = paired_t(d, codes, confidence=0.95, margin=0.0)
+    assert clustered.clusters == 6_000
+    assert clustered.estimate == pytest.approx(np.mean(d))
+    assert clustered.standard_error == pytest.approx(t_clustered.standard_error, rel=0.06)
 
 
 def test_multinomial_and_index_resampling_give_the_same_distribution() -> None:

@@ -16,6 +16,16 @@ Resampling is exact in distribution and picks the cheaper of two ways per metric
   chunks, each with its own seed spawned from the gate's seed, so the result does not depend
   on the number of threads.
 
+For the mean, the units are split into groups of 4,096 consecutive units, and a resample is
+drawn in two exact steps: how many of its ``n`` draws fall in each group (a multinomial over
+the groups' shares of the units), then, per group, that many indices uniform on the group's
+units. Given the counts, draws uniform over all units that fall in one group are uniform over
+that group, so the resample has the bootstrap's distribution. The point is speed: a group's
+values (32 KiB) stay in a core's L1 cache while thousands of indices gather from them, and an
+index into 4,096 units is 12 bits of a 16-bit word, taken by a mask, with no division and no
+rejection (only the last, smaller group needs the rejection method described next). This
+draws half the random bits and gathers about twice as fast as indices over all units.
+
 Indices are drawn exactly uniformly from raw 32-bit words: a word ``w`` below
 ``units * (2**32 // units)`` gives ``w // (2**32 // units)``, a word at or above it is drawn
 again. That is the textbook rejection method, done in a handful of vectorised passes over
@@ -48,6 +58,10 @@ _CHUNK = 256
 #: cache next to the data. One row of 100,000 indices is one batch.
 _BATCH_ELEMENTS = 1 << 17
 _WORD = 1 << 32
+#: Units per group of the mean's grouped resampling (see the module docstring): a power of two
+#: whose float64 values fit a core's L1 data cache.
+_GROUP_UNITS = 1 << 12
+_SHORT_WORD = 1 << 16
 #: Multinomial resampling costs O(classes) binomial draws per resample, index resampling
 #: O(units) cheap integer draws; the multinomial wins below about units / 16 classes.
 _MULTINOMIAL_RATIO = 16
@@ -246,21 +260,27 @@ def _mean_plan(
 
     estimate = total_sum / total_size
     same_size = codes is None
+    groups = [(start, min(start + _GROUP_UNITS, units)) for start in range(0, units, _GROUP_UNITS)]
+    shares = np.array([stop - start for start, stop in groups], dtype=np.float64) / units
 
     def by_index(generator: np.random.Generator, count: int) -> np.ndarray:
-        out = np.empty(count)
-        rows = max(1, _BATCH_ELEMENTS // units)
-        gathered = np.empty((min(rows, count), units))
-        for start in range(0, count, rows):
-            stop = min(count, start + rows)
-            drawn = _draw_indices(generator, units, (stop - start, units))
-            part = gathered[: stop - start]
-            totals = _gather(sums, drawn, part).sum(axis=1)
-            if same_size:
-                out[start:stop] = totals / units
-            else:
-                out[start:stop] = totals / _gather(sizes, drawn, part).sum(axis=1)
-        return out
+        # How many of each resample's draws fall in each group, then the draws in each group.
+        per_group = generator.multinomial(units, shares, size=count)
+        totals = np.zeros(count)
+        drawn_sizes = None if same_size else np.zeros(count)
+        for group, (start, stop) in enumerate(groups):
+            rows = max(1, _BATCH_ELEMENTS // (stop - start))
+            for first in range(0, count, rows):
+                last = min(count, first + rows)
+                counts = per_group[first:last, group]
+                indices = _draw_group_indices(generator, stop - start, int(counts.sum()))
+                if indices.size == 0:
+                    continue
+                _add_segment_sums(totals[first:last], np.take(sums[start:stop], indices), counts)
+                if drawn_sizes is not None:
+                    taken = np.take(sizes[start:stop], indices)
+                    _add_segment_sums(drawn_sizes[first:last], taken, counts)
+        return totals / units if drawn_sizes is None else totals / drawn_sizes
 
     return estimate, by_index, units, jackknife
 
@@ -340,6 +360,42 @@ def _draw_indices(generator: np.random.Generator, units: int, shape: tuple[int, 
             rejected = rejected[again >= limit]
     np.floor_divide(words, np.uint32(span), out=words)
     return words.reshape(shape)
+
+
+def _draw_group_indices(generator: np.random.Generator, units: int, count: int) -> np.ndarray:
+    """``count`` independent indices uniform on ``[0, units)``, ``units <= 2**16``, as ``intp``.
+
+    Four indices per 64-bit output: a 16-bit word masked to its low bits when ``units`` is a
+    power of two (exactly uniform), else the rejection method of :func:`_draw_indices` on
+    16-bit words. ``intp`` because ``np.take`` converts any other index type first, which
+    costs more than the gather itself.
+    """
+    words = generator.bit_generator.random_raw((count + 3) // 4).view(np.uint16)[:count]
+    if units & (units - 1) == 0:
+        np.bitwise_and(words, np.uint16(units - 1), out=words)
+        return words.astype(np.intp)
+    span = _SHORT_WORD // units
+    limit = units * span
+    if count and int(words.max()) >= limit:
+        rejected = np.flatnonzero(words >= limit)
+        while rejected.size:
+            again = generator.bit_generator.random_raw((rejected.size + 3) // 4)
+            again = again.view(np.uint16)[: rejected.size]
+            words[rejected] = again
+            rejected = rejected[again >= limit]
+    np.floor_divide(words, np.uint16(span), out=words)
+    return words.astype(np.intp)
+
+
+def _add_segment_sums(totals: np.ndarray, values: np.ndarray, counts: np.ndarray) -> None:
+    """Add to ``totals[row]`` the sum of the next ``counts[row]`` of ``values``."""
+    starts = np.cumsum(counts) - counts
+    if counts.all():
+        totals += np.add.reduceat(values, starts)
+        return
+    # reduceat gives a row with no values the next value instead of 0: only rows with some.
+    some = counts > 0
+    totals[some] += np.add.reduceat(values, starts[some])
 
 
 def _raw_words(generator: np.random.Generator, count: int) -> np.ndarray:
