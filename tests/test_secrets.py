@@ -361,6 +361,15 @@ def test_keys_around_a_data_uri_are_still_found() -> None:
     assert [text[m.start : m.end] for m in found] == [before, key, after]
 
 
+def test_a_key_name_that_starts_inside_a_data_uri_payload_is_not_read() -> None:
+    # The payload runs up to the ``=``: ``awssecretaccesskey`` is base64 by chance, though the
+    # value after it has the shape of an AWS secret.
+    value = random_tail(40, seed=27)
+    text = f'<img src="data:image/png;base64,iVBORw0KGgoawssecretaccesskey="{value}"/>'
+    assert find_secrets(text) == []
+    assert [m.kind for m in find_secrets(text.replace("data:", "x:"))] == ["AWS secret access key"]
+
+
 def test_base64_outside_a_data_uri_is_scanned() -> None:
     chance = "AK" + "IA" + random_tail(16, string.ascii_uppercase + "234567", 26)
     for text in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -196,28 +197,56 @@ _DATA_URI_HEAD = re.compile(r"data:[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+(?:;[A-Za-z0-9
 _DATA_URI_HEAD_MAX = 128
 
 
-def _needle_trie(needles: list[str]) -> str:
-    """One regex alternation of ``needles`` factored by common prefixes (``g(?:h(?:o_|p_)|sk_)``):
-    the engine then tries one branch per character instead of every needle starting with it.
-    No needle is a prefix of another, so at most one matches at a position either way."""
-    groups: dict[str, list[str]] = {}
-    for needle in needles:
-        groups.setdefault(needle[:1], []).append(needle[1:])
-    branches = [
-        re.escape(first) + (_needle_trie(rests) if rests != [""] else "")
-        for first, rests in sorted(groups.items())
-    ]
-    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+# Where the scan stops: every needle holds one of these characters at a fixed place, and
+# they are rare in prose, tables of numbers and logs (unlike the letters needles start with).
+_ANCHOR_CHARACTERS = "-_:;"
+# Needles the scan spells differently, as (regex up to and including the anchor character,
+# regex after it, needle start - anchor): ``xox`` is a Slack token only when followed by one of
+# ``abprs`` and a hyphen (its pattern requires that); a webhook host follows ``https://``, so
+# it is looked for at each ``://``; the AWS key ids hold no rare character and stop at ``A``.
+_SPELLINGS: dict[str, tuple[str, str, int]] = {
+    "xox": (r"xox[abprs]-", "", -4),
+    "hooks.slack.com": (":", r"//hooks\.slack\.com", 3),
+    "AIza": ("A", "Iza", 0),
+    "AKIA": ("A", "KIA", 0),
+    "ASIA": ("A", "SIA", 0),
+}
+# Needles with no character to anchor on, each looked for with ``str.find`` (a fast pass).
+_FOUND_BY_FIND = (*_SECRET_NEEDLES, _PRIVATE_KEY_NEEDLE)
 
 
-# Every needle found, with its place, in one pass over the text. On the real corpus's 8.4M
-# characters of sources and textual outputs this pass costs about what 26 substring tests (one
-# per needle, the old pre-check, which found no places) cost, about 1.4x less than a flat
-# alternation; pyahocorasick was about 1.5x faster still, some 40 ms on 75 MB of notebooks,
-# not worth a compiled dependency. find_secrets went from about 220 ms to about 100 ms there.
-_NEEDLES = (*_ANCHORS, *_SECRET_NEEDLES, _PRIVATE_KEY_NEEDLE, _URL_SEPARATOR_NEEDLE, _BASE64_MARK)
+def _spelling(needle: str) -> tuple[str, str, int]:
+    if needle in _SPELLINGS:
+        return _SPELLINGS[needle]
+    place = min(needle.index(char) for char in _ANCHOR_CHARACTERS if char in needle)
+    return re.escape(needle[: place + 1]), re.escape(needle[place + 1 :]), -place
+
+
+_NEEDLES = (*_ANCHORS, *_FOUND_BY_FIND, _URL_SEPARATOR_NEEDLE, _BASE64_MARK)
 assert not any(a != b and b.startswith(a) for a in _NEEDLES for b in _NEEDLES)
-_NEEDLE_SCAN = re.compile(_needle_trie(sorted(_NEEDLES)))
+# For each anchor character, the needles around it: (needle, needle start - anchor, a regex
+# that matches just after the anchor when the needle is there).
+_NEEDLES_AT: dict[str, list[tuple[str, int, re.Pattern[str]]]] = {}
+_SCAN_BRANCHES: dict[str, list[str]] = {}
+for _needle in _NEEDLES:
+    if _needle in _FOUND_BY_FIND:
+        continue
+    _through, _after, _offset = _spelling(_needle)
+    _test = f"(?<={_through})(?={_after})" if _after else f"(?<={_through})"
+    _anchor = _needle[-_offset] if _needle not in _SPELLINGS else _through[-1]
+    _NEEDLES_AT.setdefault(_anchor, []).append((_needle, _offset, re.compile(_test)))
+    _SCAN_BRANCHES.setdefault(_anchor, []).append(_test)
+# Every anchor character with a needle around it, in one pass. Each branch starts with its
+# anchor, so the regex engine skips ahead with a character-set test and looks around only
+# there: over the generated corpus's 27M characters of sources and outputs this costs about a
+# sixth of one alternation of the needles, whose first letters (``s``, ``h``, ``g``, ``p``,
+# ``r``...) are common in any text and made the engine try a branch at most characters.
+_ANCHOR_SCAN = re.compile(
+    "|".join(
+        re.escape(anchor) + "(?:" + "|".join(tests) + ")"
+        for anchor, tests in _SCAN_BRANCHES.items()
+    )
+)
 
 # An AWS secret is 40 characters of base64 with no prefix of its own, so it is only
 # recognisable next to its name: ``aws_secret_access_key = "..."``, ``AWS_SECRET_ACCESS_KEY=...``,
@@ -238,25 +267,19 @@ _ELIDED_BODY = re.compile(r"\.\.\.|…|<[^>]*>|\*{3,}|\bREDACTED\b|\bEXAMPLE\b",
 def may_contain_secret(text: str) -> bool:
     """False when ``text`` certainly holds no key: a cheap test callers can run once over many
     texts joined together before looking at each one."""
-    return _NEEDLE_SCAN.search(text) is not None
+    return _ANCHOR_SCAN.search(text) is not None or any(n in text for n in _FOUND_BY_FIND)
 
 
 def find_secrets(text: str) -> list[SecretMatch]:
     """Find provider keys and private key blocks in ``text``, placeholders excluded.
 
     Matches are in text order and never overlap; the longest match wins at a given start.
-    One pass of :data:`_NEEDLE_SCAN` over the text finds every place a key could start; each
-    is tried there only, and base64 payloads of ``data:`` URIs are stepped over unread.
+    :func:`_needle_places` finds every place a key could start; each is tried there only.
     """
     candidates: list[tuple[int, int, str]] = []
     private_key = False
     urls: list[int] = []
-    search = _NEEDLE_SCAN.search
-    found_needle = search(text)
-    while found_needle is not None:
-        at = found_needle.start()
-        needle = found_needle.group()
-        resume = at + 1  # needles may overlap (``xoxai-``): look again one character on
+    for at, needle in _needle_places(text):
         anchors = _ANCHORS.get(needle)
         if anchors is not None:
             for offset, index in anchors:
@@ -267,9 +290,6 @@ def find_secrets(text: str) -> list[SecretMatch]:
                 match = pattern.match(text, start)
                 if match is not None and _is_plausible_key(match.group()):
                     candidates.append((match.start(), match.end(), kind))
-        elif needle == _BASE64_MARK:
-            if _is_data_uri(text, at):
-                resume = _BASE64_RUN.match(text, at + len(_BASE64_MARK)).end()
         elif needle == _URL_SEPARATOR_NEEDLE:
             urls.append(at)
         elif needle == _PRIVATE_KEY_NEEDLE:
@@ -281,7 +301,6 @@ def find_secrets(text: str) -> list[SecretMatch]:
                     candidates.append(
                         (match.start("value"), match.end("value"), "AWS secret access key")
                     )
-        found_needle = search(text, resume)
     if private_key:
         candidates.extend(_private_key_blocks(text))
     if urls:
@@ -296,6 +315,48 @@ def find_secrets(text: str) -> list[SecretMatch]:
             found.append(SecretMatch(kind, start, end, mask(text[start:end])))
             covered_until = end
     return found
+
+
+def _needle_places(text: str) -> list[tuple[int, str]]:
+    """Every ``(start, needle)`` in ``text``, in text order, outside base64 payloads.
+
+    One pass of :data:`_ANCHOR_SCAN` stops at each anchor character with a needle around it
+    (needles may overlap, ``xoxai-``, so each needle of the anchor is tested); the needles
+    without an anchor character are found with ``str.find``. The base64 payload of a ``data:``
+    URI is stepped over unread, and a needle starting inside one does not count.
+    """
+    places: list[tuple[int, str]] = []
+    payloads: list[tuple[int, int]] = []  # (the mark's ``;``, the payload's end)
+    search = _ANCHOR_SCAN.search
+    found = search(text)
+    while found is not None:
+        anchor = found.start()
+        resume = anchor + 1
+        for needle, offset, test in _NEEDLES_AT[text[anchor]]:
+            if test.match(text, anchor + 1) is None:
+                continue
+            if needle != _BASE64_MARK:
+                places.append((anchor + offset, needle))
+            elif _is_data_uri(text, anchor):
+                resume = _BASE64_RUN.match(text, anchor + len(_BASE64_MARK)).end()
+                payloads.append((anchor, resume))
+        found = search(text, resume)
+    for needle in _FOUND_BY_FIND:
+        at = text.find(needle)
+        while at != -1:
+            places.append((at, needle))
+            at = text.find(needle, at + 1)
+    if payloads:
+        places = [place for place in places if not _in_payload(place[0], payloads)]
+    places.sort()
+    return places
+
+
+def _in_payload(start: int, payloads: list[tuple[int, int]]) -> bool:
+    """Whether ``start`` lies past the mark of one of ``payloads`` (in text order), before its
+    end."""
+    index = bisect.bisect_right(payloads, (start, -1)) - 1
+    return index >= 0 and payloads[index][0] < start < payloads[index][1]
 
 
 def _is_data_uri(text: str, mark: int) -> bool:
