@@ -338,3 +338,41 @@ def test_files_a_tool_writes_a_helper_downloads_or_git_clones_are_the_notebooks_
         'report = PDFReader().load_data(file=Path("./handbook.pdf"))',
     )
     assert found == [("NBG201", 6, 1)]
+
+
+# -- datasets: live web content read as the corpus ------------------------------------------------
+
+
+def test_web_page_loaders_and_readers_are_reported_at_each_url_or_title(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from langchain_community.document_loaders import WebBaseLoader\n"
+        "pages = [\n"
+        '    "https://blog.example.org/posts/agents/",\n'
+        '    "https://blog.example.org/posts/evals/",\n'
+        "]\n"
+        "docs = [WebBaseLoader(page).load() for page in pages]",
+        "from llama_index.core import download_loader\n"
+        'Wiki = download_loader("WikipediaReader")\n'
+        'articles = Wiki().load_data(pages=["Lisbon"])',
+        "from haystack.components.fetchers import LinkContentFetcher\n"
+        'streams = LinkContentFetcher().run(urls=["https://news.example.org/today"])',
+    )
+    assert found == [("NBG202", 2, 3), ("NBG202", 2, 4), ("NBG202", 3, 3), ("NBG202", 4, 2)]
+
+
+def test_archived_or_local_web_pages_and_unrelated_load_calls_are_not_reported(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from langchain_community.document_loaders import WebBaseLoader\n"
+        'snap = "https://web.archive.org/web/20240601000000/https://blog.example.org/posts/agents/"\n'
+        "docs = WebBaseLoader(snap).load()\n"
+        'dev = WebBaseLoader("http://localhost:8000/docs").load()',
+        "import json\n"
+        "reader = MyReader()\n"
+        'rows = reader.load_data(pages=["Lisbon"])\n'
+        'state = json.loads("{}")',
+    )
+    assert found == []

@@ -640,6 +640,37 @@ DOCUMENT_READERS: dict[str, tuple[str, ...]] = {
     "PdfFileReader": ("stream",),
 }
 
+#: Loaders that fetch live web pages as a corpus (LangChain), by the last part of their name,
+#: with the keywords that take the URL or URLs (else the first argument). A web page has no
+#: version: what the notebook retrieves from is whatever the site serves on the day it runs.
+WEB_PAGE_LOADERS: dict[str, tuple[str, ...]] = {
+    "WebBaseLoader": ("web_path", "web_paths"),
+    "AsyncHtmlLoader": ("web_path",),
+    "AsyncChromiumLoader": ("urls",),
+    "RecursiveUrlLoader": ("url",),
+    "UnstructuredURLLoader": ("urls",),
+    "SeleniumURLLoader": ("urls",),
+    "PlaywrightURLLoader": ("urls",),
+    "SitemapLoader": ("web_path",),
+    "NewsURLLoader": ("urls",),
+    "FireCrawlLoader": ("url",),
+    "WikipediaLoader": ("query",),
+}
+
+#: Readers whose ``load_data``/``load``/``run`` call fetches live web content (llama-index web
+#: readers, Haystack's ``LinkContentFetcher``), with the keywords that take the URLs or page
+#: titles (else the first argument); LangChain's ``WikipediaLoader`` takes its query when built.
+WEB_READER_METHODS: dict[str, tuple[str, ...]] = {
+    "SimpleWebPageReader": ("urls",),
+    "TrafilaturaWebReader": ("urls",),
+    "BeautifulSoupWebReader": ("urls",),
+    "RssReader": ("urls",),
+    "AsyncWebPageReader": ("urls",),
+    "WholeSiteReader": ("base_url",),
+    "LinkContentFetcher": ("urls",),
+    "WikipediaReader": ("pages",),
+}
+
 #: Functions (qualified names) that read a document or an image file given as first argument.
 DOCUMENT_READ_FUNCTIONS = frozenset(
     {

@@ -49,6 +49,9 @@ __all__ = [
 DatasetKind = Literal["local", "remote", "hub"]
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+#: A Wayback Machine capture at a 14-digit timestamp: a snapshot that does not change.
+_ARCHIVED_SNAPSHOT = re.compile(r"^https?://web\.archive\.org/web/\d{14}(?:id_)?/")
+_LOCAL_URL = re.compile(r"^(?:file:|https?://(?:localhost|127\.|0\.0\.0\.0)(?:[:/]|$))")
 _SHA_ANYWHERE = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])")
 _MUTABLE_SEGMENT = re.compile(
     r"/(?:main|master|HEAD|head|latest|develop|dev|trunk|nightly|current|refs/heads/[^/]+)(?:/|$|\?|\.)",
@@ -102,6 +105,7 @@ Role = Literal[
     "listing",
     "directory",
     "made",
+    "web",
 ]
 
 
@@ -127,6 +131,8 @@ class DatasetRead:
     verified_by: str | None = None
     hub: str = "huggingface"
     folder: bool = False
+    #: Live web content (a page loader, a Wikipedia reader): it has no version at all.
+    web: bool = False
 
     @property
     def path(self) -> str:
@@ -417,7 +423,7 @@ def remote_pin_problem(url: str) -> str | None:
         return None
     if "generation=" in lowered and "storage.googleapis.com" in lowered:
         return None
-    if _SHA_ANYWHERE.search(url):
+    if _SHA_ANYWHERE.search(url) or _ARCHIVED_SNAPSHOT.match(url):
         return None
     if _MUTABLE_SEGMENT.search(url):
         return "the URL points at a moving ref (branch or 'latest'), not a commit"
@@ -523,6 +529,12 @@ class _ReadFinder:
                 # gets; the content is read (or built) elsewhere.
                 return []
             return [sink("read", argument, data_extension=True, documents=True)]
+        if method in catalog.WEB_PAGE_LOADERS:
+            return [sink("web", call.argument(0, *catalog.WEB_PAGE_LOADERS[method]))]
+        if method in _WEB_READ_METHODS and isinstance(call.node.func, ast.Attribute):
+            reader = self._web_reader(call)
+            if reader is not None:
+                return [sink("web", call.argument(0, *catalog.WEB_READER_METHODS[reader]))]
         if method in ("load_data", "load") and isinstance(call.node.func, ast.Attribute):
             # llama-index file readers: ``PDFReader().load_data(file=Path("report.pdf"))``
             keywords = call.keywords
@@ -604,6 +616,26 @@ class _ReadFinder:
             if files is not None:
                 found.append(sink("read", files, documents=True))
             return found
+        return None
+
+    def _web_reader(self, call: CallSite) -> str | None:
+        """The web reader class whose instance ``call`` is made on (``SimpleWebPageReader()
+        .load_data(...)``, ``loader.load_data(...)`` with ``loader = WikipediaReader()``, the
+        class also by way of llama-index ``download_loader("WikipediaReader")``)."""
+        assert isinstance(call.node.func, ast.Attribute)
+        created = self.values.resolve_call(call.node.func.value, call.scope)
+        for _ in range(2):
+            if created is None:
+                return None
+            name = (dotted_name(created.func) or "").rsplit(".", 1)[-1]
+            if name == "download_loader" and created.args:
+                loaded = created.args[0]
+                if isinstance(loaded, ast.Constant) and isinstance(loaded.value, str):
+                    name = loaded.value
+            if name in catalog.WEB_READER_METHODS:
+                return name
+            # ``Reader = download_loader("SimpleWebPageReader")`` then ``Reader()``
+            created = self.values.resolve_call(created.func, call.scope)
         return None
 
     def _displayed(self, call: CallSite) -> bool:
@@ -794,6 +826,12 @@ class _ReadFinder:
             return
         if role in ("listing", "directory"):
             yield from self._folder_reads(sink)
+            return
+        if role == "web":
+            for value in self._argument_paths(sink.argument, sink.scope):
+                page = str(value.value).strip()
+                if page and not _LOCAL_URL.match(page):
+                    yield DatasetRead(sink.call, value, "remote", line=sink.line, web=True)
             return
         if role in ("hub", "kaggle"):
             revision = self._revision(sink)
@@ -1121,6 +1159,9 @@ _NOT_DATA_DOWNLOADS = frozenset(
 )
 
 
+#: Methods of a web reader that fetch what it reads (``reader.load_data(urls=[...])``).
+_WEB_READ_METHODS = frozenset({"load_data", "aload_data", "load", "run", "run_async"})
+
 #: Method names (the last part of a call's name) that :meth:`_ReadFinder.sinks` looks at.
 _SINK_METHODS = frozenset(
     {
@@ -1153,6 +1194,8 @@ _SINK_METHODS = frozenset(
         *catalog.DATA_FOLDER_WRITERS,
         "load_data",
         "load",
+        *_WEB_READ_METHODS,
+        *catalog.WEB_PAGE_LOADERS,
         "mkdir",
         "makedirs",
         *catalog.PUBLIC_DATASET_CLONES,

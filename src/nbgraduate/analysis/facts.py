@@ -101,6 +101,10 @@ class Loop:
     iterable: ast.expr
     first_line: int
     last_line: int
+    #: A comprehension's loop variable and scope: the name holds an element of ``iterable``
+    #: on the comprehension's lines only (it does not leak, so it is no binding).
+    comprehension_target: str | None = None
+    scope: Scope = None
 
 
 @dataclass(slots=True)
@@ -364,7 +368,8 @@ class _Collector:
     ) -> None:
         last = node.end_lineno or node.lineno
         for generator in node.generators:
-            self.facts.loops.append(Loop(generator.iter, node.lineno, last))
+            target = generator.target.id if isinstance(generator.target, ast.Name) else None
+            self.facts.loops.append(Loop(generator.iter, node.lineno, last, target, scope))
         self.generic_visit(node, scope)
 
     visit_SetComp = visit_ListComp

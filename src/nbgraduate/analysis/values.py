@@ -12,6 +12,7 @@ from typing import Literal
 
 from nbgraduate.analysis.facts import (
     Binding,
+    Loop,
     ProgramFacts,
     Scope,
     dotted_name,
@@ -56,6 +57,7 @@ class ValueResolver:
 
     def __init__(self, facts: ProgramFacts) -> None:
         self.facts = facts
+        self._comprehension_loops: dict[str, list[Loop]] | None = None
 
     def resolve(self, expression: ast.expr | None, scope: Scope = None) -> list[ResolvedValue]:
         """Every value ``expression`` can take that we can see; empty when unknown."""
@@ -177,6 +179,10 @@ class ValueResolver:
                     return self._resolve(default, None, line, depth + 1, seen)
             if any(p.arg == name for p in (*scope.args.args, *scope.args.kwonlyargs)):
                 return []
+        if key is None:
+            loop = self._comprehension_over(name, scope, line)
+            if loop is not None:
+                return self._elements(loop.iterable, scope, line, depth, seen)
         binding = self._binding_before(name, key, line, scope)
         if binding is None:
             return []
@@ -185,6 +191,26 @@ class ValueResolver:
                 return self._resolve_loop_item(binding, name, depth, seen)
             return []
         return self._resolve(binding.value, binding.scope, binding.line, depth + 1, seen)
+
+    def _comprehension_over(self, name: str, scope: Scope, line: int) -> Loop | None:
+        """The comprehension whose loop variable ``name`` is at ``line`` (innermost first)."""
+        if self._comprehension_loops is None:
+            self._comprehension_loops = {}
+            for loop in self.facts.loops:
+                if loop.comprehension_target is not None:
+                    self._comprehension_loops.setdefault(loop.comprehension_target, []).append(loop)
+        found = None
+        for loop in self._comprehension_loops.get(name, ()):
+            if (
+                loop.scope is scope
+                and loop.first_line <= line <= loop.last_line
+                and (
+                    found is None
+                    or loop.last_line - loop.first_line <= found.last_line - found.first_line
+                )
+            ):
+                found = loop
+        return found
 
     def _resolve_loop_item(
         self, binding: Binding, name: str, depth: int, seen: frozenset[int]
@@ -195,8 +221,12 @@ class ValueResolver:
             return []
         if not (isinstance(loop.target, ast.Name) and loop.target.id == name):
             return []
-        iterable: ast.expr | None = loop.iter
-        scope, line = binding.scope, binding.line
+        return self._elements(loop.iter, binding.scope, binding.line, depth, seen)
+
+    def _elements(
+        self, iterable: ast.expr | None, scope: Scope, line: int, depth: int, seen: frozenset[int]
+    ) -> list[ResolvedValue]:
+        """Every element of a list, tuple or set literal, or of one bound to a name."""
         hops = 0
         while isinstance(iterable, ast.Name) and hops < _MAX_DEPTH:
             found = self._binding_before(iterable.id, None, line, scope)

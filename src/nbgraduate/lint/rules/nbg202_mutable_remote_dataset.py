@@ -43,7 +43,12 @@ class MutableRemoteDataset(Rule):
     names a data file or an archive; an API or health call does not, nor does a signing key
     piped into ``gpg``/``apt-key``, nor model weights, executables (``.llamafile``) or images.
 
-    Versioned, and not reported: a URL that embeds a commit sha or an object version id
+    Live web content read as a corpus is reported at each URL (or page title): LangChain URL
+    loaders (``WebBaseLoader``, ``RecursiveUrlLoader``, ``SitemapLoader``...), llama-index web
+    and Wikipedia readers (``SimpleWebPageReader().load_data(urls=...)``, ``WikipediaReader``,
+    also through ``download_loader``), Haystack ``LinkContentFetcher().run(urls=...)``.
+
+    Versioned, and not reported: a ``web.archive.org/web/<timestamp>/`` capture; a URL that embeds a commit sha or an object version id
     (``?versionId=``, ``?generation=``, ``hf://...@<sha>``); a hub ``revision=<40-hex>``
     (``load_dataset``, ``hf_hub_download``); a Kaggle handle ending ``/versions/<n>``;
     ``dvc.api.open/read(..., rev=<40-hex>)``; a boto3 ``VersionId``; a fetcher that verifies a
@@ -159,6 +164,13 @@ class MutableRemoteDataset(Rule):
             'assert hashlib.sha256(open("qa.csv", "rb").read()).hexdigest() == "9f2c1d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d"\n',
             note="Checked only after the data was used:",
         ),
+        Example(
+            "from langchain_community.document_loaders import WebBaseLoader\n"
+            'urls = ["https://example.org/blog/agents/", "https://example.org/blog/evals/"]\n'
+            "docs = [WebBaseLoader(url).load() for url in urls]\n",
+            note="Live web pages loaded as the corpus (LangChain URL loaders, llama-index web "
+            "and Wikipedia readers, Haystack `LinkContentFetcher().run(urls=...)`):",
+        ),
     )
     good = (
         Example(
@@ -217,6 +229,11 @@ class MutableRemoteDataset(Rule):
             note="The downloaded file's digest checked before use:",
         ),
         Example(
+            "from langchain_community.document_loaders import WebBaseLoader\n"
+            'docs = WebBaseLoader("https://web.archive.org/web/20240601000000/https://example.org/blog/agents/").load()\n',
+            note="A web page as archived at a fixed time:",
+        ),
+        Example(
             "!wget -q https://example.org/qa.csv\n"
             '!echo "9f2c1d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d  qa.csv" | sha256sum -c\n'
         ),
@@ -244,6 +261,8 @@ class MutableRemoteDataset(Rule):
                     continue
                 noun = "download" if read.download else "remote dataset"
                 message = f"{noun} {read.path!r}: {problem}"
+                if read.web:
+                    message = f"live web content {read.path!r}: {_WEB_PROBLEM}"
             if message is None:
                 continue
             reported.add(id(node))
@@ -277,6 +296,12 @@ class MutableRemoteDataset(Rule):
                 start = context.cell_position(*place)
                 end = context.cell_position(download.cell_index, download.row, download.end_column)
             yield self.finding(message, start, end)
+
+
+_WEB_PROBLEM = (
+    "a web page has no version, so the documents change with the site; save them into the"
+    " repository, or load a web.archive.org/web/<timestamp>/ capture"
+)
 
 
 def _revision_problem(read: DatasetRead) -> str | None:
