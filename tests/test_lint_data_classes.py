@@ -376,3 +376,40 @@ def test_archived_or_local_web_pages_and_unrelated_load_calls_are_not_reported(
         'state = json.loads("{}")',
     )
     assert found == []
+
+
+# -- models: Mistral Agents and Conversations APIs ------------------------------------------------
+
+
+def test_mistral_agents_and_conversations_with_a_model_need_completion_args(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from mistralai import Mistral\nclient = Mistral()",
+        "reply = await client.beta.conversations.start_async(\n"
+        '    model="mistral-medium-2505", inputs=[{"role": "user", "content": "hi"}]\n)',
+        "tutor = await client.beta.agents.create_async(\n"
+        '    model="mistral-medium-2505", name="tutor", instructions="Be brief."\n)',
+        "async for event in await client.beta.conversations.start_stream_async(\n"
+        '    agent_id=tutor.id, inputs="hi"\n):\n    print(event)',
+        codes="NBG103",
+    )
+    assert found == [("NBG103", 3, 1), ("NBG103", 4, 1)]
+
+
+def test_mistral_agent_with_completion_args_is_set_and_asked_for_its_seed(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from mistralai import Mistral\n"
+        "from mistralai.models import CompletionArgs\n"
+        "client = Mistral()\n"
+        'judge = client.beta.agents.create(model="mistral-medium-2505", name="judge",\n'
+        "    completion_args=CompletionArgs(temperature=0, random_seed=7))\n"
+        'writer = client.beta.agents.create(model="mistral-medium-2505", name="writer",\n'
+        '    completion_args={"temperature": 0.7})',
+        codes="NBG103,NBG303",
+    )
+    assert found == [("NBG303", 2, 7)]

@@ -171,6 +171,28 @@ LLM_REQUEST_SUFFIXES = (
     "chat_completion",
     "text_generation",
     "get_finetuned_model",
+    "conversations.start",
+    "conversations.start_async",
+    "conversations.start_stream",
+    "conversations.start_stream_async",
+    "agents.create",
+    "agents.create_async",
+    "agents.update",
+    "agents.update_async",
+)
+
+#: Requests (matched like :data:`LLM_REQUEST_SUFFIXES`) that choose a model only when given
+#: ``model=``: Mistral's Agents and Conversations APIs, whose sampling settings go in
+#: ``completion_args``. A conversation started with ``agent_id=`` samples as its agent does.
+MODEL_KEYWORD_REQUEST_SUFFIXES = (
+    "conversations.start",
+    "conversations.start_async",
+    "conversations.start_stream",
+    "conversations.start_stream_async",
+    "agents.create",
+    "agents.create_async",
+    "agents.update",
+    "agents.update_async",
 )
 
 #: Qualified names of function-style LLM requests.
@@ -312,6 +334,7 @@ SAMPLING_CONFIG_KEYWORDS = frozenset(
         "additional_kwargs",
         "generation_kwargs",
         "model_params",
+        "completion_args",
     }
 )
 

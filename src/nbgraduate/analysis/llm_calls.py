@@ -86,6 +86,8 @@ def llm_call_kind(call: CallSite) -> str | None:
         if written == suffix or written.endswith("." + suffix):
             if suffix in ("converse",) and "." not in written:
                 return None
+            if suffix in catalog.MODEL_KEYWORD_REQUEST_SUFFIXES and "model" not in call.keywords:
+                return None
             return "request"
     if method in catalog.CHAT_MODEL_CONSTRUCTORS or _is_dspy_lm(call) or _is_generator(call):
         return "constructor"

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 class UnsetSamplingParameters(Rule):
     """Reports direct LLM calls (OpenAI and OpenAI-compatible clients, Anthropic, litellm,
     Google ``generate_content``, Mistral, Cohere, Ollama, Hugging Face ``InferenceClient``,
-    Bedrock), chat-model constructors (LangChain, LlamaIndex, DSPy ``dspy.LM``, Haystack
+    Bedrock, Mistral's Agents and Conversations APIs given ``model=``), chat-model constructors (LangChain, LlamaIndex, DSPy ``dspy.LM``, Haystack
     generators) and calls of the notebook's own functions that forward ``**kwargs`` into such a
     request, when they do not set ``temperature``: neither as an argument, nor inside a
     generation config, ``generation_kwargs`` or a ``**`` dict defined in the notebook."""
@@ -83,6 +83,12 @@ class UnsetSamplingParameters(Rule):
             'reply = client.chat.completions.create(**{**base, "messages": []})\n',
             note="splatted dicts are resolved",
         ),
+        Example(
+            "from mistralai import Mistral\n"
+            "client = Mistral()\n"
+            'agent = client.beta.agents.create(model="mistral-medium-2505", name="judge")\n',
+            note="Mistral Agents and Conversations APIs (`completion_args` holds the sampling)",
+        ),
     )
     good = (
         Example(
@@ -119,6 +125,14 @@ class UnsetSamplingParameters(Rule):
             'answer = ask("gpt-4o-2024-08-06", [], temperature=0)\n'
         ),
         Example('engine = chat_engine.chat("What did the author do?")\n'),
+        Example(
+            "from mistralai import Mistral\n"
+            "from mistralai.models import CompletionArgs\n"
+            "client = Mistral()\n"
+            'agent = client.beta.agents.create(model="mistral-medium-2505", name="judge",\n'
+            "    completion_args=CompletionArgs(temperature=0, random_seed=7))\n"
+            'reply = client.beta.conversations.start(agent_id=agent.id, inputs="Grade this")\n'
+        ),
         Example(
             "from weaviate.classes.config import Configure\n"
             "generative = Configure.Generative.openai(\n"
