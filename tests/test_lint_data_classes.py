@@ -413,3 +413,24 @@ def test_mistral_agent_with_completion_args_is_set_and_asked_for_its_seed(
         codes="NBG103,NBG303",
     )
     assert found == [("NBG303", 2, 7)]
+
+
+# -- models: Haystack local generators ------------------------------------------------------------
+
+
+def test_haystack_local_generator_repo_is_a_model_pinned_by_pipeline_kwargs(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from haystack.components.generators import HuggingFaceLocalGenerator\n"
+        'floating = HuggingFaceLocalGenerator("org/extractor-7b",\n'
+        '    huggingface_pipeline_kwargs={"device_map": "auto"})',
+        "pinned = HuggingFaceLocalGenerator(\n"
+        '    "org/extractor-7b",\n'
+        "    huggingface_pipeline_kwargs={\n"
+        '        "model_kwargs": {"revision": "3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a"}\n'
+        "    },\n)",
+        codes="NBG101",
+    )
+    assert found == [("NBG101", 2, 2)]

@@ -94,8 +94,14 @@ MODEL_FIRST_ARGUMENT = frozenset(
         "InferenceClientModel",
         "LiteLLMModel",
         "TransformersModel",
+        "HuggingFaceLocalGenerator",
+        "HuggingFaceLocalChatGenerator",
     }
 )
+
+#: Keywords holding the keyword arguments a library passes on to ``transformers`` (Haystack's
+#: ``huggingface_pipeline_kwargs``): a ``revision`` inside them pins the model.
+PIPELINE_KWARGS_KEYWORDS = ("huggingface_pipeline_kwargs", "model_kwargs")
 
 #: HTTP client methods (requests, httpx, aiohttp) and the keywords that carry a JSON payload,
 #: whose ``"model"`` entry names the model of a hand-written API request.

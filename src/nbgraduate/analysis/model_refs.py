@@ -354,6 +354,29 @@ def _revision(call: CallSite, values: ValueResolver) -> str | None:
     expression = call.keywords.get("revision") or call.keywords.get("code_revision")
     for value in values.strings(expression, call.scope):
         return str(value.value)
+    for name in catalog.PIPELINE_KWARGS_KEYWORDS:
+        if name in call.keywords:
+            return _nested_revision(call.keywords[name], call, values, 0)
+    return None
+
+
+def _nested_revision(
+    expression: ast.expr, call: CallSite, values: ValueResolver, depth: int
+) -> str | None:
+    """``huggingface_pipeline_kwargs={"revision": ...}`` or one level down in ``model_kwargs``."""
+    found = values.resolve_dict(expression, call.scope)
+    if found is None or depth > 1:
+        return None
+    for key, value in zip(found.keys, found.values, strict=True):
+        if not isinstance(key, ast.Constant):
+            continue
+        if key.value == "revision":
+            for text in values.strings(value, call.scope):
+                return str(text.value)
+        if key.value in catalog.PIPELINE_KWARGS_KEYWORDS:
+            nested = _nested_revision(value, call, values, depth + 1)
+            if nested is not None:
+                return nested
     return None
 
 

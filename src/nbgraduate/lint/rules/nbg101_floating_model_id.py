@@ -157,6 +157,12 @@ class FloatingModelId(Rule):
             note="names with numeric suffixes, _id/_name, deployment, engine, any case",
         ),
         Example('%store -r JUDGE\n# %%\nimport json\nJUDGE_MODEL_ID = "gpt-4o"\n'),
+        Example(
+            "from haystack.components.generators import HuggingFaceLocalGenerator\n"
+            'generator = HuggingFaceLocalGenerator("org/extractor-7b",\n'
+            '    generation_kwargs={"temperature": 0.0})\n',
+            note="a Hugging Face repo given positionally to a Haystack local generator",
+        ),
     )
     good = (
         Example(
@@ -207,6 +213,13 @@ class FloatingModelId(Rule):
             'reply = litellm.completion(model="azure/gpt-4o-2024-08-06", messages=[], temperature=0)\n'
             'grok = {"model": "grok-2-1212", "temperature": 0}\n',
             note="a deployment that names its pinned snapshot; dated xAI releases",
+        ),
+        Example(
+            "from haystack.components.generators import HuggingFaceLocalGenerator\n"
+            'generator = HuggingFaceLocalGenerator("org/extractor-7b",\n'
+            '    huggingface_pipeline_kwargs={"revision": "3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a"},\n'
+            '    generation_kwargs={"temperature": 0.0})\n',
+            note="pinned through the pipeline's keyword arguments",
         ),
     )
 
