@@ -434,3 +434,44 @@ def test_haystack_local_generator_repo_is_a_model_pinned_by_pipeline_kwargs(
         codes="NBG101",
     )
     assert found == [("NBG101", 2, 2)]
+
+
+# -- datasets: image files embedded as the retrieval corpus ---------------------------------------
+
+
+def test_images_embedded_through_a_notebook_function_are_reported_at_each_path(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from fastembed import LateInteractionMultimodalEmbedding\n"
+        'embedder = LateInteractionMultimodalEmbedding(model_name="org/vision-retriever")\n'
+        "def index_page(page_path, page_id):\n"
+        "    return list(embedder.embed_image([page_path]))[0]",
+        "SCANS = [\n"
+        '    "scans/invoice.png",\n'
+        '    "scans/letter.jpg",\n'
+        "]\n"
+        "for number, scan in enumerate(SCANS):\n"
+        "    index_page(scan, number)\n"
+        'relevance = {"invoice totals": {"scans/invoice.png": 3}}',
+        codes="NBG201",
+    )
+    assert found == [("NBG201", 3, 2), ("NBG201", 3, 3)]
+
+
+def test_zip_and_enumerate_loops_give_their_items_to_a_reader(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import pandas as pd\n"
+        'SPLITS = ["dev", "test"]\n'
+        'FILES = [\n    "data/dev.csv",\n    "data/test.csv",\n]\n'
+        "frames = {}\n"
+        "for split, path in zip(SPLITS, FILES):\n"
+        "    frames[split] = pd.read_csv(path)",
+        "import numpy as np\n"
+        "for i, label in enumerate(SPLITS):\n"
+        "    print(i, label)",
+        codes="NBG201",
+    )
+    assert found == [("NBG201", 2, 4), ("NBG201", 2, 5)]

@@ -645,7 +645,8 @@ HF_FILE_BUILDERS = frozenset(
 
 #: Readers of documents and images an eval feeds to a model (a RAG corpus, OCR or vision
 #: inputs), by the last part of their name, with the keywords that take the path (else the first
-#: argument): LangChain document loaders, pypdf/PyPDF2.
+#: argument): LangChain document loaders, pypdf/PyPDF2, fastembed's multimodal ``embed_image``
+#: (image files embedded as the retrieval corpus).
 DOCUMENT_READERS: dict[str, tuple[str, ...]] = {
     "TextLoader": ("file_path",),
     "CSVLoader": ("file_path",),
@@ -666,6 +667,7 @@ DOCUMENT_READERS: dict[str, tuple[str, ...]] = {
     "Docx2txtLoader": ("file_path",),
     "BSHTMLLoader": ("file_path",),
     "PdfReader": ("stream",),
+    "embed_image": ("images",),
     "PdfFileReader": ("stream",),
 }
 

@@ -1297,6 +1297,8 @@ def _parameter_of(argument: ast.expr | None, function: Scope) -> str | None:
     if function is None or isinstance(function, ast.Lambda):
         return None
     argument = _unwrap(argument)
+    if isinstance(argument, (ast.List, ast.Tuple)) and len(argument.elts) == 1:
+        argument = _unwrap(argument.elts[0])  # ``embed_image([path])``: the one path given
     if not isinstance(argument, ast.Name):
         return None
     arguments = function.args

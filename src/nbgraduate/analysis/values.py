@@ -52,6 +52,24 @@ class ResolvedValue:
     env_name: str | None = None
 
 
+def _unpacked_iterable(target: ast.expr, iterable: ast.expr, name: str) -> ast.expr | None:
+    """What ``name`` walks in ``for i, name in enumerate(items)`` or ``for a, name in
+    zip(xs, items)``: ``items``; ``None`` for other loops."""
+    if not (isinstance(target, ast.Tuple) and isinstance(iterable, ast.Call)):
+        return None
+    if not isinstance(iterable.func, ast.Name) or iterable.keywords:
+        return None
+    names = [e.id if isinstance(e, ast.Name) else None for e in target.elts]
+    if name not in names:
+        return None
+    position = names.index(name)
+    if iterable.func.id == "enumerate" and len(names) == 2 and len(iterable.args) == 1:
+        return iterable.args[0] if position == 1 else None
+    if iterable.func.id == "zip" and len(iterable.args) == len(names):
+        return iterable.args[position]
+    return None
+
+
 class ValueResolver:
     """Resolves expressions to the literal values they can hold, in notebook order."""
 
@@ -219,9 +237,12 @@ class ValueResolver:
         loop = binding.node
         if not isinstance(loop, (ast.For, ast.AsyncFor)):
             return []
-        if not (isinstance(loop.target, ast.Name) and loop.target.id == name):
+        if isinstance(loop.target, ast.Name) and loop.target.id == name:
+            return self._elements(loop.iter, binding.scope, binding.line, depth, seen)
+        iterated = _unpacked_iterable(loop.target, loop.iter, name)
+        if iterated is None:
             return []
-        return self._elements(loop.iter, binding.scope, binding.line, depth, seen)
+        return self._elements(iterated, binding.scope, binding.line, depth, seen)
 
     def _elements(
         self, iterable: ast.expr | None, scope: Scope, line: int, depth: int, seen: frozenset[int]
