@@ -469,9 +469,7 @@ def test_zip_and_enumerate_loops_give_their_items_to_a_reader(tmp_path: Path) ->
         "frames = {}\n"
         "for split, path in zip(SPLITS, FILES):\n"
         "    frames[split] = pd.read_csv(path)",
-        "import numpy as np\n"
-        "for i, label in enumerate(SPLITS):\n"
-        "    print(i, label)",
+        "import numpy as np\nfor i, label in enumerate(SPLITS):\n    print(i, label)",
         codes="NBG201",
     )
     assert found == [("NBG201", 2, 4), ("NBG201", 2, 5)]
