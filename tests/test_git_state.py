@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from repo_builder import git, init_git
 
+from nbgraduate.core import git_state
 from nbgraduate.core.git_state import read_git_state
-from nbgraduate.lint import runner
 from nbgraduate.lint.config import clear_caches
 from nbgraduate.lint.runner import LintRequest, run_lint
 
@@ -86,7 +86,7 @@ def test_lint_reads_git_state_once_per_run(
         calls.append(root)
         return read_git_state(root)
 
-    monkeypatch.setattr(runner, "read_git_state", counting)
+    monkeypatch.setattr(git_state, "read_git_state", counting)
     for index in range(3):
         (repository / f"eval_{index}.py").write_text(
             f'import pandas as pd\ndf = pd.read_csv("data/untracked.csv")\nn = {index}\n',
@@ -110,7 +110,7 @@ def test_git_is_not_asked_when_no_rule_needs_it(
     repository: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[Path] = []
-    monkeypatch.setattr(runner, "read_git_state", lambda root: calls.append(root))
+    monkeypatch.setattr(git_state, "read_git_state", lambda root: calls.append(root))
     (repository / "eval.py").write_text('JUDGE = "gpt-4o"\n', encoding="utf-8")
     clear_caches()
     run_lint(LintRequest(paths=[repository / "eval.py"], select=["NBG101"], jobs=1))

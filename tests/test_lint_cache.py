@@ -55,7 +55,7 @@ def write(path: Path, source: str) -> Path:
 
 
 def entries(directory: Path) -> list[Path]:
-    return sorted((directory / "lint-v1").glob("*.json"))
+    return sorted((directory / "lint-v2").glob("*.json"))
 
 
 def tamper(directory: Path) -> int:
@@ -273,43 +273,184 @@ def test_the_salt_follows_model_policy_data_and_source_files(tmp_path: Path) -> 
 
 def test_every_job_field_is_part_of_the_key(project: Path, cache_dir: Path) -> None:
     import dataclasses
+    import hashlib
 
+    from nbgraduate.lint.jobs import FileJob
     from nbgraduate.lint.rules import ALL_CODES
-    from nbgraduate.lint.runner import file_job, load_settings
+    from nbgraduate.lint.runner import FilePlan, _plan_for, load_settings
 
     path = project / "eval.ipynb"
-    job = file_job(path, load_settings(path, known_codes=ALL_CODES))
-    cache = LintCache(cache_dir)
+    plan = _plan_for(path, load_settings(path, known_codes=ALL_CODES))
+    # The cache keys a plan; a field added to the job must be added to the plan, and so to the key.
+    fields = {field.name for field in dataclasses.fields(FilePlan)}
+    assert fields == {field.name for field in dataclasses.fields(FileJob)}
+    job = plan.job()
+    assert all(getattr(job, name) == getattr(plan, name) for name in fields - {"policy"})
+    assert (job.policy.pinned, job.policy.floating, job.policy.providers_json) == plan.policy
+    cache = LintCache(cache_dir, project)
     content = path.read_bytes()
-    base = cache.key(job, content)
-    assert cache.key(job, content) == base
-    assert cache.key(job, content + b" ") != base
+    digest = hashlib.sha256(content).digest()
+    base = cache.key(plan, digest)
+    assert cache.key(plan, digest) == base
+    assert cache.key(plan, hashlib.sha256(content + b" ").digest()) != base
+    pinned, floating, providers = plan.policy
     changed = {
         "path": Path("elsewhere.ipynb"),
         "display_path": "elsewhere.ipynb",
-        "codes": job.codes - {"NBG101"},
+        "codes": plan.codes - {"NBG101"},
         "locked_datasets": frozenset({"data/x.csv"}),
-        "policy": dataclasses.replace(job.policy, pinned=("gpt-4o",)),
+        "policy": (("gpt-4o",), floating, providers),
+        "file_positions": not plan.file_positions,
     }
-    fields = {field.name for field in dataclasses.fields(job)}
+    assert set(changed) | {"git_state"} == fields
     for name, value in changed.items():
-        assert name in fields
-        assert cache.key(dataclasses.replace(job, **{name: value}), content) != base, name
+        assert cache.key(dataclasses.replace(plan, **{name: value}), digest) != base, name
+    assert cache.key(dataclasses.replace(plan, policy=(pinned, ("o1",), providers)), digest) != base
+    assert cache.key(dataclasses.replace(plan, policy=(pinned, floating, "[{}]")), digest) != base
 
     def state(digest: str) -> GitState:
         return GitState(str(project), frozenset({"eval.ipynb"}), frozenset(), frozenset(), digest)
 
-    with_state = cache.key(dataclasses.replace(job, git_state=state("a")), content)
+    with_state = cache.key(dataclasses.replace(plan, git_state=state("a")), digest)
     assert with_state != base
-    assert cache.key(dataclasses.replace(job, git_state=state("a")), content) == with_state
-    assert cache.key(dataclasses.replace(job, git_state=state("b")), content) != with_state
+    assert cache.key(dataclasses.replace(plan, git_state=state("a")), digest) == with_state
+    assert cache.key(dataclasses.replace(plan, git_state=state("b")), digest) != with_state
+
+
+# -- the stat index: unchanged files are not read ---------------------------------------------
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the cache reads to hash them."""
+    from nbgraduate.core import files
+
+    read: list[str] = []
+    original = files.read_regular
+
+    def counting(path: str | os.PathLike[str], **options: object) -> bytes:
+        read.append(os.path.basename(path))
+        return original(path, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files, "read_regular", counting)
+    return read
+
+
+def later(monkeypatch: pytest.MonkeyPatch, seconds: float = 60) -> None:
+    """Runs from now on start ``seconds`` later: every file is older than the racy margin."""
+    now = time.time_ns() + int(seconds * 1e9)
+    monkeypatch.setattr(lint_cache.time, "time_ns", lambda: now)
+
+
+def test_an_unchanged_file_is_not_read_again(
+    project: Path, cache_dir: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    later(monkeypatch)
+    first = lint("eval.ipynb")
+    assert reads == ["eval.ipynb"]
+    [index] = (cache_dir / "lint-v2").glob("index-*.index")
+    written = index.stat().st_mtime_ns
+    assert lint("eval.ipynb") == first
+    assert reads == ["eval.ipynb"]
+    assert index.stat().st_mtime_ns == written  # nothing changed, nothing written
+    tamper(cache_dir)
+    assert served(lint("eval.ipynb"))
+
+
+def test_a_racy_entry_is_read_again_until_it_is_old_enough(
+    project: Path, cache_dir: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Written just now: the file could change again within its timestamp's granularity.
+    lint("eval.ipynb")
+    lint("eval.ipynb")
+    assert reads == ["eval.ipynb", "eval.ipynb"]
+    later(monkeypatch)
+    lint("eval.ipynb")  # hashed again, now remembered as old enough
+    lint("eval.ipynb")
+    assert reads == ["eval.ipynb"] * 3
+
+
+def test_restored_size_and_mtime_do_not_hide_an_edit_from_the_stat_index(
+    project: Path, cache_dir: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    later(monkeypatch)
+    lint("eval.ipynb")
+    tamper(cache_dir)
+    assert served(lint("eval.ipynb"))
+    notebook = project / "eval.ipynb"
+    stat = notebook.stat()
+    text = notebook.read_text(encoding="utf-8")
+    notebook.write_text(text.replace("gpt-4o", "gpt-4x"), encoding="utf-8")
+    os.utime(notebook, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (notebook.stat().st_size, notebook.stat().st_mtime_ns) == (
+        stat.st_size,
+        stat.st_mtime_ns,
+    )
+    # The write and utime moved the ctime, which no program can set back.
+    assert notebook.stat().st_ctime_ns != stat.st_ctime_ns
+    messages = lint("eval.ipynb")
+    assert not served(messages)
+    assert any("gpt-4x" in message for message in messages)
+
+
+@pytest.mark.parametrize("part", ["size", "mtime", "ctime", "inode"])
+def test_every_stat_part_and_the_racy_guard_decide_trust(part: str) -> None:
+    hashed_at = 100 * 10**9
+    seen = (10, 50 * 10**9, 60 * 10**9, 7)
+    remembered = [*seen, "00" * 32, hashed_at]
+    assert lint_cache._trusted(remembered, seen)
+    other = list(seen)
+    other[["size", "mtime", "ctime", "inode"].index(part)] += 1
+    assert not lint_cache._trusted(remembered, tuple(other))  # type: ignore[arg-type]
+    # Modified within the racy margin before the run that hashed it started: not trusted.
+    racy = hashed_at - lint_cache._RACY_NS + 1
+    if part in ("mtime", "ctime"):
+        changed = list(seen)
+        changed[["size", "mtime", "ctime", "inode"].index(part)] = racy
+        assert not lint_cache._trusted([*changed, "00" * 32, hashed_at], tuple(changed))  # type: ignore[arg-type]
+
+
+def test_a_damaged_index_only_costs_a_read(
+    project: Path, cache_dir: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    later(monkeypatch)
+    expected = lint("eval.ipynb")
+    [index] = (cache_dir / "lint-v2").glob("index-*.index")
+    for damaged in ('{"format": 2, "files": {', '{"format": 2, "files": []}', "[]"):
+        index.write_text(damaged, encoding="utf-8")
+        assert lint("eval.ipynb") == expected
+    data = json.loads(index.read_text(encoding="utf-8"))
+    [entry] = data["files"].values()
+    entry[4] = "not hex"
+    index.write_text(json.dumps(data), encoding="utf-8")
+    assert lint("eval.ipynb") == expected
+    assert len(reads) == 5
+
+
+def test_a_file_edited_while_it_is_linted_is_not_stored(
+    project: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nbgraduate.lint import runner
+
+    original = runner._run_jobs
+
+    def editing(jobs: list, workers: int | None) -> list:  # type: ignore[type-arg]
+        results = original(jobs, workers)
+        write(project / "eval.ipynb", SOURCE.replace("gpt-4o", "gpt-4x"))
+        return results
+
+    monkeypatch.setattr(runner, "_run_jobs", editing)
+    lint("eval.ipynb")
+    assert entries(cache_dir) == []
+    monkeypatch.setattr(runner, "_run_jobs", original)
+    assert any("gpt-4x" in message for message in lint("eval.ipynb"))
 
 
 # -- bounded, and safe under concurrent runs ---------------------------------------------------------
 
 
 def test_prune_keeps_the_newest_entries_within_the_bounds(tmp_path: Path) -> None:
-    directory = tmp_path / "lint-v1"
+    directory = tmp_path / "lint-v2"
     directory.mkdir()
     for index in range(30):
         entry = directory / f"{index:02d}.json"
@@ -342,7 +483,7 @@ def test_concurrent_runs_share_one_cache_safely(project: Path, cache_dir: Path) 
     assert len(stored) == 13
     for entry in stored:
         json.loads(entry.read_text(encoding="utf-8"))
-    assert not list((cache_dir / "lint-v1").glob(".*.tmp"))
+    assert not list((cache_dir / "lint-v2").glob(".*.tmp"))
     tamper(cache_dir)
     served_again = run_cli(project, "lint", "--output-format", "json", ".").stdout
     assert served_again.count(SENTINEL) == expected.count('"message"')

@@ -5,7 +5,8 @@ directory of the ``pyproject.toml`` that configures lint, else the current direc
 ``NBGRADUATE_CACHE_DIR``. An entry's key is a SHA-256 over
 
 * the file's content digest (SHA-256 of its bytes: an edited notebook is always re-linted,
-  however its modification time moved);
+  however its modification time moved; see "the stat index" below for when the bytes are
+  read);
 * everything the file's lint job carries: its path as reported, the enabled rule codes (the
   effective settings after ``select``/``ignore``/``per-file-ignores``), the model-policy
   configuration, the datasets its pipeline's lock pins, the repository's git state (by its
@@ -20,6 +21,32 @@ or does not match its key is a miss. The directory is kept below :data:`MAX_ENTR
 and :data:`MAX_BYTES` bytes by removing the oldest entries after a run that wrote some.
 ``nbgraduate lint --no-cache`` or ``NBGRADUATE_NO_CACHE=1`` bypasses the cache (it is then
 neither read nor written). Only results without an input error are stored.
+
+The stat index
+--------------
+Hashing every byte of every file is most of the cost of a re-run in which nothing changed, so,
+as git's index does, the cache remembers per file (by absolute path, one index file per project
+root) the ``(size, mtime_ns, ctime_ns, inode)`` it saw and the content digest it computed then.
+A file whose stat is unchanged is not read: its remembered digest is used. Guarantees:
+
+* Any write to a file moves its ``ctime`` to the current time, and user programs cannot set
+  ``ctime`` back (``touch -d``, ``cp -p`` and ``os.utime`` restore the ``mtime`` only, and set
+  ``ctime`` to now); a file replaced by another (rename, ``git checkout``) has another inode.
+  So an edit is seen even when the size and ``mtime`` are restored.
+* Racy timestamps: a file written in the same clock tick as it was hashed could change again
+  without its stat changing. An entry is trusted only when its ``mtime`` and ``ctime`` are
+  older, by :data:`RACY_SECONDS`, than the moment its run started (before the ``stat``): that
+  margin covers timestamp granularity down to FAT's two seconds. Newer entries are hashed
+  again on every run until they are old enough (git re-checks such "racily clean" entries by
+  content in the same way).
+* The stat is taken before the bytes are read, and a result is stored only when the file's
+  stat after linting is still the one hashed, so a file edited while it was being linted is
+  never remembered with the result of its other content.
+
+What is not covered, as for git: a system clock set back, or a file system that keeps no
+``ctime`` or inode numbers and lets a program restore ``mtime`` and size; ``--no-cache`` then.
+The index is written atomically, merged with the index on disk just before, and only when an
+entry changed; runs writing it at once may lose each other's new entries, which costs a hash.
 """
 
 from __future__ import annotations
@@ -30,22 +57,24 @@ import functools
 import hashlib
 import json
 import os
+import stat
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nbgraduate import __version__
-from nbgraduate.core.atomic import write_bytes_atomic
 from nbgraduate.lint.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
-    from nbgraduate.lint.jobs import FileJob, FileResult
+    from nbgraduate.lint.diagnostics import InputError
 
 __all__ = [
     "CACHE_DIR_ENV",
     "MAX_BYTES",
     "MAX_ENTRIES",
     "NO_CACHE_ENV",
+    "RACY_SECONDS",
     "LintCache",
     "cache_directory",
     "cache_disabled_by_environment",
@@ -57,16 +86,26 @@ __all__ = [
 CACHE_DIR_ENV = "NBGRADUATE_CACHE_DIR"
 #: Any value but empty or ``0`` turns the cache off, like ``--no-cache``.
 NO_CACHE_ENV = "NBGRADUATE_NO_CACHE"
-#: Bounds on the cache directory; the oldest entries go first.
+#: Bounds on the cache directory; the oldest entries go first. The stat index of one project
+#: root keeps at most ``MAX_ENTRIES`` files too.
 MAX_ENTRIES = 20_000
 MAX_BYTES = 128 * 1024 * 1024
+#: A file's remembered digest is trusted only when its mtime and ctime are older than this
+#: before the run that hashed it started (see "the stat index" above).
+RACY_SECONDS = 2
 #: Entries are pruned down to this share of the bounds, so pruning is rare.
 _PRUNE_TO = 0.8
 #: Bumped when the entry format changes; old entries are then simply never hit.
-_FORMAT = 1
+_FORMAT = 2
 _ENTRIES = f"lint-v{_FORMAT}"
 _SUFFIX = ".json"
+_INDEX_SUFFIX = ".index"
 _DIAGNOSTIC_FIELDS = tuple(field.name for field in dataclasses.fields(Diagnostic))
+_RACY_NS = RACY_SECONDS * 1_000_000_000
+
+#: A file as the index remembers it: size, mtime_ns, ctime_ns, inode, then the hex digest
+#: and when the run that hashed it started (ns).
+_Stat = tuple[int, int, int, int]
 
 
 def cache_disabled_by_environment() -> bool:
@@ -83,26 +122,81 @@ def cache_directory(project_root: Path) -> Path:
 
 
 class LintCache:
-    """Read and write the entries of one lint run; every failure to use the cache is a miss."""
+    """Read and write the entries of one lint run; every failure to use the cache is a miss.
 
-    def __init__(self, directory: Path) -> None:
+    ``scope`` (the project root) names the stat index this run reads and writes.
+    """
+
+    def __init__(self, directory: Path, scope: Path | None = None) -> None:
         self.directory = directory
         self._entries = directory / _ENTRIES
         self._salt = code_salt(Path(__file__).resolve().parents[1])
         self._encodings: dict[tuple[type, object], bytes] = {}
         self._wrote = False
+        self._started_ns = time.time_ns()
+        scope_name = hashlib.sha256(os.fsencode(os.path.abspath(scope or "."))).hexdigest()
+        self._index_path = self._entries / f"index-{scope_name[:16]}{_INDEX_SUFFIX}"
+        self._index = _read_index(self._index_path)
+        self._index_changed: dict[str, list[Any]] = {}
+        self._seen: dict[str, _Stat] = {}
         self.hits = 0
         self.misses = 0
+        self.hashed = 0
 
-    def key(self, job: FileJob, content: bytes) -> str:
-        """The entry key of ``job`` for a file holding ``content``."""
-        digest = hashlib.sha256()
-        digest.update(self._salt.encode())
-        digest.update(hashlib.sha256(content).digest())
-        for field in dataclasses.fields(job):
-            digest.update(f"\0{field.name}=".encode())
-            digest.update(self._encoded(getattr(job, field.name)))
-        return digest.hexdigest()
+    def digest(self, path: Path) -> bytes | None:
+        """The SHA-256 of the file's bytes, or ``None`` when it cannot be read as a regular file
+        (linting it reports why). Taken from the stat index when the file's stat is the one
+        remembered and the entry is not racy; else the file is read and hashed."""
+        absolute = os.path.abspath(path)
+        try:
+            info = os.stat(absolute)
+        except (OSError, ValueError):
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        seen: _Stat = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        self._seen[absolute] = seen
+        remembered = self._index.get(absolute)
+        if remembered is not None and _trusted(remembered, seen):
+            try:
+                return bytes.fromhex(remembered[4])
+            except (TypeError, ValueError):
+                pass  # a damaged entry: hash the file
+        # Imported only here: a run in which no file changed never reads one.
+        from nbgraduate.core.files import read_regular
+
+        try:
+            # Never a FIFO or device (a FIFO would block here forever): read_regular refuses.
+            content = read_regular(absolute)
+        except OSError:
+            return None
+        self.hashed += 1
+        digest = hashlib.sha256(content).digest()
+        entry = [*seen, digest.hex(), self._started_ns]
+        if remembered != entry:
+            self._index[absolute] = self._index_changed[absolute] = entry
+        return digest
+
+    def unchanged(self, path: Path) -> bool:
+        """Whether the file's stat is still the one :meth:`digest` saw (it was not edited since)."""
+        absolute = os.path.abspath(path)
+        try:
+            info = os.stat(absolute)
+        except (OSError, ValueError):
+            return False
+        seen = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        return self._seen.get(absolute) == seen
+
+    def key(self, job: object, digest: bytes) -> str:
+        """The entry key of ``job`` (a dataclass: every field is part of the key) for a file
+        whose content has the SHA-256 ``digest``."""
+        hasher = hashlib.sha256()
+        hasher.update(self._salt.encode())
+        hasher.update(digest)
+        for field in dataclasses.fields(job):  # type: ignore[arg-type]
+            hasher.update(f"\0{field.name}=".encode())
+            hasher.update(self._encoded(getattr(job, field.name)))
+        return hasher.hexdigest()
 
     def _encoded(self, value: object) -> bytes:
         # The jobs of one run share their codes, policy and git state: encode each value once.
@@ -115,10 +209,11 @@ class LintCache:
             cached = self._encodings[memo] = _canonical(value).encode()
         return cached
 
-    def get(self, key: str) -> FileResult | None:
-        """The stored result for ``key``, or ``None`` (absent, unreadable, or not this key)."""
+    def get(self, key: str) -> list[Diagnostic] | None:
+        """The stored findings for ``key``, or ``None`` (absent, unreadable, or not this key)."""
         try:
-            data = json.loads((self._entries / f"{key}{_SUFFIX}").read_bytes())
+            with open(self._entries / f"{key}{_SUFFIX}", "rb") as stream:
+                data = json.loads(stream.read())
             if data["key"] != key:
                 raise ValueError("entry of another key")
             result = _result(data["diagnostics"], data["lines"])
@@ -128,14 +223,15 @@ class LintCache:
         self.hits += 1
         return result
 
-    def put(self, key: str, result: FileResult) -> None:
-        """Store ``result`` under ``key`` (results with an input error are not stored)."""
-        if result.error is not None:
+    def put(self, key: str, diagnostics: list[Diagnostic], error: InputError | None) -> None:
+        """Store a file's ``diagnostics`` under ``key`` (not when linting it met an input
+        ``error``)."""
+        if error is not None:
             return
         # Each source line once, however many findings it has: a line of thousands of findings
         # (or a 10 MB literal with findings on it) would otherwise be stored once per finding.
         lines: dict[str, int] = {}
-        rows = [_row(d, lines) for d in result.diagnostics]
+        rows = [_row(d, lines) for d in diagnostics]
         entry = {"key": key, "lines": list(lines), "diagnostics": rows}
         try:
             data = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -148,10 +244,32 @@ class LintCache:
             self._wrote = True
 
     def close(self) -> None:
-        """Keep the directory within its bounds, if this run wrote to it."""
+        """Write the stat index if an entry changed; keep the directory within its bounds, if
+        this run wrote to it."""
+        if self._index_changed:
+            with contextlib.suppress(OSError):
+                self._prepare()
+                self._write_index()
         if self._wrote:
             with contextlib.suppress(OSError):
                 prune(self._entries)
+
+    def _write_index(self) -> None:
+        # Merged with what another run wrote since this one read it; this run's entries win.
+        files = _read_index(self._index_path)
+        files.update(self._index_changed)
+        if len(files) > MAX_ENTRIES:
+            # The files this run saw stay; of the others, those hashed longest ago go first.
+            others = sorted((e[5], p) for p, e in files.items() if p not in self._seen)
+            for _, path in others[: len(files) - int(MAX_ENTRIES * _PRUNE_TO)]:
+                del files[path]
+        try:
+            data = json.dumps(
+                {"format": _FORMAT, "files": files}, ensure_ascii=False, separators=(",", ":")
+            ).encode("utf-8")
+        except UnicodeEncodeError:
+            return  # a path that is not UTF-8: hashed every time rather than remembered
+        _write_atomic(self._index_path, data)
 
     def _prepare(self) -> None:
         if self._entries.is_dir():
@@ -169,6 +287,31 @@ class LintCache:
             marker = self.directory / name
             if not marker.exists():
                 _write_atomic(marker, text.encode("utf-8"))
+
+
+def _read_index(path: Path) -> dict[str, list[Any]]:
+    """The stat index at ``path``: absolute path to ``[size, mtime_ns, ctime_ns, inode, digest,
+    hashed_at_ns]``; empty when absent or unreadable (every file is then hashed)."""
+    try:
+        with open(path, "rb") as stream:
+            data = json.loads(stream.read())
+        files = data["files"]
+        if data["format"] != _FORMAT or not isinstance(files, dict):
+            return {}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return files
+
+
+def _trusted(remembered: list[Any], seen: _Stat) -> bool:
+    """Whether a remembered entry still describes the file: the same stat, and not racy."""
+    try:
+        size, mtime, ctime, inode, _, hashed_at = remembered
+    except (TypeError, ValueError):
+        return False
+    if (size, mtime, ctime, inode) != seen:
+        return False
+    return isinstance(hashed_at, int) and max(mtime, ctime) < hashed_at - _RACY_NS
 
 
 def prune(entries: Path, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> int:
@@ -215,17 +358,28 @@ def code_salt(package: Path) -> str:
     policy = package / "knowledge" / "model_policy.toml"
     with contextlib.suppress(OSError):
         parts.append(hashlib.sha256(policy.read_bytes()).hexdigest())
-    for directory, subdirectories, names in os.walk(package):
-        subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
-        for name in sorted(names):
-            if name.endswith((".py", ".toml", ".json")):
-                path = os.path.join(directory, name)
-                with contextlib.suppress(OSError):
-                    info = os.stat(path)
-                    parts.append(
-                        f"{os.path.relpath(path, package)} {info.st_size} {info.st_mtime_ns}"
-                    )
+    parts.extend(_source_fingerprints(str(package), ""))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _source_fingerprints(directory: str, relative: str) -> list[str]:
+    """``"path size mtime_ns"`` of every source and data file below ``directory``, sorted."""
+    found: list[str] = []
+    subdirectories: list[tuple[str, str]] = []
+    with contextlib.suppress(OSError), os.scandir(directory) as scan:
+        for item in scan:
+            name = item.name
+            with contextlib.suppress(OSError):
+                if item.is_dir():
+                    if name != "__pycache__":
+                        subdirectories.append((item.path, f"{relative}{name}/"))
+                elif name.endswith((".py", ".toml", ".json")):
+                    info = item.stat()
+                    found.append(f"{relative}{name} {info.st_size} {info.st_mtime_ns}")
+    found.sort()
+    for path, prefix in sorted(subdirectories):
+        found.extend(_source_fingerprints(path, prefix))
+    return found
 
 
 def _canonical(value: object) -> str:
@@ -271,9 +425,7 @@ def _row(diagnostic: Diagnostic, lines: dict[str, int]) -> list[Any]:
     return row
 
 
-def _result(rows: Iterable[list[Any]], lines: list[str]) -> FileResult:
-    from nbgraduate.lint.jobs import FileResult
-
+def _result(rows: Iterable[list[Any]], lines: list[str]) -> list[Diagnostic]:
     diagnostics = []
     for row in rows:
         if len(row) != len(_DIAGNOSTIC_FIELDS):
@@ -282,8 +434,11 @@ def _result(rows: Iterable[list[Any]], lines: list[str]) -> FileResult:
         fields["severity"] = Severity(fields["severity"])
         fields["source_line"] = lines[fields["source_line"]]
         diagnostics.append(Diagnostic(**fields))
-    return FileResult(diagnostics)
+    return diagnostics
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    # Imported only when writing: a run in which nothing changed writes nothing.
+    from nbgraduate.core.atomic import write_bytes_atomic
+
     write_bytes_atomic(path, data, durable=False)

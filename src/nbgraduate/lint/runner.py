@@ -9,17 +9,19 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nbgraduate.core.errors import ConfigError, InputFileError, NbgraduateError
 from nbgraduate.core.git import repository_root
-from nbgraduate.core.git_state import GitState, read_git_state
-from nbgraduate.knowledge.model_policy import ModelPolicyConfig
 from nbgraduate.lint.config import LintSettings, load_settings
 from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport
 from nbgraduate.lint.discovery import discover
-from nbgraduate.lint.jobs import FileJob, FileResult
 from nbgraduate.lint.rule_codes import known_rule_codes
 from nbgraduate.lock import LOCK_FILENAME
+
+if TYPE_CHECKING:
+    from nbgraduate.core.git_state import GitState
+    from nbgraduate.lint.jobs import FileJob, FileResult
 
 #: Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -79,24 +81,34 @@ def run_lint(request: LintRequest) -> LintReport:
             )
         except InputFileError as error:
             report.errors.append(InputError(error.path, error.reason))
-    jobs = _with_git_state(
+    # Discovered files of one directory share its settings: resolved once per directory.
+    by_directory: dict[str, LintSettings] = {}
+
+    def settings_of_file(path: Path) -> LintSettings:
+        directory = os.path.dirname(path)
+        settings = by_directory.get(directory)
+        if settings is None:
+            settings = by_directory[directory] = settings_for(path)
+        return settings
+
+    plans = _with_git_state(
         [
-            _job_for(path, settings_for(path), file_positions=request.file_positions)
+            _plan_for(path, settings_of_file(path), file_positions=request.file_positions)
             for path in dict.fromkeys(files)
         ]
     )
-    for result in _lint_jobs(jobs, request, here.project_root):
-        report.diagnostics.extend(result.diagnostics)
-        if result.error is not None:
-            report.errors.append(result.error)
-    report.files_checked = len(jobs)
-    report.diagnostics.extend(_repository_diagnostics(request, settings_for, jobs))
+    for diagnostics, error in _lint_plans(plans, request, here.project_root):
+        report.diagnostics.extend(diagnostics)
+        if error is not None:
+            report.errors.append(error)
+    report.files_checked = len(plans)
+    report.diagnostics.extend(_repository_diagnostics(request, settings_for, plans))
     report.sort()
     return report
 
 
 def _repository_diagnostics(
-    request: LintRequest, settings_for: Callable[[Path], LintSettings], jobs: list[FileJob]
+    request: LintRequest, settings_for: Callable[[Path], LintSettings], plans: list[FilePlan]
 ) -> list[Diagnostic]:
     """Repository rules, once per configuration (with eval paths) that the given paths use."""
     given = list(request.paths or [Path(".")])
@@ -113,7 +125,7 @@ def _repository_diagnostics(
     # Imported only here: repository rules need eval paths, and most runs have none.
     from nbgraduate.lint.repository import lint_repository
 
-    linted = [str(job.path) for job in jobs]
+    linted = [str(plan.path) for plan in plans]
     diagnostics: list[Diagnostic] = []
     for settings in configs.values():
         diagnostics.extend(lint_repository(settings, given, linted_files=linted))
@@ -150,16 +162,52 @@ def _is_below_cwd(path: Path) -> bool:
 
 def file_job(path: Path, settings: LintSettings) -> FileJob:
     """The lint job for one file under ``settings``, as ``nbgraduate lint`` would run it."""
-    return _job_for(path, settings)
+    return _plan_for(path, settings).job()
 
 
-def _job_for(path: Path, settings: LintSettings, *, file_positions: bool = True) -> FileJob:
-    return FileJob(
+@dataclass(frozen=True, slots=True)
+class FilePlan:
+    """A file's lint job before it is built: the fields of :class:`~nbgraduate.lint.jobs.FileJob`,
+    with the model-policy configuration as plain data.
+
+    The result cache keys a file by every field of its plan, so answering a run from the cache
+    imports neither the model policy nor the linter; :meth:`job` builds the job for a miss.
+    """
+
+    path: Path
+    display_path: str
+    codes: frozenset[str]
+    #: ``ModelPolicyConfig``'s fields: pinned, floating, providers as JSON.
+    policy: tuple[tuple[str, ...], tuple[str, ...], str]
+    locked_datasets: frozenset[str] = frozenset()
+    git_state: GitState | None = None
+    file_positions: bool = True
+
+    def job(self) -> FileJob:
+        from nbgraduate.knowledge.model_policy import ModelPolicyConfig
+        from nbgraduate.lint.jobs import FileJob
+
+        pinned, floating, providers_json = self.policy
+        return FileJob(
+            path=self.path,
+            display_path=self.display_path,
+            codes=self.codes,
+            policy=ModelPolicyConfig(
+                pinned=pinned, floating=floating, providers_json=providers_json
+            ),
+            locked_datasets=self.locked_datasets,
+            git_state=self.git_state,
+            file_positions=self.file_positions,
+        )
+
+
+def _plan_for(path: Path, settings: LintSettings, *, file_positions: bool = True) -> FilePlan:
+    return FilePlan(
         path=path,
         display_path=str(path),
         codes=settings.codes_for(path),
         policy=_policy_of(settings),
-        locked_datasets=_locked_datasets(path.parent.resolve()),
+        locked_datasets=_locked_datasets_beside(os.path.dirname(os.path.abspath(path))),
         file_positions=file_positions,
     )
 
@@ -168,42 +216,59 @@ def _job_for(path: Path, settings: LintSettings, *, file_positions: bool = True)
 _GIT_STATE_CODES = frozenset({"NBG201"})
 
 
-def _with_git_state(jobs: list[FileJob]) -> list[FileJob]:
-    """Give each job its repository's git state, read once per repository for the whole run
-    (one ``git ls-files -s`` and one ``git status``), and only when a job needs it."""
+def _with_git_state(plans: list[FilePlan]) -> list[FilePlan]:
+    """Give each plan its repository's git state, read once per repository for the whole run
+    (one ``git ls-files -s`` and one ``git status``), and only when a plan needs it."""
+    roots: dict[Path, Path] = {}
     states: dict[Path, GitState | None] = {}
-    given: list[FileJob] = []
-    for job in jobs:
-        if not job.codes & _GIT_STATE_CODES:
-            given.append(job)
+    given: list[FilePlan] = []
+    for plan in plans:
+        if not plan.codes & _GIT_STATE_CODES:
+            given.append(plan)
             continue
-        root = repository_root(job.path.parent)
+        # Files of one directory share their repository: look it up once per directory.
+        directory = plan.path.parent
+        root = roots.get(directory)
+        if root is None:
+            root = roots[directory] = repository_root(directory)
         if root not in states:
-            states[root] = read_git_state(root) if (root / ".git").exists() else None
+            if (root / ".git").exists():
+                from nbgraduate.core.git_state import read_git_state
+
+                states[root] = read_git_state(root)
+            else:
+                states[root] = None
         state = states[root]
-        given.append(job if state is None else dataclasses.replace(job, git_state=state))
+        given.append(plan if state is None else dataclasses.replace(plan, git_state=state))
     return given
 
 
 #: Settings objects are cached per configuration for the life of the process; so is this.
-_policies: dict[int, tuple[LintSettings, ModelPolicyConfig]] = {}
+_policies: dict[int, tuple[LintSettings, tuple[tuple[str, ...], tuple[str, ...], str]]] = {}
 
 
-def _policy_of(settings: LintSettings) -> ModelPolicyConfig:
-    """The model-policy configuration of ``settings``, built once per settings object (one
-    lint run has a handful, and thousands of files)."""
+def _policy_of(settings: LintSettings) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """The model-policy configuration of ``settings`` as plain data, built once per settings
+    object (one lint run has a handful, and thousands of files)."""
     known = _policies.get(id(settings))
     if known is not None and known[0] is settings:
         return known[1]
-    policy = ModelPolicyConfig(
-        pinned=settings.model_pinned,
-        floating=settings.model_floating,
-        providers_json=json.dumps(list(settings.model_providers), sort_keys=True),
+    policy = (
+        tuple(settings.model_pinned),
+        tuple(settings.model_floating),
+        json.dumps(list(settings.model_providers), sort_keys=True),
     )
     if len(_policies) > 64:
         _policies.clear()
     _policies[id(settings)] = (settings, policy)
     return policy
+
+
+@functools.lru_cache(maxsize=256)
+def _locked_datasets_beside(directory: str) -> frozenset[str]:
+    """:func:`_locked_datasets` of the absolute ``directory``, resolved once: resolving every
+    file's directory costs a system call per path component, and a run has few directories."""
+    return _locked_datasets(Path(directory).resolve())
 
 
 @functools.lru_cache(maxsize=256)
@@ -217,39 +282,42 @@ def _locked_datasets(directory: Path) -> frozenset[str]:
     return locked_local_datasets(directory, digested_only=True)
 
 
-def _lint_jobs(jobs: list[FileJob], request: LintRequest, project_root: Path) -> list[FileResult]:
-    """Every job's result, in order: from the cache when it has the file's result, else linted
-    (and then stored)."""
-    if not request.cache or not jobs:
-        return _run_jobs(jobs, request.jobs)
-    from nbgraduate.core.files import read_regular
+#: A file's findings and its input error, if it could not be linted.
+_Outcome = tuple[list[Diagnostic], InputError | None]
+
+
+def _lint_plans(plans: list[FilePlan], request: LintRequest, project_root: Path) -> list[_Outcome]:
+    """Every file's outcome, in order: from the cache when it has the file's findings, else
+    linted (and then stored)."""
+    if not request.cache or not plans:
+        linted = _run_jobs([plan.job() for plan in plans], request.jobs)
+        return [(result.diagnostics, result.error) for result in linted]
     from nbgraduate.lint.cache import LintCache, cache_directory
 
-    cache = LintCache(cache_directory(project_root))
-    results: list[FileResult | None] = []
+    cache = LintCache(cache_directory(project_root), project_root)
+    outcomes: list[_Outcome | None] = []
     keys: list[str | None] = []
-    for job in jobs:
-        try:
-            # Never a FIFO or device (a FIFO would block here forever): read_regular refuses.
-            content = read_regular(job.path)
-        except OSError:
+    for plan in plans:
+        digest = cache.digest(plan.path)
+        if digest is None:
             # Unreadable: linting it reports why.
             keys.append(None)
-            results.append(None)
+            outcomes.append(None)
             continue
-        key = cache.key(job, content)
+        key = cache.key(plan, digest)
         keys.append(key)
-        results.append(cache.get(key))
-    missing = [index for index, result in enumerate(results) if result is None]
-    for index, result in zip(
-        missing, _run_jobs([jobs[i] for i in missing], request.jobs), strict=True
-    ):
-        results[index] = result
+        cached = cache.get(key)
+        outcomes.append(None if cached is None else (cached, None))
+    missing = [index for index, outcome in enumerate(outcomes) if outcome is None]
+    linted = _run_jobs([plans[i].job() for i in missing], request.jobs)
+    for index, result in zip(missing, linted, strict=True):
+        outcomes[index] = (result.diagnostics, result.error)
         key = keys[index]
-        if key is not None:
-            cache.put(key, result)
+        # A file edited while it was linted: its findings belong to neither content.
+        if key is not None and cache.unchanged(plans[index].path):
+            cache.put(key, result.diagnostics, result.error)
     cache.close()
-    return [result for result in results if result is not None]
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def _run_jobs(jobs: list[FileJob], workers: int | None) -> list[FileResult]:
