@@ -473,3 +473,23 @@ def test_zip_and_enumerate_loops_give_their_items_to_a_reader(tmp_path: Path) ->
         codes="NBG201",
     )
     assert found == [("NBG201", 2, 4), ("NBG201", 2, 5)]
+
+
+# -- seeds: clustering that falls back to numpy's global generator --------------------------------
+
+
+def test_clustering_without_a_seed_is_a_global_numpy_draw(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import numpy as np\n"
+        "from scipy.cluster.vq import kmeans2\n"
+        "from sklearn.cluster import KMeans\n"
+        "def pool(vectors, k=16):\n"
+        '    centroids, _ = kmeans2(vectors, k, minit="++")\n'
+        "    return centroids",
+        "pooled = pool(np.ones((64, 4)))\n"
+        "topics = KMeans(n_clusters=4, random_state=0).fit_predict(np.ones((64, 4)))",
+        "np.random.seed(0)\nlater = KMeans(n_clusters=4).fit_predict(np.ones((64, 4)))",
+        codes="NBG301,NBG302",
+    )
+    assert found == [("NBG301", 2, 5)]

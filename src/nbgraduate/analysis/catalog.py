@@ -890,6 +890,18 @@ GLOBAL_RNG_FUNCTIONS: dict[str, frozenset[str]] = {
     ),
 }
 
+#: Library calls that draw from numpy's global generator unless given a seed, with the keywords
+#: that seed them: clustering that decides buckets, pools or samples an eval then depends on
+#: the run (``kmeans2(x, k, minit="++")``, ``KMeans(n_clusters=8)``).
+GLOBAL_RNG_LIBRARY_CALLS: dict[str, tuple[str, ...]] = {
+    "scipy.cluster.vq.kmeans": ("seed", "rng"),
+    "scipy.cluster.vq.kmeans2": ("seed", "rng"),
+    "sklearn.cluster.KMeans": ("random_state",),
+    "sklearn.cluster.MiniBatchKMeans": ("random_state",),
+    "sklearn.cluster.BisectingKMeans": ("random_state",),
+    "sklearn.mixture.GaussianMixture": ("random_state",),
+}
+
 #: Calls that seed a global generator: ``module -> seeding functions``.
 GLOBAL_RNG_SEEDERS: dict[str, frozenset[str]] = {
     "random": frozenset({"random.seed"}),

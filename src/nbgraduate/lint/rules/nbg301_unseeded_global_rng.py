@@ -42,7 +42,11 @@ class UnseededGlobalRng(Rule):
     ``"do_sample": True`` in a dict the notebook defines) draws its tokens from torch's global
     generator: it is reported unless ``transformers.set_seed``/``torch.manual_seed`` runs first.
     A remote ``InferenceClient`` request with ``do_sample`` is NBG303's; a server client built
-    with ``do_sample`` (LangChain ``HuggingFaceEndpoint``) samples on the server, not here."""
+    with ``do_sample`` (LangChain ``HuggingFaceEndpoint``) samples on the server, not here.
+
+    Clustering that falls back to numpy's global generator when given no seed (scipy
+    ``kmeans``/``kmeans2`` without ``seed=``, scikit-learn ``KMeans``, ``MiniBatchKMeans``,
+    ``BisectingKMeans``, ``GaussianMixture`` without ``random_state=``) is a draw too."""
 
     code = "NBG301"
     name = "unseeded-global-rng"
@@ -79,6 +83,11 @@ class UnseededGlobalRng(Rule):
             'pipe = pipeline("text-generation", model=model)\n'
             "text = pipe(prompt, do_sample=True)\n",
             note="local Hugging Face generation that samples draws from torch's generator",
+        ),
+        Example(
+            "from scipy.cluster.vq import kmeans2\n"
+            'centroids, labels = kmeans2(vectors, 32, minit="++")\n',
+            note="clustering with no seed draws from numpy's global generator",
         ),
     )
     good = (
@@ -119,6 +128,12 @@ class UnseededGlobalRng(Rule):
             "train, test = random_split(rows, [0.8, 0.2], generator=torch.Generator().manual_seed(13))\n",
             note="a private generator seeded where it is made",
         ),
+        Example(
+            "from sklearn.cluster import KMeans\n"
+            "from scipy.cluster.vq import kmeans2\n"
+            "topics = KMeans(n_clusters=8, random_state=0).fit_predict(vectors)\n"
+            'centroids, labels = kmeans2(vectors, 32, minit="++", seed=0)\n'
+        ),
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
@@ -126,6 +141,7 @@ class UnseededGlobalRng(Rule):
         draws: list[tuple[str, CallSite]] = []
         seeded_generators: set[int] = set()  # ``torch.Generator().manual_seed(0)``
         unseeded: list[CallSite] = []  # generators constructed without a seed
+        library_draws: set[int] = set()  # ``KMeans(...)`` with no random_state
         for call in context.facts.calls:
             if call.method in _GENERATOR_SEEDERS and call.node.args:
                 receiver = (
@@ -152,6 +168,11 @@ class UnseededGlobalRng(Rule):
                 continue
             elif qualified in _SEEDER_FAMILY:
                 seeds.append((_SEEDER_FAMILY[qualified], call))
+                continue
+            if qualified in catalog.GLOBAL_RNG_LIBRARY_CALLS:
+                if not _seeded_library_call(call, catalog.GLOBAL_RNG_LIBRARY_CALLS[qualified]):
+                    draws.append(("numpy.random", call))
+                    library_draws.add(id(call.node))
                 continue
             family, _, function = qualified.rpartition(".")
             if function in catalog.GLOBAL_RNG_FUNCTIONS.get(family, ()):
@@ -189,6 +210,13 @@ class UnseededGlobalRng(Rule):
                     f"generator, which is not seeded before this point{where}; call "
                     "transformers.set_seed(...) or torch.manual_seed(...) first"
                 )
+            elif id(call.node) in library_draws:
+                keyword = catalog.GLOBAL_RNG_LIBRARY_CALLS[call.qualified_name][0]
+                message = (
+                    f"`{call.written_name}(...)` has no {keyword}= and draws from the global "
+                    f"numpy generator, which is not seeded before this point{where}; pass "
+                    f"{keyword}=..."
+                )
             else:
                 message = (
                     f"`{call.written_name}` draws from the global {family} generator, which is "
@@ -201,6 +229,17 @@ class UnseededGlobalRng(Rule):
         return self.finding(
             message, context.position(call.node), context.end_position(call.node.func)
         )
+
+
+def _seeded_library_call(call: CallSite, keywords: tuple[str, ...]) -> bool:
+    """Given a seed (``None`` is no seed); unknown ``**kwargs`` may carry one."""
+    if call.has_star_kwargs:
+        return True
+    for name in keywords:
+        value = call.keywords.get(name)
+        if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
+            return True
+    return False
 
 
 def _seed_keyword(call: CallSite) -> bool:
