@@ -493,3 +493,20 @@ def test_clustering_without_a_seed_is_a_global_numpy_draw(tmp_path: Path) -> Non
         codes="NBG301,NBG302",
     )
     assert found == [("NBG301", 2, 5)]
+
+
+# -- models: experiment records -------------------------------------------------------------------
+
+
+def test_ids_that_describe_an_experiment_record_are_not_models(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from athina.interfaces.athina import AthinaExperiment\n"
+        "record = AthinaExperiment(\n"
+        '    experiment_name="baseline",\n'
+        '    language_model_id="gpt-3.5-turbo",\n'
+        ")",
+        'run = TrackedExperiment(name="judge sweep", model="gpt-4o")',
+        codes="NBG101",
+    )
+    assert found == [("NBG101", 3, 1)]

@@ -71,6 +71,11 @@ METADATA_KEYWORDS = frozenset(
     }
 )
 
+#: Calls (by the end of their name) that record an experiment's description: an id given to
+#: them under a keyword that only looks like a model's (``language_model_id=``) labels the
+#: run, it calls no model. ``model=`` and the other :data:`MODEL_KEYWORDS` still count.
+EXPERIMENT_RECORD_SUFFIXES = ("Experiment",)
+
 #: Calls whose first positional argument is a model id.
 MODEL_FIRST_ARGUMENT = frozenset(
     {

@@ -146,6 +146,8 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
     references: list[ModelReference] = []
     seen: set[int] = set()
     for call in values.facts.calls:
+        if call.method.endswith(catalog.EXPERIMENT_RECORD_SUFFIXES):
+            _suppress_descriptions(call, seen)
         arguments = _model_arguments(call, values)
         has_model_args = "model_args" in call.keywords
         if not arguments and not has_model_args:
@@ -207,6 +209,14 @@ def _is_not_a_model_call(call: CallSite, values: ValueResolver) -> bool:
     if repo_type is None:
         return False
     return any(v.value in ("dataset", "space") for v in values.resolve(repo_type, call.scope))
+
+
+def _suppress_descriptions(call: CallSite, seen: set[int]) -> None:
+    """``AthinaExperiment(language_model_id="gpt-4")``: literals under keywords that are not
+    model keywords describe the run; they are no model the notebook calls."""
+    for name, expression in call.keywords.items():
+        if name not in catalog.MODEL_KEYWORDS and isinstance(expression, ast.Constant):
+            seen.add(id(expression))
 
 
 def _suppress(

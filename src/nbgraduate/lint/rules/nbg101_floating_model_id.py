@@ -190,8 +190,9 @@ class FloatingModelId(Rule):
         Example(
             'client.run_on_dataset(project_metadata={"llm": "claude-2", "model": "gpt-4"})\n'
             'import polars as pl\ndf = df.with_columns(pl.lit("gpt-4").alias("source"))\n'
-            'lms = [{"name": "GPT-4", "lm": gpt4}]\n',
-            note="ids used as labels or metadata",
+            'lms = [{"name": "GPT-4", "lm": gpt4}]\n'
+            'record = AthinaExperiment(experiment_name="baseline", language_model_id="gpt-4")\n',
+            note="ids used as labels or metadata (an experiment record's description too)",
         ),
         Example(
             'output_model_dir = "my-org/judge-finetune"\n'
