@@ -510,3 +510,28 @@ def test_ids_that_describe_an_experiment_record_are_not_models(tmp_path: Path) -
         codes="NBG101",
     )
     assert found == [("NBG101", 3, 1)]
+
+
+# -- seeds: draws in a callback handed over inside a function the notebook calls ----------------
+
+
+def test_a_callback_handed_over_inside_a_called_function_runs_its_draws(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import random\ndef guess_label(text):\n    return random.choice(["pos", "neg"])',
+        "def run_evals():\n    harness.evaluate(task=guess_label)",
+        "def never_called():\n    harness.evaluate(task=guess_label)",
+        "run_evals()",
+        codes="NBG301",
+    )
+    assert found == [("NBG301", 2, 3)]
+
+
+def test_a_callback_handed_over_only_in_an_uncalled_function_never_runs(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import random\ndef guess_label(text):\n    return random.choice(["pos", "neg"])',
+        "def run_evals():\n    harness.evaluate(task=guess_label)",
+        codes="NBG301",
+    )
+    assert found == []

@@ -208,9 +208,19 @@ class ExecutionOrder:
                 if line >= defined:
                     first = min(first, line)
         for call in self.facts.calls:
-            if call.method in names and call.scope is not function:
+            if call.scope is function:
+                continue
+            if call.method in names or (call.scope is not None and _hands_over(call, names)):
+                # Called, or handed over inside another function (``Eval(task=classify)`` in a
+                # ``run()`` the notebook calls): it runs when that function runs.
                 first = min(first, self._scope_line(call.scope, call.line, depth + 1))
         return first
+
+
+def _hands_over(call: CallSite, names: set[str]) -> bool:
+    """Whether ``call`` passes one of ``names`` as an argument (a callback it will run)."""
+    arguments = (*call.node.args, *(k.value for k in call.node.keywords))
+    return any(isinstance(a, ast.Name) and a.id in names for a in arguments)
 
 
 def is_jitter(call: CallSite, facts: ProgramFacts) -> bool:
