@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -16,6 +17,7 @@ import pytest
 from nbgraduate import __version__
 from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport, Severity
 from nbgraduate.lint.output import OUTPUT_FORMATS, render
+from nbgraduate.lint.output._common import ordered
 from nbgraduate.lint.rules.base import Example, Rule
 
 SARIF_SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
@@ -306,6 +308,31 @@ def test_json_objects_match_ruffs_fields_plus_ours() -> None:
     assert entries[2]["severity"] == "warning"
     assert '\n  {\n    "cell": 3,' in text  # indent 2, keys sorted like ruff's
     assert "données" in text  # real UTF-8, not \u escapes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'quotes " and \\ backslashes',
+        "controls \x00\x07\x1f\t\n\r and DEL \x7f",
+        "line separators \u2028\u2029, accents données, emoji \U0001f600",
+        "a lone surrogate \ud800 as Python strings allow",
+        "",
+    ],
+)
+def test_json_is_what_json_dumps_writes(text: str) -> None:
+    from nbgraduate.lint.output.json import _as_json, render_json
+
+    findings = [
+        replace(notebook_finding(), message=text, cell_id=text or None, path=f"{text}.ipynb"),
+        replace(script_finding(), name=text, url=text, row=10**20, end_column=0),
+        unicode_finding(),
+    ]
+    report = LintReport(diagnostics=findings)
+    expected = json.dumps(
+        [_as_json(d) for d in ordered(report)], indent=2, sort_keys=True, ensure_ascii=False
+    )
+    assert render_json(report) == expected + "\n"
 
 
 def test_json_of_an_empty_report_is_an_empty_array() -> None:

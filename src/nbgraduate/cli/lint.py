@@ -12,6 +12,7 @@ reaches them. There is one parser per command, here.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -75,8 +76,35 @@ def _forwarding(command: str) -> Callable[..., None]:
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     """argparse's layout, with ``Usage:`` capitalised like every other command's help."""
 
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        # argparse makes a formatter for every option it adds, and the first one imports
+        # shutil (and bz2, lzma, zlib with it) for the terminal width: the same width, here.
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
     def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
         super().add_usage(usage, actions, groups, "Usage: " if prefix is None else prefix)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: ``COLUMNS``, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 class _Parser(argparse.ArgumentParser):
@@ -282,10 +310,13 @@ def lint(options: argparse.Namespace) -> int:
 
     text = render(report, options.output_format, rules=rules, statistics=options.statistics)
     if options.output_file is not None:
-        from nbgraduate.core.atomic import write_text_atomic
+        from nbgraduate.core.atomic import write_bytes_atomic
 
         try:
-            write_text_atomic(options.output_file, text)
+            # Atomic, so a reader never sees half a report, but not fsynced: a report lost in a
+            # crash is written again by running lint again, and the fsyncs cost more than a run
+            # answered by the cache.
+            write_bytes_atomic(options.output_file, text.encode("utf-8"), durable=False)
         except OSError as error:
             raise fail(
                 f"{options.output_file}: cannot write report: {error.strerror or error}"

@@ -425,15 +425,20 @@ def _row(diagnostic: Diagnostic, lines: dict[str, int]) -> list[Any]:
     return row
 
 
+_SEVERITIES = {severity.value: severity for severity in Severity}
+_SEVERITY_AT = _DIAGNOSTIC_FIELDS.index("severity")
+_SOURCE_LINE_AT = _DIAGNOSTIC_FIELDS.index("source_line")
+
+
 def _result(rows: Iterable[list[Any]], lines: list[str]) -> list[Diagnostic]:
     diagnostics = []
+    width = len(_DIAGNOSTIC_FIELDS)
     for row in rows:
-        if len(row) != len(_DIAGNOSTIC_FIELDS):
+        if len(row) != width:
             raise ValueError("entry of another diagnostic format")
-        fields = dict(zip(_DIAGNOSTIC_FIELDS, row, strict=True))
-        fields["severity"] = Severity(fields["severity"])
-        fields["source_line"] = lines[fields["source_line"]]
-        diagnostics.append(Diagnostic(**fields))
+        row[_SEVERITY_AT] = _SEVERITIES[row[_SEVERITY_AT]]
+        row[_SOURCE_LINE_AT] = lines[row[_SOURCE_LINE_AT]]
+        diagnostics.append(Diagnostic(*row))
     return diagnostics
 
 
