@@ -535,3 +535,32 @@ def test_a_callback_handed_over_only_in_an_uncalled_function_never_runs(tmp_path
         codes="NBG301",
     )
     assert found == []
+
+
+# -- models: the notebook's own function named like an API method ---------------------------------
+
+
+def test_own_function_named_like_an_llm_method_is_reported_at_its_request(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from openai import OpenAI\nclient = OpenAI()\n"
+        "def create_assistant(file_ids):\n"
+        '    return client.beta.assistants.create(model="gpt-4-1106-preview", name="rag")',
+        "assistant = create_assistant([])",
+        codes="NBG103",
+    )
+    assert found == [("NBG103", 2, 4)]
+
+
+def test_a_document_uploaded_to_a_hosted_rag_collection_is_read(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import chatbees as cb\n"
+        'collection = cb.create_collection(cb.Collection(name="essays"))\n'
+        'collection.upload_document("./essays.txt")\n'
+        "collection.upload_document(notes)",
+        codes="NBG201",
+    )
+    assert found == [("NBG201", 2, 3)]

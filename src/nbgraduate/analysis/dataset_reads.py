@@ -523,7 +523,8 @@ class _ReadFinder:
             return [sink("read", call.argument(0, "fp", "filename", "path"), documents=True)]
         if method in catalog.FILE_UPLOAD_METHODS and isinstance(call.node.func, ast.Attribute):
             # ``client.files.upload(file="report.pdf")``: a file sent to the model's API
-            argument = call.argument(99, *catalog.FILE_UPLOAD_METHODS[method])
+            position = 0 if method in catalog.FILE_UPLOAD_POSITIONAL else 99
+            argument = call.argument(position, *catalog.FILE_UPLOAD_METHODS[method])
             if self.values.resolve_dict(argument, call.scope) is not None:
                 # ``file={"file_name": "batch.jsonl", "content": ...}``: the name the upload
                 # gets; the content is read (or built) elsewhere.

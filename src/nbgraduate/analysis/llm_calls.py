@@ -322,7 +322,10 @@ class LlmCalls:
         """:func:`llm_call_kind`, computed once per call."""
         key = id(call.node)
         if key not in self._kinds:
-            self._kinds[key] = llm_call_kind(call)
+            own = "." not in call.written_name and call.written_name in self.facts.functions
+            # ``create_assistant(ids)`` calling the notebook's own function of that name: the
+            # request inside it is the LLM call, not this one.
+            self._kinds[key] = None if own else llm_call_kind(call)
         return self._kinds[key]
 
     @cached_property
