@@ -564,3 +564,19 @@ def test_a_document_uploaded_to_a_hosted_rag_collection_is_read(tmp_path: Path) 
         codes="NBG201",
     )
     assert found == [("NBG201", 2, 3)]
+
+
+def test_a_fetched_page_parsed_as_html_is_live_web_content(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import requests\nfrom bs4 import BeautifulSoup\n"
+        "def page_text():\n"
+        '    url = "https://blog.example.org/posts/agents/"\n'
+        "    response = requests.get(url)\n"
+        '    return BeautifulSoup(response.content, "html.parser").get_text()\n'
+        "context = page_text()",
+        'health = requests.get("https://api.example.org/health").json()\n'
+        'front = BeautifulSoup(open("saved/front.html").read(), "html.parser")',
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 2, 4)]

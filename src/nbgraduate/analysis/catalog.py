@@ -509,6 +509,10 @@ HTTP_GET_CALLS = frozenset(
     }
 )
 
+#: Calls that parse a fetched web page into text (by the last part of their name): an HTTP GET
+#: whose response they parse reads the live page as eval data.
+HTML_PAGE_PARSERS = frozenset({"BeautifulSoup", "markdownify", "html2text"})
+
 #: Keyword names under which readers take their path.
 DATA_PATH_KEYWORDS = (
     "filepath_or_buffer",

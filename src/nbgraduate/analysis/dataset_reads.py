@@ -21,6 +21,7 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
@@ -853,7 +854,13 @@ class _ReadFinder:
                 continue
             is_url = bool(_URL.match(path))
             if role == "http":
-                if not is_url or not (is_data_like_url(path) or self._response_saved(sink.call)):
+                if not is_url:
+                    continue
+                if self._response_parsed_as_page(sink.call):
+                    # ``BeautifulSoup(requests.get(url).text)``: a live page read as a corpus
+                    yield DatasetRead(sink.call, value, "remote", line=sink.line, web=True)
+                    continue
+                if not (is_data_like_url(path) or self._response_saved(sink.call)):
                     continue
                 yield DatasetRead(sink.call, value, "remote", line=sink.line, download=True)
                 continue
@@ -1038,6 +1045,44 @@ class _ReadFinder:
     def _known(self, expression: ast.expr, scope: Scope) -> str | None:
         found = {str(v.value) for v in self.values.strings(expression, scope)}
         return found.pop() if len(found) == 1 else None
+
+    def _response_parsed_as_page(self, call: CallSite) -> bool:
+        """Whether a GET's response is parsed as a web page (``BeautifulSoup(response.text)``,
+        ``markdownify``, ``html2text``) just after it, in the same
+        function: the page's text is what the eval reads."""
+        response = self._response_name(call)
+        for parser in self._page_parsers:
+            if parser.scope is not call.scope or not 0 <= parser.line - call.line <= 5:
+                continue
+            argument = parser.argument(0, "markup", "html", "filecontent")
+            if argument is None:
+                continue
+            if any(node is call.node for node in ast.walk(argument)):
+                return True
+            if response is not None and any(
+                isinstance(node, ast.Name) and node.id == response for node in ast.walk(argument)
+            ):
+                return True
+        return False
+
+    def _response_name(self, call: CallSite) -> str | None:
+        """``response`` in ``response = requests.get(url)``."""
+        for binding in self._bindings_by_value.get(id(call.node), ()):
+            return binding
+        return None
+
+    @cached_property
+    def _page_parsers(self) -> list[CallSite]:
+        return [c for c in self.facts.calls if c.method in catalog.HTML_PAGE_PARSERS]
+
+    @cached_property
+    def _bindings_by_value(self) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        for name, bindings in self.facts.bindings.items():
+            for binding in bindings:
+                if binding.key is None and isinstance(binding.value, ast.Call):
+                    found.setdefault(id(binding.value), []).append(name)
+        return found
 
     def _response_saved(self, call: CallSite) -> bool:
         """Whether a file is opened for writing just after a GET, in the same function."""

@@ -46,7 +46,9 @@ class MutableRemoteDataset(Rule):
     Live web content read as a corpus is reported at each URL (or page title): LangChain URL
     loaders (``WebBaseLoader``, ``RecursiveUrlLoader``, ``SitemapLoader``...), llama-index web
     and Wikipedia readers (``SimpleWebPageReader().load_data(urls=...)``, ``WikipediaReader``,
-    also through ``download_loader``), Haystack ``LinkContentFetcher().run(urls=...)``.
+    also through ``download_loader``), Haystack ``LinkContentFetcher().run(urls=...)``, and a
+    page fetched with ``requests.get``/``httpx.get`` whose response is parsed as HTML
+    (``BeautifulSoup``, ``markdownify``, ``html2text``).
 
     Versioned, and not reported: a ``web.archive.org/web/<timestamp>/`` capture; a URL that embeds a commit sha or an object version id
     (``?versionId=``, ``?generation=``, ``hf://...@<sha>``); a hub ``revision=<40-hex>``
@@ -167,7 +169,11 @@ class MutableRemoteDataset(Rule):
         Example(
             "from langchain_community.document_loaders import WebBaseLoader\n"
             'urls = ["https://example.org/blog/agents/", "https://example.org/blog/evals/"]\n'
-            "docs = [WebBaseLoader(url).load() for url in urls]\n",
+            "docs = [WebBaseLoader(url).load() for url in urls]\n"
+            "import requests\n"
+            "from bs4 import BeautifulSoup\n"
+            'page = requests.get("https://example.org/blog/rag/")\n'
+            'context = BeautifulSoup(page.text, "html.parser").get_text()\n',
             note="Live web pages loaded as the corpus (LangChain URL loaders, llama-index web "
             "and Wikipedia readers, Haystack `LinkContentFetcher().run(urls=...)`):",
         ),
