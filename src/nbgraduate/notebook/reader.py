@@ -126,6 +126,8 @@ def _refuse_lone_surrogates(path: Path, cells: list[Cell]) -> None:
     a terminal) can hold: the notebook is not valid Unicode, so it is refused by name."""
     for cell in cells:
         for what, text in (("id", cell.cell_id or ""), ("source", cell.source)):
+            if text.isascii():
+                continue
             match = _SURROGATE.search(text)
             if match is not None:
                 raise InputFileError(
@@ -159,9 +161,10 @@ def _cell_from_node(index: int, raw: dict) -> Cell:
         raise TypeError(f"cell {index + 1} has no valid cell_type")
     source = raw.get("source", "")
     if isinstance(source, list):
-        if not all(isinstance(line, str) for line in source):
-            raise TypeError(f"cell {index + 1} source holds an item that is not a string")
-        source = "".join(source)
+        try:
+            source = "".join(source)  # refuses any item that is not a string, in C
+        except TypeError:
+            raise TypeError(f"cell {index + 1} source holds an item that is not a string") from None
     elif not isinstance(source, str):
         raise TypeError(f"cell {index + 1} source is not a string")
     # A lone carriage return ends a line for Python (and old Mac editors) but not for
@@ -215,8 +218,14 @@ def _check_output(index: int, number: int, output: dict) -> None:
 def _check_text(value: object, where: str) -> None:
     if isinstance(value, str):
         return
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+    if not isinstance(value, list):
         raise TypeError(f"{where} is not text (a string or a list of strings)")
+    # The types of the items in C: a saved output has thousands of lines.
+    if set(map(type, value)) != _ONLY_STR and not all(isinstance(item, str) for item in value):
+        raise TypeError(f"{where} is not text (a string or a list of strings)")
+
+
+_ONLY_STR = {str}
 
 
 def _from_python_source(path: Path, text: str) -> Notebook:

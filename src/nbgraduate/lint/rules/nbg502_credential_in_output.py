@@ -104,7 +104,10 @@ def _joined(value: object) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return "".join(item if isinstance(item, str) else str(item) for item in value)
+        try:
+            return "".join(value)
+        except TypeError:
+            return "".join(item if isinstance(item, str) else str(item) for item in value)
     return str(value)
 
 
