@@ -201,25 +201,31 @@ _DATA_URI_HEAD_MAX = 128
 # they are rare in prose, tables of numbers and logs (unlike the letters needles start with).
 _ANCHOR_CHARACTERS = "-_:;"
 # Needles the scan spells differently, as (regex up to and including the anchor character,
-# regex after it, needle start - anchor): ``xox`` is a Slack token only when followed by one of
-# ``abprs`` and a hyphen (its pattern requires that); a webhook host follows ``https://``, so
-# it is looked for at each ``://``; the AWS key ids hold no rare character and stop at ``A``.
-_SPELLINGS: dict[str, tuple[str, str, int]] = {
-    "xox": (r"xox[abprs]-", "", -4),
-    "hooks.slack.com": (":", r"//hooks\.slack\.com", 3),
-    "AIza": ("A", "Iza", 0),
-    "AKIA": ("A", "KIA", 0),
-    "ASIA": ("A", "SIA", 0),
+# regex after it, needle start - anchor, the characters that can precede the anchor): ``xox``
+# is a Slack token only when followed by one of ``abprs`` and a hyphen (its pattern requires
+# that); a webhook host follows ``https://``, so it is looked for at each ``://``; the AWS key
+# ids hold no rare character and stop at ``A``.
+_SPELLINGS: dict[str, tuple[str, str, int, str]] = {
+    "xox": (r"xox[abprs]-", "", -4, "abprs"),
+    "hooks.slack.com": (":", r"//hooks\.slack\.com", 3, ""),
+    "AIza": ("A", "Iza", 0, ""),
+    "AKIA": ("A", "KIA", 0, ""),
+    "ASIA": ("A", "SIA", 0, ""),
 }
 # Needles with no character to anchor on, each looked for with ``str.find`` (a fast pass).
 _FOUND_BY_FIND = (*_SECRET_NEEDLES, _PRIVATE_KEY_NEEDLE)
 
 
-def _spelling(needle: str) -> tuple[str, str, int]:
+def _spelling(needle: str) -> tuple[str, str, int, str]:
     if needle in _SPELLINGS:
         return _SPELLINGS[needle]
     place = min(needle.index(char) for char in _ANCHOR_CHARACTERS if char in needle)
-    return re.escape(needle[: place + 1]), re.escape(needle[place + 1 :]), -place
+    return (
+        re.escape(needle[: place + 1]),
+        re.escape(needle[place + 1 :]),
+        -place,
+        needle[place - 1] if place else "",
+    )
 
 
 _NEEDLES = (*_ANCHORS, *_FOUND_BY_FIND, _URL_SEPARATOR_NEEDLE, _BASE64_MARK)
@@ -227,25 +233,47 @@ assert not any(a != b and b.startswith(a) for a in _NEEDLES for b in _NEEDLES)
 # For each anchor character, the needles around it: (needle, needle start - anchor, a regex
 # that matches just after the anchor when the needle is there).
 _NEEDLES_AT: dict[str, list[tuple[str, int, re.Pattern[str]]]] = {}
-_SCAN_BRANCHES: dict[str, list[str]] = {}
+# For each anchor character: the tests of needles that start before it, the characters that
+# precede it in those needles, and what follows it in needles that start at it.
+_SCAN_TESTS: dict[str, tuple[list[str], set[str], list[str]]] = {}
 for _needle in _NEEDLES:
     if _needle in _FOUND_BY_FIND:
         continue
-    _through, _after, _offset = _spelling(_needle)
+    _through, _after, _offset, _previous = _spelling(_needle)
     _test = f"(?<={_through})(?={_after})" if _after else f"(?<={_through})"
     _anchor = _needle[-_offset] if _needle not in _SPELLINGS else _through[-1]
     _NEEDLES_AT.setdefault(_anchor, []).append((_needle, _offset, re.compile(_test)))
-    _SCAN_BRANCHES.setdefault(_anchor, []).append(_test)
+    _before, _preceding, _at = _SCAN_TESTS.setdefault(_anchor, ([], set(), []))
+    if _previous:
+        _before.append(_test)
+        _preceding.update(_previous)
+    else:  # the scan has just read the anchor: only what follows is left to test
+        _at.append(_after)
+
+
+def _scan_branch(anchor: str, before: list[str], preceding: set[str], at: list[str]) -> str:
+    """The scan's branch for one anchor character: one character-class look-behind first
+    (``_`` follows ``f``, ``p``, ``k``... in needles, any letter in code), then each needle."""
+    tests = []
+    if before:
+        previous = "".join(re.escape(char) for char in sorted(preceding))
+        tests.append(f"(?<=[{previous}]{re.escape(anchor)})(?:" + "|".join(before) + ")")
+    if at:
+        # ``//`` stops wherever ``//hooks\.slack\.com`` would: the longer one goes.
+        shortest = [
+            after for after in at if not any(a != after and after.startswith(a) for a in at)
+        ]
+        tests.append("(?=" + "|".join(shortest) + ")")
+    return re.escape(anchor) + (tests[0] if len(tests) == 1 else "(?:" + "|".join(tests) + ")")
+
+
 # Every anchor character with a needle around it, in one pass. Each branch starts with its
 # anchor, so the regex engine skips ahead with a character-set test and looks around only
 # there: over the generated corpus's 27M characters of sources and outputs this costs about a
 # sixth of one alternation of the needles, whose first letters (``s``, ``h``, ``g``, ``p``,
 # ``r``...) are common in any text and made the engine try a branch at most characters.
 _ANCHOR_SCAN = re.compile(
-    "|".join(
-        re.escape(anchor) + "(?:" + "|".join(tests) + ")"
-        for anchor, tests in _SCAN_BRANCHES.items()
-    )
+    "|".join(_scan_branch(anchor, *tests) for anchor, tests in _SCAN_TESTS.items())
 )
 
 # An AWS secret is 40 characters of base64 with no prefix of its own, so it is only
