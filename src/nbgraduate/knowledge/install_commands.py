@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -45,13 +46,20 @@ def parse_install_line(line: str) -> list[InstallRequirement]:
     ``%mamba``/``%micromamba``/``%uv`` magics, ``%sx``/``%system``, or a bare shell line from a
     ``%%bash`` cell. Several commands joined with ``&&``, ``||``, ``;`` or ``|`` are each read.
     """
+    return list(_parsed(line))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(line: str) -> tuple[InstallRequirement, ...]:
+    """The requirements of ``line``, kept: NBG401 and NBG402 (and the converter) each read
+    every install line of a notebook, and parsing one is a shell tokenisation."""
     start = _command_start(line)
     if start is None:
-        return []
+        return ()
     found: list[InstallRequirement] = []
     for command in _split_commands(line, start):
         found.extend(_parse_command(command))
-    return found
+    return tuple(found)
 
 
 # --- where the shell command starts -------------------------------------------------------
