@@ -327,6 +327,8 @@ def test_json_is_what_json_dumps_writes(text: str) -> None:
         replace(notebook_finding(), message=text, cell_id=text or None, path=f"{text}.ipynb"),
         replace(script_finding(), name=text, url=text, row=10**20, end_column=0),
         unicode_finding(),
+        # Not the declared types: written as json.dumps writes them (true, not 1).
+        replace(unicode_finding(), column=True, cell=False),  # type: ignore[arg-type]
     ]
     report = LintReport(diagnostics=findings)
     expected = json.dumps(

@@ -12,11 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from nbgraduate.core.errors import ConfigError, UsageError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 if TYPE_CHECKING:
     import pathspec
 
@@ -289,6 +284,11 @@ def _nbgraduate_table(path: Path) -> dict[str, Any] | None:
     """The ``[tool.nbgraduate]`` table of a TOML file, or ``None`` when it has none."""
     if path in _tables:
         return _tables[path]
+    # Imported here: linting a tree without any pyproject.toml need not load the TOML parser.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         with open(path, "rb") as handle:
             document = tomllib.load(handle)

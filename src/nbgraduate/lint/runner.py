@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nbgraduate.core.errors import ConfigError, InputFileError, NbgraduateError
-from nbgraduate.core.git import repository_root
 from nbgraduate.lint.config import LintSettings, load_settings
 from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport
 from nbgraduate.lint.discovery import discover
@@ -53,15 +52,23 @@ def run_lint(request: LintRequest) -> LintReport:
     for bad selectors or configuration, which make the whole run meaningless.
     """
 
+    # Discovery asks once per directory, and every file asks for its directory's settings:
+    # one answer per absolute path for the whole run.
+    resolved: dict[str, LintSettings] = {}
+
     def settings_for(path: Path) -> LintSettings:
-        return load_settings(
-            path,
-            known_codes=known_rule_codes(),
-            cli_select=request.select,
-            cli_ignore=request.ignore,
-            cli_extend_select=request.extend_select,
-            config_file=request.config_file,
-        )
+        absolute = os.path.abspath(path)
+        settings = resolved.get(absolute)
+        if settings is None:
+            settings = resolved[absolute] = load_settings(
+                path,
+                known_codes=known_rule_codes(),
+                cli_select=request.select,
+                cli_ignore=request.ignore,
+                cli_extend_select=request.extend_select,
+                config_file=request.config_file,
+            )
+        return settings
 
     report = LintReport()
     # Settings are validated up front, so a bad selector fails before any file is read.
@@ -81,15 +88,10 @@ def run_lint(request: LintRequest) -> LintReport:
             )
         except InputFileError as error:
             report.errors.append(InputError(error.path, error.reason))
-    # Discovered files of one directory share its settings: resolved once per directory.
-    by_directory: dict[str, LintSettings] = {}
 
     def settings_of_file(path: Path) -> LintSettings:
-        directory = os.path.dirname(path)
-        settings = by_directory.get(directory)
-        if settings is None:
-            settings = by_directory[directory] = settings_for(path)
-        return settings
+        # A file's settings are its directory's (the nearest config at or above it).
+        return settings_for(Path(os.path.dirname(os.path.abspath(path))))
 
     plans = _with_git_state(
         [
@@ -219,28 +221,46 @@ _GIT_STATE_CODES = frozenset({"NBG201"})
 def _with_git_state(plans: list[FilePlan]) -> list[FilePlan]:
     """Give each plan its repository's git state, read once per repository for the whole run
     (one ``git ls-files -s`` and one ``git status``), and only when a plan needs it."""
-    roots: dict[Path, Path] = {}
-    states: dict[Path, GitState | None] = {}
+    roots: dict[str, str | None] = {}
+    states: dict[str, GitState | None] = {}
     given: list[FilePlan] = []
     for plan in plans:
         if not plan.codes & _GIT_STATE_CODES:
             given.append(plan)
             continue
-        # Files of one directory share their repository: look it up once per directory.
-        directory = plan.path.parent
-        root = roots.get(directory)
+        root = _repository_root(os.path.dirname(os.path.abspath(plan.path)), roots)
         if root is None:
-            root = roots[directory] = repository_root(directory)
+            given.append(plan)
+            continue
         if root not in states:
-            if (root / ".git").exists():
-                from nbgraduate.core.git_state import read_git_state
+            from nbgraduate.core.git_state import read_git_state
 
-                states[root] = read_git_state(root)
-            else:
-                states[root] = None
+            states[root] = read_git_state(Path(root))
         state = states[root]
         given.append(plan if state is None else dataclasses.replace(plan, git_state=state))
     return given
+
+
+def _repository_root(directory: str, known: dict[str, str | None]) -> str | None:
+    """The nearest directory at or above the absolute ``directory`` holding ``.git``, or
+    ``None``; as :func:`~nbgraduate.core.git.repository_root`, with every directory walked
+    remembered in ``known`` (files of a run share most of their ancestors)."""
+    walked: list[str] = []
+    current = directory
+    while current not in known:
+        walked.append(current)
+        if os.path.exists(os.path.join(current, ".git")):
+            known[current] = current
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            known[current] = None
+            break
+        current = parent
+    root = known[current]
+    for path in walked:
+        known[path] = root
+    return root
 
 
 #: Settings objects are cached per configuration for the life of the process; so is this.

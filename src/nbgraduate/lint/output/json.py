@@ -35,6 +35,44 @@ def _object_text(diagnostic: Diagnostic) -> str:
     everything else the run did. The keys are in sorted order; ``test_output`` compares this
     with ``json.dumps`` on awkward values.
     """
+    d = diagnostic
+    if not _has_plain_types(d):
+        return _object_text_of_any(d)
+    string = _STRING
+    cell = "null" if d.cell is None else f"{d.cell}"
+    cell_id = "null" if d.cell_id is None else string(d.cell_id)
+    return (
+        f'  {{\n    "cell": {cell},\n    "cell_id": {cell_id},\n    "code": {string(d.code)},\n'
+        f'    "end_location": {{\n      "column": {d.end_column},\n      "row": {d.end_row}\n'
+        f'    }},\n    "filename": {string(d.path)},\n    "fix": null,\n'
+        f'    "location": {{\n      "column": {d.column},\n      "row": {d.row}\n    }},\n'
+        f'    "message": {string(d.message)},\n    "name": {string(d.name)},\n'
+        # The suppression comment for a finding belongs on the row where the finding starts.
+        f'    "noqa_row": {d.row},\n    "severity": {string(d.severity.value)},\n'
+        f'    "url": {string(d.url)}\n  }}'
+    )
+
+
+def _has_plain_types(d: Diagnostic) -> bool:
+    """Whether every field has its declared type exactly (an ``int`` subclass such as ``bool``
+    formats differently), so the template may format them directly."""
+    return (
+        type(d.code) is str
+        and type(d.path) is str
+        and type(d.message) is str
+        and type(d.name) is str
+        and type(d.url) is str
+        and type(d.severity.value) is str
+        and type(d.row) is int
+        and type(d.column) is int
+        and type(d.end_row) is int
+        and type(d.end_column) is int
+        and (d.cell is None or type(d.cell) is int)
+        and (d.cell_id is None or type(d.cell_id) is str)
+    )
+
+
+def _object_text_of_any(diagnostic: Diagnostic) -> str:
     value = _value
     return (
         "  {\n"
@@ -53,7 +91,6 @@ def _object_text(diagnostic: Diagnostic) -> str:
         "    },\n"
         f'    "message": {value(diagnostic.message)},\n'
         f'    "name": {value(diagnostic.name)},\n'
-        # The suppression comment for a finding belongs on the row where the finding starts.
         f'    "noqa_row": {value(diagnostic.row)},\n'
         f'    "severity": {value(diagnostic.severity.value)},\n'
         f'    "url": {value(diagnostic.url)}\n'
