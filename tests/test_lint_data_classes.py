@@ -580,3 +580,20 @@ def test_a_fetched_page_parsed_as_html_is_live_web_content(tmp_path: Path) -> No
         codes="NBG202",
     )
     assert found == [("NBG202", 2, 4)]
+
+
+def test_kwargs_built_by_a_notebook_function_carry_the_keys_it_returns(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from openai import OpenAI\nclient = OpenAI()\n"
+        "def build_kwargs(*, query, model):\n"
+        '    return dict(model=model, temperature=0, messages=[{"role": "user", "content": query}])\n'
+        "def build_loose(*, query, model):\n"
+        '    return {"model": model, "messages": [{"role": "user", "content": query}]}',
+        'set_args = build_kwargs(query="q", model="gpt-4o-2024-08-06")\n'
+        "reply = client.chat.completions.create(**set_args)\n"
+        'loose_args = build_loose(query="q", model="gpt-4o-2024-08-06")\n'
+        "other = client.chat.completions.create(**loose_args)",
+        codes="NBG103",
+    )
+    assert found == [("NBG103", 3, 4)]

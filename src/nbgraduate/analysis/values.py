@@ -108,10 +108,19 @@ class ValueResolver:
         found = self.follow(expression, scope)
         return found if isinstance(found, ast.Dict) else None
 
-    def dict_keys(self, expression: ast.expr | None, scope: Scope = None) -> set[str] | None:
+    def dict_keys(
+        self, expression: ast.expr | None, scope: Scope = None, depth: int = 0
+    ) -> set[str] | None:
         """Keys a dict-like argument certainly has; ``None`` when we cannot tell."""
+        if depth > _MAX_DEPTH:
+            return None
         if isinstance(expression, ast.Call):
             name = dotted_name(expression.func) or ""
+            functions = self.facts.functions.get(name)
+            if functions:
+                # ``build_kwargs(model=m)``: the notebook's own function; its keywords are its
+                # parameters, the keys are those of the dicts it returns.
+                return self._returned_keys(functions[-1], depth)
             if expression.keywords and all(k.arg for k in expression.keywords):
                 return {k.arg for k in expression.keywords if k.arg}
             if name.endswith("dict") and not expression.args:
@@ -122,17 +131,36 @@ class ValueResolver:
             if isinstance(expression, ast.Name):
                 call = self.resolve_call(expression, scope)
                 if call is not None:
-                    return self.dict_keys(call, scope)
+                    return self.dict_keys(call, scope, depth + 1)
             return None
         keys = {
             k.value for k in found.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
         }
         for key, value in zip(found.keys, found.values, strict=True):
             if key is None:  # ``{**base, "model": m}``: base's keys too, when base is known
-                inner = self.dict_keys(value, scope) if value is not found else None
+                inner = self.dict_keys(value, scope, depth + 1) if value is not found else None
                 if inner is None:
                     return None
                 keys |= inner
+        return keys
+
+    def _returned_keys(
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, depth: int
+    ) -> set[str] | None:
+        """Keys every dict ``function`` returns has; ``None`` when a return is unknown."""
+        returned = [
+            node.value
+            for node in ast.walk(function)
+            if isinstance(node, ast.Return) and node.value is not None
+        ]
+        if not returned:
+            return None
+        keys: set[str] | None = None
+        for value in returned:
+            found = self.dict_keys(value, function, depth + 1)
+            if found is None:
+                return None
+            keys = found if keys is None else keys & found
         return keys
 
     def binding_before(self, name: str, line: int, scope: Scope = None) -> Binding | None:
