@@ -597,3 +597,18 @@ def test_kwargs_built_by_a_notebook_function_carry_the_keys_it_returns(tmp_path:
         codes="NBG103",
     )
     assert found == [("NBG103", 3, 4)]
+
+
+def test_files_a_duckdb_query_reads_are_datasets_and_copy_to_writes(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import duckdb\n"
+        'RUNS = "assets/runs.parquet"\n'
+        "duckdb.sql(f\"CREATE TABLE runs AS SELECT * FROM '{RUNS}'\")",
+        "con = duckdb.connect()\n"
+        "con.execute(\"SELECT * FROM read_csv('data/qa.csv')\")\n"
+        "con.sql(\"COPY runs TO 'out/runs.parquet'\")\n"
+        'con.sql("SELECT * FROM runs").fetchall()',
+        codes="NBG201",
+    )
+    assert found == [("NBG201", 2, 2), ("NBG201", 3, 2)]

@@ -107,6 +107,7 @@ Role = Literal[
     "directory",
     "made",
     "web",
+    "sql",
 ]
 
 
@@ -543,6 +544,8 @@ class _ReadFinder:
             argument = next((keywords[k] for k in _LOADER_FILE_KEYWORDS if k in keywords), None)
             if argument is not None:
                 return [sink("read", argument, documents=True)]
+        if method in _SQL_METHODS and self._is_duckdb(call):
+            return [sink("sql", call.argument(0, "query"))]
         download = self._download(call, sink)
         if download:
             return download
@@ -829,6 +832,9 @@ class _ReadFinder:
         if role in ("listing", "directory"):
             yield from self._folder_reads(sink)
             return
+        if role == "sql":
+            yield from self._sql_reads(sink)
+            return
         if role == "web":
             for value in self._argument_paths(sink.argument, sink.scope):
                 page = str(value.value).strip()
@@ -1046,6 +1052,42 @@ class _ReadFinder:
         found = {str(v.value) for v in self.values.strings(expression, scope)}
         return found.pop() if len(found) == 1 else None
 
+    def _is_duckdb(self, call: CallSite) -> bool:
+        """``duckdb.sql(...)``, or ``con.sql(...)``/``con.execute(...)`` on ``duckdb.connect()``."""
+        if call.qualified_name.startswith("duckdb."):
+            return True
+        if not isinstance(call.node.func, ast.Attribute):
+            return False
+        created = self.values.resolve_call(call.node.func.value, call.scope)
+        if created is None:
+            return False
+        return self.values.qualify(dotted_name(created.func) or "").startswith("duckdb.")
+
+    def _sql_reads(self, sink: _Sink) -> Iterator[DatasetRead]:
+        """Files a DuckDB query reads (``FROM 'runs.parquet'``, ``read_csv('qa.csv')``): at the
+        constant an f-string puts between the quotes, else at the query's call."""
+        query = self.values.follow(sink.argument, sink.scope)
+        if isinstance(query, ast.JoinedStr):
+            text = ""
+            for part in query.values:
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    text += part.value
+                    continue
+                if isinstance(part, ast.FormattedValue) and _SQL_FILE_BEFORE.search(text):
+                    for value in path_values(part.value, sink.scope, self.values):
+                        if _has_data_extension(str(value.value)):
+                            yield self._sql_read(sink, value)
+                text += "{}"
+            return
+        for query_text in self.values.strings(sink.argument, sink.scope):
+            for match in _SQL_FILE.finditer(str(query_text.value)):
+                if _has_data_extension(match.group(1)):
+                    yield self._sql_read(sink, ResolvedValue(match.group(1), sink.call.node))
+
+    def _sql_read(self, sink: _Sink, value: ResolvedValue) -> DatasetRead:
+        kind: DatasetKind = "remote" if _URL.match(str(value.value)) else "local"
+        return DatasetRead(sink.call, value, kind, line=sink.line)
+
     def _response_parsed_as_page(self, call: CallSite) -> bool:
         """Whether a GET's response is parsed as a web page (``BeautifulSoup(response.text)``,
         ``markdownify``, ``html2text``) just after it, in the same
@@ -1205,6 +1247,12 @@ _NOT_DATA_DOWNLOADS = frozenset(
 )
 
 
+#: DuckDB calls that run a query, and where a quoted file name in it is read (``FROM``,
+#: ``JOIN``, a ``read_*(`` table function); a ``COPY ... TO 'file'`` writes.
+_SQL_METHODS = frozenset({"sql", "query", "execute"})
+_SQL_FILE_BEFORE = re.compile(r"(?i)(?:\bFROM|\bJOIN|\bread_\w+\s*\()\s*'$")
+_SQL_FILE = re.compile(r"(?i)(?:\bFROM|\bJOIN|\bread_\w+\s*\()\s*'([^']+)'")
+
 #: Methods of a web reader that fetch what it reads (``reader.load_data(urls=[...])``).
 _WEB_READ_METHODS = frozenset({"load_data", "aload_data", "load", "run", "run_async"})
 
@@ -1241,6 +1289,7 @@ _SINK_METHODS = frozenset(
         "load_data",
         "load",
         *_WEB_READ_METHODS,
+        *_SQL_METHODS,
         *catalog.WEB_PAGE_LOADERS,
         "mkdir",
         "makedirs",

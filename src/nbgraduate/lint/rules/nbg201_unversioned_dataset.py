@@ -177,6 +177,14 @@ class UnversionedDataset(Rule):
             note="Documents and images the eval feeds to a model:",
         ),
         Example(
+            "import duckdb\n"
+            'RUNS = "assets/runs.parquet"\n'
+            "duckdb.sql(f\"CREATE TABLE runs AS SELECT * FROM '{RUNS}'\")\n"
+            "con = duckdb.connect()\n"
+            "con.execute(\"SELECT * FROM read_csv('data/qa.csv')\")\n",
+            note="Files a DuckDB query reads (`FROM 'file'`, `read_*('file')`):",
+        ),
+        Example(
             "import hashlib\n"
             "import pandas as pd\n"
             'DATA = "data/eval.csv"\n'
