@@ -91,3 +91,19 @@ def test_a_device_target_is_written_through_not_replaced(tmp_path: Path) -> None
     reader.join(timeout=10)
     assert received == [b"report\n"]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_taken_temporary_name_is_never_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another writer's temporary file (or a planted symlink) at the first name drawn: the
+    # write must create its own file, not open that one.
+    target = tmp_path / "report.json"
+    taken = tmp_path / f".report.json.{'00' * 6}.tmp"
+    taken.symlink_to(tmp_path / "elsewhere")
+    draws = iter([b"\0" * 6, b"\1" * 6])
+    monkeypatch.setattr(atomic.os, "urandom", lambda size: next(draws))
+    write_bytes_atomic(target, b"{}")
+    assert target.read_bytes() == b"{}"
+    assert taken.is_symlink() and not (tmp_path / "elsewhere").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [taken.name, "report.json"]

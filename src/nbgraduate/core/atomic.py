@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 __all__ = ["write_bytes_atomic", "write_text_atomic"]
@@ -40,7 +39,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, durable: bo
             stream.write(data)
         return
     mode = _mode_for(target)
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, temp_name = _create_temporary(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -55,6 +54,30 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, durable: bo
         raise
     if durable:
         _fsync_directory(target.parent)
+
+
+#: As ``tempfile.mkstemp`` opens its file: exclusively created, never through a symlink.
+_TEMPORARY_FLAGS = (
+    os.O_RDWR
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _create_temporary(target: Path) -> tuple[int, str]:
+    """A new ``.NAME.RANDOM.tmp`` file beside ``target``, mode 0o600: ``tempfile.mkstemp``'s
+    contract without importing tempfile (with random, shutil and compressors), which cost more
+    than a lint run answered from the cache spends writing its report."""
+    for _ in range(100):
+        name = os.path.join(target.parent, f".{target.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(name, _TEMPORARY_FLAGS, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
 
 
 def _mode_for(target: Path) -> int:
