@@ -612,3 +612,22 @@ def test_files_a_duckdb_query_reads_are_datasets_and_copy_to_writes(tmp_path: Pa
         codes="NBG201",
     )
     assert found == [("NBG201", 2, 2), ("NBG201", 3, 2)]
+
+
+def test_urls_fed_to_a_haystack_pipeline_fetcher_are_live_web_content(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from haystack import Pipeline\n"
+        "from haystack.components.fetchers import LinkContentFetcher\n"
+        "pipe = Pipeline()\n"
+        'pipe.add_component("fetcher", LinkContentFetcher())\n'
+        "def summarise(url=None, text=None):\n"
+        "    urls = []\n"
+        "    if url:\n"
+        "        urls.append(url)\n"
+        '    return pipe.run(data={"fetcher": {"urls": urls}})',
+        'summarise(url="https://news.example.org/story-1")\nsummarise(text="pasted text")',
+        'pipe.run(data={"fetcher": {"urls": ["https://news.example.org/story-2"]}})',
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 3, 1), ("NBG202", 4, 1)]

@@ -538,6 +538,10 @@ class _ReadFinder:
             reader = self._web_reader(call)
             if reader is not None:
                 return [sink("web", call.argument(0, *catalog.WEB_READER_METHODS[reader]))]
+            if method == "run" and self._pipeline_fetchers:
+                fed = self._pipeline_web_inputs(call)
+                if fed:
+                    return [sink("web", expression) for expression in fed]
         if method in ("load_data", "load") and isinstance(call.node.func, ast.Attribute):
             # llama-index file readers: ``PDFReader().load_data(file=Path("report.pdf"))``
             keywords = call.keywords
@@ -1051,6 +1055,53 @@ class _ReadFinder:
     def _known(self, expression: ast.expr, scope: Scope) -> str | None:
         found = {str(v.value) for v in self.values.strings(expression, scope)}
         return found.pop() if len(found) == 1 else None
+
+    @cached_property
+    def _pipeline_fetchers(self) -> dict[str, tuple[str, ...]]:
+        """Components of a Haystack pipeline that fetch web content, by the name they were
+        added under: ``pipe.add_component("fetcher", LinkContentFetcher())``."""
+        found: dict[str, tuple[str, ...]] = {}
+        for call in self.facts.calls:
+            if call.method != "add_component" or len(call.node.args) < 2:
+                continue
+            name, component = call.node.args[0], self.values.follow(call.node.args[1], call.scope)
+            if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+                continue
+            if isinstance(component, ast.Call):
+                reader = (dotted_name(component.func) or "").rsplit(".", 1)[-1]
+                if reader in catalog.WEB_READER_METHODS:
+                    found[name.value] = catalog.WEB_READER_METHODS[reader]
+        return found
+
+    def _pipeline_web_inputs(self, call: CallSite) -> list[ast.expr]:
+        """What ``pipe.run(data={"fetcher": {"urls": urls}})`` gives a web fetcher: the list, or
+        each element and ``urls.append(x)`` argument of a list built in the same function."""
+        data = self.values.resolve_dict(call.argument(0, "data"), call.scope)
+        if data is None:
+            return []
+        found: list[ast.expr] = []
+        for key, value in zip(data.keys, data.values, strict=True):
+            if not isinstance(key, ast.Constant) or key.value not in self._pipeline_fetchers:
+                continue
+            inputs = self.values.resolve_dict(value, call.scope)
+            if inputs is None:
+                continue
+            keywords = self._pipeline_fetchers[key.value]
+            for input_key, fed in zip(inputs.keys, inputs.values, strict=True):
+                if isinstance(input_key, ast.Constant) and input_key.value in keywords:
+                    found += self._list_items(fed, call.scope)
+        return found
+
+    def _list_items(self, expression: ast.expr, scope: Scope) -> list[ast.expr]:
+        """A list literal, or a name bound to one in ``scope`` plus what is appended to it."""
+        if not isinstance(expression, ast.Name):
+            return [expression]
+        bound = self.values.follow(expression, scope)
+        items = list(bound.elts) if isinstance(bound, (ast.List, ast.Tuple)) else []
+        for other in self.facts.calls:
+            if other.scope is scope and other.written_name == f"{expression.id}.append":
+                items += other.node.args[:1]
+        return items or [expression]
 
     def _is_duckdb(self, call: CallSite) -> bool:
         """``duckdb.sql(...)``, or ``con.sql(...)``/``con.execute(...)`` on ``duckdb.connect()``."""
