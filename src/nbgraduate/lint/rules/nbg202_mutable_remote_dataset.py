@@ -46,12 +46,13 @@ class MutableRemoteDataset(Rule):
     Live web content read as a corpus is reported at each URL (or page title): LangChain URL
     loaders (``WebBaseLoader``, ``RecursiveUrlLoader``, ``SitemapLoader``...), llama-index web
     and Wikipedia readers (``SimpleWebPageReader().load_data(urls=...)``, ``WikipediaReader``,
-    also through ``download_loader``), Haystack ``LinkContentFetcher().run(urls=...)``, and a
-    page fetched with ``requests.get``/``httpx.get`` whose response is parsed as HTML
-    (``BeautifulSoup``, ``markdownify``, ``html2text``).
+    also through ``download_loader``), Haystack ``LinkContentFetcher().run(urls=...)`` and the
+    URLs a pipeline's ``LinkContentFetcher`` gets in ``pipe.run(data={"fetcher": {"urls":
+    ...}})``, and a page fetched with ``requests.get``/``httpx.get`` whose response is parsed
+    as HTML (``BeautifulSoup``, ``markdownify``, ``html2text``).
 
-    Versioned, and not reported: a ``web.archive.org/web/<timestamp>/`` capture; a URL that embeds a commit sha or an object version id
-    (``?versionId=``, ``?generation=``, ``hf://...@<sha>``); a hub ``revision=<40-hex>``
+    Versioned, and not reported: a ``web.archive.org/web/<timestamp>/`` capture; a URL that
+    embeds a commit sha or an object version id (``?versionId=``, ``?generation=``, ``hf://...@<sha>``); a hub ``revision=<40-hex>``
     (``load_dataset``, ``hf_hub_download``); a Kaggle handle ending ``/versions/<n>``;
     ``dvc.api.open/read(..., rev=<40-hex>)``; a boto3 ``VersionId``; a fetcher that verifies a
     hash (``pooch.retrieve(url, known_hash=...)``, ``keras.utils.get_file(..., file_hash=...)``,
