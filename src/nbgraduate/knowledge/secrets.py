@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ __all__ = [
     "SecretMatch",
     "find_secrets",
     "is_credential_assignment",
+    "is_key_like_name",
     "is_placeholder",
     "looks_like_credential_value",
     "mask",
@@ -581,6 +583,15 @@ KEY_LIKE_NAME: re.Pattern[str] = re.compile(
 ``token_count``, ``secret_name``, ``password_field`` or ``key_column``. Anchored at both ends,
 so ``match``, ``search`` and ``fullmatch`` agree."""
 
+
+@functools.lru_cache(maxsize=4096)
+def is_key_like_name(name: str) -> bool:
+    """Whether :data:`KEY_LIKE_NAME` matches ``name``, remembered: the pattern backtracks
+    through every split of a name, and a notebook asks it about the same few names (``model``,
+    ``messages``, ``api_key``) for every string constant."""
+    return KEY_LIKE_NAME.search(name) is not None
+
+
 _PASSWORD_NAME = re.compile(r"(?:pass(?:word|wd|phrase)?)$", re.IGNORECASE)
 _AUTH_SCHEME = re.compile(r"^(?:Bearer|Token|Basic)\s+", re.IGNORECASE)
 _PATH_OR_URL = re.compile(
@@ -623,7 +634,7 @@ def is_credential_assignment(name: str, value: object) -> bool:
     looks like a credential, or any value holding a provider key (what NBG501 reports)."""
     if isinstance(value, str):
         text = value
-        if KEY_LIKE_NAME.search(name) and looks_like_credential_value(value, name=name):
+        if is_key_like_name(name) and looks_like_credential_value(value, name=name):
             return True
     else:
         import json

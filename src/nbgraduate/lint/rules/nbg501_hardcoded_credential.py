@@ -72,7 +72,7 @@ class HardcodedCredential(Rule):
                     end,
                 )
         for constant in context.facts.strings:
-            if constant.context is None or not secrets.KEY_LIKE_NAME.search(constant.context):
+            if constant.context is None or not secrets.is_key_like_name(constant.context):
                 continue
             if not secrets.looks_like_credential_value(constant.node.value, name=constant.context):
                 continue
@@ -89,7 +89,7 @@ class HardcodedCredential(Rule):
             )
         for command in notebook.shell_commands:
             match = _ENV_ASSIGNMENT.match(command.text)
-            if match is None or not secrets.KEY_LIKE_NAME.search(match.group("name")):
+            if match is None or not secrets.is_key_like_name(match.group("name")):
                 continue
             value = match.group("value").strip("\"'")
             if not secrets.looks_like_credential_value(value, name=match.group("name")):
