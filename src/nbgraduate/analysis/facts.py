@@ -13,8 +13,14 @@ from dataclasses import dataclass, field
 
 Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None
 
+# The walk records tens of thousands of facts per notebook. They are read-only by convention,
+# not ``frozen``: a frozen dataclass's ``__init__`` sets each field through
+# ``object.__setattr__``, which made creating them a sixth of the walk. ``unsafe_hash`` keeps
+# them hashable by value, as frozen ones are.
+_fact = dataclass(slots=True, unsafe_hash=True)
 
-@dataclass(frozen=True, slots=True)
+
+@_fact
 class Binding:
     """A value given to a name (``JUDGE = "gpt-4o"``) or to a key/attribute of one
     (``CONFIG["judge_model"] = ...``, ``cfg.model = ...``); ``key`` is ``None`` for the name."""
@@ -62,7 +68,7 @@ class CallSite:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@_fact
 class Comparison:
     """An ordering comparison that decides something: an ``assert`` or an ``if`` that stops."""
 
@@ -70,7 +76,7 @@ class Comparison:
     gate: str  # "assert" or "if-stop"
 
 
-@dataclass(frozen=True, slots=True)
+@_fact
 class NameUse:
     """A module-level read or write of a name, for cross-cell order checks."""
 
@@ -79,7 +85,7 @@ class NameUse:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@_fact
 class StringConstant:
     """A string literal with the name, keyword or dict key it was given to, if any.
 
@@ -93,7 +99,7 @@ class StringConstant:
     container: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@_fact
 class Loop:
     """A ``for`` loop or a comprehension's ``for``: what it iterates, and the program lines
     its body (or the whole comprehension) spans."""
@@ -276,7 +282,12 @@ class _Collector:
         self.generic_visit(node, scope)
 
     def generic_visit(self, node: ast.AST, scope: Scope) -> None:
-        for field_name in node._fields:
+        fields = _CHILD_FIELDS.get(type(node))
+        if fields is None:
+            fields = _CHILD_FIELDS[type(node)] = tuple(
+                name for name in node._fields if name not in _NOT_CHILDREN
+            )
+        for field_name in fields:
             value = getattr(node, field_name, None)
             if isinstance(value, list):
                 for item in value:
@@ -496,6 +507,26 @@ _DISPATCH = {
 }
 
 _SEQUENCE_TYPES = frozenset({ast.List, ast.Tuple, ast.Set})
+
+# Fields that hold a leaf node (a context or an operator, which the walk skips anyway) or a
+# plain value, never a node worth visiting; generic_visit leaves them out, per node type.
+_NOT_CHILDREN = frozenset(
+    {
+        "ctx",
+        "op",
+        "ops",
+        "attr",
+        "arg",
+        "module",
+        "level",
+        "kind",
+        "type_comment",
+        "is_async",
+        "conversion",
+        "simple",
+    }
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 # Load/Store contexts and operators are nodes too, but carry nothing a rule asks about.
 _LEAF_TYPES = frozenset(
