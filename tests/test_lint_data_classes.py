@@ -631,3 +631,23 @@ def test_urls_fed_to_a_haystack_pipeline_fetcher_are_live_web_content(tmp_path: 
         codes="NBG202",
     )
     assert found == [("NBG202", 3, 1), ("NBG202", 4, 1)]
+
+
+def test_local_transformers_generate_without_sampling_settings(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from transformers import AutoProcessor, Qwen2VLForConditionalGeneration\n"
+        "class Reader:\n"
+        "    def __init__(self):\n"
+        '        self.model = Qwen2VLForConditionalGeneration.from_pretrained("org/vl-3b")\n'
+        '        self.processor = AutoProcessor.from_pretrained("org/vl-3b")\n'
+        "    def answer(self, text):\n"
+        "        inputs = self.processor(text=[text], return_tensors='pt').to('cuda')\n"
+        "        return self.model.generate(**inputs, max_new_tokens=64)\n"
+        "    def greedy(self, text):\n"
+        "        inputs = self.processor(text=[text], return_tensors='pt')\n"
+        "        return self.model.generate(**inputs, do_sample=False)",
+        'gen = pipe.generate("hi")',
+        codes="NBG103",
+    )
+    assert found == [("NBG103", 2, 8)]

@@ -220,6 +220,19 @@ def provider_of(call: CallSite, values: ValueResolver, flow: CallFlow | None = N
     return _provider_of_model(call, values, flow)
 
 
+#: Hugging Face model classes whose ``generate`` runs the model locally.
+_LOCAL_GENERATION_MODEL = re.compile(r"(?:^|\.)(?:AutoModel|\w+For)\w*\.from_pretrained$")
+
+
+def is_local_generation(call: CallSite, values: ValueResolver) -> bool:
+    """``model.generate(...)`` on a ``transformers`` model loaded with ``from_pretrained``
+    (``AutoModelForCausalLM``, ``*ForConditionalGeneration``...), also as ``self.model``."""
+    if call.method != "generate":
+        return False
+    constructor = _receiver_constructor(call, values)
+    return constructor is not None and bool(_LOCAL_GENERATION_MODEL.search(constructor))
+
+
 def _receiver_constructor(call: CallSite, values: ValueResolver) -> str | None:
     """``client.chat(...)`` with ``client = MistralClient(...)``: ``MistralClient``."""
     func = call.node.func

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from nbgraduate.analysis.llm_calls import sets_temperature
+from nbgraduate.analysis import catalog
+from nbgraduate.analysis.facts import dotted_name
+from nbgraduate.analysis.llm_calls import is_local_generation, sets_temperature
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
+    from nbgraduate.analysis.facts import CallSite
+    from nbgraduate.analysis.values import ValueResolver
     from nbgraduate.lint.context import LintContext
 
 
 class UnsetSamplingParameters(Rule):
     """Reports direct LLM calls (OpenAI and OpenAI-compatible clients, Anthropic, litellm,
     Google ``generate_content``, Mistral, Cohere, Ollama, Hugging Face ``InferenceClient``,
-    Bedrock, Mistral's Agents and Conversations APIs given ``model=``), chat-model constructors (LangChain, LlamaIndex, DSPy ``dspy.LM``, Haystack
-    generators) and calls of the notebook's own functions that forward ``**kwargs`` into such a
-    request, when they do not set ``temperature``: neither as an argument, nor inside a
-    generation config, ``generation_kwargs`` or a ``**`` dict defined in the notebook."""
+    Bedrock, Mistral's Agents and Conversations APIs given ``model=``), chat-model constructors
+    (LangChain, LlamaIndex, DSPy ``dspy.LM``, Haystack generators) and calls of the notebook's
+    own functions that forward ``**kwargs`` into such a request, when they do not set
+    ``temperature``: neither as an argument, nor inside a generation config,
+    ``generation_kwargs`` or a ``**`` dict defined in the notebook. Local ``transformers``
+    generation (``model.generate(...)`` on a model loaded with ``from_pretrained``) is reported
+    when it sets neither ``do_sample`` nor ``temperature`` nor a ``generation_config``: the
+    model's own ``generation_config.json`` then decides whether it samples."""
 
     code = "NBG103"
     name = "unset-sampling-parameters"
@@ -89,6 +98,14 @@ class UnsetSamplingParameters(Rule):
             'agent = client.beta.agents.create(model="mistral-medium-2505", name="judge")\n',
             note="Mistral Agents and Conversations APIs (`completion_args` holds the sampling)",
         ),
+        Example(
+            "from transformers import AutoModelForCausalLM, AutoTokenizer\n"
+            'tokenizer = AutoTokenizer.from_pretrained("org/chat-7b", revision="3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a")\n'
+            'model = AutoModelForCausalLM.from_pretrained("org/chat-7b", revision="3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a")\n'
+            'inputs = tokenizer("Grade this answer", return_tensors="pt")\n'
+            "out = model.generate(**inputs, max_new_tokens=64)\n",
+            note="local `transformers` generation: the model's generation_config decides",
+        ),
     )
     good = (
         Example(
@@ -126,6 +143,11 @@ class UnsetSamplingParameters(Rule):
         ),
         Example('engine = chat_engine.chat("What did the author do?")\n'),
         Example(
+            "from transformers import AutoModelForCausalLM\n"
+            'model = AutoModelForCausalLM.from_pretrained("org/chat-7b", revision="3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a")\n'
+            "out = model.generate(**inputs, max_new_tokens=64, do_sample=False)\n"
+        ),
+        Example(
             "from mistralai import Mistral\n"
             "from mistralai.models import CompletionArgs\n"
             "client = Mistral()\n"
@@ -149,6 +171,18 @@ class UnsetSamplingParameters(Rule):
         llm_calls = context.llm_calls
         for call in context.facts.calls:
             kind = llm_calls.kind(call)
+            if kind is None and call.method == "generate":
+                if is_local_generation(call, context.values) and not _decides_sampling(
+                    call, context.values
+                ):
+                    message = (
+                        f"`{call.written_name}(...)` sets neither do_sample nor temperature; the "
+                        "model's generation_config decides whether it samples"
+                    )
+                    yield self.finding(
+                        message, context.position(call.node), context.end_position(call.node.func)
+                    )
+                continue
             if kind is None:
                 wrapper = llm_calls.wrapper_of(call)
                 if wrapper is None or sets_temperature(call, context.values):
@@ -170,3 +204,32 @@ class UnsetSamplingParameters(Rule):
             message = f"{what} `{call.written_name}(...)` sets no temperature; the default decides the score"
             node = call.node.func
             yield self.finding(message, context.position(call.node), context.end_position(node))
+
+
+def _decides_sampling(call: CallSite, values: ValueResolver) -> bool:
+    """``do_sample=``, ``generation_config=`` or a temperature (also in ``**kwargs``)."""
+    if {"do_sample", "generation_config"} & call.keywords.keys():
+        return True
+    stars = [star for star in call.star_kwargs if not _tokenized(star, call, values)]
+    for star in stars:
+        keys = values.dict_keys(star, call.scope)
+        if keys is None or {"do_sample", "generation_config"} & keys:
+            return True
+    if catalog.TEMPERATURE_KEYWORDS & call.keywords.keys():
+        return True
+    return any(values.dict_keys(star, call.scope) is None for star in stars)
+
+
+def _tokenized(star: ast.expr, call: CallSite, values: ValueResolver) -> bool:
+    """``**inputs`` with ``inputs = tokenizer(...)`` (or a processor's, moved ``.to(device)``):
+    input tensors, never sampling settings."""
+    made = values.follow(star, call.scope)
+    for _ in range(3):
+        if not isinstance(made, ast.Call):
+            return False
+        if isinstance(made.func, ast.Attribute) and made.func.attr in ("to", "cuda", "cpu"):
+            made = values.follow(made.func.value, call.scope)
+            continue
+        name = (dotted_name(made.func) or "").lower()
+        return "tokenizer" in name or "processor" in name or name.endswith("apply_chat_template")
+    return False
