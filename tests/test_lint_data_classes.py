@@ -651,3 +651,15 @@ def test_local_transformers_generate_without_sampling_settings(tmp_path: Path) -
         codes="NBG103",
     )
     assert found == [("NBG103", 2, 8)]
+
+
+def test_openai_reasoning_models_are_not_asked_for_a_temperature(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from openai import OpenAI\nclient = OpenAI()\n"
+        'REASONER = "o3-mini"\n'
+        "plan = client.chat.completions.create(model=REASONER, messages=[])\n"
+        'chat = client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[])',
+        codes="NBG103",
+    )
+    assert found == [("NBG103", 2, 5)]

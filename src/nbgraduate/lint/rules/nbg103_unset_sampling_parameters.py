@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from nbgraduate.analysis.llm_calls import is_local_generation, sets_temperature
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
+    from nbgraduate.analysis.call_flow import CallFlow
     from nbgraduate.analysis.facts import CallSite
     from nbgraduate.analysis.values import ValueResolver
     from nbgraduate.lint.context import LintContext
@@ -27,7 +29,9 @@ class UnsetSamplingParameters(Rule):
     ``generation_kwargs`` or a ``**`` dict defined in the notebook. Local ``transformers``
     generation (``model.generate(...)`` on a model loaded with ``from_pretrained``) is reported
     when it sets neither ``do_sample`` nor ``temperature`` nor a ``generation_config``: the
-    model's own ``generation_config.json`` then decides whether it samples."""
+    model's own ``generation_config.json`` then decides whether it samples. A request to an
+    OpenAI reasoning model (``o1``, ``o3-mini``, ``o4-mini``) is not: those accept no
+    temperature but the default, so there is nothing to pin."""
 
     code = "NBG103"
     name = "unset-sampling-parameters"
@@ -143,6 +147,10 @@ class UnsetSamplingParameters(Rule):
         ),
         Example('engine = chat_engine.chat("What did the author do?")\n'),
         Example(
+            'reply = client.chat.completions.create(model="o3-mini-2025-01-31", messages=[])\n',
+            note="OpenAI reasoning models take no temperature",
+        ),
+        Example(
             "from transformers import AutoModelForCausalLM\n"
             'model = AutoModelForCausalLM.from_pretrained("org/chat-7b", revision="3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a")\n'
             "out = model.generate(**inputs, max_new_tokens=64, do_sample=False)\n"
@@ -200,6 +208,8 @@ class UnsetSamplingParameters(Rule):
                 continue
             if sets_temperature(call, context.values):
                 continue
+            if _reasoning_model_only(call, llm_calls.flow):
+                continue
             what = "chat model" if kind == "constructor" else "LLM call"
             message = f"{what} `{call.written_name}(...)` sets no temperature; the default decides the score"
             node = call.node.func
@@ -233,3 +243,15 @@ def _tokenized(star: ast.expr, call: CallSite, values: ValueResolver) -> bool:
         name = (dotted_name(made.func) or "").lower()
         return "tokenizer" in name or "processor" in name or name.endswith("apply_chat_template")
     return False
+
+
+#: OpenAI reasoning models (``o1``, ``o3-mini``, ``o4-mini-2025-04-16``) accept no temperature
+#: but the default: there is no setting to pin, repeats carry the variance.
+_REASONING_MODEL = re.compile(r"^(?:openai/)?o\d(?:-|$)")
+
+
+def _reasoning_model_only(call: CallSite, flow: CallFlow) -> bool:
+    """Whether every model id the call can be given is an OpenAI reasoning model."""
+    found = flow.sources(call.argument(99, "model"), call.scope)
+    ids = [str(v.value) for v in found if isinstance(v.value, str)]
+    return bool(ids) and all(_REASONING_MODEL.match(i) for i in ids)
