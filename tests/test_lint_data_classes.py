@@ -663,3 +663,27 @@ def test_openai_reasoning_models_are_not_asked_for_a_temperature(tmp_path: Path)
         codes="NBG103",
     )
     assert found == [("NBG103", 2, 5)]
+
+
+def test_bootstrap_and_resample_without_a_seed_draw_from_numpy(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import numpy as np\n"
+        "from scipy import stats\n"
+        "from sklearn.utils import resample\n"
+        "scores = np.array([0.1, 0.9, 0.5])\n"
+        "ci = stats.bootstrap((scores,), np.mean)\n"
+        "boot = resample(scores, random_state=0)\n"
+        "fixed = stats.bootstrap((scores,), np.mean, rng=np.random.default_rng(0))",
+        codes="NBG301",
+    )
+    assert found == [("NBG301", 2, 5)]
+
+
+def test_a_key_file_is_not_a_dataset(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import json\nwith open("openai_api_key.json") as f:\n    key = json.load(f)["key"]',
+        codes="NBG201",
+    )
+    assert found == []

@@ -581,6 +581,8 @@ NOT_DATA_FILE_WORDS = (
     "config",
     "credential",
     "secret",
+    "api_key",
+    "apikey",
     "tokenizer",
     "access_token",
     "settings",
@@ -904,8 +906,9 @@ GLOBAL_RNG_FUNCTIONS: dict[str, frozenset[str]] = {
 }
 
 #: Library calls that draw from numpy's global generator unless given a seed, with the keywords
-#: that seed them: clustering that decides buckets, pools or samples an eval then depends on
-#: the run (``kmeans2(x, k, minit="++")``, ``KMeans(n_clusters=8)``).
+#: that seed them: clustering that decides buckets, pools or samples an eval, and resampling
+#: that puts an interval on a score, then depend on the run (``kmeans2(x, k, minit="++")``,
+#: ``KMeans(n_clusters=8)``, ``scipy.stats.bootstrap((scores,), np.mean)``).
 GLOBAL_RNG_LIBRARY_CALLS: dict[str, tuple[str, ...]] = {
     "scipy.cluster.vq.kmeans": ("seed", "rng"),
     "scipy.cluster.vq.kmeans2": ("seed", "rng"),
@@ -913,6 +916,9 @@ GLOBAL_RNG_LIBRARY_CALLS: dict[str, tuple[str, ...]] = {
     "sklearn.cluster.MiniBatchKMeans": ("random_state",),
     "sklearn.cluster.BisectingKMeans": ("random_state",),
     "sklearn.mixture.GaussianMixture": ("random_state",),
+    "scipy.stats.bootstrap": ("random_state", "rng"),
+    "scipy.stats.permutation_test": ("random_state", "rng"),
+    "sklearn.utils.resample": ("random_state",),
 }
 
 #: Calls that seed a global generator: ``module -> seeding functions``.

@@ -44,9 +44,11 @@ class UnseededGlobalRng(Rule):
     A remote ``InferenceClient`` request with ``do_sample`` is NBG303's; a server client built
     with ``do_sample`` (LangChain ``HuggingFaceEndpoint``) samples on the server, not here.
 
-    Clustering that falls back to numpy's global generator when given no seed (scipy
-    ``kmeans``/``kmeans2`` without ``seed=``, scikit-learn ``KMeans``, ``MiniBatchKMeans``,
-    ``BisectingKMeans``, ``GaussianMixture`` without ``random_state=``) is a draw too."""
+    Clustering and resampling that fall back to numpy's global generator when given no seed
+    (scipy ``kmeans``/``kmeans2`` without ``seed=``, scikit-learn ``KMeans``,
+    ``MiniBatchKMeans``, ``BisectingKMeans``, ``GaussianMixture``, ``resample`` without
+    ``random_state=``, scipy ``stats.bootstrap``/``permutation_test`` without ``random_state=``
+    or ``rng=``) are draws too."""
 
     code = "NBG301"
     name = "unseeded-global-rng"
