@@ -687,3 +687,17 @@ def test_a_key_file_is_not_a_dataset(tmp_path: Path) -> None:
         codes="NBG201",
     )
     assert found == []
+
+
+def test_a_helper_named_as_a_reader_reads_its_data_file(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from eval_utils import load_jsonl, load_model\n"
+        "from open_rag_eval.connectors import CSVConnector\n"
+        'cases = load_jsonl("data/cases.jsonl")\n'
+        'runs = CSVConnector("../data/runs.csv").fetch_data()\n'
+        'clf = load_model("classifier.pkl")\n'
+        'settings = load_settings("settings.json")',
+        codes="NBG201",
+    )
+    assert found == [("NBG201", 2, 3), ("NBG201", 2, 4)]

@@ -575,6 +575,25 @@ NOT_DATA_TEXT_WORDS = (
     "version",
 )
 
+#: Words in the name of a function named like a reader (``load_*``, ``*Reader``) that say it
+#: loads something other than eval data.
+NOT_DATA_READER_WORDS = (
+    "model",
+    "checkpoint",
+    "weight",
+    "prompt",
+    "template",
+    "config",
+    "env",
+    "index",
+    "chain",
+    "agent",
+    "tool",
+    "state",
+    "cache",
+    "image",
+)
+
 #: Words in the name of a ``.json`` (or other data-format) file opened by path that make it
 #: configuration or credentials rather than data.
 NOT_DATA_FILE_WORDS = (

@@ -586,7 +586,12 @@ class _ReadFinder:
         if qualified in ("shutil.copy", "shutil.copyfile", "shutil.copy2", "shutil.move"):
             destination = call.argument(1, "dst")
             return [sink("write", destination), sink("folder", destination)]
-        keyword_sinks = [
+        keyword_sinks = []
+        if _named_as_reader(method) and method not in self.facts.functions:
+            # ``load_jsonl("eval.jsonl")`` from a helper module, ``CSVConnector("runs.csv")``
+            argument = call.argument(0, *catalog.DATA_PATH_KEYWORDS)
+            keyword_sinks.append(sink("read", argument, data_extension=True))
+        keyword_sinks += [
             sink("read", value, data_extension=True)
             for name, value in call.keywords.items()
             if name in catalog.DATA_FILE_KEYWORDS
@@ -1370,6 +1375,8 @@ def _may_be_sink(call: CallSite) -> bool:
     method = call.method
     if method in _SINK_METHODS or method in _READER_METHODS or "download" in method.lower():
         return True
+    if _named_as_reader(method):
+        return True
     if call.qualified_name in _DVC_READS or call.qualified_name in catalog.DOWNLOAD_CALLS:
         return True
     keywords = call.keywords
@@ -1378,6 +1385,17 @@ def _may_be_sink(call: CallSite) -> bool:
         and catalog.INPUT_FILES_KEYWORDS.isdisjoint(keywords)
         and catalog.OUTPUT_FILE_KEYWORDS.isdisjoint(keywords)
     )
+
+
+def _named_as_reader(method: str) -> bool:
+    """A function or class whose name says it reads its argument (``load_jsonl``,
+    ``read_examples``, ``CSVConnector``, ``QALoader``), and not a model, prompt or config."""
+    if not (
+        method.startswith(("load_", "read_")) or method.endswith(("Loader", "Reader", "Connector"))
+    ):
+        return False
+    lowered = method.lower()
+    return not any(word in lowered for word in catalog.NOT_DATA_READER_WORDS)
 
 
 def _is_reader(call: CallSite) -> bool:

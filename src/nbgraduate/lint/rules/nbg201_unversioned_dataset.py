@@ -17,8 +17,12 @@ class UnversionedDataset(Rule):
     pandas, polars, numpy and pyarrow readers, ``open`` of a data file, ``json.load``, Hugging
     Face ``load_dataset("json", data_files=...)``, Inspect ``json_dataset``/``csv_dataset``,
     promptflow ``evaluate(data=...)``, deepeval ``add_test_cases_from_csv_file``, uptrain
-    ``JsonReader(fpath=...)``, ``eval_path=``/``dataset_path=`` keywords, and functions the
-    notebook defines that read their argument; paths are followed through constants, config
+    ``JsonReader(fpath=...)``, ``eval_path=``/``dataset_path=`` keywords, functions the
+    notebook defines that read their argument, and imported helpers named as readers given a
+    data file (``load_jsonl("cases.jsonl")``, ``CSVConnector("runs.csv")``; not ``load_model``,
+    ``load_prompt``, ``load_config``...), DuckDB queries reading a file (``FROM 'runs.parquet'``,
+    ``read_csv('qa.csv')``), and documents uploaded to a hosted RAG collection
+    (``upload_document``); paths are followed through constants, config
     dicts, ``Path /`` and ``os.path.join``. Documents and images fed to a model count too:
     LangChain document loaders (``PyPDFLoader``, ``TextLoader``...), pypdf ``PdfReader``,
     ``PIL.Image.open`` (not inside ``display`` nor a bare statement, which only shows it),
