@@ -77,7 +77,9 @@ class CellSyntaxError:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+# Read-only by convention, not ``frozen``: one is made per program line, and a frozen
+# dataclass's ``__init__`` (``object.__setattr__`` per field) is three times slower.
+@dataclass(slots=True, unsafe_hash=True)
 class LineOrigin:
     """Where a line of the virtual program comes from: a cell row, and a column shift.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import itertools
 import re
 from pathlib import Path
 
@@ -298,9 +299,9 @@ def build_program(notebook: Notebook) -> None:
             continue
         start = len(program_lines)
         program_lines.extend(translated.python_lines)
+        shifts = translated.column_shifts
         origins.extend(
-            LineOrigin(cell.index, row, shift)
-            for row, shift in enumerate(translated.column_shifts, start=1)
+            map(LineOrigin, itertools.repeat(cell.index), range(1, len(shifts) + 1), shifts)
         )
         cell_spans.append((cell.index, start, len(program_lines)))
 
