@@ -61,7 +61,15 @@ def read_regular(path: str | os.PathLike[str], *, max_bytes: int | None = None) 
             os.set_blocking(fd, True)
         with os.fdopen(fd, "rb") as handle:
             fd = -1  # the file object owns it now
-            data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+            if max_bytes is None:
+                data = handle.read()
+            else:
+                # A read of ``max_bytes + 1`` allocates that much (256 MB for a notebook) before
+                # reading; ask for the size seen, then for the rest if the file has grown since.
+                limit = max_bytes + 1
+                data = handle.read(min(info.st_size + 1, limit))
+                if len(data) > info.st_size:
+                    data += handle.read(limit - len(data))
     finally:
         if fd != -1:
             with contextlib.suppress(OSError):

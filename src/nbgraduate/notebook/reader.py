@@ -57,7 +57,7 @@ def _read_text(path: Path) -> str:
         raise InputFileError(path, "No such file or directory") from None
     except OSError as error:
         raise InputFileError(path, error.strerror or str(error)) from None
-    if not data.strip():
+    if not data or data.isspace():  # not ``data.strip()``, which copies the file
         raise InputFileError(path, "empty file")
     if b"\x00" in data:
         raise InputFileError(path, "binary file (contains NUL bytes), not a notebook or script")
