@@ -364,11 +364,16 @@ def _classify_escape(stripped: str) -> _Escape | None:
     return None
 
 
+# What can open or close something, or continue the line; other characters are skipped in C.
+_SIGNIFICANT = re.compile(r"[\"'()\[\]{}#\\]")
+
+
 def _advance(state: _ScanState, line: str) -> None:
     """Update what the line leaves open; good enough for real notebooks, not a tokenizer."""
     index = 0
     length = len(line)
     state.continued = False
+    next_significant = _SIGNIFICANT.search
     while index < length:
         if state.triple_quote is not None:
             end = line.find(state.triple_quote, index)
@@ -379,6 +384,10 @@ def _advance(state: _ScanState, line: str) -> None:
             index = end + 3
             state.triple_quote = None
             continue
+        found = next_significant(line, index)
+        if found is None:
+            return
+        index = found.start()
         char = line[index]
         if char == "#":
             return
