@@ -44,7 +44,9 @@ A file whose stat is unchanged is not read: its remembered digest is used. Guara
   never remembered with the result of its other content.
 
 What is not covered, as for git: a system clock set back, or a file system that keeps no
-``ctime`` or inode numbers and lets a program restore ``mtime`` and size; ``--no-cache`` then.
+``ctime`` or inode numbers and lets a program restore ``mtime`` and size; Windows, where
+``st_ctime`` is the creation time, so an in-place rewrite of the same size whose ``mtime`` is
+then restored goes unseen. ``--no-cache`` then.
 The index is written atomically, merged with the index on disk just before, and only when an
 entry changed; runs writing it at once may lose each other's new entries, which costs a hash.
 """
