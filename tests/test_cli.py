@@ -957,15 +957,24 @@ def test_many_files_in_parallel_match_a_single_job(
             project / "evals" / f"batch_{index // 10}" / f"eval_{index:02d}.ipynb", *cells
         )
 
+    from nbgraduate.lint import workers
+
     pools: list[int] = []
     real_pool = concurrent.futures.ProcessPoolExecutor
+    real_workers = workers.lint_in_workers
 
     class CountingPool(real_pool):  # type: ignore[misc, valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             pools.append(kwargs.get("max_workers") or 0)
             super().__init__(*args, **kwargs)
 
+    def counting_workers(jobs: Any, count: int, lint: Any) -> Any:
+        pools.append(count)
+        return real_workers(jobs, count, lint)
+
+    # Forked workers where the platform forks, a process pool elsewhere: either counts.
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(workers, "lint_in_workers", counting_workers)
     # Without the cache: the second run must lint, not read the first run's results.
     serial = invoke("lint", "--no-cache", "--jobs", "1", "--output-format", "json", "evals")
     assert pools == []

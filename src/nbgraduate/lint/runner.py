@@ -349,6 +349,10 @@ def _run_jobs(jobs: list[FileJob], workers: int | None) -> list[FileResult]:
     worker_count = workers if workers is not None else (os.cpu_count() or 1)
     if worker_count <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         return [lint_file(job) for job in jobs]
+    from nbgraduate.lint import workers as forked
+
+    if forked.can_fork():
+        return forked.lint_in_workers(jobs, worker_count, lint_file)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 

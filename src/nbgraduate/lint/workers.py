@@ -1,0 +1,122 @@
+"""Lint many files on every core: forked workers that start warm, the parent among them.
+
+A process pool made the parent wait idle while its workers re-walked the parent's heap (the
+garbage collector touching every inherited object copies its page), took jobs and results
+through pickles in chunks, and tore a whole interpreter down at exit: about a sixth more CPU
+than linting the files in one process. Here the parent forks ``workers - 1`` children after
+the rules are imported and the heap is frozen for the collector; the jobs are already in every
+child's memory. Each process, the parent included, takes the next file (largest first, so the
+last ones are short) from a shared counter, and each child sends its results back once, in one
+pickle, then leaves without the interpreter's clean-up. A child that dies leaves its files to
+the parent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import signal
+from collections.abc import Callable, Sequence
+from typing import BinaryIO
+
+from nbgraduate.lint.jobs import FileJob, FileResult
+
+__all__ = ["can_fork", "lint_in_workers"]
+
+Linter = Callable[[FileJob], FileResult]
+
+
+def can_fork() -> bool:
+    """Whether this platform forks (not Windows); elsewhere a process pool does the work."""
+    return hasattr(os, "fork")
+
+
+def lint_in_workers(jobs: Sequence[FileJob], workers: int, lint: Linter) -> list[FileResult]:
+    """``[lint(job) for job in jobs]`` on ``workers`` processes (this one included), in order."""
+    import multiprocessing
+
+    order = _largest_first(jobs)
+    claimed = multiprocessing.get_context("fork").RawValue("q", 0)
+    lock = multiprocessing.get_context("fork").Lock()
+
+    def next_index() -> int | None:
+        with lock:
+            taken = claimed.value
+            claimed.value = taken + 1
+        return order[taken] if taken < len(order) else None
+
+    results: list[FileResult | None] = [None] * len(jobs)
+    children: list[tuple[int, BinaryIO]] = []  # (pid, read end of its pipe), not yet collected
+    gc.freeze()  # the children's collector leaves the inherited heap alone (and unshared)
+    try:
+        for _ in range(min(workers, len(jobs)) - 1):
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: lint, report, leave
+                os.close(read_end)
+                _child(write_end, next_index, jobs, lint)
+            os.close(write_end)
+            children.append((pid, os.fdopen(read_end, "rb")))
+    finally:
+        gc.unfreeze()
+    try:
+        while (index := next_index()) is not None:
+            results[index] = lint(jobs[index])
+        while children:
+            pid, source = children[0]
+            reported = _collected(source)
+            children.pop(0)
+            os.waitpid(pid, 0)
+            for index, result in reported:
+                results[index] = result
+    finally:
+        for pid, source in children:  # interrupted: stop the children that are left
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+                os.waitpid(pid, 0)
+            source.close()
+    # Files a child claimed but never reported (it died): linted here.
+    return [lint(jobs[i]) if result is None else result for i, result in enumerate(results)]
+
+
+def _largest_first(jobs: Sequence[FileJob]) -> list[int]:
+    def size(index: int) -> int:
+        try:
+            return os.stat(jobs[index].path).st_size
+        except OSError:
+            return 0
+
+    return sorted(range(len(jobs)), key=size, reverse=True)
+
+
+def _child(
+    write_end: int,
+    next_index: Callable[[], int | None],
+    jobs: Sequence[FileJob],
+    lint: Linter,
+) -> None:
+    """Lint claimed files, send ``[(index, result), ...]`` and exit without clean-up (atexit
+    handlers and buffered output belong to the parent)."""
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends a child quietly
+        done = []
+        while (index := next_index()) is not None:
+            done.append((index, lint(jobs[index])))
+        with os.fdopen(write_end, "wb") as out:
+            pickle.dump(done, out, protocol=pickle.HIGHEST_PROTOCOL)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _collected(source: BinaryIO) -> list[tuple[int, FileResult]]:
+    """What a child sent; nothing when it died before sending all of it."""
+    with source:
+        data = source.read()
+    try:
+        return pickle.loads(data)
+    except Exception:  # a truncated pickle raises several types
+        return []
