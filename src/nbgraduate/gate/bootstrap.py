@@ -268,17 +268,29 @@ def _mean_plan(
         per_group = generator.multinomial(units, shares, size=count)
         totals = np.zeros(count)
         drawn_sizes = None if same_size else np.zeros(count)
+        # Indices and gathered values go to buffers reused by every batch: the allocator hands
+        # a freed megabyte back to the system, and faulting fresh pages in for each batch cost
+        # as much again as the gathering.
+        index_buffer = np.empty(0, dtype=np.intp)
+        value_buffer = np.empty(0)
         for group, (start, stop) in enumerate(groups):
             rows = max(1, _BATCH_ELEMENTS // (stop - start))
             for first in range(0, count, rows):
                 last = min(count, first + rows)
                 counts = per_group[first:last, group]
-                indices = _draw_group_indices(generator, stop - start, int(counts.sum()))
-                if indices.size == 0:
+                drawn = int(counts.sum())
+                if drawn == 0:
                     continue
-                _add_segment_sums(totals[first:last], np.take(sums[start:stop], indices), counts)
+                if drawn > index_buffer.size:
+                    index_buffer = np.empty(drawn + drawn // 8, dtype=np.intp)
+                    value_buffer = np.empty(index_buffer.size)
+                indices = _draw_group_indices(
+                    generator, stop - start, drawn, out=index_buffer[:drawn]
+                )
+                taken = _gather(sums[start:stop], indices, value_buffer[:drawn])
+                _add_segment_sums(totals[first:last], taken, counts)
                 if drawn_sizes is not None:
-                    taken = np.take(sizes[start:stop], indices)
+                    taken = _gather(sizes[start:stop], indices, value_buffer[:drawn])
                     _add_segment_sums(drawn_sizes[first:last], taken, counts)
         return totals / units if drawn_sizes is None else totals / drawn_sizes
 
@@ -362,18 +374,24 @@ def _draw_indices(generator: np.random.Generator, units: int, shape: tuple[int, 
     return words.reshape(shape)
 
 
-def _draw_group_indices(generator: np.random.Generator, units: int, count: int) -> np.ndarray:
-    """``count`` independent indices uniform on ``[0, units)``, ``units <= 2**16``, as ``intp``.
+def _draw_group_indices(
+    generator: np.random.Generator, units: int, count: int, out: np.ndarray | None = None
+) -> np.ndarray:
+    """``count`` independent indices uniform on ``[0, units)``, ``units <= 2**16``, as ``intp``
+    (in ``out`` when given, ``count`` long).
 
     Four indices per 64-bit output: a 16-bit word masked to its low bits when ``units`` is a
     power of two (exactly uniform), else the rejection method of :func:`_draw_indices` on
     16-bit words. ``intp`` because ``np.take`` converts any other index type first, which
     costs more than the gather itself.
     """
+    if out is None:
+        out = np.empty(count, dtype=np.intp)
     words = generator.bit_generator.random_raw((count + 3) // 4).view(np.uint16)[:count]
     if units & (units - 1) == 0:
         np.bitwise_and(words, np.uint16(units - 1), out=words)
-        return words.astype(np.intp)
+        out[...] = words
+        return out
     span = _SHORT_WORD // units
     limit = units * span
     if count and int(words.max()) >= limit:
@@ -384,7 +402,8 @@ def _draw_group_indices(generator: np.random.Generator, units: int, count: int) 
             words[rejected] = again
             rejected = rejected[again >= limit]
     np.floor_divide(words, np.uint16(span), out=words)
-    return words.astype(np.intp)
+    out[...] = words
+    return out
 
 
 def _add_segment_sums(totals: np.ndarray, values: np.ndarray, counts: np.ndarray) -> None:
