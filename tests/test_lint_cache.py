@@ -337,7 +337,8 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     original = files.read_regular
 
     def counting(path: str | os.PathLike[str], **options: object) -> bytes:
-        read.append(os.path.basename(path))
+        if str(path).endswith(".ipynb"):  # not the .gitignore files a walk reads
+            read.append(os.path.basename(path))
         return original(path, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(files, "read_regular", counting)
@@ -433,6 +434,19 @@ def test_a_damaged_index_only_costs_a_read(
     index.write_text(json.dumps(data), encoding="utf-8")
     assert lint("eval.ipynb") == expected
     assert len(reads) == 5
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="needs file names that are not UTF-8")
+def test_a_file_name_that_is_not_utf8_does_not_stop_the_index(
+    project: Path, cache_dir: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(project / os.fsdecode(b"caf\xe9.ipynb"), SOURCE)
+    later(monkeypatch)
+    lint(".")
+    assert sorted(reads) == sorted(["eval.ipynb", os.fsdecode(b"caf\xe9.ipynb")])
+    lint(".")
+    # eval.ipynb is remembered; the other name cannot be stored in the JSON index.
+    assert sorted(reads) == sorted(["eval.ipynb", *[os.fsdecode(b"caf\xe9.ipynb")] * 2])
 
 
 def test_a_file_edited_while_it_is_linted_is_not_stored(

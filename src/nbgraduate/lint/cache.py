@@ -266,11 +266,10 @@ class LintCache:
             for _, path in others[: len(files) - int(MAX_ENTRIES * _PRUNE_TO)]:
                 del files[path]
         try:
-            data = json.dumps(
-                {"format": _FORMAT, "files": files}, ensure_ascii=False, separators=(",", ":")
-            ).encode("utf-8")
+            data = _index_bytes(files)
         except UnicodeEncodeError:
-            return  # a path that is not UTF-8: hashed every time rather than remembered
+            # A path that is not UTF-8 is hashed every time rather than remembered.
+            data = _index_bytes({path: entry for path, entry in files.items() if _utf8(path)})
         _write_atomic(self._index_path, data)
 
     def _prepare(self) -> None:
@@ -289,6 +288,19 @@ class LintCache:
             marker = self.directory / name
             if not marker.exists():
                 _write_atomic(marker, text.encode("utf-8"))
+
+
+def _index_bytes(files: dict[str, list[Any]]) -> bytes:
+    document = {"format": _FORMAT, "files": files}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _read_index(path: Path) -> dict[str, list[Any]]:
