@@ -701,3 +701,14 @@ def test_a_helper_named_as_a_reader_reads_its_data_file(tmp_path: Path) -> None:
         codes="NBG201",
     )
     assert found == [("NBG201", 2, 3), ("NBG201", 2, 4)]
+
+
+def test_the_responses_api_takes_no_seed(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from openai import OpenAI\nclient = OpenAI()\n"
+        'a = client.responses.create(model="gpt-4o-2024-08-06", input="x", temperature=0.7)\n'
+        'b = client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[], temperature=0.7)',
+        codes="NBG303",
+    )
+    assert found == [("NBG303", 2, 4)]

@@ -293,6 +293,10 @@ SAMPLING_CONFIG_MODULES = {
 #: Keywords that seed an LLM's sampling (OpenAI ``seed``, Mistral ``random_seed``).
 SEED_KEYWORDS = frozenset({"seed", "random_seed"})
 
+#: Requests of APIs that take a temperature but no seed (OpenAI's Responses API): their
+#: variance is carried by repeats, as for Anthropic.
+UNSEEDABLE_REQUEST_SUFFIXES = ("responses.create", "responses.parse", "responses.stream")
+
 #: APIs that accept a sampling seed; NBG303 asks for one where temperature > 0.
 SEEDABLE_PROVIDERS = frozenset(
     {"openai", "mistral", "google", "ollama", "vllm", "inspect", "huggingface"}

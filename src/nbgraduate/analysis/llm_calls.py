@@ -389,14 +389,14 @@ class LlmCalls:
                 continue
             provider: str | None
             if wrapper is not None:
-                provider = provider_of(wrapper.request, self.values, self.flow)
+                provider = _seedable_api(wrapper.request, self.values, self.flow)
                 seeded = sets_seed(call, self.values) or (
                     bool(catalog.SEED_KEYWORDS & wrapper.request.keywords.keys())
                 )
             elif kind == "config":
                 provider, seeded = sampling_config_api(call), sets_seed(call, self.values)
             else:
-                provider = provider_of(call, self.values, self.flow)
+                provider = _seedable_api(call, self.values, self.flow)
                 seeded = sets_seed(call, self.values)
             temperatures: list[ResolvedValue] = []
             for expression in expressions:
@@ -405,13 +405,20 @@ class LlmCalls:
         return sites
 
 
+def _seedable_api(call: CallSite, values: ValueResolver, flow: CallFlow) -> str | None:
+    """:func:`provider_of`, except ``"openai-responses"`` for OpenAI's Responses API, which
+    takes a temperature but no seed (unlike Chat Completions)."""
+    written = call.written_name
+    if any(written.endswith("." + suffix) for suffix in catalog.UNSEEDABLE_REQUEST_SUFFIXES):
+        return "openai-responses"
+    return provider_of(call, values, flow)
+
+
 #: Calls that take a seed keyword of their own, by API: what ``convert`` may add to them.
 _SEED_KEYWORD = {"mistral": "random_seed"}
 _SEEDABLE_DIRECTLY = (
     "chat.completions.create",
     "chat.completions.parse",
-    "responses.create",
-    "responses.parse",
     "completions.create",
     "chat.complete",
     "chat.complete_async",

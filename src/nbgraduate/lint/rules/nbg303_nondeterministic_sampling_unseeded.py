@@ -28,8 +28,8 @@ class NondeterministicSamplingUnseeded(Rule):
     reported at the config's name when that file, read beside the notebook and only inside the
     repository, gives a provider ``config: {temperature: > 0}`` and no ``seed``.
 
-    APIs without a seed parameter (Anthropic, Cohere, Bedrock) are not reported: there, the
-    repeats of ``nbgraduate run`` carry the variance."""
+    APIs without a seed parameter (Anthropic, Cohere, Bedrock, OpenAI's Responses API) are not
+    reported: there, the repeats of ``nbgraduate run`` carry the variance."""
 
     code = "NBG303"
     name = "nondeterministic-sampling-unseeded"
@@ -121,6 +121,12 @@ class NondeterministicSamplingUnseeded(Rule):
         ),
     )
     good = (
+        Example(
+            "from openai import OpenAI\n"
+            "client = OpenAI()\n"
+            'reply = client.responses.create(model="gpt-4o-2024-08-06", input="hi", temperature=0.7)\n',
+            note="OpenAI's Responses API takes no seed",
+        ),
         Example(
             "reply = client.chat.completions.create(\n"
             '    model="gpt-4o-2024-08-06", temperature=0.7, seed=13, messages=[]\n'
