@@ -576,7 +576,8 @@ def test_a_fetched_page_parsed_as_html_is_live_web_content(tmp_path: Path) -> No
         '    return BeautifulSoup(response.content, "html.parser").get_text()\n'
         "context = page_text()",
         'health = requests.get("https://api.example.org/health").json()\n'
-        'front = BeautifulSoup(open("saved/front.html").read(), "html.parser")',
+        'front = BeautifulSoup(open("saved/front.html").read(), "html.parser")\n'
+        'dev = BeautifulSoup(requests.get("http://localhost:8000/").text, "html.parser")',
         codes="NBG202",
     )
     assert found == [("NBG202", 2, 4)]

@@ -871,7 +871,7 @@ class _ReadFinder:
             if role == "http":
                 if not is_url:
                     continue
-                if self._response_parsed_as_page(sink.call):
+                if not _LOCAL_URL.match(path) and self._response_parsed_as_page(sink.call):
                     # ``BeautifulSoup(requests.get(url).text)``: a live page read as a corpus
                     yield DatasetRead(sink.call, value, "remote", line=sink.line, web=True)
                     continue
