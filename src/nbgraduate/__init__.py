@@ -25,12 +25,16 @@ Any module may import the package root for ``__version__``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TypeVar
-
 __version__ = "0.1.0"
 
-T = TypeVar("T")
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 __all__ = ["__version__", "record", "record_served", "record_usage", "shard"]
 

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
-from typing import TypeVar
 
 from nbgraduate.core.errors import NbgraduateError, printable
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    _Command = TypeVar("_Command", bound=Callable[..., object])
 
 __all__ = [
     "EXIT_CLEAN",
@@ -22,8 +29,6 @@ __all__ = [
     "error_boundary",
     "fail",
 ]
-
-_Command = TypeVar("_Command", bound=Callable[..., object])
 
 EXIT_CLEAN = 0
 #: Findings, drift, a failed eval or a blocked commit: the input is fine, the answer is "no".

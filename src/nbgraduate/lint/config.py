@@ -8,11 +8,15 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from nbgraduate.core.errors import ConfigError, UsageError
 
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
+    from typing import Any
+
     import pathspec
 
 __all__ = [

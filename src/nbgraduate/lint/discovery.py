@@ -7,12 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from nbgraduate.core.errors import InputFileError
 from nbgraduate.lint.config import LintSettings
 from nbgraduate.lock import LOCK_FILENAME
 from nbgraduate.lock.layout import LEGACY_DIRNAME, in_legacy_folder
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     import pathspec

@@ -9,7 +9,6 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from nbgraduate.core.errors import ConfigError, InputFileError, NbgraduateError
 from nbgraduate.lint.config import LintSettings, load_settings
@@ -17,6 +16,9 @@ from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport
 from nbgraduate.lint.discovery import discover
 from nbgraduate.lint.rule_codes import known_rule_codes
 from nbgraduate.lock import LOCK_FILENAME
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from nbgraduate.core.git_state import GitState

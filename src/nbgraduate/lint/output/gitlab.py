@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 from nbgraduate.lint.diagnostics import Diagnostic, LintReport, Severity
 from nbgraduate.lint.output._common import fingerprints, ordered, relative_posix_path
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor"}
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from nbgraduate.lint.diagnostics import Diagnostic, LintReport
 from nbgraduate.lint.output._common import ordered, rule_counts
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def render_json(report: LintReport, *, statistics: bool = False) -> str:
