@@ -189,7 +189,8 @@ for _index, (_kind, _needles, _pattern) in enumerate(_PROVIDER_PATTERNS):
 # ``aws_secret_access_key`` and its spellings: the match starts four or five characters
 # before ``ecret`` (``awss`` or ``aws_s``).
 _SECRET_NEEDLES = ("ecret", "ECRET")
-_PRIVATE_KEY_NEEDLE = "PRIVATE KEY"
+# Every private key block starts with its header, ``-----BEGIN ... PRIVATE KEY-----``.
+_PRIVATE_KEY_NEEDLE = "-----BEGIN"
 _URL_SEPARATOR_NEEDLE = _URL_SEPARATOR
 # A base64 payload of a ``data:`` URI (an inline image in HTML or markdown): random base64
 # holds ``AKIA`` or ``xox`` by chance and is not where anyone writes a key, so it is skipped.
@@ -215,7 +216,7 @@ _SPELLINGS: dict[str, tuple[str, str, int, str]] = {
     "ASIA": ("A", "SIA", 0, ""),
 }
 # Needles with no character to anchor on, each looked for with ``str.find`` (a fast pass).
-_FOUND_BY_FIND = (*_SECRET_NEEDLES, _PRIVATE_KEY_NEEDLE)
+_FOUND_BY_FIND = _SECRET_NEEDLES
 
 
 def _spelling(needle: str) -> tuple[str, str, int, str]:
@@ -230,7 +231,7 @@ def _spelling(needle: str) -> tuple[str, str, int, str]:
     )
 
 
-_NEEDLES = (*_ANCHORS, *_FOUND_BY_FIND, _URL_SEPARATOR_NEEDLE, _BASE64_MARK)
+_NEEDLES = (*_ANCHORS, *_FOUND_BY_FIND, _PRIVATE_KEY_NEEDLE, _URL_SEPARATOR_NEEDLE, _BASE64_MARK)
 assert not any(a != b and b.startswith(a) for a in _NEEDLES for b in _NEEDLES)
 # For each anchor character, the needles around it: (needle, needle start - anchor, a regex
 # that matches just after the anchor when the needle is there).
