@@ -65,3 +65,18 @@ def test_files_of_a_worker_that_dies_are_linted_by_the_parent(tmp_path: Path) ->
         job.display_path for job in jobs
     ]
     assert {result.error.reason for result in results if result.error} == {str(parent)}
+
+
+def test_when_no_process_can_be_forked_this_one_lints_every_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    jobs = _jobs(tmp_path, 10)
+    results = workers.lint_in_workers(jobs, 4, _linted_by)
+    assert [result.error.path for result in results if result.error] == [
+        job.display_path for job in jobs
+    ]
+    assert {result.error.reason for result in results if result.error} == {str(os.getpid())}

@@ -53,7 +53,12 @@ def lint_in_workers(jobs: Sequence[FileJob], workers: int, lint: Linter) -> list
     try:
         for _ in range(min(workers, len(jobs)) - 1):
             read_end, write_end = os.pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:  # no more processes or memory: the ones there are do the work
+                os.close(read_end)
+                os.close(write_end)
+                break
             if pid == 0:  # the child: lint, report, leave
                 os.close(read_end)
                 _child(write_end, next_index, jobs, lint)
