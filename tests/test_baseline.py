@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -45,8 +44,8 @@ def diagnostic(
 
 def test_fingerprint_ignores_position_and_whitespace() -> None:
     original = diagnostic()
-    moved = replace(original, cell=7, row=12, file_line=300, column=9)
-    reformatted = replace(original, source_line="  reply   =\tclient.chat(model='gpt-4o')  ")
+    moved = original.replace(cell=7, row=12, file_line=300, column=9)
+    reformatted = original.replace(source_line="  reply   =\tclient.chat(model='gpt-4o')  ")
     assert fingerprint(moved) == fingerprint(original)
     assert fingerprint(reformatted) == fingerprint(original)
 
@@ -60,7 +59,7 @@ def test_fingerprint_ignores_position_and_whitespace() -> None:
     ],
 )
 def test_fingerprint_depends_on_code_path_and_content(change: dict[str, str]) -> None:
-    assert fingerprint(replace(diagnostic(), **change)) != fingerprint(diagnostic())
+    assert fingerprint(diagnostic().replace(**change)) != fingerprint(diagnostic())
 
 
 def test_fingerprint_path_is_relative_to_root(
@@ -127,7 +126,7 @@ def test_round_trip_filters_known_findings(tmp_path: Path) -> None:
     write_baseline(baseline_path, known, tmp_path)
 
     new_finding = diagnostic(source_line="client.chat(model='o1')")
-    moved_known = replace(known[0], cell=9, row=1)
+    moved_known = known[0].replace(cell=9, row=1)
     current = [moved_known, new_finding, known[1]]
 
     assert load_baseline(baseline_path).filter_new(current, tmp_path) == [new_finding]

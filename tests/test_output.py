@@ -6,7 +6,6 @@ import json
 import re
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -324,11 +323,11 @@ def test_json_is_what_json_dumps_writes(text: str) -> None:
     from nbgraduate.lint.output.json import _as_json, render_json
 
     findings = [
-        replace(notebook_finding(), message=text, cell_id=text or None, path=f"{text}.ipynb"),
-        replace(script_finding(), name=text, url=text, row=10**20, end_column=0),
+        notebook_finding().replace(message=text, cell_id=text or None, path=f"{text}.ipynb"),
+        script_finding().replace(name=text, url=text, row=10**20, end_column=0),
         unicode_finding(),
         # Not the declared types: written as json.dumps writes them (true, not 1).
-        replace(unicode_finding(), column=True, cell=False),  # type: ignore[arg-type]
+        unicode_finding().replace(column=True, cell=False),  # type: ignore[arg-type]
     ]
     report = LintReport(diagnostics=findings)
     expected = json.dumps(

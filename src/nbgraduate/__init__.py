@@ -7,7 +7,7 @@ stage of the lifecycle.
 Layers, bottom to top. A module imports only from its own folder and from layers above it
 in this list (lower layers); folders on one line do not import each other:
 
-1. core: atomic writes, the error tree, positions, git plumbing, the HTTP policy
+1. core: atomic writes, the error tree, positions, value records, git plumbing, the HTTP policy
 2. knowledge: model policy, secret patterns, install commands, CODEOWNERS syntax
 3. notebook: reading notebooks into one model; the parameters cell
 4. analysis: facts, values, model ids, dataset reads, LLM calls

@@ -54,7 +54,6 @@ entry changed; runs writing it at once may lose each other's new entries, which 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import json
 import os
@@ -64,6 +63,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from nbgraduate import __version__
+from nbgraduate.core.records import Record
 from nbgraduate.lint.diagnostics import Diagnostic, Severity
 
 #: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
@@ -117,7 +117,7 @@ _FORMAT = 2
 _ENTRIES = f"lint-v{_FORMAT}"
 _SUFFIX = ".json"
 _INDEX_SUFFIX = ".index"
-_DIAGNOSTIC_FIELDS = tuple(field.name for field in dataclasses.fields(Diagnostic))
+_DIAGNOSTIC_FIELDS = Diagnostic._fields
 _RACY_NS = RACY_SECONDS * 1_000_000_000
 
 #: A file as the index remembers it: size, mtime_ns, ctime_ns, inode, then the hex digest
@@ -206,15 +206,15 @@ class LintCache:
         seen = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
         return self._seen.get(absolute) == seen
 
-    def key(self, job: object, digest: bytes) -> str:
-        """The entry key of ``job`` (a dataclass: every field is part of the key) for a file
-        whose content has the SHA-256 ``digest``."""
+    def key(self, job: Record, digest: bytes) -> str:
+        """The entry key of ``job`` (a :class:`~nbgraduate.lint.runner.FilePlan`: every field is
+        part of the key) for a file whose content has the SHA-256 ``digest``."""
         hasher = _sha256()
         hasher.update(self._salt.encode())
         hasher.update(digest)
-        for field in dataclasses.fields(job):  # type: ignore[arg-type]
-            hasher.update(f"\0{field.name}=".encode())
-            hasher.update(self._encoded(getattr(job, field.name)))
+        for name in job._fields:
+            hasher.update(f"\0{name}=".encode())
+            hasher.update(self._encoded(getattr(job, name)))
         return hasher.hexdigest()
 
     def _encoded(self, value: object) -> bytes:
@@ -423,9 +423,14 @@ def _plain(value: object) -> Any:
     digest = getattr(value, "digest", None)
     if isinstance(digest, str):
         return {"digest": digest}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if isinstance(value, Record):
+        return {name: _plain(getattr(value, name)) for name in value._fields}
+    if hasattr(type(value), "__dataclass_fields__"):
+        import dataclasses  # only for a value of a dataclass, which imports it already
+
         return {
-            field.name: _plain(getattr(value, field.name)) for field in dataclasses.fields(value)
+            field.name: _plain(getattr(value, field.name))
+            for field in dataclasses.fields(value)  # type: ignore[arg-type]
         }
     if isinstance(value, (frozenset, set)):
         return sorted(_plain(item) for item in value)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from nbgraduate.core.errors import ConfigError, UsageError
+from nbgraduate.core.records import Record
 
 #: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
 TYPE_CHECKING = False
@@ -58,8 +58,7 @@ _KNOWN_KEYS = frozenset(
 _MODEL_KEYS = frozenset({"pinned", "floating", "providers"})
 
 
-@dataclass(frozen=True)
-class LintSettings:
+class LintSettings(Record):
     """Everything a lint run needs to know from configuration, already validated and resolved.
 
     Patterns (``per_file_ignores``, ``exclude``) are gitignore-style and relative to
@@ -67,20 +66,49 @@ class LintSettings:
     whichever directory the linter is started from.
     """
 
-    config_path: Path | None
-    project_root: Path
-    enabled_codes: frozenset[str]
-    per_file_ignores: tuple[tuple[str, frozenset[str]], ...]
-    exclude: tuple[str, ...]
-    respect_gitignore: bool
-    model_pinned: tuple[str, ...]
-    model_floating: tuple[str, ...]
-    model_providers: tuple[dict[str, Any], ...]
-    #: The baseline file ``lint`` applies when ``--baseline`` is not given (absolute path).
-    baseline: Path | None = None
-    #: Directories (relative to ``project_root``, posix, no trailing slash) that hold eval
-    #: notebooks: the guard hook and the repository rules (NBG8xx) look there.
-    eval_paths: tuple[str, ...] = ()
+    _fields = (
+        "config_path",
+        "project_root",
+        "enabled_codes",
+        "per_file_ignores",
+        "exclude",
+        "respect_gitignore",
+        "model_pinned",
+        "model_floating",
+        "model_providers",
+        "baseline",
+        "eval_paths",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        config_path: Path | None,
+        project_root: Path,
+        enabled_codes: frozenset[str],
+        per_file_ignores: tuple[tuple[str, frozenset[str]], ...],
+        exclude: tuple[str, ...],
+        respect_gitignore: bool,
+        model_pinned: tuple[str, ...],
+        model_floating: tuple[str, ...],
+        model_providers: tuple[dict[str, Any], ...],
+        #: The baseline file ``lint`` applies when ``--baseline`` is not given (absolute path).
+        baseline: Path | None = None,
+        #: Directories (relative to ``project_root``, posix, no trailing slash) that hold eval
+        #: notebooks: the guard hook and the repository rules (NBG8xx) look there.
+        eval_paths: tuple[str, ...] = (),
+    ) -> None:
+        self.config_path = config_path
+        self.project_root = project_root
+        self.enabled_codes = enabled_codes
+        self.per_file_ignores = per_file_ignores
+        self.exclude = exclude
+        self.respect_gitignore = respect_gitignore
+        self.model_pinned = model_pinned
+        self.model_floating = model_floating
+        self.model_providers = model_providers
+        self.baseline = baseline
+        self.eval_paths = eval_paths
 
     def eval_path_of(self, path: Path) -> str | None:
         """The configured eval path ``path`` lies in (or is), or ``None`` when it is in none."""
@@ -205,13 +233,21 @@ def clear_caches() -> None:
 # --- selectors -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Layer:
+class _Layer(Record):
     """One source of selectors (the config file, or the command line)."""
 
-    select: tuple[str, ...] | None
-    extend_select: tuple[str, ...]
-    ignore: tuple[str, ...]
+    _fields = ("select", "extend_select", "ignore")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        select: tuple[str, ...] | None,
+        extend_select: tuple[str, ...],
+        ignore: tuple[str, ...],
+    ) -> None:
+        self.select = select
+        self.extend_select = extend_select
+        self.ignore = ignore
 
     @classmethod
     def from_selectors(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from nbgraduate.core.errors import InputFileError
+from nbgraduate.core.records import Record
 from nbgraduate.lint.config import LintSettings
 from nbgraduate.lock import LOCK_FILENAME
 from nbgraduate.lock.layout import LEGACY_DIRNAME, in_legacy_folder
@@ -118,8 +118,7 @@ def _skipped_by_name(directory_name: str) -> bool:
     return directory_name.startswith(".") or directory_name in DEFAULT_SKIP_DIRS
 
 
-@dataclass(frozen=True)
-class _Rules:
+class _Rules(Record):
     """Gitignore-style patterns and the directory they are relative to.
 
     Used for each ``.gitignore`` (and ``info/exclude``) and for the settings' ``exclude``.
@@ -127,9 +126,18 @@ class _Rules:
     project root (given by ``--config``); a ``.gitignore`` never reaches outside its directory.
     """
 
-    base: str
-    spec: pathspec.GitIgnoreSpec
-    match_outside: bool = False
+    _fields = ("base", "spec", "match_outside")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        base: str,
+        spec: pathspec.GitIgnoreSpec,
+        match_outside: bool = False,
+    ) -> None:
+        self.base = base
+        self.spec = spec
+        self.match_outside = match_outside
 
     def _relative(self, absolute: str) -> str | None:
         prefix = self.base.rstrip(os.sep) + os.sep

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from nbgraduate.core.errors import ConfigError, InputFileError, NbgraduateError
+from nbgraduate.core.records import Record
 from nbgraduate.lint.config import LintSettings, load_settings
 from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport
 from nbgraduate.lint.discovery import discover
@@ -28,22 +27,46 @@ if TYPE_CHECKING:
 PARALLEL_THRESHOLD = 24
 
 
-@dataclass(frozen=True, slots=True)
-class LintRequest:
+class LintRequest(Record):
     """What the user asked ``nbgraduate lint`` to do, minus output formatting."""
 
-    paths: Sequence[Path]
-    select: Sequence[str] | None = None
-    ignore: Sequence[str] | None = None
-    extend_select: Sequence[str] | None = None
-    config_file: Path | None = None
-    force_exclude: bool = False
-    jobs: int | None = None
-    #: Locate findings on the ``.ipynb`` file's own lines (for github, gitlab and sarif).
-    file_positions: bool = True
-    #: Read and write the result cache (:mod:`nbgraduate.lint.cache`); the command line turns
-    #: it on, callers of this function opt in.
-    cache: bool = False
+    _fields = (
+        "paths",
+        "select",
+        "ignore",
+        "extend_select",
+        "config_file",
+        "force_exclude",
+        "jobs",
+        "file_positions",
+        "cache",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] | None = None,
+        extend_select: Sequence[str] | None = None,
+        config_file: Path | None = None,
+        force_exclude: bool = False,
+        jobs: int | None = None,
+        #: Locate findings on the ``.ipynb`` file's own lines (for github, gitlab and sarif).
+        file_positions: bool = True,
+        #: Read and write the result cache (:mod:`nbgraduate.lint.cache`); the command line turns
+        #: it on, callers of this function opt in.
+        cache: bool = False,
+    ) -> None:
+        self.paths = paths
+        self.select = select
+        self.ignore = ignore
+        self.extend_select = extend_select
+        self.config_file = config_file
+        self.force_exclude = force_exclude
+        self.jobs = jobs
+        self.file_positions = file_positions
+        self.cache = cache
 
 
 def run_lint(request: LintRequest) -> LintReport:
@@ -169,8 +192,7 @@ def file_job(path: Path, settings: LintSettings) -> FileJob:
     return _plan_for(path, settings).job()
 
 
-@dataclass(frozen=True, slots=True)
-class FilePlan:
+class FilePlan(Record):
     """A file's lint job before it is built: the fields of :class:`~nbgraduate.lint.jobs.FileJob`,
     with the model-policy configuration as plain data.
 
@@ -178,14 +200,35 @@ class FilePlan:
     imports neither the model policy nor the linter; :meth:`job` builds the job for a miss.
     """
 
-    path: Path
-    display_path: str
-    codes: frozenset[str]
-    #: ``ModelPolicyConfig``'s fields: pinned, floating, providers as JSON.
-    policy: tuple[tuple[str, ...], tuple[str, ...], str]
-    locked_datasets: frozenset[str] = frozenset()
-    git_state: GitState | None = None
-    file_positions: bool = True
+    _fields = (
+        "path",
+        "display_path",
+        "codes",
+        "policy",
+        "locked_datasets",
+        "git_state",
+        "file_positions",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        path: Path,
+        display_path: str,
+        codes: frozenset[str],
+        #: ``ModelPolicyConfig``'s fields: pinned, floating, providers as JSON.
+        policy: tuple[tuple[str, ...], tuple[str, ...], str],
+        locked_datasets: frozenset[str] = frozenset(),
+        git_state: GitState | None = None,
+        file_positions: bool = True,
+    ) -> None:
+        self.path = path
+        self.display_path = display_path
+        self.codes = codes
+        self.policy = policy
+        self.locked_datasets = locked_datasets
+        self.git_state = git_state
+        self.file_positions = file_positions
 
     def job(self) -> FileJob:
         from nbgraduate.knowledge.model_policy import ModelPolicyConfig
@@ -239,7 +282,7 @@ def _with_git_state(plans: list[FilePlan]) -> list[FilePlan]:
 
             states[root] = read_git_state(Path(root))
         state = states[root]
-        given.append(plan if state is None else dataclasses.replace(plan, git_state=state))
+        given.append(plan if state is None else plan.replace(git_state=state))
     return given
 
 

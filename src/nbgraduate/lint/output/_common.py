@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import replace
 
 from nbgraduate.core.errors import printable
 from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport
@@ -94,8 +93,7 @@ def printable_report(report: LintReport) -> LintReport:
     object when nothing needed it, which is every report of well-named files."""
 
     def clean(diagnostic):
-        return replace(
-            diagnostic,
+        return diagnostic.replace(
             path=printable(diagnostic.path),
             cell_id=None if diagnostic.cell_id is None else printable(diagnostic.cell_id),
             message=printable(diagnostic.message),
