@@ -90,7 +90,7 @@ def _from_ipynb(path: Path, text: str) -> Notebook:
     if not isinstance(document, dict) or "nbformat" not in document:
         raise InputFileError(path, "not a Jupyter notebook: no 'nbformat' version field")
     if document.get("nbformat") != 4:
-        document = _upgraded_with_nbformat(path, text)
+        document = _upgraded(path, text, document)
     try:
         raw_cells = document["cells"]
         if not isinstance(raw_cells, list):
@@ -136,6 +136,17 @@ def _refuse_lone_surrogates(path: Path, cells: list[Cell]) -> None:
                     f"cell {cell.number} {what} holds a lone surrogate"
                     f" (\\u{ord(match.group()):04x}), which is not valid Unicode",
                 )
+
+
+def _upgraded(path: Path, text: str, document: dict) -> dict:
+    """A version 3 notebook laid out as usual is upgraded here; nbformat does the rest."""
+    if document.get("nbformat") == 3:
+        from nbgraduate.notebook.nbformat3 import upgraded_from_v3
+
+        upgraded = upgraded_from_v3(document)
+        if upgraded is not None:
+            return upgraded
+    return _upgraded_with_nbformat(path, text)
 
 
 def _upgraded_with_nbformat(path: Path, text: str) -> dict:
