@@ -157,7 +157,7 @@ def to_diagnostics(
                 path=display_path,
                 code=finding.code,
                 name=rule.name,
-                message=secrets.redact(finding.message),
+                message=_redacted(finding.message),
                 severity=rule.severity,
                 cell=None if notebook.is_script else cell.number,
                 cell_id=None if notebook.is_script else cell.cell_id,
@@ -221,6 +221,13 @@ class _ShownLines:
 @functools.cache
 def _rule_url(code: str) -> str:
     return RULES_BY_CODE[code].url()
+
+
+@functools.lru_cache(maxsize=4096)
+def _redacted(message: str) -> str:
+    """A message with its keys masked; most messages recur (one per rule and name), and the
+    scan for keys is most of the cost of locating a finding."""
+    return secrets.redact(message)
 
 
 def _line_fingerprint(line: str) -> str:
