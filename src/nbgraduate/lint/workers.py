@@ -49,7 +49,10 @@ def lint_in_workers(jobs: Sequence[FileJob], workers: int, lint: Linter) -> list
 
     results: list[FileResult | None] = [None] * len(jobs)
     children: list[tuple[int, BinaryIO]] = []  # (pid, read end of its pipe), not yet collected
-    gc.freeze()  # the children's collector leaves the inherited heap alone (and unshared)
+    # The children's collector leaves the inherited heap alone (and unshared). Not undone
+    # after forking: what exists now lives until the run ends, and unfreezing would also
+    # release what the command line froze after its imports.
+    gc.freeze()
     try:
         for _ in range(min(workers, len(jobs)) - 1):
             read_end, write_end = os.pipe()
@@ -64,9 +67,6 @@ def lint_in_workers(jobs: Sequence[FileJob], workers: int, lint: Linter) -> list
                 _child(write_end, next_index, jobs, lint)
             os.close(write_end)
             children.append((pid, os.fdopen(read_end, "rb")))
-    finally:
-        gc.unfreeze()
-    try:
         while (index := next_index()) is not None:
             results[index] = lint(jobs[index])
         while children:
