@@ -60,7 +60,7 @@ import os
 import stat
 import time
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from nbgraduate import __version__
 from nbgraduate.core.records import Record
@@ -218,6 +218,11 @@ class LintCache:
         return hasher.hexdigest()
 
     def _encoded(self, value: object) -> bytes:
+        # A path, the one field no two jobs share: what _canonical gives, without json.dumps.
+        if type(value) is str:
+            return _json_string(value).encode()
+        if isinstance(value, PurePath):
+            return _json_string(os.fspath(value)).encode()
         # The jobs of one run share their codes, policy and git state: encode each value once.
         memo = (type(value), value)
         try:
@@ -411,6 +416,10 @@ def _source_fingerprints(directory: str, relative: str) -> list[str]:
     for path, prefix in sorted(subdirectories):
         found.extend(_source_fingerprints(path, prefix))
     return found
+
+
+#: ``json.dumps`` of a string (ASCII-only, as :func:`_canonical` writes it).
+_json_string = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
 
 
 def _canonical(value: object) -> str:

@@ -114,16 +114,18 @@ def run_lint(request: LintRequest) -> LintReport:
         except InputFileError as error:
             report.errors.append(InputError(error.path, error.reason))
 
-    def settings_of_file(path: Path) -> LintSettings:
-        # A file's settings are its directory's (the nearest config at or above it).
-        return settings_for(Path(os.path.dirname(os.path.abspath(path))))
-
-    plans = _with_git_state(
-        [
-            _plan_for(path, settings_of_file(path), file_positions=request.file_positions)
-            for path in dict.fromkeys(files)
-        ]
-    )
+    # A file's settings are its directory's (the nearest config at or above it).
+    by_directory: dict[str, LintSettings] = {}
+    plans: list[FilePlan] = []
+    for path in dict.fromkeys(files):
+        directory = os.path.dirname(os.path.abspath(path))
+        settings = by_directory.get(directory)
+        if settings is None:
+            settings = by_directory[directory] = settings_for(Path(directory))
+        plans.append(
+            _plan_for(path, settings, file_positions=request.file_positions, directory=directory)
+        )
+    plans = _with_git_state(plans)
     for diagnostics, error in _lint_plans(plans, request, here.project_root):
         report.diagnostics.extend(diagnostics)
         if error is not None:
@@ -248,13 +250,23 @@ class FilePlan(Record):
         )
 
 
-def _plan_for(path: Path, settings: LintSettings, *, file_positions: bool = True) -> FilePlan:
+def _plan_for(
+    path: Path,
+    settings: LintSettings,
+    *,
+    file_positions: bool = True,
+    directory: str | None = None,
+) -> FilePlan:
+    """The plan for ``path`` under ``settings``; ``directory`` is its absolute directory, when
+    the caller has it already."""
+    if directory is None:
+        directory = os.path.dirname(os.path.abspath(path))
     return FilePlan(
         path=path,
         display_path=str(path),
         codes=settings.codes_for(path),
         policy=_policy_of(settings),
-        locked_datasets=_locked_datasets_beside(os.path.dirname(os.path.abspath(path))),
+        locked_datasets=_locked_datasets_beside(directory),
         file_positions=file_positions,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable
+from operator import attrgetter
 
 from nbgraduate.core.errors import printable
 from nbgraduate.lint.diagnostics import Diagnostic, InputError, LintReport
@@ -88,6 +89,12 @@ def fingerprints(located: Iterable[tuple[str, Diagnostic]]) -> list[str]:
     return result
 
 
+_PATH = attrgetter("path")
+_CELL_ID = attrgetter("cell_id")
+_MESSAGE = attrgetter("message")
+_SOURCE_LINE = attrgetter("source_line")
+
+
 def printable_report(report: LintReport) -> LintReport:
     """The report with every path, id and text printable (see :func:`printable`); the same
     object when nothing needed it, which is every report of well-named files."""
@@ -100,12 +107,21 @@ def printable_report(report: LintReport) -> LintReport:
             source_line=printable(diagnostic.source_line),
         )
 
+    diagnostics = report.diagnostics
     texts = [
-        text
-        for d in report.diagnostics
-        for text in (d.path, d.cell_id or "", d.message, d.source_line)
-    ] + [text for e in report.errors for text in (e.path, e.reason)]
-    if all(printable(text) is text for text in texts):
+        *map(_PATH, diagnostics),
+        *filter(None, map(_CELL_ID, diagnostics)),
+        *map(_MESSAGE, diagnostics),
+        *map(_SOURCE_LINE, diagnostics),
+        *(text for e in report.errors for text in (e.path, e.reason)),
+    ]
+    try:
+        # One pass for thousands of texts: a lone surrogate in any of them fails the whole,
+        # as it fails on its own (Python's UTF-8 codec never pairs surrogates).
+        "".join(texts).encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
         return report
     return LintReport(
         diagnostics=[clean(d) for d in report.diagnostics],

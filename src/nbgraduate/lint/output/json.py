@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from nbgraduate.lint.diagnostics import Diagnostic, LintReport
+from nbgraduate.lint.diagnostics import Diagnostic, LintReport, Severity
 from nbgraduate.lint.output._common import ordered, rule_counts
 
 #: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
@@ -53,7 +53,7 @@ def _object_text(diagnostic: Diagnostic) -> str:
         f'    "location": {{\n      "column": {d.column},\n      "row": {d.row}\n    }},\n'
         f'    "message": {string(d.message)},\n    "name": {string(d.name)},\n'
         # The suppression comment for a finding belongs on the row where the finding starts.
-        f'    "noqa_row": {d.row},\n    "severity": {string(d.severity.value)},\n'
+        f'    "noqa_row": {d.row},\n    "severity": {_SEVERITY_TEXT[d.severity]},\n'
         f'    "url": {string(d.url)}\n  }}'
     )
 
@@ -67,7 +67,7 @@ def _has_plain_types(d: Diagnostic) -> bool:
         and type(d.message) is str
         and type(d.name) is str
         and type(d.url) is str
-        and type(d.severity.value) is str
+        and type(d.severity) is Severity
         and type(d.row) is int
         and type(d.column) is int
         and type(d.end_row) is int
@@ -105,6 +105,8 @@ def _object_text_of_any(diagnostic: Diagnostic) -> str:
 
 #: What ``json.dumps(..., ensure_ascii=False)`` writes for a string (its C implementation).
 _STRING = json.encoder.encode_basestring
+#: Each severity as the template writes it (``.value`` is an enum property, slow per finding).
+_SEVERITY_TEXT = {severity: _STRING(severity.value) for severity in Severity}
 
 
 def _value(value: object) -> str:
