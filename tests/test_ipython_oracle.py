@@ -1,4 +1,6 @@
-"""IPython's own ``TransformerManager`` as the oracle of our IPython-syntax translation.
+"""IPython's own ``InteractiveShell.transform_cell`` as the oracle of our IPython-syntax
+translation: the static transforms (``TransformerManager``) plus the prefilter IPython applies to
+one-line cells (automagic: ``pip install x`` runs ``%pip``).
 
 Ours stays (it is many times faster and keeps every row where it was, so findings point at the
 cell's own lines); IPython defines what the syntax means. For every code cell of the real
@@ -16,7 +18,6 @@ from collections.abc import Iterator
 
 import pytest
 from corpus_dir import CORPUS, needs_corpus
-from IPython.core.inputtransformer2 import TransformerManager
 
 from nbgraduate.notebook.ipython_syntax import (
     PYTHON_BODY_CELL_MAGICS,
@@ -24,7 +25,37 @@ from nbgraduate.notebook.ipython_syntax import (
     translate_cell,
 )
 
-ORACLE = TransformerManager()
+
+class _Oracle:
+    """One IPython shell, made on first use, its profile in a temporary directory and its
+    history in memory, so the test writes nothing outside its own temp space."""
+
+    def __init__(self) -> None:
+        self._shell = None
+
+    def transform_cell(self, source: str) -> str:
+        if self._shell is None:
+            import os
+            import tempfile
+
+            from IPython.core.interactiveshell import InteractiveShell
+            from traitlets.config import Config
+
+            config = Config()
+            config.HistoryManager.hist_file = ":memory:"
+            before = os.environ.get("IPYTHONDIR")
+            os.environ["IPYTHONDIR"] = tempfile.mkdtemp(prefix="nbg-ipython-")
+            try:
+                self._shell = InteractiveShell(config=config)
+            finally:
+                if before is None:
+                    del os.environ["IPYTHONDIR"]
+                else:
+                    os.environ["IPYTHONDIR"] = before
+        return self._shell.transform_cell(source)
+
+
+ORACLE = _Oracle()
 
 CONSTRUCTS = [
     "%pip install -q openai\nimport openai",
@@ -59,6 +90,10 @@ CONSTRUCTS = [
     "a = 1; !ls",
     "lambda: !ls",
     "await f()",
+    "pip install -q openai",  # automagic: a one-line cell runs %pip
+    "\n  conda install -y numpy\n",
+    "pip install openai\nimport openai",  # a syntax error in both: automagic is one-line only
+    "pip = 3",
 ]
 
 

@@ -106,3 +106,54 @@ def test_backslash_continued_command_is_joined() -> None:
     [command] = translated.commands
     assert command.text == "pip install openai pandas"
     assert translated.python_lines == ["pass", "", "x = 1"]
+
+
+@pytest.mark.parametrize(
+    ("source", "row", "column", "command"),
+    [
+        ("pip install -U openai", 1, 1, "pip install -U openai"),
+        ("\n\nconda install -y numpy\n", 3, 1, "conda install -y numpy"),
+        ("    pip install datasets", 1, 5, "pip install datasets"),
+    ],
+)
+def test_a_one_line_install_cell_is_automagic(
+    source: str, row: int, column: int, command: str
+) -> None:
+    translated = translate_cell(0, source)
+    assert [(c.row, c.column, c.text, c.origin) for c in translated.commands] == [
+        (row, column, command, "line-magic")
+    ]
+    _python(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["pip install x\nimport x", "pip install x\n\n", "pip = 3", "pip, x = 1, 2", "pipx install x"],
+)
+def test_automagic_needs_a_one_line_cell_that_is_not_an_assignment(source: str) -> None:
+    assert translate_cell(0, source).commands == []
+
+
+def test_lint_reads_a_bare_pip_cell_as_ipython_runs_it(tmp_path) -> None:
+    import nbformat
+
+    from nbgraduate.knowledge.model_policy import ModelPolicyConfig, policy_for
+    from nbgraduate.lint.linter import lint_notebook
+    from nbgraduate.lint.rules import ALL_CODES
+    from nbgraduate.notebook.reader import read_notebook
+
+    path = tmp_path / "eval.ipynb"
+    cells = [
+        nbformat.v4.new_code_cell("pip install openai"),
+        nbformat.v4.new_code_cell("pip install pandas\nimport pandas"),
+    ]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    findings = lint_notebook(read_notebook(path), set(ALL_CODES), policy_for(ModelPolicyConfig()))
+    # The one-line cell is %pip (an unpinned install); in the two-line cell IPython does not
+    # apply automagic, so the line is the syntax error it is when the cell runs.
+    assert sorted(
+        (f.code, f.start.cell_index) for f in findings if f.code in ("NBG401", "NBG703")
+    ) == [
+        ("NBG401", 0),
+        ("NBG703", 1),
+    ]

@@ -53,6 +53,13 @@ class TranslatedCell:
     is_python: bool = True
 
 
+#: IPython's automagic: a cell of one line that starts with the name of an install magic runs
+#: that magic (``pip install x`` is ``%pip install x``), unless the rest starts with ``=`` or
+#: ``,`` (an assignment). IPython's prefilter applies it to one-line cells only: in a longer cell
+#: the same line is a syntax error.
+_AUTOMAGIC = re.compile(r"^(pip|conda|mamba|micromamba)(?:[ \t]+(?![=,])\S.*)?[ \t]*$")
+
+
 def translate_cell(cell_index: int, source: str) -> TranslatedCell:
     """Translate one code cell; cheap when the cell holds no IPython syntax at all.
 
@@ -63,6 +70,9 @@ def translate_cell(cell_index: int, source: str) -> TranslatedCell:
     """
     lines = source.split("\n")
     removed = _strip_paste_artifacts(lines)
+    automagic = _automagic(cell_index, lines)
+    if automagic is not None:
+        return _shifted(automagic, removed) if any(removed) else automagic
     # Every escape holds one of ``%!?``: three substring tests spare most cells the regex.
     if not ("%" in source or "!" in source or "?" in source):
         return TranslatedCell(lines, removed)
@@ -77,6 +87,29 @@ def translate_cell(cell_index: int, source: str) -> TranslatedCell:
         translated = TranslatedCell([], [])
         _translate_lines(cell_index, lines, 0, translated)
     return _shifted(translated, removed) if any(removed) else translated
+
+
+def _automagic(cell_index: int, lines: list[str]) -> TranslatedCell | None:
+    """A one-line cell such as ``pip install x`` as IPython runs it: the ``%pip`` magic."""
+    first = 0
+    while first < len(lines) and not lines[first].strip():
+        first += 1
+    # One line after IPython drops the leading blank ones (a final newline adds no line).
+    after = len(lines) - first - 1
+    if after < 0 or after > 1 or (after == 1 and lines[-1]):
+        return None
+    line = lines[first]
+    stripped = line.lstrip()
+    match = _AUTOMAGIC.match(stripped)
+    if match is None:
+        return None
+    python_lines = list(lines)
+    python_lines[first] = "pass"
+    indent = len(line) - len(stripped)
+    command = ShellCommand(
+        cell_index, first + 1, indent + 1, stripped.strip(), "line-magic", match.group(1)
+    )
+    return TranslatedCell(python_lines, [0] * len(lines), [command])
 
 
 def _strip_paste_artifacts(lines: list[str]) -> list[int]:

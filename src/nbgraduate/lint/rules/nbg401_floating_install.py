@@ -30,6 +30,10 @@ class FloatingInstall(Rule):
         Example("%pip install openai pandas>=2\n"),
         Example("!pip install -U langchain\n"),
         Example("%%bash\npip install datasets\n"),
+        Example(
+            "pip install ragas\n",
+            note="a one-line cell IPython runs as %pip (automagic)",
+        ),
     )
     good = (
         Example("%pip install openai==1.51.0 pandas==2.2.3\n"),
