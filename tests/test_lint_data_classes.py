@@ -713,3 +713,39 @@ def test_the_responses_api_takes_no_seed(tmp_path: Path) -> None:
         codes="NBG303",
     )
     assert found == [("NBG303", 2, 4)]
+
+
+def test_api_results_saved_to_a_file_and_read_back_are_not_datasets(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import json, pandas as pd\n"
+        "from together import Together\n"
+        "client = Together()\n"
+        'RESULTS = "./judged.jsonl"\n'
+        "client.files.retrieve_content(job.output_file_id, output=RESULTS)",
+        "from openai import OpenAI\n"
+        "OpenAI().files.content(batch.output_file_id).write_to_file('batch_out.jsonl')",
+        "graded = pd.read_json(RESULTS, lines=True)\n"
+        "answers = pd.read_json('batch_out.jsonl', lines=True)\n"
+        "gold = pd.read_json('gold.jsonl', lines=True)",
+        codes="NBG201",
+    )
+    assert found == [("NBG201", 4, 3)]
+
+
+def test_a_seed_earlier_in_the_same_function_seeds_its_draws(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import random\nimport numpy as np\nSEED = 7\n"
+        "def split(rows):\n"
+        "    random.seed(SEED)\n"
+        "    random.shuffle(rows)\n"
+        "    return rows[:10]\n"
+        "def noisy(rows):\n"
+        "    np.random.shuffle(rows)\n"
+        "    np.random.seed(SEED)\n"
+        "    return rows",
+        "train = split(list(range(100)))\nother = noisy(list(range(100)))",
+        codes="NBG301",
+    )
+    assert found == [("NBG301", 2, 9)]

@@ -473,6 +473,9 @@ DATA_WRITER_METHODS = frozenset(
         "savez",
         "savez_compressed",
         "savetxt",
+        # a downloaded API response saved to a file (OpenAI ``files.content(id)``)
+        "write_to_file",
+        "stream_to_file",
     }
 )
 
@@ -781,6 +784,10 @@ INPUT_FILES_KEYWORDS = frozenset({"input_files", "sources", "file_paths"})
 OUTPUT_FILE_KEYWORDS = frozenset(
     {"output_file", "output_path", "out_file", "outfile", "output_filename", "save_path"}
 )
+#: Methods that save a file fetched from an API where their ``output=`` keyword says (Together
+#: ``client.files.retrieve_content(id, output="results.jsonl")``): the results are the
+#: notebook's own output, not a dataset.
+FILE_CONTENT_SAVERS = frozenset({"retrieve_content"})
 
 #: Extensions of documents and images read as eval input (beyond :data:`DATA_FILE_EXTENSIONS`):
 #: counted when a document reader or a binary read (``open(p, "rb")``) consumes them.

@@ -606,6 +606,7 @@ class _ReadFinder:
             sink("write", value)
             for name, value in call.keywords.items()
             if name in catalog.OUTPUT_FILE_KEYWORDS
+            or (name == "output" and method in catalog.FILE_CONTENT_SAVERS)
         ]
         return keyword_sinks
 
@@ -1354,6 +1355,7 @@ _SINK_METHODS = frozenset(
         *catalog.DOCUMENT_READERS,
         *catalog.DIRECTORY_READERS,
         *catalog.FIGURE_WRITER_METHODS,
+        *catalog.FILE_CONTENT_SAVERS,
         *catalog.FOLDER_LISTING_METHODS,
         *(name.rsplit(".", 1)[-1] for name in catalog.FOLDER_LISTING_CALLS),
         *(name.rsplit(".", 1)[-1] for name in catalog.DOCUMENT_READ_FUNCTIONS),

@@ -187,9 +187,13 @@ class UnseededGlobalRng(Rule):
             return
         order = ExecutionOrder(context.facts)
         seeded_at: dict[str | None, int] = {}
+        # Seeds that run on the same notebook line as a draw (both inside the function that
+        # line calls): a seed earlier in the draw's own function body still comes first.
+        seeded_in_scope: dict[tuple[str | None, int], list[CallSite]] = {}
         for family, call in seeds:
             line = order.line_of(call)
             seeded_at[family] = min(seeded_at.get(family, line), line)
+            seeded_in_scope.setdefault((family, line), []).append(call)
         everything_seeded_at = seeded_at.get(None)
         reported: set[tuple[str, int]] = set()  # one finding per generator and source line
         for family, call in draws:
@@ -202,6 +206,8 @@ class UnseededGlobalRng(Rule):
                 default=None,
             )
             if seeded is not None and seeded < line:
+                continue
+            if _seeded_earlier_in_scope(call, generator, line, seeded_in_scope):
                 continue
             if family != _SAMPLING and is_jitter(call, context.facts):
                 continue
@@ -231,6 +237,23 @@ class UnseededGlobalRng(Rule):
         return self.finding(
             message, context.position(call.node), context.end_position(call.node.func)
         )
+
+
+def _seeded_earlier_in_scope(
+    draw: CallSite,
+    generator: str,
+    line: int,
+    seeded_in_scope: dict[tuple[str | None, int], list[CallSite]],
+) -> bool:
+    """``random.seed(SEED)`` then ``random.shuffle(rows)`` in one function: the seed runs first
+    even though the notebook line that calls the function is where both run."""
+    if draw.scope is None:
+        return False
+    return any(
+        seed.scope is draw.scope and seed.line < draw.line
+        for family in (generator, None)
+        for seed in seeded_in_scope.get((family, line), ())
+    )
 
 
 def _seeded_library_call(call: CallSite, keywords: tuple[str, ...]) -> bool:
