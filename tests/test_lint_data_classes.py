@@ -54,6 +54,17 @@ def test_listing_loop_that_reads_files_is_reported_at_the_folder(tmp_path: Path)
     assert found == [("NBG201", 2, 2)]
 
 
+def test_files_picked_from_a_filtered_listing_are_read_from_the_folder(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import os\nNOTES = "cases/"\nnames = os.listdir(NOTES)\n'
+        'texts = sorted([n for n in names if n.endswith(".txt")])',
+        "with open(os.path.join(NOTES, texts[0])) as f:\n    first = f.read()",
+        'print(len([n for n in os.listdir("logs") if n.endswith(".txt")]))',
+    )
+    assert found == [("NBG201", 2, 2)]
+
+
 def test_listing_that_only_counts_or_lists_outputs_reads_no_data(tmp_path: Path) -> None:
     found = lint_cells(
         tmp_path,

@@ -274,6 +274,8 @@ def find_dataset_reads(
     return kept
 
 
+#: How many assignments back a listed file name is followed (``names`` -> ``files`` -> listing).
+_MAX_DERIVATION = 3
 _LOADER_FILE_KEYWORDS = ("file", "file_path", "input_file")
 #: Keywords naming where a download helper writes (``download_pdf(filename=...)``).
 _DOWNLOAD_DESTINATION_KEYWORDS = (
@@ -469,7 +471,7 @@ class _ReadFinder:
         for call in self.facts.calls:
             if "." not in call.written_name:
                 self._calls_by_name.setdefault(call.written_name, []).append(call)
-        self._read_sites: list[tuple[Scope, int]] | None = None
+        self._read_sites: list[CallSite] | None = None
         self._file_writes = [
             (call.scope, call.line)
             for call in self.facts.calls
@@ -951,28 +953,43 @@ class _ReadFinder:
                 yield DatasetRead(sink.call, location, "local", line=sink.line, folder=True)
 
     def _reads_listed_files(self, call: CallSite) -> bool:
-        """Whether a loop or comprehension over what ``call`` lists (directly, or through the
-        name it is assigned to) reads a file in its body."""
-        spans = []
-        for loop in self.facts.loops:
-            iterable = loop.iterable
-            if isinstance(iterable, ast.Name):
-                bound = self.values.binding_before(iterable.id, loop.first_line + 1, call.scope)
-                if bound is not None and bound.value is not None:
-                    iterable = bound.value
-            if any(node is call.node for node in ast.walk(iterable)):
-                spans.append((loop.first_line, loop.last_line))
-        if not spans:
-            return False
+        """Whether a loop or comprehension over what ``call`` lists (directly, or through names
+        derived from it: ``files = sorted(f for f in os.listdir(DIR) if ...)``) reads a file in
+        its body, or a later read opens a listed name (``open(os.path.join(DIR, files[0]))``)."""
+        spans = [
+            (loop.first_line, loop.last_line)
+            for loop in self.facts.loops
+            if self._derives_from(loop.iterable, call, loop.first_line + 1)
+        ]
         if self._read_sites is None:
-            self._read_sites = [
-                (other.scope, other.line) for other in self.facts.calls if self._reads_file(other)
-            ]
-        return any(
-            scope is call.scope and first <= line <= last
-            for scope, line in self._read_sites
-            for first, last in spans
-        )
+            self._read_sites = [other for other in self.facts.calls if self._reads_file(other)]
+        for read in self._read_sites:
+            if read.scope is not call.scope:
+                continue
+            if any(first <= read.line <= last for first, last in spans):
+                return True
+            if read.line > call.line and self._derives_from(read.node, call, read.line):
+                return True
+        return False
+
+    def _derives_from(
+        self, expression: ast.expr, call: CallSite, line: int, depth: int = 0
+    ) -> bool:
+        """Whether ``expression`` holds ``call`` or a name bound (before ``line``) to a value
+        derived from it, up to a few assignments back."""
+        for node in ast.walk(expression):
+            if node is call.node:
+                return True
+            if depth < _MAX_DERIVATION and isinstance(node, ast.Name):
+                bound = self.values.binding_before(node.id, line, call.scope)
+                if (
+                    bound is not None
+                    and bound.value is not None
+                    and bound.value is not expression
+                    and self._derives_from(bound.value, call, bound.line, depth + 1)
+                ):
+                    return True
+        return False
 
     def _reads_file(self, call: CallSite) -> bool:
         method = call.method
