@@ -147,6 +147,9 @@ class LintCache:
     def __init__(self, directory: Path, scope: Path | None = None) -> None:
         self.directory = directory
         self._entries = directory / _ENTRIES
+        # Entries are read by the hundred on a re-run: joined as strings, not as Paths.
+        self._entries_prefix = os.path.join(self._entries, "")
+        self._field_prefixes: dict[type, tuple[tuple[str, bytes], ...]] = {}
         self._salt = code_salt(Path(__file__).resolve().parents[1])
         self._encodings: dict[tuple[type, object], bytes] = {}
         self._wrote = False
@@ -212,8 +215,12 @@ class LintCache:
         hasher = _sha256()
         hasher.update(self._salt.encode())
         hasher.update(digest)
-        for name in job._fields:
-            hasher.update(f"\0{name}=".encode())
+        prefixes = self._field_prefixes.get(type(job))
+        if prefixes is None:
+            prefixes = tuple((name, f"\0{name}=".encode()) for name in job._fields)
+            self._field_prefixes[type(job)] = prefixes
+        for name, prefix in prefixes:
+            hasher.update(prefix)
             hasher.update(self._encoded(getattr(job, name)))
         return hasher.hexdigest()
 
@@ -236,8 +243,10 @@ class LintCache:
     def get(self, key: str) -> list[Diagnostic] | None:
         """The stored findings for ``key``, or ``None`` (absent, unreadable, or not this key)."""
         try:
-            with open(self._entries / f"{key}{_SUFFIX}", "rb") as stream:
-                data = json.loads(stream.read())
+            # Unbuffered, and decoded here: entries are UTF-8 as put() writes them, and
+            # json.loads would first guess the encoding of bytes (any other is a miss).
+            with open(f"{self._entries_prefix}{key}{_SUFFIX}", "rb", buffering=0) as stream:
+                data = json.loads(stream.read().decode("utf-8"))
             if data["key"] != key:
                 raise ValueError("entry of another key")
             result = _result(data["diagnostics"], data["lines"])
