@@ -760,3 +760,18 @@ def test_a_seed_earlier_in_the_same_function_seeds_its_draws(tmp_path: Path) -> 
         codes="NBG301",
     )
     assert found == [("NBG301", 2, 9)]
+
+
+def test_paths_anchored_at_the_working_directory_name_the_relative_file(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import os\nimport pandas as pd\nfrom pathlib import Path\n"
+        "from langchain_community.document_loaders import PyPDFDirectoryLoader\n"
+        "here = os.getcwd()\nroot = Path().resolve().parent\n"
+        'pdfs = PyPDFDirectoryLoader(f"{here}/filings").load()\n'
+        'gold = pd.read_csv(root / "gold" / "answers.csv")\n'
+        'pd.DataFrame(rows).to_csv(os.path.join(os.getcwd(), "scores.csv"))',
+        'scores = pd.read_csv(Path.cwd() / "scores.csv")',
+        codes="NBG201",
+    )
+    assert found == [("NBG201", 2, 7), ("NBG201", 2, 8)]

@@ -22,6 +22,12 @@ _JOIN_CALLS = frozenset({"os.path.join", "posixpath.join", "ntpath.join", "path.
 _PATH_CONSTRUCTORS = frozenset(
     {"Path", "pathlib.Path", "PurePath", "pathlib.PurePath", "PosixPath", "str", "os.fspath"}
 )
+#: Calls that return the working directory, which a relative path is relative to.
+_WORKING_DIRECTORY_CALLS = frozenset(
+    {"os.getcwd", "os.getcwdb", "Path.cwd", "pathlib.Path.cwd", "PurePath.cwd"}
+)
+#: Path methods that make a path absolute without changing which file it names.
+_RESOLVING_METHODS = frozenset({"resolve", "absolute"})
 #: How many alternative values a composed path may have before we stop combining them.
 _MAX_COMBINATIONS = 16
 
@@ -45,13 +51,20 @@ def _paths(
 ) -> list[ResolvedValue]:
     if depth > 8:
         return []
+    anchored = _anchored_path(expression, scope, values, depth)
+    if anchored is not None:
+        return anchored
     parts = _composed_parts(expression, values)
     if parts is None:
         direct = values.strings(expression, scope)
         if direct or not isinstance(expression, ast.Name):
             return direct
         bound = values.follow(expression, scope)
-        if bound is None or isinstance(bound, ast.Name) or _composed_parts(bound, values) is None:
+        if (
+            bound is None
+            or isinstance(bound, ast.Name)
+            or (_composed_parts(bound, values) is None and not _is_anchored(bound, values))
+        ):
             return []
         # ``p = DATA_DIR / "eval.csv"`` then ``read_csv(p)``: the composition, where it is written.
         return _paths(bound, scope, values, depth + 1)
@@ -64,6 +77,53 @@ def _paths(
             :_MAX_COMBINATIONS
         ]
     return [ResolvedValue(path, expression) for path in combined if path]
+
+
+def _anchored_path(
+    expression: ast.expr, scope: Scope, values: ValueResolver, depth: int
+) -> list[ResolvedValue] | None:
+    """The working directory as ``.`` (``os.getcwd()``, ``Path.cwd()``, ``Path().resolve()``),
+    ``.parent`` of a known path, and ``p.resolve()``/``p.absolute()`` as ``p``: a folder the
+    notebook finds from where it runs names the same files as the relative path. ``None`` when
+    ``expression`` is none of these."""
+    if isinstance(expression, ast.Attribute) and expression.attr == "parent":
+        return [
+            ResolvedValue(posixpath.normpath(posixpath.join(str(v.value), "..")), expression)
+            for v in _paths(expression.value, scope, values, depth + 1)
+        ]
+    if not isinstance(expression, ast.Call) or expression.keywords:
+        return None
+    name = dotted_name(expression.func) or ""
+    if values.qualify(name) in _WORKING_DIRECTORY_CALLS or name in _WORKING_DIRECTORY_CALLS:
+        return [] if expression.args else [ResolvedValue(".", expression)]
+    func = expression.func
+    if not (isinstance(func, ast.Attribute) and func.attr in _RESOLVING_METHODS):
+        return None
+    if expression.args:
+        return []
+    receiver = func.value
+    if isinstance(receiver, ast.Call) and not receiver.args and not receiver.keywords:
+        constructor = dotted_name(receiver.func) or ""
+        if values.qualify(constructor) in _PATH_CONSTRUCTORS or constructor in _PATH_CONSTRUCTORS:
+            return [ResolvedValue(".", expression)]  # ``Path().resolve()``
+    return [ResolvedValue(v.value, expression) for v in _paths(receiver, scope, values, depth + 1)]
+
+
+def _is_anchored(expression: ast.expr, values: ValueResolver) -> bool:
+    """Whether ``expression`` has a form :func:`_anchored_path` reads."""
+    if isinstance(expression, ast.Attribute):
+        return expression.attr == "parent"
+    if not isinstance(expression, ast.Call):
+        return False
+    name = dotted_name(expression.func) or ""
+    return (
+        values.qualify(name) in _WORKING_DIRECTORY_CALLS
+        or name in _WORKING_DIRECTORY_CALLS
+        or (
+            isinstance(expression.func, ast.Attribute)
+            and expression.func.attr in _RESOLVING_METHODS
+        )
+    )
 
 
 def _part_values(
