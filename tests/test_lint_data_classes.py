@@ -775,3 +775,18 @@ def test_paths_anchored_at_the_working_directory_name_the_relative_file(tmp_path
         codes="NBG201",
     )
     assert found == [("NBG201", 2, 7), ("NBG201", 2, 8)]
+
+
+def test_a_draw_that_only_makes_a_run_name_unique_is_not_eval_randomness(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import random\n"
+        "for model in models:\n"
+        "    tag = random.randint(1000, 9999)\n"
+        '    evaluate(evaluation_name="run-" + str(tag), data="qa.jsonl")\n'
+        'index_name = f"docs-{random.randint(0, 99)}"\n'
+        "size = random.randint(10, 20)\n"
+        'evaluate(evaluation_name=f"n{size}", data=rows[:size])',
+        codes="NBG301",
+    )
+    assert found == [("NBG301", 2, 6)]

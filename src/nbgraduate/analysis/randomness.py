@@ -7,7 +7,7 @@ import ast
 import re
 
 from nbgraduate.analysis import catalog
-from nbgraduate.analysis.facts import CallSite, ProgramFacts, Scope, dotted_name
+from nbgraduate.analysis.facts import Binding, CallSite, ProgramFacts, Scope, dotted_name
 from nbgraduate.analysis.values import ValueResolver
 
 _SEED_KEYWORDS = ("random_state", "seed", "generator", "rng")
@@ -255,3 +255,52 @@ def is_jitter(call: CallSite, facts: ProgramFacts) -> bool:
             ):
                 return True
     return False
+
+
+#: Names and keywords that a value only labels (``run_name``, ``evaluation_name=``, ``suffix``).
+_LABEL_NAME = re.compile(r"(?i)(?:^|_)(?:name|suffix|nonce)$")
+
+
+def only_labels(call: CallSite, facts: ProgramFacts) -> bool:
+    """A draw whose value only makes a name unique (``evaluation_name=f"run-{random.randint(
+    1000, 9999)}"``, ``suffix = random.randint(...)``, or a module-level number read only in
+    such names): it picks no example and changes no score, so it is not eval randomness."""
+    holder = _binding_holding(call.node, call.line, facts)
+    if holder is not None and _LABEL_NAME.search(holder.name):
+        return True
+    if _in_label(call.node, facts):
+        return True
+    if holder is None or holder.scope is not None or holder.key is not None:
+        return False
+    if holder.value is not call.node:
+        return False  # ``n = random.randint(...) + 1``: only the plain draw is followed
+    reads = [
+        use for use in facts.module_loads if use.name == holder.name and use.line >= holder.line
+    ]
+    return bool(reads) and all(_in_label(use.node, facts) for use in reads)
+
+
+def _binding_holding(node: ast.AST, line: int, facts: ProgramFacts) -> Binding | None:
+    """The assignment whose value holds ``node`` (``seed_name = f"..{random.random()}"``)."""
+    for bindings in facts.bindings.values():
+        for binding in bindings:
+            value = binding.value
+            if value is None or not binding.line <= line <= (value.end_lineno or binding.line):
+                continue
+            if any(inner is node for inner in ast.walk(value)):
+                return binding
+    return None
+
+
+def _in_label(node: ast.AST, facts: ProgramFacts) -> bool:
+    """Whether ``node`` sits in a naming keyword (``run_name=...``) or in a value assigned to a
+    naming variable (``collection_name = ...``)."""
+    line = getattr(node, "lineno", 0)
+    for other in facts.calls:
+        if not other.line <= line <= (other.node.end_lineno or other.line):
+            continue
+        for keyword, value in other.keywords.items():
+            if _LABEL_NAME.search(keyword) and any(inner is node for inner in ast.walk(value)):
+                return True
+    holder = _binding_holding(node, line, facts)
+    return holder is not None and bool(_LABEL_NAME.search(holder.name))

@@ -155,6 +155,21 @@ class UnversionedDataset(Rule):
             note="A folder whose files the notebook lists and reads (reported at the folder):",
         ),
         Example(
+            "import os\n"
+            'NOTES = "cases/"\n'
+            'names = sorted(n for n in os.listdir(NOTES) if n.endswith(".txt"))\n'
+            "first = open(os.path.join(NOTES, names[0])).read()\n",
+            note="Also when the listing is filtered into a name first:",
+        ),
+        Example(
+            "import os\n"
+            "import pandas as pd\n"
+            "from pathlib import Path\n"
+            'gold = pd.read_csv(Path.cwd() / "gold.csv")\n'
+            'qa = pd.read_json(f"{os.getcwd()}/data/qa.jsonl", lines=True)\n',
+            note="Paths anchored at the working directory:",
+        ),
+        Example(
             "import glob, json\n"
             "from pathlib import Path\n"
             'rows = [json.load(open(p)) for p in glob.glob("data/cases/*.json")]\n'
@@ -361,6 +376,15 @@ class UnversionedDataset(Rule):
             'urllib.request.urlretrieve(URL, "eval.csv")\n'
             'df = pd.read_csv("eval.csv")\n',
             note="A file the notebook downloaded (NBG202 judges the download) or wrote itself:",
+        ),
+        Example(
+            "import pandas as pd\n"
+            "from together import Together\n"
+            "client = Together()\n"
+            'client.files.retrieve_content(job.output_file_id, output="judged.jsonl")\n'
+            "# %%\n"
+            'judged = pd.read_json("judged.jsonl", lines=True)\n',
+            note="API results the notebook saves and reads back:",
         ),
     )
 

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import CallSite
-from nbgraduate.analysis.randomness import NEVER, ExecutionOrder, is_jitter, samples_locally
+from nbgraduate.analysis.randomness import (
+    NEVER,
+    ExecutionOrder,
+    is_jitter,
+    only_labels,
+    samples_locally,
+)
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
@@ -32,9 +38,11 @@ class UnseededGlobalRng(Rule):
     ``np.random.seed``, ``torch.manual_seed`` or a ``set_seed``/``seed_everything`` helper), and
     every private generator created without a seed (``np.random.default_rng()``). A draw or a
     seed inside a function runs when the notebook first calls that function (a synthetic-data
-    generator defined early and called after the seed is fine; one called before it is not).
-    Retry jitter (a draw inside ``time.sleep(...)``, a retry or backoff helper, or assigned to a
-    delay) is not eval randomness and is not reported. Several draws from one generator on one
+    generator defined early and called after the seed is fine; one called before it is not);
+    a seed earlier in the draw's own function body comes first. Retry jitter (a draw inside
+    ``time.sleep(...)``, a retry or backoff helper, or assigned to a delay) and a draw that only
+    makes a name unique (``evaluation_name=f"run-{random.randint(1000, 9999)}"``, a
+    ``run_name``/``suffix`` variable) are not eval randomness and are not reported. Several draws from one generator on one
     line are one finding, at the first (one seed fixes them all).
 
     Local Hugging Face generation that samples (``model.generate(..., do_sample=True)``, a
@@ -113,6 +121,20 @@ class UnseededGlobalRng(Rule):
             "# %%\n"
             "reply = call_with_retry(lambda: 1)\n",
             note="retry jitter is not eval randomness",
+        ),
+        Example(
+            "import random\n"
+            "def split(rows, seed=13):\n"
+            "    random.seed(seed)\n"
+            "    random.shuffle(rows)\n"
+            "    return rows[:50], rows[50:]\n"
+            "# %%\n"
+            "dev, test = split(list(examples))\n",
+            note="seeded earlier in the function that draws",
+        ),
+        Example(
+            'import random\nrun_name = f"eval-{random.randint(1000, 9999)}"\n',
+            note="a draw that only makes a run name unique",
         ),
         Example("import numpy as np\nrng = np.random.default_rng(13)\nidx = rng.choice(100, 10)\n"),
         Example(
@@ -209,7 +231,9 @@ class UnseededGlobalRng(Rule):
                 continue
             if _seeded_earlier_in_scope(call, generator, line, seeded_in_scope):
                 continue
-            if family != _SAMPLING and is_jitter(call, context.facts):
+            if family != _SAMPLING and (
+                is_jitter(call, context.facts) or only_labels(call, context.facts)
+            ):
                 continue
             where = "" if call.scope is None else " (inside a function the notebook calls)"
             if family == _SAMPLING:
