@@ -790,3 +790,19 @@ def test_a_draw_that_only_makes_a_run_name_unique_is_not_eval_randomness(tmp_pat
         codes="NBG301",
     )
     assert found == [("NBG301", 2, 6)]
+
+
+def test_a_file_uploaded_for_a_hosted_eval_is_read(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import boto3, json\n"
+        'data_id, _ = project_client.upload_file("./eval_cases.jsonl")\n'
+        's3 = boto3.client("s3")\n'
+        's3.upload_file("gold.jsonl", "evals-bucket", "in/gold.jsonl")',
+        "with open('generated.jsonl', 'w') as f:\n    f.write(json.dumps(rows))\n"
+        's3.upload_file("generated.jsonl", "evals-bucket", "in/generated.jsonl")\n'
+        'scores.to_csv("scores.csv")\n'
+        's3.upload_file(Filename="scores.csv", Bucket="evals-bucket", Key="out/scores.csv")',
+        codes="NBG201",
+    )
+    assert found == [("NBG201", 2, 2), ("NBG201", 2, 4)]

@@ -766,14 +766,16 @@ DIRECTORY_READERS: dict[str, tuple[str, ...]] = {
 
 #: Methods that upload a local file to a model provider's API for the model to read (Gemini
 #: ``client.files.upload(file=...)``, ``genai.upload_file(path=...)``) or to a hosted RAG
-#: service's collection (``collection.upload_document("essays.txt")``), with their path keywords.
+#: service's collection (``collection.upload_document("essays.txt")``), or to the store a hosted
+#: eval job reads (Azure AI ``project_client.upload_file("eval.jsonl")``, boto3
+#: ``s3.upload_file(Filename, Bucket, Key)``), with their path keywords.
 FILE_UPLOAD_METHODS: dict[str, tuple[str, ...]] = {
     "upload": ("file", "path"),
-    "upload_file": ("path",),
+    "upload_file": ("path", "file_path", "Filename"),
     "upload_document": ("path", "file_path"),
 }
 #: Upload methods that take the path as their first argument too.
-FILE_UPLOAD_POSITIONAL = frozenset({"upload_document"})
+FILE_UPLOAD_POSITIONAL = frozenset({"upload_document", "upload_file"})
 
 #: Keywords through which readers take a list of input files (llama-index ``input_files``,
 #: Haystack converters' ``sources``): only values with a data, text or document extension count.

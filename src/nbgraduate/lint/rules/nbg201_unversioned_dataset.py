@@ -21,8 +21,10 @@ class UnversionedDataset(Rule):
     notebook defines that read their argument, and imported helpers named as readers given a
     data file (``load_jsonl("cases.jsonl")``, ``CSVConnector("runs.csv")``; not ``load_model``,
     ``load_prompt``, ``load_config``...), DuckDB queries reading a file (``FROM 'runs.parquet'``,
-    ``read_csv('qa.csv')``), and documents uploaded to a hosted RAG collection
-    (``upload_document``); paths are followed through constants, config
+    ``read_csv('qa.csv')``), documents uploaded to a hosted RAG collection
+    (``upload_document``) and files uploaded for a hosted eval job (Azure AI
+    ``project_client.upload_file("eval.jsonl")``, boto3 ``s3.upload_file(path, bucket, key)``);
+    paths are followed through constants, config
     dicts, ``Path /`` and ``os.path.join``. Documents and images fed to a model count too:
     LangChain document loaders (``PyPDFLoader``, ``TextLoader``...), pypdf ``PdfReader``,
     ``PIL.Image.open`` (not inside ``display`` nor a bare statement, which only shows it),
@@ -194,6 +196,12 @@ class UnversionedDataset(Rule):
             "from PIL import Image\n"
             'chart = Image.open("inputs/chart.jpg")\n',
             note="Documents and images the eval feeds to a model:",
+        ),
+        Example(
+            "import boto3\n"
+            's3 = boto3.client("s3")\n'
+            's3.upload_file("data/gold.jsonl", "evals", "inputs/gold.jsonl")\n',
+            note="A file uploaded for a hosted eval job to read:",
         ),
         Example(
             "import duckdb\n"
