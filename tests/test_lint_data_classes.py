@@ -806,3 +806,15 @@ def test_a_file_uploaded_for_a_hosted_eval_is_read(tmp_path: Path) -> None:
         codes="NBG201",
     )
     assert found == [("NBG201", 2, 2), ("NBG201", 2, 4)]
+
+
+def test_wikipedia_package_articles_are_live_web_content(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import wikipedia\nTOPIC = "Grace Hopper"\nhit = wikipedia.search(TOPIC)[0]',
+        "text = wikipedia.page(hit).content\n"
+        'intro = wikipedia.summary("COBOL", sentences=2)\n'
+        "chapter = book.page(3)",
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 2, 2), ("NBG202", 3, 2)]

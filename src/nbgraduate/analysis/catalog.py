@@ -725,6 +725,12 @@ WEB_PAGE_LOADERS: dict[str, tuple[str, ...]] = {
     "WikipediaLoader": ("query",),
 }
 
+#: Functions of the ``wikipedia`` package that fetch a live article by title (or search term):
+#: the article is whatever Wikipedia serves on the day the notebook runs.
+WIKIPEDIA_PAGE_CALLS = frozenset({"wikipedia.page", "wikipedia.summary"})
+#: Its search, whose term names the article when the title is the first result.
+WIKIPEDIA_SEARCH_CALLS = frozenset({"wikipedia.search"})
+
 #: Readers whose ``load_data``/``load``/``run`` call fetches live web content (llama-index web
 #: readers, Haystack's ``LinkContentFetcher``), with the keywords that take the URLs or page
 #: titles (else the first argument); LangChain's ``WikipediaLoader`` takes its query when built.

@@ -536,6 +536,8 @@ class _ReadFinder:
             return [sink("read", argument, data_extension=True, documents=True)]
         if method in catalog.WEB_PAGE_LOADERS:
             return [sink("web", call.argument(0, *catalog.WEB_PAGE_LOADERS[method]))]
+        if qualified in catalog.WIKIPEDIA_PAGE_CALLS:
+            return [sink("web", self._wikipedia_title(call))]
         if method in _WEB_READ_METHODS and isinstance(call.node.func, ast.Attribute):
             reader = self._web_reader(call)
             if reader is not None:
@@ -634,6 +636,21 @@ class _ReadFinder:
                 found.append(sink("read", files, documents=True))
             return found
         return None
+
+    def _wikipedia_title(self, call: CallSite) -> ast.expr | None:
+        """The title ``wikipedia.page(title)`` fetches, or the search term when the title is a
+        result of ``wikipedia.search(term)`` (``wikipedia.page(wikipedia.search(term)[0])``)."""
+        title = call.argument(0, "title")
+        found = self.values.follow(title, call.scope) if isinstance(title, ast.Name) else title
+        if isinstance(found, ast.Subscript):
+            found = found.value
+        if isinstance(found, ast.Name):
+            found = self.values.follow(found, call.scope)
+        if isinstance(found, ast.Call):
+            name = self.values.qualify(dotted_name(found.func) or "")
+            if name in catalog.WIKIPEDIA_SEARCH_CALLS and found.args:
+                return found.args[0]
+        return title
 
     def _web_reader(self, call: CallSite) -> str | None:
         """The web reader class whose instance ``call`` is made on (``SimpleWebPageReader()
@@ -1365,6 +1382,7 @@ _SINK_METHODS = frozenset(
         *_WEB_READ_METHODS,
         *_SQL_METHODS,
         *catalog.WEB_PAGE_LOADERS,
+        *(name.rsplit(".", 1)[-1] for name in catalog.WIKIPEDIA_PAGE_CALLS),
         "mkdir",
         "makedirs",
         *catalog.PUBLIC_DATASET_CLONES,

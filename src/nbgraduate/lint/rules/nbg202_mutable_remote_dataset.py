@@ -46,7 +46,9 @@ class MutableRemoteDataset(Rule):
     Live web content read as a corpus is reported at each URL (or page title): LangChain URL
     loaders (``WebBaseLoader``, ``RecursiveUrlLoader``, ``SitemapLoader``...), llama-index web
     and Wikipedia readers (``SimpleWebPageReader().load_data(urls=...)``, ``WikipediaReader``,
-    also through ``download_loader``), Haystack ``LinkContentFetcher().run(urls=...)`` and the
+    also through ``download_loader``), the ``wikipedia`` package (``wikipedia.page(title)``,
+    ``wikipedia.summary(title)``; reported at the search term when the title is a result of
+    ``wikipedia.search(term)``), Haystack ``LinkContentFetcher().run(urls=...)`` and the
     URLs a pipeline's ``LinkContentFetcher`` gets in ``pipe.run(data={"fetcher": {"urls":
     ...}})``, and a page fetched with ``requests.get``/``httpx.get`` whose response is parsed
     as HTML (``BeautifulSoup``, ``markdownify``, ``html2text``).
@@ -177,6 +179,12 @@ class MutableRemoteDataset(Rule):
             'context = BeautifulSoup(page.text, "html.parser").get_text()\n',
             note="Live web pages loaded as the corpus (LangChain URL loaders, llama-index web "
             "and Wikipedia readers, Haystack `LinkContentFetcher().run(urls=...)`):",
+        ),
+        Example(
+            "import wikipedia\n"
+            'title = wikipedia.search("Ada Lovelace")[0]\n'
+            "source_text = wikipedia.page(title).content\n",
+            note="A Wikipedia article fetched by the `wikipedia` package (at the search term):",
         ),
     )
     good = (
