@@ -818,3 +818,14 @@ def test_wikipedia_package_articles_are_live_web_content(tmp_path: Path) -> None
         codes="NBG202",
     )
     assert found == [("NBG202", 2, 2), ("NBG202", 3, 2)]
+
+
+def test_an_object_store_copy_to_a_bucket_uploads_and_downloads_nothing(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'OUT = "gs://my-evals/converted"\n!gsutil -m rsync -r -d ./converted $OUT',
+        "!gsutil cp scores.json gs://my-evals/scores.json\n"
+        "!aws s3 cp s3://public-evals/qa.jsonl data/qa.jsonl --quiet",
+        "import pandas as pd\nqa = pd.read_json('data/qa.jsonl', lines=True)",
+    )
+    assert found == [("NBG202", 3, 2)]

@@ -459,13 +459,20 @@ class _Command:
     def object_store(
         self, arguments: list[_Token], redirect: str | None, next_program: str
     ) -> None:
-        if not {"cp", "sync", "rsync", "copy"} & {token.text for token in arguments[:3]}:
+        command = next(
+            (i for i, t in enumerate(arguments[:3]) if t.text in ("cp", "sync", "rsync", "copy")),
+            None,
+        )
+        if command is None:
             return
-        sources = [t for t in arguments if _URL.match(t.text) and "://" in t.text]
-        locals_ = [t for t in arguments if not t.text.startswith("-") and t not in sources]
+        positional = [t for t in arguments[command + 1 :] if not t.text.startswith("-")]
+        # The last operand is the destination: ``gsutil rsync ./local gs://bucket/dir`` uploads,
+        # and only a remote operand before it is a download.
+        sources = [t for t in positional[:-1] if _URL.match(t.text) and "://" in t.text]
         if not sources:
             return
-        destination = _normalise(locals_[-1].text) if locals_ else ""
+        target = positional[-1].text
+        destination = "" if "://" in target else _normalise(target)
         tool = "object-store copy"
         for token in sources[:1]:
             self._download(token, tool, (destination,) if destination else ())
