@@ -829,3 +829,19 @@ def test_an_object_store_copy_to_a_bucket_uploads_and_downloads_nothing(tmp_path
         "import pandas as pd\nqa = pd.read_json('data/qa.jsonl', lines=True)",
     )
     assert found == [("NBG202", 3, 2)]
+
+
+def test_vertex_eval_sources_and_files_of_prompts_are_data(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from vertexai import Client\nfrom vertexai.evaluation import EvalTask\n"
+        "client = Client()\n"
+        'r = client.evals.run_inference(model=M, src="gs://evals/test_prompts.jsonl")\n'
+        'task = EvalTask(dataset="gs://evals/qa.jsonl", metrics=["exact_match"])\n'
+        "frame = EvalTask(dataset=df, metrics=[])",
+        "import json, pandas as pd\n"
+        'rows = pd.read_json("eval_prompts.jsonl", lines=True)\n'
+        'judge = json.load(open("judge_prompt.json"))\n'
+        'logo = Image(src="gs://site/logo.jsonl")',
+    )
+    assert found == [("NBG201", 3, 2), ("NBG202", 2, 4), ("NBG202", 2, 5)]

@@ -438,8 +438,18 @@ DATA_FILE_KEYWORDS = frozenset(
         "eval_dataset_path",
         "test_file",
         "testset_path",
+        "src",
+        "dataset",
     }
 )
+#: Keywords of :data:`DATA_FILE_KEYWORDS` too generic to count on any call: only the eval
+#: calls listed take a data file there (promptflow ``evaluate(data=...)``, Vertex AI
+#: ``client.evals.run_inference(src="gs://.../prompts.jsonl")``, ``EvalTask(dataset=...)``).
+DATA_KEYWORD_CALLS: dict[str, frozenset[str]] = {
+    "data": frozenset({"evaluate", "run", "create_run"}),
+    "src": frozenset({"run_inference", "evaluate", "generate_rubrics"}),
+    "dataset": frozenset({"EvalTask"}),
+}
 
 #: Method names (any receiver) that write their first argument (or ``path``-like keyword) as a
 #: file: pandas/polars/HF ``to_*``/``write_*``, numpy ``save*``, ``srsly.write_*``.

@@ -292,6 +292,9 @@ _MAKE_FOLDER_CALLS = frozenset({"os.makedirs", "os.mkdir"})
 _DISPLAY_METHODS = frozenset({"display", "imshow", "show"})
 _FILE_READ_METHODS = frozenset({"read_text", "read_bytes", "load", "load_data", "imread"})
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
+#: Row-per-example formats, and names of a set of prompts in one (``eval_prompts.jsonl``).
+_ROW_FILE_EXTENSIONS = (".jsonl", ".csv", ".tsv", ".parquet")
+_PROMPT_ROWS = re.compile(r"prompts(?![a-z])")
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 _GLOB_CHARACTERS = re.compile(r"[*?\[]")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -599,7 +602,7 @@ class _ReadFinder:
             sink("read", value, data_extension=True)
             for name, value in call.keywords.items()
             if name in catalog.DATA_FILE_KEYWORDS
-            and (name != "data" or method in ("evaluate", "run", "create_run"))
+            and method in catalog.DATA_KEYWORD_CALLS.get(name, (method,))
         ]
         keyword_sinks += [
             sink("read", value, data_extension=True, documents=True)
@@ -1451,6 +1454,8 @@ def _has_data_extension(path: str, documents: bool = False) -> bool:
         documents and lowered.endswith(catalog.DOCUMENT_EXTENSIONS)
     ):
         name = lowered.replace("\\", "/").rsplit("/", 1)[-1]
+        if name.endswith(_ROW_FILE_EXTENSIONS) and _PROMPT_ROWS.search(name):
+            return True  # ``test_prompts.jsonl``: one eval prompt per row, not a template
         return not any(word in name for word in catalog.NOT_DATA_FILE_WORDS)
     if not lowered.endswith(catalog.TEXT_CORPUS_EXTENSIONS):
         return False

@@ -16,7 +16,8 @@ class UnversionedDataset(Rule):
     """Reports local data files the notebook reads when nothing pins their content. Reads are
     pandas, polars, numpy and pyarrow readers, ``open`` of a data file, ``json.load``, Hugging
     Face ``load_dataset("json", data_files=...)``, Inspect ``json_dataset``/``csv_dataset``,
-    promptflow ``evaluate(data=...)``, deepeval ``add_test_cases_from_csv_file``, uptrain
+    promptflow ``evaluate(data=...)``, Vertex AI ``client.evals.run_inference(src=...)`` and
+    ``EvalTask(dataset=...)`` (a file of prompts, ``test_prompts.jsonl``, is data), deepeval ``add_test_cases_from_csv_file``, uptrain
     ``JsonReader(fpath=...)``, ``eval_path=``/``dataset_path=`` keywords, functions the
     notebook defines that read their argument, and imported helpers named as readers given a
     data file (``load_jsonl("cases.jsonl")``, ``CSVConnector("runs.csv")``; not ``load_model``,

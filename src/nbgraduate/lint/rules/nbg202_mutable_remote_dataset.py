@@ -80,6 +80,14 @@ class MutableRemoteDataset(Rule):
         ),
         Example('import pandas as pd\ndf = pd.read_parquet("s3://evals/latest.parquet")\n'),
         Example(
+            "from vertexai import Client\n"
+            "client = Client()\n"
+            "answers = client.evals.run_inference(\n"
+            '    model="gemini-2.0-flash-001", src="gs://evals/test_prompts.jsonl"\n'
+            ")\n",
+            note="An object-store file given to an eval service (Vertex AI `src=`, `EvalTask(dataset=)`):",
+        ),
+        Example(
             "!wget -q https://raw.githubusercontent.com/org/evals/main/golden.csv\n"
             "# %%\n"
             "import pandas as pd\n"
@@ -192,6 +200,10 @@ class MutableRemoteDataset(Rule):
             "import pandas as pd\n"
             'df = pd.read_csv("https://raw.githubusercontent.com/org/evals/'
             '3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a/golden.csv")\n'
+        ),
+        Example(
+            "!gsutil -m rsync -r ./scores gs://my-evals/scores\n",
+            note="A copy to a bucket uploads; it downloads nothing:",
         ),
         Example(
             "from datasets import load_dataset\n"
