@@ -845,3 +845,25 @@ def test_vertex_eval_sources_and_files_of_prompts_are_data(tmp_path: Path) -> No
         'logo = Image(src="gs://site/logo.jsonl")',
     )
     assert found == [("NBG201", 3, 2), ("NBG202", 2, 4), ("NBG202", 2, 5)]
+
+
+def test_a_download_helper_composing_its_url_from_parameters(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import requests\n"
+        "def fetch(base, name):\n"
+        "    reply = requests.get(base + name)\n"
+        '    with open(name, "wb") as out:\n'
+        "        out.write(reply.content)\n"
+        "def fetch_pinned(name):\n"
+        '    reply = requests.get(f"https://example.org/archive/v1/{name}")\n'
+        "    return reply.json()",
+        'DOCS = "https://github.com/org/papers/raw/main/pdfs/"\n'
+        'for paper in ["a.pdf", "b.pdf"]:\n'
+        "    fetch(DOCS, paper)\n"
+        'fetch("https://github.com/org/papers/raw/'
+        '3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a/pdfs/", "c.pdf")\n'
+        'fetch_pinned("qa.json")',
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 3, 1)]

@@ -18,6 +18,7 @@ download that produced them is.
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -819,6 +820,13 @@ class _ReadFinder:
             for sink in frontier:
                 function = sink.scope
                 parameter = _parameter_of(sink.argument, function)
+                if parameter is None and isinstance(
+                    function, (ast.FunctionDef, ast.AsyncFunctionDef)
+                ):
+                    composed = self._composed_at_calls(sink, function)
+                    if composed:
+                        following += composed
+                        continue
                 if parameter is None or not isinstance(
                     function, (ast.FunctionDef, ast.AsyncFunctionDef)
                 ):
@@ -839,6 +847,39 @@ class _ReadFinder:
             if not frontier:
                 break
         return result + frontier
+
+    def _composed_at_calls(
+        self, sink: _Sink, function: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> list[_Sink]:
+        """``requests.get(base_url + filename)`` in ``def get_pdf(base_url, filename)``: at each
+        call, the path composed from the arguments it passes, located where the argument the
+        path starts with is written (the literal of a constant passed by name)."""
+        argument = sink.argument
+        if not isinstance(argument, (ast.BinOp, ast.JoinedStr, ast.Call)):
+            return []
+        names = {p.arg for p in (*function.args.posonlyargs, *function.args.args)}
+        names |= {p.arg for p in function.args.kwonlyargs}
+        first = _leftmost(argument)
+        if not (isinstance(first, ast.Name) and first.id in names):
+            return []  # the path starts inside the function, where it is reported
+        used = [n for n in ast.walk(argument) if isinstance(n, ast.Name) and n.id in names]
+        found = []
+        for call in self._calls_by_name.get(function.name, []):
+            passed = {n.id: _argument_for(function, n.id, call) for n in used}
+            if any(value is None for value in passed.values()):
+                continue
+            composed = _Substitute(passed).visit(copy.deepcopy(argument))
+            start = passed[first.id]
+            assert start is not None
+            literal = self.values.strings(start, call.scope)
+            if isinstance(start, ast.Name) and len(literal) == 1:
+                start = literal[0].node  # ``get_pdf(BASE, name)``: where ``BASE`` is written
+            ast.copy_location(composed, start)
+            composed.end_lineno = getattr(start, "end_lineno", None)
+            composed.end_col_offset = getattr(start, "end_col_offset", None)
+            line = self.effective_line(call.scope, call.line)
+            found.append(replace(sink, argument=composed, scope=call.scope, line=line))
+        return found
 
     def effective_line(self, scope: Scope, line: int, depth: int = 0) -> int:
         """When code at ``line`` runs in notebook order: at its line at module level; inside a
@@ -1497,6 +1538,33 @@ def _unwrap(argument: ast.expr | None) -> ast.expr | None:
     ):
         argument = argument.args[0]
     return argument
+
+
+def _leftmost(expression: ast.expr) -> ast.expr:
+    """The part a composed path starts with (``base`` in ``base + name``, ``f"{base}/x"``,
+    ``os.path.join(base, name)``)."""
+    while True:
+        if isinstance(expression, ast.BinOp):
+            expression = expression.left
+        elif isinstance(expression, ast.JoinedStr) and expression.values:
+            first = expression.values[0]
+            if not isinstance(first, ast.FormattedValue):
+                return first
+            expression = first.value
+        elif isinstance(expression, ast.Call) and expression.args:
+            expression = expression.args[0]
+        else:
+            return expression
+
+
+class _Substitute(ast.NodeTransformer):
+    """Replace parameter names with the arguments a call passes for them."""
+
+    def __init__(self, passed: dict[str, ast.expr | None]) -> None:
+        self.passed = passed
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return self.passed.get(node.id) or node
 
 
 def _parameter_of(argument: ast.expr | None, function: Scope) -> str | None:

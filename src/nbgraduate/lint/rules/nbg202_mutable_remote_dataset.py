@@ -106,6 +106,16 @@ class MutableRemoteDataset(Rule):
         ),
         Example(
             "import requests\n"
+            "def fetch(base, name):\n"
+            '    with open(name, "wb") as out:\n'
+            "        out.write(requests.get(base + name).content)\n"
+            "# %%\n"
+            'PAPERS = "https://github.com/org/papers/raw/main/pdfs/"\n'
+            'fetch(PAPERS, "hnsw.pdf")\n',
+            note="A download helper that composes the URL from its parameters:",
+        ),
+        Example(
+            "import requests\n"
             'response = requests.get("https://example.org/evals/golden.jsonl")\n'
             'with open("golden.jsonl", "wb") as f:\n'
             "    f.write(response.content)\n"
