@@ -279,6 +279,36 @@ def test_the_salt_follows_model_policy_data_and_source_files(tmp_path: Path) -> 
     assert len(set(salts)) == 3
 
 
+def test_the_salt_ignores_the_layers_above_lint(tmp_path: Path) -> None:
+    package = tmp_path / "nbgraduate"
+    for folder in ("lint", "cli", "graduate"):
+        (package / folder).mkdir(parents=True)
+        (package / folder / "module.py").write_text("VALUE = 1\n", encoding="utf-8")
+    salt = code_salt(package)
+    code_salt.cache_clear()
+    for folder in ("cli", "graduate"):
+        (package / folder / "module.py").write_text("VALUE = 22\n", encoding="utf-8")
+        (package / folder / "added.py").write_text("", encoding="utf-8")
+    assert code_salt(package) == salt
+    code_salt.cache_clear()
+    (package / "lint" / "module.py").write_text("VALUE = 22\n", encoding="utf-8")
+    assert code_salt(package) != salt
+    code_salt.cache_clear()
+
+
+def test_the_layers_left_out_of_the_salt_are_those_above_lint() -> None:
+    import nbgraduate
+    from nbgraduate.lint.cache import _ABOVE_LINT
+
+    layers = [
+        line.split(". ", 1)[1].split(":", 1)[0]
+        for line in (nbgraduate.__doc__ or "").splitlines()
+        if line[:1].isdigit() and ". " in line
+    ]
+    folders = [folder.strip() for layer in layers for folder in layer.split(",")]
+    assert set(folders[folders.index("lint") + 1 :]) == _ABOVE_LINT
+
+
 def test_every_job_field_is_part_of_the_key(project: Path, cache_dir: Path) -> None:
     import dataclasses
     import hashlib

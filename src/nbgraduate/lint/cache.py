@@ -398,17 +398,31 @@ def prune(entries: Path, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BY
 @functools.cache
 def code_salt(package: Path) -> str:
     """What every key shares: the entry format, the nbgraduate version, the model-policy data
-    shipped in ``package`` and a fingerprint of its files (size and modification time each)."""
+    shipped in ``package`` and a fingerprint of its files (size and modification time each).
+
+    The folders of the layers above lint (:data:`_ABOVE_LINT`) are left out: the layer rules
+    (``tests/test_layout.py``) keep lint from importing them, so no change there can change a
+    finding, and every run would otherwise stat their hundred-odd files too.
+    """
     parts = [f"format {_FORMAT}", f"nbgraduate {__version__}"]
     policy = package / "knowledge" / "model_policy.toml"
     with contextlib.suppress(OSError):
         parts.append(_sha256(policy.read_bytes()).hexdigest())
-    parts.extend(_source_fingerprints(str(package), ""))
+    parts.extend(_source_fingerprints(str(package), "", skipped=_ABOVE_LINT))
     return _sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _source_fingerprints(directory: str, relative: str) -> list[str]:
-    """``"path size mtime_ns"`` of every source and data file below ``directory``, sorted."""
+#: The package's folders of the layers above lint (see the layer list in ``nbgraduate``).
+_ABOVE_LINT = frozenset(
+    {"graduate", "runs", "gate", "report", "calibrate", "github", "reproduce", "repo", "cli"}
+)
+
+
+def _source_fingerprints(
+    directory: str, relative: str, *, skipped: frozenset[str] = frozenset()
+) -> list[str]:
+    """``"path size mtime_ns"`` of every source and data file below ``directory``, sorted;
+    the subdirectories named in ``skipped`` are left out."""
     found: list[str] = []
     subdirectories: list[tuple[str, str]] = []
     with contextlib.suppress(OSError), os.scandir(directory) as scan:
@@ -416,7 +430,7 @@ def _source_fingerprints(directory: str, relative: str) -> list[str]:
             name = item.name
             with contextlib.suppress(OSError):
                 if item.is_dir():
-                    if name != "__pycache__":
+                    if name != "__pycache__" and name not in skipped:
                         subdirectories.append((item.path, f"{relative}{name}/"))
                 elif name.endswith((".py", ".toml", ".json")):
                     info = item.stat()
