@@ -278,6 +278,16 @@ def test_a_worker_checks_the_pipeline_and_its_environment_against_the_lock(
     assert "lacks locked requirements: nbg-absent: locked 1.0, not installed" in details[1]
 
 
+def _signal_masks(pid: int) -> str:
+    """The process's blocked and ignored signal masks (Linux), to tell on failure whether a
+    SIGINT could have been delivered at all: both are inherited from the process that spawned it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return "no /proc"
+    return " ".join(line for line in status.splitlines() if line.startswith(("SigBlk", "SigIgn")))
+
+
 def test_ctrl_c_cancels_the_tasks_and_records_the_run_as_interrupted(
     cluster: DaskCluster, project: Path, tmp_path: Path
 ) -> None:
@@ -294,9 +304,10 @@ def test_ctrl_c_cancels_the_tasks_and_records_the_run_as_interrupted(
             assert running.poll() is None, running.communicate()
             assert time.monotonic() < deadline, "no task started"
             time.sleep(0.05)
+        masks = _signal_masks(running.pid)
         running.send_signal(signal.SIGINT)
         stdout, stderr = running.communicate(timeout=CLI_TIMEOUT_S)
-    assert running.returncode == 3, (stdout, stderr)
+    assert running.returncode == 3, (masks, stdout, stderr)
     record = show(project, run_id_of(subprocess.CompletedProcess([], 3, stdout.decode(), "")))
     assert record.status == RunStatus.INFRASTRUCTURE_ERROR
     assert "interrupted" in (record.status_detail or "")
