@@ -86,3 +86,18 @@ def test_an_unusual_notebook_is_left_to_nbformat(tmp_path: Path) -> None:
     path.write_text(json.dumps(document), encoding="utf-8")
     with pytest.raises(InputFileError, match="not a readable Jupyter notebook"):
         reader.read_notebook(path)
+
+
+def test_a_notebook_nbformat_upgrades_keeps_no_made_up_ids(tmp_path: Path) -> None:
+    # Version 2 (and any version 3 notebook this module leaves to nbformat) is upgraded by
+    # nbformat, which invents a random id per cell: two reads must still agree.
+    from nbformat import v2
+
+    cells = [v2.new_code_cell(input="import random\nx = random.random()")]
+    document = v2.new_notebook(worksheets=[v2.new_worksheet(cells=cells)])
+    path = tmp_path / "v2.ipynb"
+    path.write_text(v2.nbjson.writes(document), encoding="utf-8")
+    first, second = reader.read_notebook(path), reader.read_notebook(path)
+    assert [cell.cell_id for cell in first.cells] == [None]
+    assert [cell.cell_id for cell in second.cells] == [None]
+    assert first.cells[0].source == "import random\nx = random.random()"

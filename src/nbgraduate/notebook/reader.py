@@ -156,9 +156,17 @@ def _upgraded_with_nbformat(path: Path, text: str) -> dict:
 
     try:
         node = nbformat.reader.reads(text)
-        return nbformat.convert(node, 4)
+        had_ids = node.get("nbformat", 4) >= 4  # read first: the upgrade changes it in place
+        upgraded = nbformat.convert(node, 4)
     except Exception as error:  # nbformat raises several unrelated types for bad versions
         raise InputFileError(path, f"not a readable Jupyter notebook: {_short(error)}") from None
+    if not had_ids:
+        # The upgrade makes up a random id for every cell; a notebook that had none keeps none,
+        # so two runs over the same file report the same findings.
+        for cell in upgraded.get("cells", []):
+            if isinstance(cell, dict):
+                cell.pop("id", None)
+    return upgraded
 
 
 def _short(error: Exception) -> str:
