@@ -867,3 +867,18 @@ def test_a_download_helper_composing_its_url_from_parameters(tmp_path: Path) -> 
         codes="NBG202",
     )
     assert found == [("NBG202", 3, 1)]
+
+
+def test_data_read_from_an_unpinned_git_clone(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "!git clone --depth 1 https://github.com/org/eval-data\n"
+        "!git clone https://github.com/org/helpers.git",
+        "import pandas as pd, sys\n"
+        'qa = pd.read_csv("eval-data/qa.csv")\n'
+        'sys.path.append("helpers")',
+        "!git clone https://github.com/org/bench bench_repo\n"
+        "!git -C bench_repo checkout 3f1c2a9b\n"
+        'cases = pd.read_json("bench_repo/cases.jsonl", lines=True)',
+    )
+    assert found == [("NBG202", 2, 1)]

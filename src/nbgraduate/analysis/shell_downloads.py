@@ -34,6 +34,12 @@ _URL = re.compile(r"^(?:https?|ftp|s3|gs|az|abfss?|hf)://", re.IGNORECASE)
 _SUBSTITUTION = re.compile(r"\{([^{}]+)\}|\$\{?([A-Za-z_]\w*)\}?")
 _SIMPLE_EXPRESSION = re.compile(r"^[A-Za-z_][\w.]*(?:\[['\"][^'\"]+['\"]\])?$")
 _HEX = re.compile(r"^[0-9a-fA-F]{32,128}$")
+#: A commit as ``git checkout`` takes it (abbreviated to 7 hex digits or more).
+_COMMIT = re.compile(r"^[0-9a-fA-F]{7,40}$")
+#: ``git`` options followed by a value (``--depth 1``, ``-b main``).
+_GIT_VALUE_OPTIONS = frozenset(
+    {"-b", "--branch", "--depth", "-o", "--origin", "-c", "--config", "--reference", "-j", "--jobs"}
+)
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "host.docker.internal")
 #: Commands worth splitting: they name a tool this module knows (most are ``pip install``).
 _MAY_MATTER = re.compile(
@@ -93,6 +99,10 @@ class ShellEffects:
     written: list[tuple[str, bool, int]] = field(default_factory=list)
     #: ``(path, program line)`` of files a ``sha256sum -c``-style command checks.
     checked: list[tuple[str, int]] = field(default_factory=list)
+    #: ``git clone`` of a repository; its ``destinations`` hold the clone's folder.
+    clones: list[ShellDownload] = field(default_factory=list)
+    #: ``(folder given with -C or None, program line)`` of each ``git checkout <sha>``.
+    checkouts: list[tuple[str | None, int]] = field(default_factory=list)
 
 
 def url_file_name(url: str) -> str:
@@ -341,26 +351,28 @@ class _Command:
             for destination in destinations:
                 self.effects.written.append((destination, destination.endswith("/"), self.line))
             return
-        start = max(token.offset, 0)
-        row, column = self.command.locate(start)
-        end_column = column + max(token.length, 1)
-        self.effects.downloads.append(
-            ShellDownload(
-                url=url,
-                tool=tool,
-                cell_index=self.command.cell_index,
-                row=row,
-                column=column,
-                end_column=end_column,
-                line=self.line,
-                node=token.node,
-                destinations=destinations,
-                revision=extra.get("revision"),
-                hub=extra.get("hub"),
-            )
-        )
+        self.effects.downloads.append(self._record(token, tool, destinations, **extra))
         for destination in destinations:
             self.effects.written.append((destination, destination.endswith("/"), self.line))
+
+    def _record(
+        self, token: _Token, tool: str, destinations: tuple[str, ...], **extra: str | None
+    ) -> ShellDownload:
+        start = max(token.offset, 0)
+        row, column = self.command.locate(start)
+        return ShellDownload(
+            url=token.text,
+            tool=tool,
+            cell_index=self.command.cell_index,
+            row=row,
+            column=column,
+            end_column=column + max(token.length, 1),
+            line=self.line,
+            node=token.node,
+            destinations=destinations,
+            revision=extra.get("revision"),
+            hub=extra.get("hub"),
+        )
 
     def wget(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
         output = _option(arguments, ("-O", "--output-document"))
@@ -499,15 +511,37 @@ class _Command:
 
     def git(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
         """``git clone URL [folder]`` writes the folder (the repository's name by default):
-        reading files from it later reads the notebook's own clone."""
-        positional = [t.text for t in arguments if not t.text.startswith("-")]
-        if len(positional) < 2 or positional[0] != "clone":
+        reading files from it later reads the notebook's own clone, which NBG202 judges by
+        whether a ``git checkout <sha>`` pins it."""
+        folder_option = None
+        if len(arguments) > 2 and arguments[0].text == "-C":
+            folder_option = _normalise(arguments[1].text) + "/"
+            arguments = arguments[2:]
+        positional: list[_Token] = []
+        skip = False
+        for token in arguments:
+            if skip:
+                skip = False
+            elif token.text in _GIT_VALUE_OPTIONS:
+                skip = True
+            elif not token.text.startswith("-"):
+                positional.append(token)
+        words = [t.text for t in positional]
+        if words[:1] in (["checkout"], ["reset"], ["switch"]) and any(
+            _COMMIT.match(word) for word in words[1:]
+        ):
+            self.effects.checkouts.append((folder_option, self.line))
             return
-        url = positional[1]
-        folder = positional[2] if len(positional) > 2 else url.rstrip("/").rsplit("/", 1)[-1]
+        if len(words) < 2 or words[0] != "clone":
+            return
+        url = words[1]
+        folder = words[2] if len(words) > 2 else url.rstrip("/").rsplit("/", 1)[-1]
         folder = folder.removesuffix(".git").rsplit(":", 1)[-1]
         if folder:
-            self.effects.written.append((_normalise(folder) + "/", True, self.line))
+            destination = _normalise(folder) + "/"
+            self.effects.written.append((destination, True, self.line))
+            if _URL.match(url):
+                self.effects.clones.append(self._record(positional[1], "git clone", (destination,)))
 
     def checksum(self, arguments: list[_Token], redirect: str | None, next_program: str) -> None:
         texts = [token.text for token in arguments]

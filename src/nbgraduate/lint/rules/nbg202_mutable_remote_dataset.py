@@ -53,6 +53,10 @@ class MutableRemoteDataset(Rule):
     ...}})``, and a page fetched with ``requests.get``/``httpx.get`` whose response is parsed
     as HTML (``BeautifulSoup``, ``markdownify``, ``html2text``).
 
+    A ``!git clone`` whose files the notebook then reads as data is reported at its URL unless
+    a ``git checkout <sha>`` (or ``git -C <folder> checkout <sha>``) runs between the clone and
+    the first read; a clone only imported from or run is code, not data.
+
     Versioned, and not reported: a ``web.archive.org/web/<timestamp>/`` capture; a URL that
     embeds a commit sha or an object version id (``?versionId=``, ``?generation=``, ``hf://...@<sha>``); a hub ``revision=<40-hex>``
     (``load_dataset``, ``hf_hub_download``); a Kaggle handle ending ``/versions/<n>``;
@@ -113,6 +117,13 @@ class MutableRemoteDataset(Rule):
             'PAPERS = "https://github.com/org/papers/raw/main/pdfs/"\n'
             'fetch(PAPERS, "hnsw.pdf")\n',
             note="A download helper that composes the URL from its parameters:",
+        ),
+        Example(
+            "!git clone https://github.com/org/eval-data\n"
+            "# %%\n"
+            "import pandas as pd\n"
+            'qa = pd.read_csv("eval-data/qa.csv")\n',
+            note="Data read from a clone at the default branch:",
         ),
         Example(
             "import requests\n"
@@ -214,6 +225,14 @@ class MutableRemoteDataset(Rule):
         Example(
             "!gsutil -m rsync -r ./scores gs://my-evals/scores\n",
             note="A copy to a bucket uploads; it downloads nothing:",
+        ),
+        Example(
+            "!git clone https://github.com/org/eval-data\n"
+            "!git -C eval-data checkout 3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a\n"
+            "# %%\n"
+            "import pandas as pd\n"
+            'qa = pd.read_csv("eval-data/qa.csv")\n',
+            note="A clone checked out at a commit before its data is read:",
         ),
         Example(
             "from datasets import load_dataset\n"
@@ -332,6 +351,34 @@ class MutableRemoteDataset(Rule):
                 places.add(place)
                 start = context.cell_position(*place)
                 end = context.cell_position(download.cell_index, download.row, download.end_column)
+            yield self.finding(message, start, end)
+        yield from self._data_clones(context)
+
+    def _data_clones(self, context: LintContext) -> Iterator[Finding]:
+        """``!git clone URL`` whose files the notebook reads as data, with no ``git checkout
+        <sha>`` after it: the clone is whatever the default branch holds that day."""
+        shell = context.shell_effects
+        for clone in shell.clones:
+            use = first_use(clone.destinations, clone.line, context.own_output_reads)
+            if use >= 1 << 30:
+                continue  # code or tools, not data the notebook reads
+            if any(
+                clone.line < line <= use and (folder is None or folder in clone.destinations)
+                for folder, line in shell.checkouts
+            ):
+                continue
+            folder = clone.destinations[0].rstrip("/")
+            message = (
+                f"git clone {clone.url!r}: data is read from the clone at the repository's "
+                f"default branch, which moves; check out a commit (git -C {folder} checkout "
+                "<sha>) before reading it"
+            )
+            if clone.node is not None:
+                start = context.position(clone.node)
+                end = context.end_position(clone.node)
+            else:
+                start = context.cell_position(clone.cell_index, clone.row, clone.column)
+                end = context.cell_position(clone.cell_index, clone.row, clone.end_column)
             yield self.finding(message, start, end)
 
 
