@@ -882,3 +882,17 @@ def test_data_read_from_an_unpinned_git_clone(tmp_path: Path) -> None:
         'cases = pd.read_json("bench_repo/cases.jsonl", lines=True)',
     )
     assert found == [("NBG202", 2, 1)]
+
+
+def test_a_random_id_of_letters_and_digits_is_not_eval_randomness(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import random, string\n"
+        "def get_id(length=8):\n"
+        '    return "".join(random.choices(string.ascii_lowercase + string.digits, k=length))\n'
+        "def pick(rows):\n"
+        "    return random.choices(rows, k=3)",
+        'run = f"eval-{get_id()}"\nshots = pick(examples)',
+        codes="NBG301",
+    )
+    assert found == [("NBG301", 2, 5)]

@@ -257,14 +257,31 @@ def is_jitter(call: CallSite, facts: ProgramFacts) -> bool:
     return False
 
 
+#: The ``string`` module's alphabets, drawn from to make ids.
+_CHARACTER_SETS = frozenset(
+    {
+        "ascii_letters",
+        "ascii_lowercase",
+        "ascii_uppercase",
+        "digits",
+        "hexdigits",
+        "octdigits",
+        "letters",
+        "lowercase",
+        "uppercase",
+    }
+)
 #: Names and keywords that a value only labels (``run_name``, ``evaluation_name=``, ``suffix``).
 _LABEL_NAME = re.compile(r"(?i)(?:^|_)(?:name|suffix|nonce)$")
 
 
 def only_labels(call: CallSite, facts: ProgramFacts) -> bool:
     """A draw whose value only makes a name unique (``evaluation_name=f"run-{random.randint(
-    1000, 9999)}"``, ``suffix = random.randint(...)``, or a module-level number read only in
-    such names): it picks no example and changes no score, so it is not eval randomness."""
+    1000, 9999)}"``, ``suffix = random.randint(...)``, a module-level number read only in
+    such names, or a random string of letters and digits): it picks no example and changes no
+    score, so it is not eval randomness."""
+    if _draws_characters(call):
+        return True
     holder = _binding_holding(call.node, call.line, facts)
     if holder is not None and _LABEL_NAME.search(holder.name):
         return True
@@ -278,6 +295,19 @@ def only_labels(call: CallSite, facts: ProgramFacts) -> bool:
         use for use in facts.module_loads if use.name == holder.name and use.line >= holder.line
     ]
     return bool(reads) and all(_in_label(use.node, facts) for use in reads)
+
+
+def _draws_characters(call: CallSite) -> bool:
+    """``random.choices(string.ascii_lowercase + string.digits, k=8)``: a random string of
+    letters and digits is an id for a run or a resource, not a sample of eval data."""
+    return any(
+        isinstance(node, ast.Attribute)
+        and node.attr in _CHARACTER_SETS
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "string"
+        for argument in call.node.args
+        for node in ast.walk(argument)
+    )
 
 
 def _binding_holding(node: ast.AST, line: int, facts: ProgramFacts) -> Binding | None:

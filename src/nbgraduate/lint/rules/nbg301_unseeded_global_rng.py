@@ -42,7 +42,8 @@ class UnseededGlobalRng(Rule):
     a seed earlier in the draw's own function body comes first. Retry jitter (a draw inside
     ``time.sleep(...)``, a retry or backoff helper, or assigned to a delay) and a draw that only
     makes a name unique (``evaluation_name=f"run-{random.randint(1000, 9999)}"``, a
-    ``run_name``/``suffix`` variable) are not eval randomness and are not reported. Several draws from one generator on one
+    ``run_name``/``suffix`` variable, an id drawn from ``string.ascii_lowercase +
+    string.digits``) are not eval randomness and are not reported. Several draws from one generator on one
     line are one finding, at the first (one seed fixes them all).
 
     Local Hugging Face generation that samples (``model.generate(..., do_sample=True)``, a
@@ -135,6 +136,14 @@ class UnseededGlobalRng(Rule):
         Example(
             'import random\nrun_name = f"eval-{random.randint(1000, 9999)}"\n',
             note="a draw that only makes a run name unique",
+        ),
+        Example(
+            "import random, string\n"
+            "def get_id(length=8):\n"
+            '    return "".join(random.choices(string.ascii_lowercase + string.digits, k=length))\n'
+            "# %%\n"
+            'experiment = f"agent-eval-{get_id()}"\n',
+            note="a random id for a run",
         ),
         Example("import numpy as np\nrng = np.random.default_rng(13)\nidx = rng.choice(100, 10)\n"),
         Example(
