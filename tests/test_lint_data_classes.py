@@ -896,3 +896,20 @@ def test_a_random_id_of_letters_and_digits_is_not_eval_randomness(tmp_path: Path
         codes="NBG301",
     )
     assert found == [("NBG301", 2, 5)]
+
+
+def test_rows_sampled_only_to_be_shown_are_not_the_eval_subset(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import pandas as pd\n"
+        'df = pd.read_csv("qa.csv")\n'
+        "display(df.sample(3))\n"
+        "print(df.sample(2))\n"
+        "df.sample(5)",
+        "def display_explanations(table, n=1):\n"
+        "    for _, row in table.sample(n=n).iterrows():\n"
+        '        print(row["explanation"])\n'
+        "eval_rows = df.sample(n=50)",
+        codes="NBG302",
+    )
+    assert found == [("NBG302", 3, 4)]

@@ -334,3 +334,26 @@ def _in_label(node: ast.AST, facts: ProgramFacts) -> bool:
                 return True
     holder = _binding_holding(node, line, facts)
     return holder is not None and bool(_LABEL_NAME.search(holder.name))
+
+
+#: Functions that only show what they are given, and names of helpers that only show results.
+_SHOWING_CALLS = frozenset({"display", "print", "display_markdown", "display_html"})
+_SHOWING_FUNCTION = re.compile(r"(?i)^_*(?:display|show|print|preview|render|plot|visuali[sz]e)")
+
+
+def only_shown(call: CallSite, facts: ProgramFacts) -> bool:
+    """A sample drawn only to be looked at (``display(df.sample(5))``, a cell ending in
+    ``df.sample(5)``, or inside a ``display_explanations`` helper): it picks rows to show, not
+    the rows the eval scores."""
+    if call.method == "sample" and id(call.node) in facts.statement_calls:
+        return True  # ``df.sample(5)`` as a statement: shown (or dropped), never used
+    scope = call.scope
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and _SHOWING_FUNCTION.search(
+        scope.name
+    ):
+        return True
+    return any(
+        other.method in _SHOWING_CALLS and any(a is call.node for a in other.node.args)
+        for other in facts.calls
+        if other.line <= call.line <= (other.node.end_lineno or other.line)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from nbgraduate.analysis.randomness import is_unseeded_sampler
+from nbgraduate.analysis.randomness import is_unseeded_sampler, only_shown
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
@@ -23,7 +23,10 @@ class UnseededSamplingCall(Rule):
     (``adapter.split(0.5)``) that do not pass ``random_state`` (or ``seed``; torch:
     ``generator=``). Sampling with a private generator is not reported: one built with a seed,
     or one the caller passes in (a parameter annotated ``random.Random``/``Generator`` or named
-    ``rng``), which is seeded where the caller builds it."""
+    ``rng``), which is seeded where the caller builds it. Nor is a sample drawn only to be
+    looked at: ``display(df.sample(5))``, ``print(...)`` of it, ``df.sample(5)`` as a statement
+    (a cell's shown value), or one inside a helper named for showing (``display_explanations``,
+    ``show_examples``)."""
 
     code = "NBG302"
     name = "unseeded-sampling-call"
@@ -53,11 +56,21 @@ class UnseededSamplingCall(Rule):
         ),
         Example("import numpy as np\nrng = np.random.default_rng(13)\nrng.shuffle(rows)\n"),
         Example('train_set, test_set = adapter.split(0.5, seed=13)\nwords = line.split(",")\n'),
+        Example(
+            "display(results.sample(5))\n"
+            "# %%\n"
+            "def show_explanations(table, n=1):\n"
+            "    for _, row in table.sample(n=n).iterrows():\n"
+            '        print(row["explanation"])\n',
+            note="rows sampled only to be looked at",
+        ),
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
         for call in context.facts.calls:
             if not is_unseeded_sampler(call, context.values, context.facts.imports):
+                continue
+            if only_shown(call, context.facts):
                 continue
             message = f"`{call.written_name}(...)` samples without random_state/seed; the subset changes every run"
             yield self.finding(
