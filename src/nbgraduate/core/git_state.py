@@ -9,9 +9,7 @@ work tree's status changes it.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -95,6 +93,8 @@ def read_git_state(root: Path) -> GitState | None:
     )
     if status is None:
         return None
+    import hashlib  # here, not at the top: lint of a folder outside git never needs it
+
     indexed = frozenset(_indexed_paths(listed))
     unstaged, untracked = _status_paths(status)
     digest = hashlib.sha256(listed + b"\0\0" + status).hexdigest()
@@ -102,6 +102,10 @@ def read_git_state(root: Path) -> GitState | None:
 
 
 def _git(root: str, *arguments: str) -> bytes | None:
+    # Imported on first use: most lint runs that import this module never start git, and
+    # ``subprocess`` (with ``signal``, ``threading``, ``selectors``, ``locale``) costs ~3 ms.
+    import subprocess
+
     environment = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     try:
         completed = subprocess.run(

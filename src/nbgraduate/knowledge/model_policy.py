@@ -522,14 +522,16 @@ def _any_match(names: Iterable[str], globs: Iterable[str]) -> bool:
 @functools.cache
 def _default_policy() -> ModelPolicy:
     # Imported here so that importing nbgraduate stays cheap until a model id is classified.
-    from importlib.resources import files
+    # The file sits beside this module (the wheel ships it there); ``importlib.resources``
+    # would find the same path and cost ~5 ms of imports (``tempfile``, ``zipfile`` readers).
+    from pathlib import Path
 
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
 
-    resource = files("nbgraduate.knowledge") / "model_policy.toml"
+    resource = Path(__file__).with_name("model_policy.toml")
     try:
         data = tomllib.loads(resource.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
