@@ -913,3 +913,17 @@ def test_rows_sampled_only_to_be_shown_are_not_the_eval_subset(tmp_path: Path) -
         codes="NBG302",
     )
     assert found == [("NBG302", 3, 4)]
+
+
+def test_fsspec_and_smart_open_read_remote_and_local_files(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import fsspec, json, smart_open\n"
+        'with fsspec.open("s3://pub-evals/qa.jsonl") as f:\n'
+        "    rows = [json.loads(line) for line in f]\n"
+        'with smart_open.open("data/gold.jsonl") as g:\n'
+        "    gold = g.read()\n"
+        'with fsspec.open("gs://my-evals/out.jsonl", "w") as h:\n'
+        '    h.write("done")',
+    )
+    assert found == [("NBG201", 2, 4), ("NBG202", 2, 2)]

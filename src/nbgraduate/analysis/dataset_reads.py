@@ -90,7 +90,20 @@ _FETCHED_DATA_EXTENSIONS = (".txt", ".md", ".zip", ".gz", ".tgz", ".tar", ".sql"
 _S3_HOST = re.compile(r"^(?:[\w.-]+\.)?s3[.-][\w.-]*amazonaws\.com$")
 #: How many lines after a GET a file write still counts as saving its response.
 _SAVED_RESPONSE_LINES = 15
-_OPEN_CALLS = frozenset({"open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open"})
+_OPEN_CALLS = frozenset(
+    {
+        "open",
+        "io.open",
+        "codecs.open",
+        "gzip.open",
+        "bz2.open",
+        "lzma.open",
+        # openers of local paths and URLs alike (``fsspec.open("s3://evals/qa.jsonl")``)
+        "fsspec.open",
+        "smart_open.open",
+        "smart_open.smart_open",
+    }
+)
 _DVC_READS = frozenset({"dvc.api.open", "dvc.api.read"})
 _KAGGLE_VERSION = re.compile(r"/versions/\d+$")
 

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 class UnversionedDataset(Rule):
     """Reports local data files the notebook reads when nothing pins their content. Reads are
-    pandas, polars, numpy and pyarrow readers, ``open`` of a data file, ``json.load``, Hugging
+    pandas, polars, numpy and pyarrow readers, ``open`` (and ``fsspec.open``,
+    ``smart_open.open``) of a data file, ``json.load``, Hugging
     Face ``load_dataset("json", data_files=...)``, Inspect ``json_dataset``/``csv_dataset``,
     promptflow ``evaluate(data=...)``, Vertex AI ``client.evals.run_inference(src=...)`` and
     ``EvalTask(dataset=...)`` (a file of prompts, ``test_prompts.jsonl``, is data), deepeval ``add_test_cases_from_csv_file``, uptrain
