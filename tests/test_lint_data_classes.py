@@ -927,3 +927,14 @@ def test_fsspec_and_smart_open_read_remote_and_local_files(tmp_path: Path) -> No
         '    h.write("done")',
     )
     assert found == [("NBG201", 2, 4), ("NBG202", 2, 2)]
+
+
+def test_a_judge_rubric_in_markdown_is_a_prompt_not_a_corpus(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'rubric = open("judge_rubric.md").read()\n'
+        'guide = open("labelling_guidelines.txt").read()\n'
+        'faq = open("support_faq.md").read()',
+        codes="NBG201",
+    )
+    assert found == [("NBG201", 2, 3)]

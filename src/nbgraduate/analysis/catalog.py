@@ -573,12 +573,14 @@ DATA_FILE_EXTENSIONS = (
 )
 
 #: Text files that are a corpus or a question list when opened for reading (``faq.md``),
-#: unless their name says they are a prompt, a template or configuration.
+#: unless their name says they are a prompt, a template, a judge's rubric or configuration.
 TEXT_CORPUS_EXTENSIONS = (".txt", ".md")
 NOT_DATA_TEXT_WORDS = (
     "prompt",
     "template",
     "instruction",
+    "rubric",
+    "guideline",
     "system",
     "readme",
     "license",
