@@ -938,3 +938,15 @@ def test_a_judge_rubric_in_markdown_is_a_prompt_not_a_corpus(tmp_path: Path) -> 
         codes="NBG201",
     )
     assert found == [("NBG201", 2, 3)]
+
+
+def test_a_url_with_a_blank_bucket_placeholder_names_no_location(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'BUCKET = ""  # @param {type: "string"}\n'
+        "import pandas as pd\n"
+        'results = pd.read_json(f"gs://{BUCKET}/run/eval_results.json")\n'
+        'gold = pd.read_json("gs://public-evals/gold.jsonl", lines=True)',
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 2, 4)]

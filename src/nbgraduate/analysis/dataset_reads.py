@@ -265,6 +265,8 @@ def find_dataset_reads(
     reads: list[DatasetRead] = []
     for sink in sinks:
         for read in finder.reads(sink):
+            if read.kind == "remote" and _blank_host(read.path):
+                continue  # ``f"gs://{BUCKET}/..."`` with ``BUCKET = ""`` left for the user
             if read.download and read.destination:
                 written.add(read.destination, read.line)
             reads.append(read)
@@ -1514,6 +1516,12 @@ def _has_data_extension(path: str, documents: bool = False) -> bool:
     if not lowered.endswith(catalog.TEXT_CORPUS_EXTENSIONS):
         return False
     return not any(word in lowered for word in catalog.NOT_DATA_TEXT_WORDS)
+
+
+def _blank_host(url: str) -> bool:
+    """A URL whose bucket or host is an empty placeholder (``gs:///results.json``): it names
+    no location yet, so there is nothing to pin."""
+    return "://" in url and url.split("://", 1)[1].startswith("/")
 
 
 def _not_data(url: str) -> bool:
