@@ -278,6 +278,10 @@ def test_a_worker_checks_the_pipeline_and_its_environment_against_the_lock(
     assert "lacks locked requirements: nbg-absent: locked 1.0, not installed" in details[1]
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _signal_masks(pid: int) -> str:
     """The process's blocked and ignored signal masks (Linux), to tell on failure whether a
     SIGINT could have been delivered at all: both are inherited from the process that spawned it."""
@@ -297,7 +301,15 @@ def test_ctrl_c_cancels_the_tasks_and_records_the_run_as_interrupted(
     command += ["--cluster", cluster.address, "--repeats", "3", "-p", f"hold={hold}"]
     environment = {key: value for key, value in os.environ.items() if key != "CI_PROJECT_DIR"}
     with subprocess.Popen(
-        command, cwd=project, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        command,
+        cwd=project,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        # A shell without job control starts a background command (`pytest &`) with SIGINT
+        # ignored, which every child inherits and Python then respects: give the run the
+        # default disposition, as an interactive terminal does.
+        preexec_fn=_default_sigint,
     ) as running:
         deadline = time.monotonic() + 60
         while not any(hold.iterdir()):
