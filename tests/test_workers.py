@@ -80,3 +80,23 @@ def test_when_no_process_can_be_forked_this_one_lints_every_file(
         job.display_path for job in jobs
     ]
     assert {result.error.reason for result in results if result.error} == {str(os.getpid())}
+
+
+def test_a_caller_that_froze_nothing_gets_its_collector_back(tmp_path: Path) -> None:
+    import gc
+
+    gc.unfreeze()
+    workers.lint_in_workers(_jobs(tmp_path, 6), 2, lambda job: FileResult([], None))
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_caller_that_froze_its_heap_keeps_it_frozen(tmp_path: Path) -> None:
+    import gc
+
+    gc.freeze()
+    try:
+        assert gc.get_freeze_count() > 0
+        workers.lint_in_workers(_jobs(tmp_path, 6), 2, lambda job: FileResult([], None))
+        assert gc.get_freeze_count() > 0  # not unfrozen (objects freed meanwhile may leave)
+    finally:
+        gc.unfreeze()

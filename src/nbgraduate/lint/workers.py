@@ -49,9 +49,10 @@ def lint_in_workers(jobs: Sequence[FileJob], workers: int, lint: Linter) -> list
 
     results: list[FileResult | None] = [None] * len(jobs)
     children: list[tuple[int, BinaryIO]] = []  # (pid, read end of its pipe), not yet collected
-    # The children's collector leaves the inherited heap alone (and unshared). Not undone
-    # after forking: what exists now lives until the run ends, and unfreezing would also
-    # release what the command line froze after its imports.
+    # The children's collector leaves the inherited heap alone (and unshared). The command
+    # line froze its own heap after its imports and keeps it frozen; a caller that had frozen
+    # nothing (a library use, a test) gets its collector back as it was once the children end.
+    caller_froze = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         for _ in range(min(workers, len(jobs)) - 1):
@@ -82,6 +83,8 @@ def lint_in_workers(jobs: Sequence[FileJob], workers: int, lint: Linter) -> list
                 os.kill(pid, signal.SIGTERM)
                 os.waitpid(pid, 0)
             source.close()
+        if not caller_froze:
+            gc.unfreeze()
     # Files a child claimed but never reported (it died): linted here.
     return [lint(jobs[i]) if result is None else result for i, result in enumerate(results)]
 
