@@ -151,6 +151,20 @@ JUDGE_CALLS = frozenset(
 #: Call names that construct a judge whatever the library: ``*Metric``, ``*Evaluator``...
 JUDGE_CALL_PATTERN = r"(?:Metric|Evaluator|Scorer|Grader|Judge|Critic|Feedback|Evaluation)$"
 
+#: Requests (matched like :data:`LLM_REQUEST_SUFFIXES`) that choose a model only when given
+#: ``model=``: Mistral's Agents and Conversations APIs, whose sampling settings go in
+#: ``completion_args``. A conversation started with ``agent_id=`` samples as its agent does.
+MODEL_KEYWORD_REQUEST_SUFFIXES = (
+    "conversations.start",
+    "conversations.start_async",
+    "conversations.start_stream",
+    "conversations.start_stream_async",
+    "agents.create",
+    "agents.create_async",
+    "agents.update",
+    "agents.update_async",
+)
+
 #: Method chains (matched as a suffix of the written call) that send a request to an LLM.
 LLM_REQUEST_SUFFIXES = (
     "chat.completions.create",
@@ -182,28 +196,7 @@ LLM_REQUEST_SUFFIXES = (
     "chat_completion",
     "text_generation",
     "get_finetuned_model",
-    "conversations.start",
-    "conversations.start_async",
-    "conversations.start_stream",
-    "conversations.start_stream_async",
-    "agents.create",
-    "agents.create_async",
-    "agents.update",
-    "agents.update_async",
-)
-
-#: Requests (matched like :data:`LLM_REQUEST_SUFFIXES`) that choose a model only when given
-#: ``model=``: Mistral's Agents and Conversations APIs, whose sampling settings go in
-#: ``completion_args``. A conversation started with ``agent_id=`` samples as its agent does.
-MODEL_KEYWORD_REQUEST_SUFFIXES = (
-    "conversations.start",
-    "conversations.start_async",
-    "conversations.start_stream",
-    "conversations.start_stream_async",
-    "agents.create",
-    "agents.create_async",
-    "agents.update",
-    "agents.update_async",
+    *MODEL_KEYWORD_REQUEST_SUFFIXES,
 )
 
 #: Qualified names of function-style LLM requests.

@@ -40,66 +40,18 @@ def _object_text(diagnostic: Diagnostic) -> str:
     everything else the run did. The keys are in sorted order; ``test_output`` compares this
     with ``json.dumps`` on awkward values.
     """
-    d = diagnostic
-    if not _has_plain_types(d):
-        return _object_text_of_any(d)
-    string = _STRING
-    cell = "null" if d.cell is None else f"{d.cell}"
-    cell_id = "null" if d.cell_id is None else string(d.cell_id)
+    d, value = diagnostic, _value
     return (
-        f'  {{\n    "cell": {cell},\n    "cell_id": {cell_id},\n    "code": {string(d.code)},\n'
-        f'    "end_location": {{\n      "column": {d.end_column},\n      "row": {d.end_row}\n'
-        f'    }},\n    "filename": {string(d.path)},\n    "fix": null,\n'
-        f'    "location": {{\n      "column": {d.column},\n      "row": {d.row}\n    }},\n'
-        f'    "message": {string(d.message)},\n    "name": {string(d.name)},\n'
+        f'  {{\n    "cell": {value(d.cell)},\n    "cell_id": {value(d.cell_id)},\n'
+        f'    "code": {value(d.code)},\n'
+        f'    "end_location": {{\n      "column": {value(d.end_column)},\n'
+        f'      "row": {value(d.end_row)}\n    }},\n'
+        f'    "filename": {value(d.path)},\n    "fix": null,\n'
+        f'    "location": {{\n      "column": {value(d.column)},\n      "row": {value(d.row)}\n'
+        f'    }},\n    "message": {value(d.message)},\n    "name": {value(d.name)},\n'
         # The suppression comment for a finding belongs on the row where the finding starts.
-        f'    "noqa_row": {d.row},\n    "severity": {_SEVERITY_TEXT[d.severity]},\n'
-        f'    "url": {string(d.url)}\n  }}'
-    )
-
-
-def _has_plain_types(d: Diagnostic) -> bool:
-    """Whether every field has its declared type exactly (an ``int`` subclass such as ``bool``
-    formats differently), so the template may format them directly."""
-    return (
-        type(d.code) is str
-        and type(d.path) is str
-        and type(d.message) is str
-        and type(d.name) is str
-        and type(d.url) is str
-        and type(d.severity) is Severity
-        and type(d.row) is int
-        and type(d.column) is int
-        and type(d.end_row) is int
-        and type(d.end_column) is int
-        and (d.cell is None or type(d.cell) is int)
-        and (d.cell_id is None or type(d.cell_id) is str)
-    )
-
-
-def _object_text_of_any(diagnostic: Diagnostic) -> str:
-    value = _value
-    return (
-        "  {\n"
-        f'    "cell": {value(diagnostic.cell)},\n'
-        f'    "cell_id": {value(diagnostic.cell_id)},\n'
-        f'    "code": {value(diagnostic.code)},\n'
-        '    "end_location": {\n'
-        f'      "column": {value(diagnostic.end_column)},\n'
-        f'      "row": {value(diagnostic.end_row)}\n'
-        "    },\n"
-        f'    "filename": {value(diagnostic.path)},\n'
-        '    "fix": null,\n'
-        '    "location": {\n'
-        f'      "column": {value(diagnostic.column)},\n'
-        f'      "row": {value(diagnostic.row)}\n'
-        "    },\n"
-        f'    "message": {value(diagnostic.message)},\n'
-        f'    "name": {value(diagnostic.name)},\n'
-        f'    "noqa_row": {value(diagnostic.row)},\n'
-        f'    "severity": {value(diagnostic.severity.value)},\n'
-        f'    "url": {value(diagnostic.url)}\n'
-        "  }"
+        f'    "noqa_row": {value(d.row)},\n    "severity": {_SEVERITY_TEXT[d.severity]},\n'
+        f'    "url": {value(d.url)}\n  }}'
     )
 
 
