@@ -950,3 +950,83 @@ def test_a_url_with_a_blank_bucket_placeholder_names_no_location(tmp_path: Path)
         codes="NBG202",
     )
     assert found == [("NBG202", 2, 4)]
+
+
+# -- models and sampling --------------------------------------------------------------------------
+
+
+def test_a_guardrails_guard_asked_to_call_an_llm_is_an_llm_call(tmp_path: Path) -> None:
+    guard = "from guardrails import Guard\nimport openai\nguard = Guard().use(Checker())"
+    bad = lint_cells(
+        tmp_path,
+        guard,
+        "out = guard(openai.chat.completions.create,\n"
+        '    model="gpt-4o-2024-08-06", messages=[], temperature=0.7)',
+        "fixed = guard.parse(llm_output=text, llm_api=openai.chat.completions.create,\n"
+        '    model="gpt-4o-2024-08-06", num_reasks=1)',
+        'typed = Guard.for_pydantic(Answer)(model="gpt-4o-2024-08-06", messages=[],\n'
+        "    temperature=0.4)",
+        codes="NBG103,NBG303",
+    )
+    assert bad == [("NBG103", 4, 1), ("NBG303", 3, 2), ("NBG303", 5, 2)]
+    good = lint_cells(
+        tmp_path,
+        guard,
+        "out = guard(openai.chat.completions.create,\n"
+        '    model="gpt-4o-2024-08-06", messages=[], temperature=0.7, seed=13)',
+        "checked = guard.validate(text)\nparsed = guard.parse(text)",
+        'reply = guard(model="claude-3-5-sonnet-20241022", messages=[], temperature=0.7)',
+        codes="NBG103,NBG303",
+    )
+    assert good == []
+
+
+def test_each_gemini_request_needs_its_own_temperature(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from google import genai\nfrom vertexai.generative_models import GenerativeModel\n"
+        "client = genai.Client()\n"
+        'tuned = GenerativeModel("gemini-1.5-pro-002", generation_config={"temperature": 0})',
+        'a = tuned.generate_content("hi")\n'
+        'b = client.models.generate_content(model="gemini-2.0-flash-001", contents="hi")',
+        "for chunk in client.models.generate_content_stream(\n"
+        '        model="gemini-2.0-flash-001", contents="hi", config={"temperature": 0.8}):\n'
+        "    print(chunk.text)",
+        'c = client.models.generate_content_stream(model="gemini-2.0-flash-001", contents="x")',
+        codes="NBG103,NBG303",
+    )
+    assert found == [("NBG103", 3, 2), ("NBG103", 5, 1), ("NBG303", 4, 2)]
+
+
+def _messages(tmp_path: Path, source: str, code: str) -> list[str]:
+    path = write_notebook(tmp_path / "eval.ipynb", source)
+    result = lint_file(FileJob(path, path.name, frozenset({code})))
+    assert result.error is None, result.error
+    return [d.message for d in result.diagnostics]
+
+
+def test_an_org_name_id_sent_to_a_hosted_api_floats_with_no_revision_to_pin(
+    tmp_path: Path,
+) -> None:
+    hosted = _messages(
+        tmp_path,
+        "from openai import OpenAI\nfrom groq import Groq\n"
+        'together = OpenAI(base_url="https://api.together.xyz/v1")\n'
+        'a = together.chat.completions.create(model="meta-llama/Llama-3.3-70B-Instruct-Turbo",\n'
+        "    messages=[], temperature=0)\n"
+        'MODEL = "meta-llama/llama-4-scout-17b-16e-instruct"\n'
+        "b = Groq().chat.completions.create(model=MODEL, messages=[], temperature=0)",
+        "NBG101",
+    )
+    assert len(hosted) == 2
+    assert "Together AI's name" in hosted[0] and "Groq's name" in hosted[1]
+    assert not any("revision=" in message for message in hosted)
+    local = _messages(
+        tmp_path,
+        "from openai import OpenAI\n"
+        'vllm = OpenAI(base_url="http://localhost:8000/v1", api_key="EMPTY")\n'
+        'c = vllm.chat.completions.create(model="Qwen/Qwen2.5-7B-Instruct", messages=[],\n'
+        "    temperature=0)",
+        "NBG101",
+    )
+    assert len(local) == 1 and 'revision="<40-hex commit>"' in local[0]

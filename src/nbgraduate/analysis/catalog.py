@@ -188,6 +188,7 @@ LLM_REQUEST_SUFFIXES = (
     "models.generate_content",
     "generate_content",
     "generate_content_async",
+    "generate_content_stream",
     "converse",
     "ollama.chat",
     "ollama.generate",
@@ -197,6 +198,12 @@ LLM_REQUEST_SUFFIXES = (
     "text_generation",
     "get_finetuned_model",
     *MODEL_KEYWORD_REQUEST_SUFFIXES,
+)
+
+#: Gemini's requests (``google.genai`` ``client.models.generate_content_stream``, Vertex AI and
+#: ``google.generativeai`` ``model.generate_content``): sampling settings go in a config.
+GOOGLE_REQUEST_METHODS = frozenset(
+    {"generate_content", "generate_content_async", "generate_content_stream"}
 )
 
 #: Qualified names of function-style LLM requests.
@@ -323,6 +330,26 @@ PROVIDER_WORDS = (
     ("openrouter", "openai"),
     ("gpt3", "openai"),
 )
+
+#: Hosted inference services that serve open-weight models under their own catalogue names,
+#: by a word in their SDK class or API host, and the name their users know. Behind these an
+#: ``org/name`` id is the service's entry, which no Hugging Face ``revision`` can pin.
+HOSTED_SERVICES = (
+    ("together", "Together AI"),
+    ("groq", "Groq"),
+    ("fireworks", "Fireworks AI"),
+    ("openrouter", "OpenRouter"),
+    ("deepinfra", "DeepInfra"),
+    ("anyscale", "Anyscale"),
+    ("cerebras", "Cerebras"),
+    ("sambanova", "SambaNova"),
+    ("hyperbolic", "Hyperbolic"),
+    ("novita", "Novita AI"),
+    ("perplexity", "Perplexity"),
+)
+
+#: Keywords that point an OpenAI-compatible client at another server.
+BASE_URL_KEYWORDS = ("base_url", "api_base", "openai_api_base", "base_url_override")
 
 #: Library prefixes whose LLM classes are constructed like ``OpenAI(model=..., temperature=...)``.
 LLM_CLASS_MODULES = ("llama_index.llms.", "llama_index.core.llms.")

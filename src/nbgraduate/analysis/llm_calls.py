@@ -4,9 +4,11 @@ a temperature and a seed, and the notebook's own functions that wrap them."""
 from __future__ import annotations
 
 import ast
+import ipaddress
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.call_flow import CallFlow
@@ -78,7 +80,7 @@ def llm_call_kind(call: CallSite) -> str | None:
     written = call.written_name
     if qualified in catalog.LLM_REQUEST_FUNCTIONS:
         return "request"
-    if method in ("generate_content", "generate_content_async"):
+    if method in catalog.GOOGLE_REQUEST_METHODS:
         return "google"
     if method in _CONSTRUCTOR_METHODS:
         return "constructor"
@@ -121,6 +123,55 @@ def _is_generator(call: CallSite) -> bool:
     return call.method.endswith("Generator") and call.qualified_name.startswith(
         catalog.GENERATOR_MODULES
     )
+
+
+#: Guardrails methods that call the LLM when given one (``llm_api=`` or ``model=``); without
+#: one, ``parse`` and ``validate`` only check text they are given.
+_GUARD_METHODS = frozenset({"parse", "validate", "__call__"})
+_GUARD_CLASSES = ("guardrails.Guard", "guardrails.AsyncGuard", "guardrails.guard.Guard")
+
+
+def is_guard_call(call: CallSite, values: ValueResolver) -> bool:
+    """A Guardrails guard asked to call an LLM: ``guard(llm_api=..., model=...)``,
+    ``Guard.for_pydantic(...)(model=...)``, ``guard.parse(output, llm_api=...)``. The guard
+    passes its keywords (``model``, ``temperature``, ``seed``) on to the LLM request."""
+    func = call.node.func
+    method_call = isinstance(func, ast.Attribute) and func.attr in _GUARD_METHODS
+    if method_call:
+        asks_llm = bool({"llm_api", "model"} & call.keywords.keys())
+        guard = func.value  # type: ignore[union-attr]
+    else:
+        asks_llm = bool({"llm_api", "model"} & call.keywords.keys()) or bool(call.node.args)
+        guard = func
+    if not asks_llm:
+        return False
+    made = guard if isinstance(guard, ast.Call) else values.resolve_call(guard, call.scope)
+    if made is None:
+        return False
+    return values.qualify(dotted_name(made.func) or "").startswith(_GUARD_CLASSES)
+
+
+def _guard_provider(
+    call: CallSite, values: ValueResolver, flow: CallFlow | None = None
+) -> str | None:
+    """The API behind a guard: its ``llm_api`` callable, else the model id (through litellm)."""
+    llm_api = call.keywords.get("llm_api")
+    if llm_api is None and not isinstance(call.node.func, ast.Attribute) and call.node.args:
+        llm_api = call.node.args[0]
+    written = dotted_name(llm_api) if llm_api is not None else None
+    if written:
+        if any(written.endswith(suffix) for suffix in _ANTHROPIC_REQUESTS):
+            return "anthropic"
+        if "completions." in written or "Completion." in written:
+            return "openai"
+    model = call.keywords.get("model")
+    found = flow.sources(model, call.scope) if flow else values.resolve(model, call.scope)
+    ids = (str(value.value) for value in found if isinstance(value.value, str))
+    return next((p for p in map(provider_of_model_id, ids) if p is not None), None)
+
+
+def _imports_guardrails(facts: ProgramFacts) -> bool:
+    return any(name.partition(".")[0] == "guardrails" for name in facts.imports.values())
 
 
 def sets_temperature(call: CallSite, values: ValueResolver) -> bool:
@@ -186,11 +237,13 @@ def sampling_config_api(call: CallSite) -> str | None:
 def provider_of(call: CallSite, values: ValueResolver, flow: CallFlow | None = None) -> str | None:
     """Which API an LLM call or constructor speaks (``openai`` for OpenAI-compatible ones)."""
     written = call.written_name
+    if _imports_guardrails(values.facts) and is_guard_call(call, values):
+        return _guard_provider(call, values, flow)
     if any(written.endswith(suffix) for suffix in _ANTHROPIC_REQUESTS):
         return "anthropic"
     if any(written.endswith(suffix) for suffix in _MISTRAL_REQUESTS):
         return "mistral"
-    if call.method in ("generate_content", "generate_content_async"):
+    if call.method in catalog.GOOGLE_REQUEST_METHODS:
         return "google"
     if call.method == "converse" or call.method == "invoke_model":
         return "bedrock"
@@ -235,6 +288,23 @@ def is_local_generation(call: CallSite, values: ValueResolver) -> bool:
 
 def _receiver_constructor(call: CallSite, values: ValueResolver) -> str | None:
     """``client.chat(...)`` with ``client = MistralClient(...)``: ``MistralClient``."""
+    made = receiver_call(call, values)
+    if made is not None:
+        return values.qualify(dotted_name(made.func) or "")
+    func = call.node.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    receiver = func.value
+    while isinstance(receiver, ast.Attribute):
+        receiver = receiver.value
+    if isinstance(receiver, ast.Name) and receiver.id in values.facts.imports:
+        return values.qualify(receiver.id)
+    return None
+
+
+def receiver_call(call: CallSite, values: ValueResolver) -> ast.Call | None:
+    """The call that made a method's client: ``OpenAI(base_url=...)`` for
+    ``client.chat.completions.create(...)``, also chained or kept as ``self.client``."""
     func = call.node.func
     if not isinstance(func, ast.Attribute):
         return None
@@ -247,18 +317,54 @@ def _receiver_constructor(call: CallSite, values: ValueResolver) -> str | None:
         # ``self.cli.chat(...)`` with ``self.cli = MistralAsyncClient(...)`` in a method.
         for binding in values.facts.bindings_of("self", receiver.attr):
             if isinstance(binding.value, ast.Call):
-                return values.qualify(dotted_name(binding.value.func) or "")
+                return binding.value
     while isinstance(receiver, ast.Attribute):
         receiver = receiver.value
     if isinstance(receiver, ast.Call):
-        return dotted_name(receiver.func)
+        return receiver
     if isinstance(receiver, ast.Name):
-        created = values.resolve_call(receiver, call.scope)
-        if created is not None:
-            name = dotted_name(created.func) or ""
-            return values.qualify(name)
-        return values.qualify(receiver.id) if receiver.id in values.facts.imports else None
+        return values.resolve_call(receiver, call.scope)
     return None
+
+
+def hosting_service(call: CallSite, values: ValueResolver) -> str | None:
+    """The hosted service that answers a model call (Together AI, Groq, OpenRouter...), named by
+    its SDK's class or by the ``base_url`` of the client; ``None`` for a server on this machine
+    or the local network, or when the notebook does not say."""
+    made = [call.node]
+    receiver = receiver_call(call, values)
+    if receiver is not None:
+        made.append(receiver)
+    for node in made:
+        for name in catalog.BASE_URL_KEYWORDS:
+            keyword = next((k.value for k in node.keywords if k.arg == name), None)
+            for url in values.strings(keyword, call.scope):
+                return _service_of_url(str(url.value))
+        # The request's own name is the client's variable; only a class names the service.
+        class_name = (dotted_name(node.func) or "").rsplit(".", 1)[-1]
+        if node is not call.node or class_name[:1].isupper():
+            service = _service_of_name(class_name)
+            if service is not None:
+                return service
+    return None
+
+
+def _service_of_name(name: str) -> str | None:
+    lowered = name.lower()
+    return next((label for word, label in catalog.HOSTED_SERVICES if word in lowered), None)
+
+
+def _service_of_url(url: str) -> str | None:
+    """``https://api.together.xyz/v1`` → Together AI; another public host names itself."""
+    host = (urlsplit(url.strip()).hostname or "").lower()
+    if not host or "." not in host or host.endswith((".local", ".internal", ".svc")):
+        return None  # localhost, a container name, a cluster service
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return _service_of_name(host) or host
+    local = address.is_private or address.is_loopback or address.is_unspecified
+    return None if local else host
 
 
 def _provider_of_name(name: str) -> str | None:
@@ -330,6 +436,7 @@ class LlmCalls:
         self.values = values
         self.flow = CallFlow(values)
         self._kinds: dict[int, str | None] = {}
+        self._uses_guardrails = _imports_guardrails(facts)
 
     def kind(self, call: CallSite) -> str | None:
         """:func:`llm_call_kind`, computed once per call."""
@@ -338,7 +445,10 @@ class LlmCalls:
             own = "." not in call.written_name and call.written_name in self.facts.functions
             # ``create_assistant(ids)`` calling the notebook's own function of that name: the
             # request inside it is the LLM call, not this one.
-            self._kinds[key] = None if own else llm_call_kind(call)
+            kind = None if own else llm_call_kind(call)
+            if kind is None and self._uses_guardrails and is_guard_call(call, self.values):
+                kind = "request"
+            self._kinds[key] = kind
         return self._kinds[key]
 
     @cached_property

@@ -428,6 +428,15 @@ class ModelPolicy:
             cached = self._cache[key] = self._classify(model_id, revision)
         return cached
 
+    def hosted(self, verdict: ModelIdVerdict, service: str) -> ModelIdVerdict:
+        """A floating Hub-style ``org/name`` sent to a hosted API (``service``): it still floats,
+        but the service decides what answers to it, so a ``revision`` cannot pin it."""
+        if verdict.provider != "huggingface" or verdict.status != "floating":
+            return verdict
+        template = self._hub.reasons["hosted"]
+        reason = template.format(**{**_TEMPLATE_FIELDS, "id": verdict.inner_id, "vendor": service})
+        return dataclasses.replace(verdict, reason=reason)
+
     def _classify(self, model_id: str, revision: str | None) -> ModelIdVerdict:
         text = model_id.strip()
         verdict = self._classify_builtin(model_id, text, revision)

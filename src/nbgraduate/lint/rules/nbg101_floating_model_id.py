@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from nbgraduate.analysis.llm_calls import hosting_service
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
@@ -30,7 +31,10 @@ class FloatingModelId(Rule):
         Providers re-point aliases such as ``gpt-4o`` or ``claude-sonnet-4-5`` to newer snapshots
         without notice. A score produced today by an alias cannot be reproduced next month, and
         a judge alias silently changes the yardstick itself. Pin the dated snapshot
-        (``gpt-4o-2024-08-06``) or, for Hugging Face models, a ``revision`` commit sha.
+        (``gpt-4o-2024-08-06``) or, for Hugging Face models, a ``revision`` commit sha. An
+        ``org/name`` served by a hosted API (Together AI, Groq, Fireworks, OpenRouter) takes no
+        revision: use a dated or versioned id where the service lists one, or record the model
+        version its API reports.
     """
     bad = (
         Example(
@@ -163,6 +167,15 @@ class FloatingModelId(Rule):
             '    generation_kwargs={"temperature": 0.0})\n',
             note="a Hugging Face repo given positionally to a Haystack local generator",
         ),
+        Example(
+            "from openai import OpenAI\n"
+            'together = OpenAI(base_url="https://api.together.xyz/v1")\n'
+            "reply = together.chat.completions.create(\n"
+            '    model="meta-llama/Llama-3.3-70B-Instruct-Turbo", temperature=0, messages=[]\n'
+            ")\n",
+            note="an org/name served by a hosted API (Together AI, Groq, OpenRouter): no "
+            "revision pins it; use a versioned id or record the served model version",
+        ),
     )
     good = (
         Example(
@@ -233,6 +246,10 @@ class FloatingModelId(Rule):
             verdict = classify_reference(policy, reference)
             if verdict.status != "floating":
                 continue
+            if verdict.provider == "huggingface" and reference.call is not None:
+                service = hosting_service(reference.call, context.values)
+                if service is not None:
+                    verdict = policy.hosted(verdict, service)
             via = ""
             if reference.value.env_name:
                 via = f" (default of environment variable {reference.value.env_name})"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import dotted_name
-from nbgraduate.analysis.llm_calls import is_local_generation, sets_temperature
+from nbgraduate.analysis.llm_calls import is_local_generation, receiver_call, sets_temperature
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 class UnsetSamplingParameters(Rule):
     """Reports direct LLM calls (OpenAI and OpenAI-compatible clients, Anthropic, litellm,
     Google ``generate_content``, Mistral, Cohere, Ollama, Hugging Face ``InferenceClient``,
-    Bedrock, Mistral's Agents and Conversations APIs given ``model=``), chat-model constructors
+    Bedrock, Mistral's Agents and Conversations APIs given ``model=``, a Guardrails guard given
+    ``llm_api=`` or ``model=``), chat-model constructors
     (LangChain, LlamaIndex, DSPy ``dspy.LM``, Haystack generators) and calls of the notebook's
     own functions that forward ``**kwargs`` into such a request, when they do not set
     ``temperature``: neither as an argument, nor inside a generation config,
@@ -110,6 +111,21 @@ class UnsetSamplingParameters(Rule):
             "out = model.generate(**inputs, max_new_tokens=64)\n",
             note="local `transformers` generation: the model's generation_config decides",
         ),
+        Example(
+            "from google import genai\n"
+            "from vertexai.generative_models import GenerativeModel\n"
+            'tuned = GenerativeModel("gemini-1.5-pro-002", generation_config={"temperature": 0})\n'
+            "client = genai.Client()\n"
+            'stream = client.models.generate_content_stream(model="gemini-2.0-flash-001", contents="hi")\n',
+            note="a Gemini request is set by its own config, not by another model's",
+        ),
+        Example(
+            "import openai\n"
+            "from guardrails import Guard\n"
+            "guard = Guard().use(Checker())\n"
+            'out = guard(openai.chat.completions.create, model="gpt-4o-2024-08-06", messages=[])\n',
+            note="a Guardrails guard that calls the LLM",
+        ),
     )
     good = (
         Example(
@@ -172,10 +188,11 @@ class UnsetSamplingParameters(Rule):
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
-        configured_google_model = any(
-            call.method == "GenerativeModel" and sets_temperature(call, context.values)
+        configured_google_models = {
+            id(call.node)
             for call in context.facts.calls
-        )
+            if call.method == "GenerativeModel" and sets_temperature(call, context.values)
+        }
         llm_calls = context.llm_calls
         for call in context.facts.calls:
             kind = llm_calls.kind(call)
@@ -204,7 +221,9 @@ class UnsetSamplingParameters(Rule):
                     message, context.position(call.node), context.end_position(call.node.func)
                 )
                 continue
-            if kind == "google" and configured_google_model:
+            if kind == "google" and _configured_model(
+                call, context.values, configured_google_models
+            ):
                 continue
             if sets_temperature(call, context.values):
                 continue
@@ -214,6 +233,15 @@ class UnsetSamplingParameters(Rule):
             message = f"{what} `{call.written_name}(...)` sets no temperature; the default decides the score"
             node = call.node.func
             yield self.finding(message, context.position(call.node), context.end_position(node))
+
+
+def _configured_model(call: CallSite, values: ValueResolver, configured: set[int]) -> bool:
+    """``model.generate_content(...)`` on a ``GenerativeModel(generation_config=...)`` that sets
+    the temperature; a model the notebook cannot trace counts when any model is configured."""
+    made = receiver_call(call, values)
+    if made is None:
+        return bool(configured)
+    return id(made) in configured
 
 
 def _decides_sampling(call: CallSite, values: ValueResolver) -> bool:

@@ -17,9 +17,9 @@ _SEED_NAME = {"mistral": "random_seed"}
 
 class NondeterministicSamplingUnseeded(Rule):
     """Reports a temperature above 0 given to an LLM call, a chat-model or client configuration
-    (LangChain, LlamaIndex, DSPy, Haystack), a sampling config (Gemini ``GenerationConfig`` and
-    ``GenerateContentConfig``, vLLM ``SamplingParams``, Inspect ``GenerateConfig``) or a notebook
-    function or class that passes it on, when no ``seed`` (Mistral: ``random_seed``) is set and
+    (LangChain, LlamaIndex, DSPy, Haystack), a Guardrails guard that calls the LLM, a sampling
+    config (Gemini ``GenerationConfig`` and ``GenerateContentConfig``, vLLM ``SamplingParams``,
+    Inspect ``GenerateConfig``) or a notebook function or class that passes it on, when no ``seed`` (Mistral: ``random_seed``) is set and
     the API accepts one: OpenAI and OpenAI-compatible servers (vLLM, Ollama, Groq, Together...),
     Gemini, Mistral, Hugging Face inference. It is reported where the temperature is written:
     the literal, a constant, a function default or the argument a caller passes.
@@ -108,6 +108,14 @@ class NondeterministicSamplingUnseeded(Rule):
             note="reported where the caller passes it",
         ),
         Example(
+            "import openai\n"
+            "from guardrails import Guard\n"
+            "guard = Guard().use(Checker())\n"
+            "out = guard(openai.chat.completions.create,\n"
+            '    model="gpt-4o-2024-08-06", messages=[], temperature=0.7)\n',
+            note="a Guardrails guard passes its keywords to the LLM",
+        ),
+        Example(
             "!promptfoo eval -c promptfooconfig.yaml\n",
             note="a promptfoo run whose configuration (beside the notebook) samples unseeded",
             files=(
@@ -148,6 +156,12 @@ class NondeterministicSamplingUnseeded(Rule):
             ")\n"
         ),
         Example('import dspy\nlm = dspy.LM("openai/gpt-4o-2024-08-06", temperature=0)\n'),
+        Example(
+            "from guardrails import Guard\n"
+            "guard = Guard().use(Checker())\n"
+            'checked = guard.validate("The answer is 4.")\n',
+            note="a guard that only validates text calls no LLM",
+        ),
         Example(
             "from transformers import GenerationConfig, set_seed\n"
             "set_seed(13)\n"
