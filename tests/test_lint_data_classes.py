@@ -1030,3 +1030,62 @@ def test_an_org_name_id_sent_to_a_hosted_api_floats_with_no_revision_to_pin(
         "NBG101",
     )
     assert len(local) == 1 and 'revision="<40-hex commit>"' in local[0]
+
+
+def test_readers_and_openers_imported_under_another_name_still_read(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import json\nfrom smart_open import open as sopen\nfrom pandas import read_csv as rc\n"
+        'with sopen("s3://pub-evals/qa.jsonl") as f:\n'
+        "    rows = [json.loads(line) for line in f]\n"
+        'gold = rc("data/gold.csv")',
+        'from pandas import DataFrame as Frame\nFrame(rows).to_csv("scored.csv")\nscored = rc("scored.csv")',
+    )
+    assert found == [("NBG201", 2, 6), ("NBG202", 2, 4)]
+
+
+def test_a_split_imported_under_another_name_is_still_unseeded(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from sklearn.model_selection import train_test_split as tts\n"
+        "dev, test = tts(rows, test_size=0.2)\n"
+        "dev2, test2 = tts(rows, test_size=0.2, random_state=7)",
+        codes="NBG302",
+    )
+    assert found == [("NBG302", 2, 2)]
+
+
+def test_the_dataset_key_of_a_hosted_eval_job_is_remote_data(tmp_path: Path) -> None:
+    job = (
+        'bedrock.create_evaluation_job(jobName="qa", roleArn=ROLE,\n'
+        '    evaluationConfig={"automated": {"datasetMetricConfigs": metric_configs}},\n'
+        '    outputDataConfig={"s3Uri": f"s3://{BUCKET}/out/"})'
+    )
+    configs = (
+        "metric_configs = [{\n"
+        '    "taskType": "QuestionAndAnswer",\n'
+        '    "dataset": {"name": "qa", "datasetLocation": {"s3Uri": qa_uri}},\n'
+        "}]"
+    )
+    found = lint_cells(
+        tmp_path / "read",
+        'import boto3\nbedrock = boto3.client("bedrock")\nBUCKET = "team-evals"\n'
+        'qa_uri = f"s3://{BUCKET}/qa/questions.jsonl"',
+        configs,
+        job,
+        "bedrock.create_model_invocation_job(jobName='batch', roleArn=ROLE, modelId=MODEL,\n"
+        "    inputDataConfig={'s3InputDataConfig': {'s3Uri': 's3://team-evals/batch/in.jsonl'}},\n"
+        "    outputDataConfig={'s3OutputDataConfig': {'s3Uri': 's3://team-evals/batch/out/'}})",
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 2, 4), ("NBG202", 5, 2)]
+    uploaded = lint_cells(
+        tmp_path / "uploaded",
+        'import boto3\nbedrock = boto3.client("bedrock")\nBUCKET = "team-evals"\n'
+        'qa_uri = f"s3://{BUCKET}/qa/questions.jsonl"\n'
+        'boto3.client("s3").upload_file("questions.jsonl", BUCKET, "qa/questions.jsonl")',
+        configs,
+        job,
+        codes="NBG202",
+    )
+    assert uploaded == []

@@ -444,6 +444,12 @@ DATA_FILE_METHODS: dict[str, tuple[str, ...]] = {
     "from_pandas_csv": ("path",),
 }
 
+#: Hosted eval and batch-inference jobs whose request names the dataset's object-store URI
+#: (Bedrock ``create_evaluation_job``, ``create_model_invocation_job``).
+HOSTED_EVAL_JOB_CALLS = frozenset({"create_evaluation_job", "create_model_invocation_job"})
+#: Keys of a job request whose dict holds the dataset's ``s3Uri`` (not the output location).
+JOB_DATASET_LOCATION_KEYS = frozenset({"datasetLocation", "s3InputDataConfig"})
+
 #: Keywords that name an eval data file on any call (``evaluate(data="eval.jsonl")``,
 #: ``run(eval_path=...)``); only values with a data-file extension count.
 DATA_FILE_KEYWORDS = frozenset(

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from nbgraduate.analysis import catalog
-from nbgraduate.analysis.facts import CallSite, Scope, dotted_name
+from nbgraduate.analysis.facts import CallSite, Scope, dotted_name, unaliased
 from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.analysis.path_values import normalise_path, path_values
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
@@ -499,6 +499,7 @@ class _ReadFinder:
 
     # -- sinks ----------------------------------------------------------------------------------
     def sinks(self, call: CallSite) -> list[_Sink]:
+        call = unaliased(call)
         if not _may_be_sink(call):
             return []
         sink = _SinkMaker(call, self)
@@ -526,6 +527,8 @@ class _ReadFinder:
             return [sink("kaggle", call.argument(0, "handle"))]
         if qualified in _DVC_READS:
             return self._dvc_read(call, sink)
+        if method in catalog.HOSTED_EVAL_JOB_CALLS:
+            return [sink("read", uri) for uri in self._job_dataset_uris(call)]
         if method in catalog.PUBLIC_DATASET_CLONES:
             argument = call.argument(0, *catalog.PUBLIC_DATASET_CLONES[method])
             return [sink("download", argument)]
@@ -632,6 +635,40 @@ class _ReadFinder:
             or (name == "output" and method in catalog.FILE_CONTENT_SAVERS)
         ]
         return keyword_sinks
+
+    def _job_dataset_uris(self, call: CallSite) -> list[ast.expr]:
+        """The object-store URIs of the datasets a hosted eval or batch job reads (Bedrock
+        ``create_evaluation_job(evaluationConfig={... "datasetLocation": {"s3Uri": ...}})``),
+        followed through the dicts and lists the notebook builds. None when the notebook
+        uploads objects itself: the job then reads what the notebook put there."""
+        if any(
+            other.method in _OBJECT_UPLOAD_METHODS and isinstance(other.node.func, ast.Attribute)
+            for other in self.facts.calls
+        ):
+            return []
+        found: list[ast.expr] = []
+        pending = [v for v in call.keywords.values()]
+        seen: set[int] = set()
+        while pending and len(seen) < 200:
+            expression = pending.pop()
+            if id(expression) in seen:
+                continue
+            seen.add(id(expression))
+            followed = self.values.follow(expression, call.scope)
+            node = followed if isinstance(followed, (ast.Dict, ast.List, ast.Tuple)) else expression
+            if isinstance(node, (ast.List, ast.Tuple)):
+                pending.extend(node.elts)
+            elif isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    name = key.value if isinstance(key, ast.Constant) else None
+                    if name in catalog.JOB_DATASET_LOCATION_KEYS:
+                        location = self.values.resolve_dict(value, call.scope)
+                        uri = _dict_value(location, "s3Uri") if location is not None else None
+                        if uri is not None:
+                            found.append(uri)
+                    elif value is not None:
+                        pending.append(value)
+        return found
 
     def _folder_sinks(self, call: CallSite, sink: _SinkMaker) -> list[_Sink] | None:
         """A folder listing (``os.listdir(p)``, ``glob.glob(p)``, ``Path(p).glob(...)``) or a
@@ -1378,6 +1415,17 @@ class _SinkMaker:
         )
 
 
+#: Calls that put the notebook's own objects in a bucket (boto3, a SageMaker session).
+_OBJECT_UPLOAD_METHODS = frozenset({"upload_file", "upload_fileobj", "put_object", "upload_data"})
+
+
+def _dict_value(literal: ast.Dict, key: str) -> ast.expr | None:
+    for name, value in zip(literal.keys, literal.values, strict=True):
+        if isinstance(name, ast.Constant) and name.value == key:
+            return value
+    return None
+
+
 #: boto3 calls that fetch one object (``Bucket``, ``Key``).
 _S3_METHODS = frozenset({"download_file", "get_object", "download_fileobj"})
 
@@ -1445,6 +1493,7 @@ _SINK_METHODS = frozenset(
         "mkdir",
         "makedirs",
         *catalog.PUBLIC_DATASET_CLONES,
+        *catalog.HOSTED_EVAL_JOB_CALLS,
         *catalog.FILE_UPLOAD_METHODS,
         *catalog.DOCUMENT_READERS,
         *catalog.DIRECTORY_READERS,

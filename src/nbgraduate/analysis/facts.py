@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None
 
@@ -177,6 +177,17 @@ def qualify_name(imports: dict[str, str], written: str) -> str:
     if imported is None:
         return written
     return f"{imported}.{rest}" if rest else imported
+
+
+def unaliased(call: CallSite) -> CallSite:
+    """The call as if written with the name it was imported as: after ``from smart_open import
+    open as sopen``, ``sopen(url)`` is an ``open`` call; after ``from pandas import read_csv as
+    rc``, ``rc(path)`` a ``read_csv`` call (rules that look at ``method`` see through the alias)."""
+    written = call.written_name
+    imported = call.qualified_name.rsplit(".", 1)[-1]
+    if "." in written or imported == written or call.qualified_name == written:
+        return call
+    return replace(call, written_name=imported)
 
 
 def parameter_defaults(

@@ -7,7 +7,14 @@ import ast
 import re
 
 from nbgraduate.analysis import catalog
-from nbgraduate.analysis.facts import Binding, CallSite, ProgramFacts, Scope, dotted_name
+from nbgraduate.analysis.facts import (
+    Binding,
+    CallSite,
+    ProgramFacts,
+    Scope,
+    dotted_name,
+    unaliased,
+)
 from nbgraduate.analysis.values import ValueResolver
 
 _SEED_KEYWORDS = ("random_state", "seed", "generator", "rng")
@@ -28,6 +35,7 @@ _FRACTION_KEYWORDS = ("test_size", "train_size", "ratio", "fraction", "split_rat
 
 def is_unseeded_sampler(call: CallSite, values: ValueResolver, imports: dict[str, str]) -> bool:
     """A sampling or split call that draws its own randomness and is given no seed."""
+    call = unaliased(call)
     method = call.method
     if method not in _SAMPLER_METHODS or _has_seed(call):
         return False

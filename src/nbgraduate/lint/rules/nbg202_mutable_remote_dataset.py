@@ -30,7 +30,10 @@ class MutableRemoteDataset(Rule):
     ``!wget``, ``!curl -O``/``-o``, ``%%bash`` ``curl``, ``!gdown``, ``urlretrieve``,
     ``wget.download``, ``gdown.download``, ``requests.get``/``httpx.get`` of a data file or
     written to a file (the GitHub contents API too), ``kagglehub.dataset_download``/
-    ``load_dataset``, boto3 ``download_file``/``get_object``, download helpers the notebook
+    ``load_dataset``, boto3 ``download_file``/``get_object``, the dataset ``s3Uri`` of a hosted
+    eval or batch job (Bedrock ``create_evaluation_job`` ``datasetLocation``,
+    ``create_model_invocation_job`` ``s3InputDataConfig``; not when the notebook uploads its own
+    objects with ``upload_file``/``put_object``), download helpers the notebook
     defines, LangSmith ``clone_public_dataset(<share link>)``, and hub datasets an
     lm-evaluation-harness task configuration names (``dataset_path: org/name`` in a YAML
     string or a ``%%writefile`` cell; pinned by ``dataset_kwargs: revision: <40-hex>``).
@@ -90,6 +93,17 @@ class MutableRemoteDataset(Rule):
             '    model="gemini-2.0-flash-001", src="gs://evals/test_prompts.jsonl"\n'
             ")\n",
             note="An object-store file given to an eval service (Vertex AI `src=`, `EvalTask(dataset=)`):",
+        ),
+        Example(
+            "import boto3\n"
+            'BUCKET = "team-evals"\n'
+            'dataset = {"name": "qa", "datasetLocation": {"s3Uri": f"s3://{BUCKET}/qa.jsonl"}}\n'
+            'boto3.client("bedrock").create_evaluation_job(\n'
+            '    jobName="qa", roleArn=ROLE, outputDataConfig={"s3Uri": f"s3://{BUCKET}/out/"},\n'
+            '    evaluationConfig={"automated": {"datasetMetricConfigs": [{"dataset": dataset}]}},\n'
+            ")\n",
+            note="The dataset key of a hosted eval or batch job (Bedrock `create_evaluation_job`, "
+            "`create_model_invocation_job`):",
         ),
         Example(
             "!wget -q https://raw.githubusercontent.com/org/evals/main/golden.csv\n"
@@ -225,6 +239,17 @@ class MutableRemoteDataset(Rule):
         Example(
             "!gsutil -m rsync -r ./scores gs://my-evals/scores\n",
             note="A copy to a bucket uploads; it downloads nothing:",
+        ),
+        Example(
+            "import boto3\n"
+            'boto3.client("s3").put_object(Bucket="team-evals", Key="qa.jsonl", Body=rows_jsonl)\n'
+            'location = {"s3Uri": "s3://team-evals/qa.jsonl"}\n'
+            'boto3.client("bedrock").create_evaluation_job(\n'
+            '    jobName="qa", roleArn=ROLE, outputDataConfig={"s3Uri": "s3://team-evals/out/"},\n'
+            '    evaluationConfig={"automated": {"datasetMetricConfigs": [\n'
+            '        {"dataset": {"name": "qa", "datasetLocation": location}}]}},\n'
+            ")\n",
+            note="A job that reads the objects the notebook put in the bucket itself:",
         ),
         Example(
             "!git clone https://github.com/org/eval-data\n"
