@@ -64,6 +64,10 @@ from pathlib import Path, PurePath
 
 from nbgraduate import __version__
 from nbgraduate.core.records import Record
+
+# SHA-256 for the few bytes of a key, a scope name or the salt, without loading OpenSSL (about
+# 2 ms of a run answered by the cache); whole files are hashed with hashlib's (faster on them).
+from nbgraduate.core.small_digest import sha256 as _sha256
 from nbgraduate.lint.diagnostics import Diagnostic, Severity
 
 #: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
@@ -73,18 +77,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from nbgraduate.lint.diagnostics import InputError
-
-# SHA-256 for the few bytes of a key, a scope name or the salt. ``hashlib`` loads OpenSSL when
-# imported (about 2 ms of a run answered by the cache); CPython's built-in SHA-256 module gives
-# the same digests and loads in microseconds. Whole files are hashed with hashlib's, which is
-# faster on large inputs (``LintCache.digest``), and hashlib's serves where neither exists.
-try:
-    from _sha256 import sha256 as _sha256  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - Python 3.12 renamed it
-    try:
-        from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,no-redef]
-    except ImportError:
-        from hashlib import sha256 as _sha256  # type: ignore[assignment,no-redef]
 
 __all__ = [
     "CACHE_DIR_ENV",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Collection, Iterable
 
 from nbgraduate.core.errors import InputFileError
 from nbgraduate.core.git_state import GitState
+from nbgraduate.core.small_digest import sha256
 from nbgraduate.knowledge import secrets
 from nbgraduate.knowledge.model_policy import policy_for
 from nbgraduate.lint.context import LintContext
@@ -231,4 +231,4 @@ def _redacted(message: str) -> str:
 
 
 def _line_fingerprint(line: str) -> str:
-    return hashlib.sha256(" ".join(line.split()).encode("utf-8")).hexdigest()[:16]
+    return sha256(" ".join(line.split()).encode("utf-8")).hexdigest()[:16]
