@@ -1089,3 +1089,16 @@ def test_the_dataset_key_of_a_hosted_eval_job_is_remote_data(tmp_path: Path) -> 
         codes="NBG202",
     )
     assert uploaded == []
+
+
+def test_rows_sampled_into_a_shown_list_or_text_are_not_the_eval_subset(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import pandas as pd\ndf = pd.read_csv("qa.csv")',
+        'df[df["label"] == "bad"]["reason"].sample(5).values.tolist()',
+        "print(df.sample(3).to_string())",
+        'df.sample(frac=1).reset_index(drop=True).to_csv("eval_subset.csv")',
+        "subset = df.sample(20).values.tolist()",
+        codes="NBG302",
+    )
+    assert found == [("NBG302", 5, 1), ("NBG302", 6, 1)]

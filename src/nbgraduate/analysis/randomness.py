@@ -360,8 +360,61 @@ def only_shown(call: CallSite, facts: ProgramFacts) -> bool:
         scope.name
     ):
         return True
-    return any(
-        other.method in _SHOWING_CALLS and any(a is call.node for a in other.node.args)
-        for other in facts.calls
-        if other.line <= call.line <= (other.node.end_lineno or other.line)
-    )
+    for other in facts.calls:
+        if not other.line <= call.line <= (other.node.end_lineno or other.line):
+            continue
+        if other.method in _SHOWING_CALLS and any(
+            _in_chain(call.node, a, None) for a in other.node.args
+        ):
+            return True  # ``print(df.sample(3).to_string())``
+        if (
+            call.method == "sample"
+            and id(other.node) in facts.statement_calls
+            and _in_chain(call.node, other.node, _VIEW_METHODS)
+        ):
+            return True  # ``df.sample(5).values.tolist()`` as a statement: a look at rows
+    return False
+
+
+#: Methods that turn sampled rows into something to look at, never into a new eval subset.
+_VIEW_METHODS = frozenset(
+    {
+        "tolist",
+        "to_list",
+        "to_dict",
+        "to_string",
+        "to_markdown",
+        "to_html",
+        "head",
+        "tail",
+        "iterrows",
+        "itertuples",
+        "items",
+        "reset_index",
+        "sort_values",
+        "sort_index",
+        "describe",
+        "value_counts",
+        "to_pandas",
+    }
+)
+
+
+def _in_chain(target: ast.Call, expression: ast.expr, methods: frozenset[str] | None) -> bool:
+    """Whether ``target`` is ``expression`` or a receiver along its chain of attributes,
+    subscripts and method calls (``df.sample(5).values.tolist()``); with ``methods``, every
+    method called after ``target`` must be one of them."""
+    node = expression
+    while True:
+        if node is target:
+            return True
+        if isinstance(node, ast.Call):
+            if methods is not None and not (
+                isinstance(node.func, ast.Attribute) and node.func.attr in methods
+            ):
+                return False
+            node = node.func
+        elif isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        else:
+            return False

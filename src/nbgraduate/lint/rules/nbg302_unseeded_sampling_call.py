@@ -24,9 +24,10 @@ class UnseededSamplingCall(Rule):
     ``generator=``). Sampling with a private generator is not reported: one built with a seed,
     or one the caller passes in (a parameter annotated ``random.Random``/``Generator`` or named
     ``rng``), which is seeded where the caller builds it. Nor is a sample drawn only to be
-    looked at: ``display(df.sample(5))``, ``print(...)`` of it, ``df.sample(5)`` as a statement
-    (a cell's shown value), or one inside a helper named for showing (``display_explanations``,
-    ``show_examples``)."""
+    looked at: ``display(df.sample(5))``, ``print(...)`` of it (``print(df.sample(3)
+    .to_string())``), ``df.sample(5)`` as a statement (a cell's shown value, also through
+    viewing methods: ``df.sample(5).values.tolist()``), or one inside a helper named for
+    showing (``display_explanations``, ``show_examples``)."""
 
     code = "NBG302"
     name = "unseeded-sampling-call"
@@ -56,6 +57,12 @@ class UnseededSamplingCall(Rule):
         ),
         Example("import numpy as np\nrng = np.random.default_rng(13)\nrng.shuffle(rows)\n"),
         Example('train_set, test_set = adapter.split(0.5, seed=13)\nwords = line.split(",")\n'),
+        Example(
+            'df[df["label"] == "bad"]["reason"].sample(5).values.tolist()\n'
+            "# %%\n"
+            "print(df.sample(3).to_string())\n",
+            note="rows sampled and turned into a list or text only to be read in the output",
+        ),
         Example(
             "display(results.sample(5))\n"
             "# %%\n"
