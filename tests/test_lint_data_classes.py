@@ -1102,3 +1102,40 @@ def test_rows_sampled_into_a_shown_list_or_text_are_not_the_eval_subset(tmp_path
         codes="NBG302",
     )
     assert found == [("NBG302", 5, 1), ("NBG302", 6, 1)]
+
+
+# -- cells written for Python 3.12 (PEP 701 f-strings) --------------------------------------------
+
+
+def _positions(tmp_path: Path, *sources: str) -> list[tuple[str, int, int, int]]:
+    path = write_notebook(tmp_path / "eval.ipynb", *sources)
+    result = lint_file(FileJob(path, path.name, frozenset({"NBG101", "NBG301", "NBG703"})))
+    assert result.error is None, result.error
+    return sorted((d.code, d.cell, d.row, d.column) for d in result.diagnostics)
+
+
+_PEP_701_CELL = (
+    'row = {"question": "2+2?"}\n'
+    'prompt = f"Q: {row["question"]}\\n{"\\n".join(random.sample(hints, 2))}"\n'
+    'reply = client.chat.completions.create(model="{model}", temperature=0, seed=7, '
+    'messages=[{"role": "user", "content": prompt}])\n'
+    'print(f"{reply.choices[0].message.content  # the answer\n}")'
+)
+
+
+def test_a_cell_with_python_312_fstrings_is_analysed_on_every_python(tmp_path: Path) -> None:
+    # The nested quotes, the backslash and the comment inside replacement fields parse only on
+    # Python 3.12+; on older Pythons the cell is rewritten, not left out as a syntax error.
+    setup = "import random\nfrom openai import OpenAI\nclient = OpenAI()\nhints = ['a', 'b']"
+    found = _positions(tmp_path / "bad", setup, _PEP_701_CELL.replace("{model}", "gpt-4o"))
+    assert found == [("NBG101", 3, 3, 46), ("NBG301", 3, 2, 45)]
+    seeded = setup + "\nrandom.seed(0)"
+    pinned = _PEP_701_CELL.replace("{model}", "gpt-4o-2024-08-06")
+    assert _positions(tmp_path / "good", seeded, pinned) == []
+
+
+def test_a_python_312_cell_broken_for_another_reason_is_still_a_syntax_error(
+    tmp_path: Path,
+) -> None:
+    found = _positions(tmp_path, 'x = f"{row["a"]}"\ndef broken(:\n    pass', "y = 1")
+    assert [code for code, *_ in found] == ["NBG703"]

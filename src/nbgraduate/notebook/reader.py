@@ -10,6 +10,7 @@ from pathlib import Path
 
 from nbgraduate.core.errors import InputFileError
 from nbgraduate.core.files import NotARegularFile, read_regular
+from nbgraduate.notebook import modern_fstrings
 from nbgraduate.notebook.ipython_syntax import translate_cell
 from nbgraduate.notebook.model import Cell, CellSyntaxError, LineOrigin, Notebook
 
@@ -366,7 +367,8 @@ def _parse_program(
         cell_error = _cell_error(notebook, cell_index, program_lines[start:end])
         if cell_error is None:
             break  # that cell parses alone: the error spans cells
-        _leave_out(notebook, cell_index, cell_error, program_lines, origins, start, end)
+        if not _rewrote_modern_fstrings(program_lines, start, end):
+            _leave_out(notebook, cell_index, cell_error, program_lines, origins, start, end)
         blamed.add(cell_index)
         source = "\n".join(program_lines)
         try:
@@ -377,7 +379,7 @@ def _parse_program(
         if cell_index in blamed:
             continue
         cell_error = _cell_error(notebook, cell_index, program_lines[start:end])
-        if cell_error is not None:
+        if cell_error is not None and not _rewrote_modern_fstrings(program_lines, start, end):
             _leave_out(notebook, cell_index, cell_error, program_lines, origins, start, end)
     notebook.syntax_errors.sort(key=lambda error: error.cell_index)
     source = "\n".join(program_lines)
@@ -400,6 +402,19 @@ def _cell_error(notebook: Notebook, cell_index: int, lines: list[str]) -> Except
             f"cell {cell_index + 1}: an expression too long or nested too deeply to parse",
         ) from None
     return None
+
+
+def _rewrote_modern_fstrings(program_lines: list[str], start: int, end: int) -> bool:
+    """Whether the cell parses once its Python 3.12 f-strings are rewritten for this Python
+    (:mod:`~nbgraduate.notebook.modern_fstrings`); the rewrite then replaces its lines."""
+    rewritten = modern_fstrings.parsable_rewrite(
+        "\n".join(program_lines[start:end]),
+        modern_fstrings.parses_with_flags(_PARSE_FLAGS, _VIRTUAL_FILENAME),
+    )
+    if rewritten is None:
+        return False
+    program_lines[start:end] = rewritten.split("\n")
+    return True
 
 
 def _leave_out(

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 class CellSyntaxError(Rule):
     """Reports code cells that do not parse. Magics, shell escapes and help syntax are understood
-    first, so only real errors are reported; the rest of the notebook is still linted."""
+    first, so only real errors are reported; the rest of the notebook is still linted. Python
+    3.12 f-strings (nested quotes, backslashes and comments in replacement fields) are valid
+    Python whichever Python runs nbgraduate."""
 
     code = "NBG703"
     name = "cell-syntax-error"
@@ -24,7 +26,14 @@ class CellSyntaxError(Rule):
         inside it either, so its defects stay hidden.
     """
     bad = (Example("def score(rows:\n    return 1\n"),)
-    good = (Example("%pip install pandas==2.2.3\nfiles = !ls data\ndf?\n"),)
+    good = (
+        Example("%pip install pandas==2.2.3\nfiles = !ls data\ndf?\n"),
+        Example(
+            'row = {"answer": "yes", "notes": ["a", "b"]}\n'
+            'print(f"{row["answer"]}: {"\\n".join(row["notes"])}")\n',
+            note="Python 3.12 f-string syntax (PEP 701)",
+        ),
+    )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
         for error in context.notebook.syntax_errors:
