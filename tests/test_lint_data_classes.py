@@ -1139,3 +1139,39 @@ def test_a_python_312_cell_broken_for_another_reason_is_still_a_syntax_error(
 ) -> None:
     found = _positions(tmp_path, 'x = f"{row["a"]}"\ndef broken(:\n    pass', "y = 1")
     assert [code for code, *_ in found] == ["NBG703"]
+
+
+def test_ab_comparison_names_and_validator_llms_hold_model_ids(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'MODEL_A_NAME = "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo"\n'
+        'model_b = "gpt-4o"\n'
+        'MODEL_C_CONFIG = "gpt-4o"',
+        "from guardrails.hub import RestrictToTopic\n"
+        'topic = RestrictToTopic(valid_topics=["sports"], llm_callable="gpt-4o-mini")',
+        codes="NBG101",
+    )
+    assert found == [("NBG101", 2, 1), ("NBG101", 2, 2), ("NBG101", 3, 2)]
+
+
+def test_a_dict_keyed_by_model_ids_describes_them(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'JUDGE_MODELS = ["gpt-4o-2024-08-06", "claude-3-5-sonnet-20241022"]\n'
+        'JUDGE_NAMES = {"gpt-4o-2024-08-06": "GPT-4o", "claude-3-5-sonnet-20241022": "Claude"}\n'
+        'MODELS = {"fast": "gpt-4o-mini"}',
+        codes="NBG101",
+    )
+    assert found == [("NBG101", 2, 3)]
+
+
+def test_gpt5_reasoning_models_take_no_temperature_to_pin(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from openai import OpenAI\nclient = OpenAI()\n"
+        'a = client.chat.completions.create(model="gpt-5-mini-2025-08-07", messages=[])\n'
+        'b = client.chat.completions.create(model="gpt-5-chat-latest", messages=[])\n'
+        'c = client.chat.completions.create(model="gpt-5.1-2025-11-13", messages=[])',
+        codes="NBG103",
+    )
+    assert found == [("NBG103", 2, 4), ("NBG103", 2, 5)]

@@ -27,6 +27,8 @@ MODEL_KEYWORDS = frozenset(
         "deployment_name",
         "azure_deployment",
         "judge_llm",
+        # Guardrails validators that ask an LLM (RestrictToTopic, ProvenanceLLM) take its id.
+        "llm_callable",
     }
 )
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import CallSite, StringConstant
+from nbgraduate.analysis.llm_calls import provider_of_model_id
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
 from nbgraduate.core.positions import Position
 
@@ -28,11 +29,12 @@ ModelRole = Literal["judge", "candidate"]
 
 #: Names of variables, keywords and dict keys that hold model ids, once camelCase is split and
 #: case folded: ``JUDGE_MODEL``, ``judgeModel``, ``candidate_model_2``, ``llm``, ``reflection_lm``,
-#: ``model_name``, ``MODELS``, ``azure_deployment``, ``model_engine``.
+#: ``model_name``, ``MODELS``, ``azure_deployment``, ``model_engine``, and the sides of an A/B
+#: comparison, ``MODEL_A_NAME``, ``model_b``.
 MODEL_NAME_PATTERN = re.compile(
     r"^(?:[a-z0-9]+_)*"
     r"(?:model|judge|grader|llm|lm|engine|evaluator|critic|deployment|provider)s?"
-    r"(?:_(?:id|name|tag))?s?(?:_?\d+)?$"
+    r"(?:_[a-z])?(?:_(?:id|name|tag))?s?(?:_?\d+)?$"
 )
 #: Parts of such a name that say it is something else: an embedding or retrieval model, or a
 #: place the notebook writes a model to (``output_model_dir``, ``hub_model_id``).
@@ -195,11 +197,22 @@ def _model_name_of(constant: StringConstant) -> str | None:
     if is_model_name(constant.context):
         return constant.context
     if constant.container is not None and constant.container != constant.context:
-        if constant.context in _LABEL_KEYS:
+        if constant.context in _LABEL_KEYS or _looks_like_model_id(constant.context):
+            # ``JUDGE_NAMES = {"openai/gpt-oss-120b": "GPT-OSS 120B"}``: a dict keyed by model
+            # ids holds what describes each model (display names, prices), not models.
             return None
         if is_model_name(constant.container):
             return constant.container
     return None
+
+
+def _looks_like_model_id(text: str | None) -> bool:
+    """``openai/gpt-4o``, ``Qwen/Qwen2.5-7B``, ``claude-3-5-sonnet-latest``: no spaces, and an
+    ``org/name`` or a provider's id."""
+    if not text or any(c.isspace() for c in text):
+        return False
+    org, sep, name = text.partition("/")
+    return bool(org and sep and name) or provider_of_model_id(text) is not None
 
 
 def _is_not_a_model_call(call: CallSite, values: ValueResolver) -> bool:

@@ -160,6 +160,13 @@ class FloatingModelId(Rule):
             'reflection_lm_name = "gpt-4.1"\n',
             note="names with numeric suffixes, _id/_name, deployment, engine, any case",
         ),
+        Example(
+            'MODEL_A_NAME = "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo"\n'
+            'model_b = "gpt-4o"\n'
+            "# %%\n"
+            'topic = RestrictToTopic(valid_topics=["sports"], llm_callable="gpt-4o-mini")\n',
+            note="the sides of an A/B comparison; a Guardrails validator's llm_callable",
+        ),
         Example('%store -r JUDGE\n# %%\nimport json\nJUDGE_MODEL_ID = "gpt-4o"\n'),
         Example(
             "from haystack.components.generators import HuggingFaceLocalGenerator\n"
@@ -206,6 +213,11 @@ class FloatingModelId(Rule):
             'lms = [{"name": "GPT-4", "lm": gpt4}]\n'
             'record = AthinaExperiment(experiment_name="baseline", language_model_id="gpt-4")\n',
             note="ids used as labels or metadata (an experiment record's description too)",
+        ),
+        Example(
+            'JUDGES = ["gpt-4o-2024-08-06", "claude-3-5-sonnet-20241022"]\n'
+            'JUDGE_NAMES = {"gpt-4o-2024-08-06": "GPT-4o", "claude-3-5-sonnet-20241022": "Claude"}\n',
+            note="a dict keyed by model ids holds their display names, not models",
         ),
         Example(
             'output_model_dir = "my-org/judge-finetune"\n'

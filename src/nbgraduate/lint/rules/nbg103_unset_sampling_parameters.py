@@ -31,8 +31,8 @@ class UnsetSamplingParameters(Rule):
     generation (``model.generate(...)`` on a model loaded with ``from_pretrained``) is reported
     when it sets neither ``do_sample`` nor ``temperature`` nor a ``generation_config``: the
     model's own ``generation_config.json`` then decides whether it samples. A request to an
-    OpenAI reasoning model (``o1``, ``o3-mini``, ``o4-mini``) is not: those accept no
-    temperature but the default, so there is nothing to pin."""
+    OpenAI reasoning model (``o1``, ``o3-mini``, ``o4-mini``, ``gpt-5``, ``gpt-5-nano``) is not:
+    those accept no temperature but the default, so there is nothing to pin."""
 
     code = "NBG103"
     name = "unset-sampling-parameters"
@@ -167,6 +167,10 @@ class UnsetSamplingParameters(Rule):
             note="OpenAI reasoning models take no temperature",
         ),
         Example(
+            'reply = client.chat.completions.create(model="gpt-5-mini-2025-08-07", messages=[])\n',
+            note="nor do the GPT-5 reasoning models",
+        ),
+        Example(
             "from transformers import AutoModelForCausalLM\n"
             'model = AutoModelForCausalLM.from_pretrained("org/chat-7b", revision="3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a")\n'
             "out = model.generate(**inputs, max_new_tokens=64, do_sample=False)\n"
@@ -273,9 +277,12 @@ def _tokenized(star: ast.expr, call: CallSite, values: ValueResolver) -> bool:
     return False
 
 
-#: OpenAI reasoning models (``o1``, ``o3-mini``, ``o4-mini-2025-04-16``) accept no temperature
-#: but the default: there is no setting to pin, repeats carry the variance.
-_REASONING_MODEL = re.compile(r"^(?:openai/)?o\d(?:-|$)")
+#: OpenAI reasoning models (``o1``, ``o3-mini``, ``o4-mini-2025-04-16``, ``gpt-5``,
+#: ``gpt-5-nano``) accept no temperature but the default: there is no setting to pin, repeats
+#: carry the variance. (``gpt-5-chat-latest`` is no reasoning model and takes a temperature.)
+_REASONING_MODEL = re.compile(
+    r"^(?:openai/)?(?:o\d(?:-|$)|gpt-5(?:-(?:mini|nano|pro))?(?:-\d{4}-\d{2}-\d{2})?$)"
+)
 
 
 def _reasoning_model_only(call: CallSite, flow: CallFlow) -> bool:
