@@ -45,7 +45,9 @@ def _field_forms(outer: str) -> list[tuple[str, str | None]]:
             f"{other}-{other}.join(xs)" if single else f"{same}-{same}.join(xs)",
         ),
         (f"{same}{other}{same} + z", None if single else f"{same}{other}{same} + z"),
+        (" {1: x, 2: {3}}[k]", " {1: x, 2: {3}}[k]"),
         ('"\\n".join(xs)', None),
+        ("f" + same + '{"\\n".join(y)}' + same, None),
         ("x if '\\t' else y", None),
     ]
 
@@ -219,11 +221,12 @@ def _lines_run(source: str) -> int:
             lines += 1
         return trace
 
+    previous = sys.gettrace()  # coverage's tracer, in CI: put back afterwards
     sys.settrace(trace)
     try:
         rewrites(source)
     finally:
-        sys.settrace(None)
+        sys.settrace(previous)
     return lines
 
 

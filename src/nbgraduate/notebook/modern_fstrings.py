@@ -141,10 +141,7 @@ class _Lexer:
             if char == "#":
                 position = self._line_end(position)
             elif char in "'\"":
-                token = self._string(position, position, "")
-                position = token.end
-                if token.is_fstring:
-                    found.append(token)
+                position = self._string(position, position, "").end  # no prefix: not an f-string
             elif char.isalnum() or char == "_":
                 word_end = self._word_end(position)
                 prefix = source[position:word_end]
