@@ -10,9 +10,12 @@ work tree's status changes it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+
+from nbgraduate.core.records import Record
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 __all__ = ["GitFileStatus", "GitState", "read_git_state"]
 
@@ -20,23 +23,38 @@ __all__ = ["GitFileStatus", "GitState", "read_git_state"]
 #: ``modified``: in the index, with work-tree changes that are not staged (or deleted).
 #: ``untracked`` / ``ignored``: in the work tree, not in the index.
 #: ``outside``: not below the work tree's root. ``absent``: no such file and not in the index.
-GitFileStatus = Literal["versioned", "modified", "untracked", "ignored", "outside", "absent"]
+if TYPE_CHECKING:
+    from typing import Literal
+
+    GitFileStatus = Literal["versioned", "modified", "untracked", "ignored", "outside", "absent"]
+else:
+    GitFileStatus = str
 
 _GIT_TIMEOUT_S = 30
 
 
-@dataclass(frozen=True, slots=True)
-class GitState:
+class GitState(Record):
     """The index and the work tree's status of one repository, as repo-relative posix paths.
 
     Picklable and immutable: the lint runner reads it once and hands it to every file job.
     """
 
-    root: str
-    indexed: frozenset[str]
-    unstaged: frozenset[str]
-    untracked: frozenset[str]
-    digest: str
+    _fields = ("root", "indexed", "unstaged", "untracked", "digest")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        root: str,
+        indexed: frozenset[str],
+        unstaged: frozenset[str],
+        untracked: frozenset[str],
+        digest: str,
+    ) -> None:
+        self.root = root
+        self.indexed = indexed
+        self.unstaged = unstaged
+        self.untracked = untracked
+        self.digest = digest
 
     def status_of(self, path: str | os.PathLike[str]) -> GitFileStatus:
         """What git says about ``path`` (absolute, or relative to the current directory)."""

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import functools
 import json
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+
+from nbgraduate.core.records import Record
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 __all__ = [
     "ModelIdVerdict",
@@ -21,7 +23,12 @@ __all__ = [
     "policy_for",
 ]
 
-PinStatus = Literal["pinned", "floating", "unknown"]
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    PinStatus = Literal["pinned", "floating", "unknown"]
+else:
+    PinStatus = str
 
 SCHEMA_VERSION = 1
 _STATUSES: tuple[PinStatus, ...] = ("pinned", "floating", "unknown")
@@ -60,16 +67,32 @@ class ModelPolicyError(ValueError):
     """The packaged policy or a ``[tool.nbgraduate.models]`` table is malformed."""
 
 
-@dataclass(frozen=True, slots=True)
-class ModelIdVerdict:
+class ModelIdVerdict(Record):
     """Whether one model id pins a fixed model, and why, in words a lint message can quote."""
 
-    model_id: str
-    inner_id: str
-    provider: str | None
-    status: PinStatus
-    reason: str
-    suggestion: str | None = None
+    _fields = ("model_id", "inner_id", "provider", "status", "reason", "suggestion")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        model_id: str,
+        inner_id: str,
+        provider: str | None,
+        status: PinStatus,
+        reason: str,
+        suggestion: str | None = None,
+    ) -> None:
+        # Set past the guard below: a policy hands the same cached verdict to every caller.
+        setter = object.__setattr__
+        setter(self, "model_id", model_id)
+        setter(self, "inner_id", inner_id)
+        setter(self, "provider", provider)
+        setter(self, "status", status)
+        setter(self, "reason", reason)
+        setter(self, "suggestion", suggestion)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a verdict is immutable")
 
 
 def _compile(value: object, where: str) -> re.Pattern[str] | None:
@@ -118,24 +141,58 @@ def _generation(text: str, where: str) -> tuple[int, int]:
     return int(match[1]), int(match[2] or 0)
 
 
-@dataclass(frozen=True, slots=True)
-class _Provider:
+class _Provider(Record):
     """One compiled ``[[providers]]`` table: how a vendor spells pinned and floating ids."""
 
-    name: str
-    vendor: str
-    match: re.Pattern[str]
-    strip: re.Pattern[str] | None
-    floating: re.Pattern[str] | None
-    pinned: re.Pattern[str] | None
-    fixed: re.Pattern[str] | None
-    versions: tuple[re.Pattern[str], ...]
-    fixed_from: tuple[int, int] | None
-    since: str
-    default: PinStatus
-    pin_hint: str
-    suggest: Mapping[str, str]
-    reasons: Mapping[str, str]
+    _fields = (
+        "name",
+        "vendor",
+        "match",
+        "strip",
+        "floating",
+        "pinned",
+        "fixed",
+        "versions",
+        "fixed_from",
+        "since",
+        "default",
+        "pin_hint",
+        "suggest",
+        "reasons",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        name: str,
+        vendor: str,
+        match: re.Pattern[str],
+        strip: re.Pattern[str] | None,
+        floating: re.Pattern[str] | None,
+        pinned: re.Pattern[str] | None,
+        fixed: re.Pattern[str] | None,
+        versions: tuple[re.Pattern[str], ...],
+        fixed_from: tuple[int, int] | None,
+        since: str,
+        default: PinStatus,
+        pin_hint: str,
+        suggest: Mapping[str, str],
+        reasons: Mapping[str, str],
+    ) -> None:
+        self.name = name
+        self.vendor = vendor
+        self.match = match
+        self.strip = strip
+        self.floating = floating
+        self.pinned = pinned
+        self.fixed = fixed
+        self.versions = versions
+        self.fixed_from = fixed_from
+        self.since = since
+        self.default = default
+        self.pin_hint = pin_hint
+        self.suggest = suggest
+        self.reasons = reasons
 
     @classmethod
     def from_table(
@@ -248,15 +305,25 @@ class _Provider:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _HubRepos:
+class _HubRepos(Record):
     """How Hugging Face repo ids look, and which ``revision`` pins one."""
 
-    vendor: str
-    repo: re.Pattern[str]
-    not_repo: re.Pattern[str] | None
-    revision: re.Pattern[str]
-    reasons: Mapping[str, str]
+    _fields = ("vendor", "repo", "not_repo", "revision", "reasons")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        vendor: str,
+        repo: re.Pattern[str],
+        not_repo: re.Pattern[str] | None,
+        revision: re.Pattern[str],
+        reasons: Mapping[str, str],
+    ) -> None:
+        self.vendor = vendor
+        self.repo = repo
+        self.not_repo = not_repo
+        self.revision = revision
+        self.reasons = reasons
 
     def judge(self, model_id: str, repo_id: str, revision: str | None) -> ModelIdVerdict | None:
         if not self.repo.search(repo_id) or (self.not_repo and self.not_repo.search(repo_id)):
@@ -435,7 +502,7 @@ class ModelPolicy:
             return verdict
         template = self._hub.reasons["hosted"]
         reason = template.format(**{**_TEMPLATE_FIELDS, "id": verdict.inner_id, "vendor": service})
-        return dataclasses.replace(verdict, reason=reason)
+        return verdict.replace(reason=reason)
 
     def _classify(self, model_id: str, revision: str | None) -> ModelIdVerdict:
         text = model_id.strip()
@@ -512,7 +579,7 @@ class ModelPolicy:
         reason = self._reasons[f"config_{status}"].format(
             **{**_TEMPLATE_FIELDS, "id": verdict.inner_id}
         )
-        return dataclasses.replace(verdict, status=status, reason=reason, suggestion=suggestion)
+        return verdict.replace(status=status, reason=reason, suggestion=suggestion)
 
 
 def _globs(patterns: Iterable[str], where: str) -> tuple[str, ...]:
@@ -548,13 +615,21 @@ def _default_policy() -> ModelPolicy:
     return ModelPolicy._from_data(data, where=str(resource))
 
 
-@dataclass(frozen=True, slots=True)
-class ModelPolicyConfig:
+class ModelPolicyConfig(Record):
     """The ``[tool.nbgraduate.models]`` extension, in a hashable form workers can share."""
 
-    pinned: tuple[str, ...] = ()
-    floating: tuple[str, ...] = ()
-    providers_json: str = "[]"
+    _fields = ("pinned", "floating", "providers_json")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        pinned: tuple[str, ...] = (),
+        floating: tuple[str, ...] = (),
+        providers_json: str = "[]",
+    ) -> None:
+        self.pinned = pinned
+        self.floating = floating
+        self.providers_json = providers_json
 
 
 @functools.lru_cache(maxsize=16)

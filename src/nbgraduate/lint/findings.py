@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from nbgraduate.core.positions import Position
+from nbgraduate.core.records import Record
 
 __all__ = ["Finding", "Position"]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Record):
     """What a rule reports; the linter turns it into a located :class:`Diagnostic`."""
 
-    code: str
-    message: str
-    start: Position
-    end: Position
+    _fields = ("code", "message", "start", "end")
+    __slots__ = _fields
+
+    def __init__(self, code: str, message: str, start: Position, end: Position) -> None:
+        self.code = code
+        self.message = message
+        self.start = start
+        self.end = end

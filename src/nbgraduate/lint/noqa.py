@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from nbgraduate.notebook.model import Notebook
 
@@ -18,12 +17,14 @@ _FILE_DIRECTIVE = re.compile(
 _ALL = frozenset({"*"})
 
 
-@dataclass(slots=True)
 class Suppressions:
     """What the notebook's comments switch off: per (cell, row), and for the whole file."""
 
-    file_codes: frozenset[str] = frozenset()
-    _line_cache: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict)
+    __slots__ = ("_line_cache", "file_codes")
+
+    def __init__(self, file_codes: frozenset[str] = frozenset()) -> None:
+        self.file_codes = file_codes
+        self._line_cache: dict[tuple[int, int], frozenset[str]] = {}
 
     def suppresses(self, notebook: Notebook, code: str, cell_index: int, row: int) -> bool:
         if _matches(self.file_codes, code):

@@ -172,14 +172,11 @@ def _shared_prefix(first: str, second: str) -> str:
 
 def _shifted(translated: TranslatedCell, removed: list[int]) -> TranslatedCell:
     """``translated`` with the characters the clean-up removed added back to its columns."""
-    from dataclasses import replace
-
     translated.column_shifts = [
         shift + removed[row] for row, shift in enumerate(translated.column_shifts)
     ]
     translated.commands = [
-        replace(
-            command,
+        command.replace(
             column=command.column + removed[command.row - 1],
             continuations=tuple(
                 (offset, row, column + removed[row - 1])
@@ -337,10 +334,8 @@ class _PendingCommand:
         self.text += stripped
 
     def finish(self) -> ShellCommand:
-        from dataclasses import replace
-
         text = self.text.rstrip().removesuffix("\\").rstrip()
-        return replace(self.command, text=text, continuations=tuple(self.continuations))
+        return self.command.replace(text=text, continuations=tuple(self.continuations))
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,32 +3,66 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+
+from nbgraduate.core.records import Record
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from typing import Literal
+
     from nbgraduate.notebook.raw_positions import RawSourceIndex
 
-SourceKind = Literal["ipynb", "script", "percent"]
-CommandOrigin = Literal["line-magic", "shell", "cell-magic"]
+    SourceKind = Literal["ipynb", "script", "percent"]
+    CommandOrigin = Literal["line-magic", "shell", "cell-magic"]
+else:
+    SourceKind = CommandOrigin = str
+
+# The classes below are records (:mod:`nbgraduate.core.records`), not dataclasses: every lint
+# run loads them, and ``dataclasses`` costs start-up an import and an ``exec`` per class.
 
 
-@dataclass(slots=True)
-class Cell:
+class Cell(Record):
     """One notebook cell as stored; a plain script is a single code cell."""
 
-    index: int
-    cell_type: str
-    source: str
-    cell_id: str | None = None
-    tags: tuple[str, ...] = ()
-    execution_count: int | None = None
-    outputs: list[dict] = field(default_factory=list)
-    #: First file line of this cell's source in a ``.py`` input (unused for ``.ipynb``).
-    first_file_line: int = 1
-    #: Cell magic that governs the body (``bash``, ``capture``...), if any.
-    cell_magic: str | None = None
+    _fields = (
+        "index",
+        "cell_type",
+        "source",
+        "cell_id",
+        "tags",
+        "execution_count",
+        "outputs",
+        "first_file_line",
+        "cell_magic",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        index: int,
+        cell_type: str,
+        source: str,
+        cell_id: str | None = None,
+        tags: tuple[str, ...] = (),
+        execution_count: int | None = None,
+        outputs: list[dict] | None = None,
+        #: First file line of this cell's source in a ``.py`` input (unused for ``.ipynb``).
+        first_file_line: int = 1,
+        #: Cell magic that governs the body (``bash``, ``capture``...), if any.
+        cell_magic: str | None = None,
+    ) -> None:
+        self.index = index
+        self.cell_type = cell_type
+        self.source = source
+        self.cell_id = cell_id
+        self.tags = tags
+        self.execution_count = execution_count
+        self.outputs = [] if outputs is None else outputs
+        self.first_file_line = first_file_line
+        self.cell_magic = cell_magic
 
     @property
     def number(self) -> int:
@@ -40,23 +74,35 @@ class Cell:
         return self.source.split("\n")
 
 
-@dataclass(frozen=True, slots=True)
-class ShellCommand:
+class ShellCommand(Record):
     """An IPython escape (``%pip ...``, ``!ls``, a ``%%bash`` body line) found in a code cell.
 
     ``text`` is the command with its escape removed (``pip install x`` for ``%pip install x``);
     ``column`` is the 1-based column of ``text`` in the cell line, so findings can point into it.
     """
 
-    cell_index: int
-    row: int
-    column: int
-    text: str
-    origin: CommandOrigin
-    magic: str | None = None
-    #: For a command joined from backslash-continued lines: ``(text offset, row, column)`` where
-    #: each continuation line's text starts, so positions inside ``text`` map back to their row.
-    continuations: tuple[tuple[int, int, int], ...] = ()
+    _fields = ("cell_index", "row", "column", "text", "origin", "magic", "continuations")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        cell_index: int,
+        row: int,
+        column: int,
+        text: str,
+        origin: CommandOrigin,
+        magic: str | None = None,
+        #: For a command joined from backslash-continued lines: ``(text offset, row, column)``
+        #: where each continuation line's text starts, so positions inside ``text`` map back.
+        continuations: tuple[tuple[int, int, int], ...] = (),
+    ) -> None:
+        self.cell_index = cell_index
+        self.row = row
+        self.column = column
+        self.text = text
+        self.origin = origin
+        self.magic = magic
+        self.continuations = continuations
 
     def locate(self, offset: int) -> tuple[int, int]:
         """The cell ``(row, column)`` of the 0-based ``offset`` into ``text``."""
@@ -67,51 +113,85 @@ class ShellCommand:
         return row, column + offset - start
 
 
-@dataclass(frozen=True, slots=True)
-class CellSyntaxError:
+class CellSyntaxError(Record):
     """A code cell that does not parse; it is left out of the program and reported as NBG703."""
 
-    cell_index: int
-    row: int
-    column: int
-    message: str
+    _fields = ("cell_index", "row", "column", "message")
+    __slots__ = _fields
+
+    def __init__(self, cell_index: int, row: int, column: int, message: str) -> None:
+        self.cell_index = cell_index
+        self.row = row
+        self.column = column
+        self.message = message
 
 
-# Read-only by convention, not ``frozen``: one is made per program line, and a frozen
-# dataclass's ``__init__`` (``object.__setattr__`` per field) is three times slower.
-@dataclass(slots=True, unsafe_hash=True)
-class LineOrigin:
+class LineOrigin(Record):
     """Where a line of the virtual program comes from: a cell row, and a column shift.
 
     The shift is the number of characters the IPython translation removed at the start of the
     line (``%time f()`` becomes ``f()``), so ``program column + column_shift = cell column``.
     """
 
-    cell_index: int
-    row: int
-    column_shift: int = 0
+    _fields = ("cell_index", "row", "column_shift")
+    __slots__ = _fields
+
+    def __init__(self, cell_index: int, row: int, column_shift: int = 0) -> None:
+        self.cell_index = cell_index
+        self.row = row
+        self.column_shift = column_shift
 
 
-@dataclass(slots=True)
-class Notebook:
+class Notebook(Record):
     """A notebook (or script) read once and modelled once, for rules, converter and hooks.
 
     ``program`` holds every parsable Python code cell in notebook order as one module;
     ``line_origins[n - 1]`` says which cell row virtual line ``n`` came from.
     """
 
-    path: Path
-    kind: SourceKind
-    cells: list[Cell]
-    raw_text: str
-    language: str = "python"
-    kernel_name: str = "python3"
-    program_source: str = ""
-    program: ast.Module = field(default_factory=lambda: ast.Module(body=[], type_ignores=[]))
-    line_origins: list[LineOrigin] = field(default_factory=list)
-    shell_commands: list[ShellCommand] = field(default_factory=list)
-    syntax_errors: list[CellSyntaxError] = field(default_factory=list)
-    _raw_index: RawSourceIndex | None = None
+    _fields = (
+        "path",
+        "kind",
+        "cells",
+        "raw_text",
+        "language",
+        "kernel_name",
+        "program_source",
+        "program",
+        "line_origins",
+        "shell_commands",
+        "syntax_errors",
+        "_raw_index",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        path: Path,
+        kind: SourceKind,
+        cells: list[Cell],
+        raw_text: str,
+        language: str = "python",
+        kernel_name: str = "python3",
+        program_source: str = "",
+        program: ast.Module | None = None,
+        line_origins: list[LineOrigin] | None = None,
+        shell_commands: list[ShellCommand] | None = None,
+        syntax_errors: list[CellSyntaxError] | None = None,
+        _raw_index: RawSourceIndex | None = None,
+    ) -> None:
+        self.path = path
+        self.kind = kind
+        self.cells = cells
+        self.raw_text = raw_text
+        self.language = language
+        self.kernel_name = kernel_name
+        self.program_source = program_source
+        self.program = ast.Module(body=[], type_ignores=[]) if program is None else program
+        self.line_origins = [] if line_origins is None else line_origins
+        self.shell_commands = [] if shell_commands is None else shell_commands
+        self.syntax_errors = [] if syntax_errors is None else syntax_errors
+        self._raw_index = _raw_index
 
     @property
     def is_script(self) -> bool:

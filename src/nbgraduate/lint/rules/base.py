@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal
 
+from nbgraduate.core.records import Record
 from nbgraduate.lint.diagnostics import Severity
 from nbgraduate.lint.findings import Finding, Position
 
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
+    from typing import ClassVar, Literal
+
     from nbgraduate.lint.context import LintContext
     from nbgraduate.lint.repository_context import RepositoryContext
 
 RULE_DOCS_URL = "https://github.com/nbgraduate/nbgraduate/blob/main/docs/rules.md#{anchor}"
 
 
-@dataclass(frozen=True, slots=True)
-class Example:
+class Example(Record):
     """A notebook snippet in jupytext percent format (``# %%`` separates cells).
 
     A snippet that starts with ``{`` is a whole ``.ipynb`` JSON document instead, for rules
@@ -30,9 +33,13 @@ class Example:
     repository for real and lints the notebook in it.
     """
 
-    source: str
-    note: str = ""
-    files: str = ""
+    _fields = ("source", "note", "files")
+    __slots__ = _fields
+
+    def __init__(self, source: str, note: str = "", files: str = "") -> None:
+        self.source = source
+        self.note = note
+        self.files = files
 
 
 #: Git states an example file can be in: ``committed``; ``staged`` (added, not committed);
@@ -126,20 +133,25 @@ class Rule:
         return Finding(self.code, message, start, end or start)
 
 
-@dataclass(frozen=True, slots=True)
-class RepositoryFinding:
+class RepositoryFinding(Record):
     """What a repository rule reports: a problem located at a line of a file in the repository.
 
     ``key`` identifies the problem independently of the file's text (the eval path, the
     pipeline directory), so a baseline keeps recognising it.
     """
 
-    code: str
-    message: str
-    path: str
-    line: int
-    column: int
-    key: str
+    _fields = ("code", "message", "path", "line", "column", "key")
+    __slots__ = _fields
+
+    def __init__(
+        self, code: str, message: str, path: str, line: int, column: int, key: str
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+        self.key = key
 
 
 class RepositoryRule(Rule):
