@@ -1030,6 +1030,14 @@ def test_an_org_name_id_sent_to_a_hosted_api_floats_with_no_revision_to_pin(
         "NBG101",
     )
     assert len(local) == 1 and 'revision="<40-hex commit>"' in local[0]
+    batch = "from together import Together\nclient = Together()\n" + (
+        'JUDGE_MODEL_NAME = "deepseek-ai/DeepSeek-V3"\n'
+        'request = {"body": {"model": JUDGE_MODEL_NAME, "messages": []}}'
+    )
+    assert "Together AI's name" in _messages(tmp_path, batch, "NBG101")[0]
+    weights = "from transformers import AutoModel\nm = AutoModel.from_pretrained(JUDGE_MODEL_NAME)"
+    both = _messages(tmp_path, batch + "\n" + weights, "NBG101")
+    assert len(both) == 1 and "revision=" in both[0]
 
 
 def test_readers_and_openers_imported_under_another_name_still_read(tmp_path: Path) -> None:

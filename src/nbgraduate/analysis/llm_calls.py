@@ -327,10 +327,20 @@ def receiver_call(call: CallSite, values: ValueResolver) -> ast.Call | None:
     return None
 
 
-def hosting_service(call: CallSite, values: ValueResolver) -> str | None:
-    """The hosted service that answers a model call (Together AI, Groq, OpenRouter...), named by
-    its SDK's class or by the ``base_url`` of the client; ``None`` for a server on this machine
-    or the local network, or when the notebook does not say."""
+def hosting_service(call: CallSite | None, values: ValueResolver) -> str | None:
+    """The hosted service that answers a model id (Together AI, Groq, OpenRouter...): the one
+    the call's client names (its SDK's class or ``base_url``), else the one every model call of
+    the notebook goes to when the notebook runs no model weights itself. ``None`` for a server
+    on this machine or the local network, or when the notebook does not say."""
+    if call is not None:
+        service = _call_service(call, values)
+        if service is not None:
+            return service or None
+    return _notebook_service(values)
+
+
+def _call_service(call: CallSite, values: ValueResolver) -> str | None:
+    """The call's hosted service, ``""`` when its client is a local server, ``None`` unknown."""
     made = [call.node]
     receiver = receiver_call(call, values)
     if receiver is not None:
@@ -339,14 +349,46 @@ def hosting_service(call: CallSite, values: ValueResolver) -> str | None:
         for name in catalog.BASE_URL_KEYWORDS:
             keyword = next((k.value for k in node.keywords if k.arg == name), None)
             for url in values.strings(keyword, call.scope):
-                return _service_of_url(str(url.value))
+                return _service_of_url(str(url.value)) or ""
         # The request's own name is the client's variable; only a class names the service.
-        class_name = (dotted_name(node.func) or "").rsplit(".", 1)[-1]
-        if node is not call.node or class_name[:1].isupper():
-            service = _service_of_name(class_name)
+        written = dotted_name(node.func) or ""
+        if node is not call.node or written.rsplit(".", 1)[-1][:1].isupper():
+            service = _service_of_name(values.qualify(written))
             if service is not None:
                 return service
     return None
+
+
+def _notebook_service(values: ValueResolver) -> str | None:
+    """The one hosted service all the notebook's model calls go to, if they all go to one."""
+    services: set[str] = set()
+    for call in values.facts.calls:
+        if call.method in _LOCAL_WEIGHT_LOADERS or call.qualified_name.startswith(
+            _LOCAL_WEIGHT_MODULES
+        ):
+            return None
+        package = call.qualified_name.partition(".")[0]
+        if package != call.qualified_name and call.method[:1].isupper():
+            # ``Together()``, ``groq.Groq()``: a client of the service's own SDK.
+            service = _service_of_name(package)
+            if service is not None:
+                services.add(service)
+        if catalog.MODEL_KEYWORDS.isdisjoint(call.keywords):
+            continue
+        service = _call_service(call, values)
+        if service == "":
+            return None
+        if service is not None:
+            services.add(service)
+    return services.pop() if len(services) == 1 else None
+
+
+#: Calls that run model weights in the notebook's own process or machine: there an ``org/name``
+#: is a Hugging Face repo that a ``revision`` pins.
+_LOCAL_WEIGHT_LOADERS = frozenset(
+    {"from_pretrained", "pipeline", "snapshot_download", "HuggingFacePipeline"}
+)
+_LOCAL_WEIGHT_MODULES = ("vllm.", "transformers.", "sglang.", "mlx_lm.", "llama_cpp.", "ollama.")
 
 
 def _service_of_name(name: str) -> str | None:

@@ -258,7 +258,7 @@ class FloatingModelId(Rule):
             verdict = classify_reference(policy, reference)
             if verdict.status != "floating":
                 continue
-            if verdict.provider == "huggingface" and reference.call is not None:
+            if verdict.provider == "huggingface":
                 service = hosting_service(reference.call, context.values)
                 if service is not None:
                     verdict = policy.hosted(verdict, service)
