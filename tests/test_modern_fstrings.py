@@ -132,6 +132,22 @@ def test_rewrite_gives_the_older_forms_ast_and_keeps_every_other_token(
             assert statements[2].col_offset == source.index("after")
 
 
+_PIECES = [*"f\"'{}[]()#\\\n:!=x r+,", 'f"', "f'", 'f"""', "'''", "\\n", "d[", "]"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join))
+def test_any_text_keeps_its_shape_and_legal_text_its_meaning(source: str) -> None:
+    line_breaks = [index for index, char in enumerate(source) if char == "\n"]
+    candidates = rewrites(source)
+    for candidate in candidates:
+        assert len(candidate) == len(source)
+        assert [index for index, char in enumerate(candidate) if char == "\n"] == line_breaks
+    if PARSES(source):
+        for candidate in candidates:
+            assert candidate == source or _dump(candidate) == _dump(source)
+
+
 LEGAL_EVERYWHERE = [
     'f"{x!r:>{width}} {y=} {z:%H:%M}"',
     "f'''{d[\"k\"]} {f\"{v}\"}'''",
