@@ -1183,3 +1183,36 @@ def test_gpt5_reasoning_models_take_no_temperature_to_pin(tmp_path: Path) -> Non
         codes="NBG103",
     )
     assert found == [("NBG103", 2, 4), ("NBG103", 2, 5)]
+
+
+def test_urls_unpacked_from_rows_of_a_list_or_a_dict_are_downloaded(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import requests\nFILES = [\n"
+        '    ("a.pdf", "https://raw.githubusercontent.com/org/docs/refs/heads/main/a.pdf"),\n'
+        '    ("b.pdf", "https://raw.githubusercontent.com/org/docs/3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a/b.pdf"),\n'
+        "]\n"
+        'PAGES = {"faq.json": "https://example.org/data/faq/latest.json"}',
+        "for name, url in FILES:\n"
+        "    response = requests.get(url)\n"
+        '    with open(f"data/{name}", "wb") as f:\n'
+        "        f.write(response.content)\n"
+        "for name, url in PAGES.items():\n"
+        '    open(name, "wb").write(requests.get(url).content)',
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 2, 3), ("NBG202", 2, 6)]
+
+
+def test_a_response_written_inside_the_with_that_opens_its_file_is_a_download(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import requests\nurl = "https://arxiv.org/pdf/1706.03762"\n'
+        'with open("data/paper.pdf", "wb") as f:\n'
+        "    f.write(requests.get(url).content)",
+        'status = requests.get("https://api.example.org/v1/status").json()',
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 2, 2)]

@@ -90,6 +90,8 @@ _FETCHED_DATA_EXTENSIONS = (".txt", ".md", ".zip", ".gz", ".tgz", ".tar", ".sql"
 _S3_HOST = re.compile(r"^(?:[\w.-]+\.)?s3[.-][\w.-]*amazonaws\.com$")
 #: How many lines after a GET a file write still counts as saving its response.
 _SAVED_RESPONSE_LINES = 15
+#: Methods that write their argument to a file or stream.
+_WRITE_METHODS = frozenset({"write", "write_bytes", "write_text"})
 _OPEN_CALLS = frozenset(
     {
         "open",
@@ -1314,11 +1316,27 @@ class _ReadFinder:
         return found
 
     def _response_saved(self, call: CallSite) -> bool:
-        """Whether a file is opened for writing just after a GET, in the same function."""
+        """Whether a file is opened for writing just after a GET, in the same function, or
+        the response is written as it arrives (``f.write(requests.get(url).content)``,
+        ``path.write_bytes(requests.get(url).content)``)."""
+        if id(call.node) in self._written_calls:
+            return True
         return any(
             scope is call.scope and 0 <= line - call.line <= _SAVED_RESPONSE_LINES
             for scope, line in self._file_writes
         )
+
+    @cached_property
+    def _written_calls(self) -> set[int]:
+        """``id`` of every call inside the arguments of a ``write``/``write_bytes`` call."""
+        return {
+            id(node)
+            for call in self.facts.calls
+            if call.method in _WRITE_METHODS
+            for argument in call.node.args
+            for node in ast.walk(argument)
+            if isinstance(node, ast.Call)
+        }
 
     def _s3_reads(self, sink: _Sink) -> Iterator[DatasetRead]:
         """boto3 ``download_file(Bucket, Key, Filename)`` / ``get_object(Bucket=, Key=)``: the

@@ -269,8 +269,50 @@ class ValueResolver:
             return self._elements(loop.iter, binding.scope, binding.line, depth, seen)
         iterated = _unpacked_iterable(loop.target, loop.iter, name)
         if iterated is None:
-            return []
+            return self._unpacked_rows(loop, name, binding, depth, seen)
         return self._elements(iterated, binding.scope, binding.line, depth, seen)
+
+    def _unpacked_rows(
+        self,
+        loop: ast.For | ast.AsyncFor,
+        name: str,
+        binding: Binding,
+        depth: int,
+        seen: frozenset[int],
+    ) -> list[ResolvedValue]:
+        """``for name, url in FILES`` over a list of tuple literals (the ``url`` of each row),
+        or ``for name, url in URLS.items()`` over a dict literal (its keys or values)."""
+        target = loop.target
+        if not isinstance(target, ast.Tuple):
+            return []
+        names = [e.id if isinstance(e, ast.Name) else None for e in target.elts]
+        if name not in names:
+            return []
+        position = names.index(name)
+        scope, line = binding.scope, binding.line
+        iterable = loop.iter
+        if isinstance(iterable, ast.Call):
+            func = iterable.func
+            if not (isinstance(func, ast.Attribute) and func.attr == "items") or iterable.args:
+                return []
+            table = self.follow(func.value, scope)
+            if not isinstance(table, ast.Dict) or len(names) != 2:
+                return []
+            parts = table.values if position == 1 else table.keys
+            return [
+                v
+                for part in parts
+                if part is not None
+                for v in self._resolve(part, scope, line, depth + 1, seen)
+            ]
+        rows = self.follow(iterable, scope)
+        if not isinstance(rows, (ast.List, ast.Tuple, ast.Set)):
+            return []
+        results: list[ResolvedValue] = []
+        for row in rows.elts:
+            if isinstance(row, (ast.Tuple, ast.List)) and len(row.elts) == len(names):
+                results += self._resolve(row.elts[position], scope, line, depth + 1, seen)
+        return results
 
     def _elements(
         self, iterable: ast.expr | None, scope: Scope, line: int, depth: int, seen: frozenset[int]

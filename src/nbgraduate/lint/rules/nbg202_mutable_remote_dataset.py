@@ -151,6 +151,15 @@ class MutableRemoteDataset(Rule):
         ),
         Example('import wget\nwget.download("https://example.org/evals/golden.csv")\n'),
         Example(
+            "import requests\n"
+            'FILES = [("a.pdf", "https://raw.githubusercontent.com/org/docs/main/a.pdf")]\n'
+            "for name, url in FILES:\n"
+            '    with open(name, "wb") as f:\n'
+            "        f.write(requests.get(url).content)\n",
+            note="URLs in the rows of a list (or a dict's `.items()`) a loop unpacks, each "
+            "response written to a file as it arrives:",
+        ),
+        Example(
             'import gdown\ngdown.download(id="1bs4kwwiD30DUeCjuqEdOeixCuI", output="qa.csv")\n'
         ),
         Example('import kagglehub\npath = kagglehub.dataset_download("owner/qa-benchmark")\n'),
