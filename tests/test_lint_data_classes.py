@@ -1216,3 +1216,23 @@ def test_a_response_written_inside_the_with_that_opens_its_file_is_a_download(
         codes="NBG202",
     )
     assert found == [("NBG202", 2, 2)]
+
+
+def test_vertex_eval_inference_samples_as_its_nested_content_config_says(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import vertexai\nclient = vertexai.Client(project=PROJECT, location=LOCATION)",
+        "first = client.evals.run_inference(\n"
+        '    model="gemini-2.0-flash-001", src=prompts,\n'
+        '    config={"generate_content_config": {"temperature": 1.6}},\n'
+        ")\n"
+        'second = client.evals.run_inference(model="gemini-2.0-flash-001", src=prompts)',
+        "def my_agent(prompt):\n    return prompt\n"
+        "third = client.evals.run_inference(model=my_agent, src=prompts)\n"
+        "seeded = client.evals.run_inference(\n"
+        '    model="gemini-2.0-flash-001", src=prompts,\n'
+        '    config={"generate_content_config": {"temperature": 0.4, "seed": 7}},\n'
+        ")",
+        codes="NBG103,NBG303",
+    )
+    assert found == [("NBG103", 3, 5), ("NBG303", 3, 3)]

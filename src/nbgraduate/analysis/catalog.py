@@ -372,6 +372,7 @@ SAMPLING_CONFIG_KEYWORDS = frozenset(
         "generation_kwargs",
         "model_params",
         "completion_args",
+        "generate_content_config",
     }
 )
 

@@ -170,55 +170,77 @@ def _guard_provider(
     return next((p for p in map(provider_of_model_id, ids) if p is not None), None)
 
 
+def _is_eval_inference(call: CallSite, values: ValueResolver) -> bool:
+    """Vertex AI's eval SDK ``client.evals.run_inference(model="gemini-2.5-flash", src=...)``
+    generates the responses to evaluate; its sampling goes in ``config``'s
+    ``generate_content_config``. A ``model`` that is the notebook's own function is no LLM id."""
+    if not call.written_name.endswith("evals.run_inference"):
+        return False
+    return bool(values.strings(call.keywords.get("model"), call.scope))
+
+
 def _imports_guardrails(facts: ProgramFacts) -> bool:
     return any(name.partition(".")[0] == "guardrails" for name in facts.imports.values())
 
 
 def sets_temperature(call: CallSite, values: ValueResolver) -> bool:
     """Whether the call sets temperature, directly or in a config; unknown ``**kwargs`` count."""
-    if catalog.TEMPERATURE_KEYWORDS & call.keywords.keys():
-        return True
-    for star in call.star_kwargs:
-        keys = values.dict_keys(star, call.scope)
-        if keys is None or catalog.TEMPERATURE_KEYWORDS & keys:
-            return True
-    for name in catalog.SAMPLING_CONFIG_KEYWORDS & call.keywords.keys():
-        keys = values.dict_keys(call.keywords[name], call.scope)
-        if keys is None or catalog.TEMPERATURE_KEYWORDS & keys:
-            return True
-    return False
+    return _sets(call, values, catalog.TEMPERATURE_KEYWORDS)
 
 
 def sets_seed(call: CallSite, values: ValueResolver) -> bool:
     """Whether the call passes a seed, directly or in a config; unknown ``**kwargs`` count."""
-    if catalog.SEED_KEYWORDS & call.keywords.keys():
+    return _sets(call, values, catalog.SEED_KEYWORDS)
+
+
+def _sets(call: CallSite, values: ValueResolver, wanted: frozenset[str]) -> bool:
+    if wanted & call.keywords.keys():
         return True
-    for star in call.star_kwargs:
-        keys = values.dict_keys(star, call.scope)
-        if keys is None or catalog.SEED_KEYWORDS & keys:
-            return True
-    for name in catalog.SAMPLING_CONFIG_KEYWORDS & call.keywords.keys():
-        keys = values.dict_keys(call.keywords[name], call.scope)
-        if keys is None or catalog.SEED_KEYWORDS & keys:
+    for config in [*call.star_kwargs, *_configs(call, values)]:
+        keys = values.dict_keys(config, call.scope)
+        if keys is None or wanted & keys:
             return True
     return False
+
+
+def _configs(call: CallSite, values: ValueResolver) -> list[ast.expr]:
+    """The call's sampling configs, and those nested one level in them:
+    ``run_inference(config={"generate_content_config": {"temperature": 0.2}})``."""
+    configs = [
+        call.keywords[name] for name in catalog.SAMPLING_CONFIG_KEYWORDS & call.keywords.keys()
+    ]
+    for config in list(configs):
+        configs += [
+            value
+            for key, value in _entries(config, call, values)
+            if key in catalog.SAMPLING_CONFIG_KEYWORDS
+        ]
+    return configs
+
+
+def _entries(config: ast.expr, call: CallSite, values: ValueResolver) -> list[tuple[str, ast.expr]]:
+    """A config's keys and values, when it is a dict literal or a call with keywords."""
+    created = values.follow(config, call.scope)
+    if isinstance(created, ast.Dict):
+        return [
+            (key.value, value)
+            for key, value in zip(created.keys, created.values, strict=True)
+            if isinstance(key, ast.Constant) and isinstance(key.value, str)
+        ]
+    if isinstance(created, ast.Call):
+        return [(k.arg, k.value) for k in created.keywords if k.arg]
+    return []
 
 
 def temperature_arguments(call: CallSite, values: ValueResolver) -> list[ast.expr]:
     """The expressions that set the call's temperature: the keyword, or a config's entry."""
     found = [call.keywords[name] for name in catalog.TEMPERATURE_KEYWORDS if name in call.keywords]
-    configs = [
-        call.keywords[name] for name in catalog.SAMPLING_CONFIG_KEYWORDS if name in call.keywords
-    ]
-    configs += call.star_kwargs
-    for config in configs:
-        created = values.follow(config, call.scope)
-        if isinstance(created, ast.Dict):
-            for key, value in zip(created.keys, created.values, strict=True):
-                if isinstance(key, ast.Constant) and key.value in catalog.TEMPERATURE_KEYWORDS:
-                    found.append(value)
-        elif isinstance(created, ast.Call):
-            found += [k.value for k in created.keywords if k.arg in catalog.TEMPERATURE_KEYWORDS]
+    for config in [*_configs(call, values), *call.star_kwargs]:
+        found += [
+            value
+            for key, value in _entries(config, call, values)
+            if key in catalog.TEMPERATURE_KEYWORDS
+        ]
     return found
 
 
@@ -488,7 +510,10 @@ class LlmCalls:
             # ``create_assistant(ids)`` calling the notebook's own function of that name: the
             # request inside it is the LLM call, not this one.
             kind = None if own else llm_call_kind(call)
-            if kind is None and self._uses_guardrails and is_guard_call(call, self.values):
+            if kind is None and (
+                (self._uses_guardrails and is_guard_call(call, self.values))
+                or _is_eval_inference(call, self.values)
+            ):
                 kind = "request"
             self._kinds[key] = kind
         return self._kinds[key]

@@ -23,10 +23,10 @@ class UnsetSamplingParameters(Rule):
     """Reports direct LLM calls (OpenAI and OpenAI-compatible clients, Anthropic, litellm,
     Google ``generate_content``, Mistral, Cohere, Ollama, Hugging Face ``InferenceClient``,
     Bedrock, Mistral's Agents and Conversations APIs given ``model=``, a Guardrails guard given
-    ``llm_api=`` or ``model=``), chat-model constructors
-    (LangChain, LlamaIndex, DSPy ``dspy.LM``, Haystack generators) and calls of the notebook's
-    own functions that forward ``**kwargs`` into such a request, when they do not set
-    ``temperature``: neither as an argument, nor inside a generation config,
+    ``llm_api=`` or ``model=``, Vertex AI's ``client.evals.run_inference(model=...)``),
+    chat-model constructors (LangChain, LlamaIndex, DSPy ``dspy.LM``, Haystack generators) and
+    calls of the notebook's own functions that forward ``**kwargs`` into such a request, when
+    they do not set ``temperature``: neither as an argument, nor inside a generation config,
     ``generation_kwargs`` or a ``**`` dict defined in the notebook. Local ``transformers``
     generation (``model.generate(...)`` on a model loaded with ``from_pretrained``) is reported
     when it sets neither ``do_sample`` nor ``temperature`` nor a ``generation_config``: the
@@ -125,6 +125,12 @@ class UnsetSamplingParameters(Rule):
             "guard = Guard().use(Checker())\n"
             'out = guard(openai.chat.completions.create, model="gpt-4o-2024-08-06", messages=[])\n',
             note="a Guardrails guard that calls the LLM",
+        ),
+        Example(
+            "import vertexai\n"
+            "client = vertexai.Client(project=PROJECT, location=LOCATION)\n"
+            'responses = client.evals.run_inference(model="gemini-2.0-flash-001", src=prompts)\n',
+            note="Vertex AI eval SDK inference",
         ),
     )
     good = (

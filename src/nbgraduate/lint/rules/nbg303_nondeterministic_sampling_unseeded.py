@@ -108,6 +108,15 @@ class NondeterministicSamplingUnseeded(Rule):
             note="reported where the caller passes it",
         ),
         Example(
+            "import vertexai\n"
+            "client = vertexai.Client(project=PROJECT, location=LOCATION)\n"
+            "responses = client.evals.run_inference(\n"
+            '    model="gemini-2.0-flash-001", src=prompts,\n'
+            '    config={"generate_content_config": {"temperature": 1.0}},\n'
+            ")\n",
+            note="a sampling config nested in another (Vertex AI eval SDK inference)",
+        ),
+        Example(
             "import openai\n"
             "from guardrails import Guard\n"
             "guard = Guard().use(Checker())\n"
