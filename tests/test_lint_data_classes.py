@@ -1236,3 +1236,19 @@ def test_vertex_eval_inference_samples_as_its_nested_content_config_says(tmp_pat
         codes="NBG103,NBG303",
     )
     assert found == [("NBG103", 3, 5), ("NBG303", 3, 3)]
+
+
+def test_the_unbound_path_open_writes_and_reads_like_open(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from pathlib import Path\nimport pandas as pd\n"
+        'out_path = "simulated_outputs.jsonl"\n'
+        'with Path.open(Path(out_path), "w") as file:\n'
+        "    file.write(simulated)",
+        "scored = pd.read_json(out_path, lines=True)",
+        'with Path.open(Path("golden.jsonl")) as f:\n    gold = f.read()',
+        'with Path("adv_eval.jsonl").open("w") as f:\n    f.write(simulated)\n'
+        'adv = pd.read_json("adv_eval.jsonl", lines=True)',
+        codes="NBG201",
+    )
+    assert found == [("NBG201", 4, 1)]

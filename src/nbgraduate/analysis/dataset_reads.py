@@ -837,18 +837,32 @@ class _ReadFinder:
         return None
 
     def _path_method(self, call: CallSite, sink: _SinkMaker) -> list[_Sink]:
-        """``Path(p).read_text()``, ``p.open("w")``, ``Path(p).write_bytes(...)``."""
-        target = self._path_receiver(call)
+        """``Path(p).read_text()``, ``p.open("w")``, ``Path(p).write_bytes(...)``, and the
+        unbound forms linters suggest for ``open``: ``Path.open(Path(p), "w")``."""
+        mode_at = 0
+        func = call.node.func
+        if (
+            call.qualified_name == f"pathlib.Path.{call.method}"
+            and isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and call.node.args
+        ):
+            target: ast.expr | None = call.node.args[0]
+            mode_at = 1
+        else:
+            target = self._path_receiver(call)
         if target is None:
             return []
         method = call.method
         if method.startswith("write") or (
-            method == "open" and self._open_mode(call, position=0) == "write"
+            method == "open" and self._open_mode(call, position=mode_at) == "write"
         ):
             return [sink("write", target)]
-        if method == "open" and self._open_mode(call, position=0) != "read":
+        if method == "open" and self._open_mode(call, position=mode_at) != "read":
             return []
-        binary = method == "read_bytes" or (method == "open" and self._binary(call, position=0))
+        binary = method == "read_bytes" or (
+            method == "open" and self._binary(call, position=mode_at)
+        )
         return [sink("read", target, data_extension=True, documents=binary)]
 
     def _open_mode(self, call: CallSite, position: int = 1) -> str | None:

@@ -379,6 +379,14 @@ class UnversionedDataset(Rule):
             note="A file the notebook wrote itself and reads back is not a dataset:",
         ),
         Example(
+            "from pathlib import Path\n"
+            "import pandas as pd\n"
+            'with Path.open(Path("simulated.jsonl"), "w") as file:\n'
+            "    file.write(simulated)\n"
+            'rows = pd.read_json("simulated.jsonl", lines=True)\n',
+            note="Written through the unbound `Path.open(path, mode)` too:",
+        ),
+        Example(
             "import urllib.request\n"
             "import pandas as pd\n"
             'URL = "https://raw.githubusercontent.com/org/evals/'
