@@ -1167,10 +1167,11 @@ def test_a_dict_keyed_by_model_ids_describes_them(tmp_path: Path) -> None:
         tmp_path,
         'JUDGE_MODELS = ["gpt-4o-2024-08-06", "claude-3-5-sonnet-20241022"]\n'
         'JUDGE_NAMES = {"gpt-4o-2024-08-06": "GPT-4o", "claude-3-5-sonnet-20241022": "Claude"}\n'
-        'MODELS = {"fast": "gpt-4o-mini"}',
+        'MODELS = {"fast": "gpt-4o-mini"}\n'
+        'MODEL_IDS = {"gpt-4o-2024-08-06": "gpt-4o-2024-08-06", "gemini-2.5-pro-001": "gemini-2.5-pro"}',
         codes="NBG101",
     )
-    assert found == [("NBG101", 2, 3)]
+    assert found == [("NBG101", 2, 3), ("NBG101", 2, 4)]
 
 
 def test_gpt5_reasoning_models_take_no_temperature_to_pin(tmp_path: Path) -> None:

@@ -197,9 +197,11 @@ def _model_name_of(constant: StringConstant) -> str | None:
     if is_model_name(constant.context):
         return constant.context
     if constant.container is not None and constant.container != constant.context:
-        if constant.context in _LABEL_KEYS or _looks_like_model_id(constant.context):
-            # ``JUDGE_NAMES = {"openai/gpt-oss-120b": "GPT-OSS 120B"}``: a dict keyed by model
-            # ids holds what describes each model (display names, prices), not models.
+        if constant.context in _LABEL_KEYS:
+            return None
+        if _looks_like_model_id(constant.context) and _display_name(constant.node.value):
+            # ``JUDGE_NAMES = {"openai/gpt-oss-120b": "GPT-OSS 120B", "gpt-5.2": "GPT-5.2"}``:
+            # a dict keyed by model ids whose values are written as names, not as ids.
             return None
         if is_model_name(constant.container):
             return constant.container
@@ -213,6 +215,11 @@ def _looks_like_model_id(text: str | None) -> bool:
         return False
     org, sep, name = text.partition("/")
     return bool(org and sep and name) or provider_of_model_id(text) is not None
+
+
+def _display_name(text: str) -> bool:
+    """``GPT-OSS 120B``, ``GPT-5.2``: spaces, or capitals in an id that names no repository."""
+    return any(c.isspace() for c in text) or ("/" not in text and text != text.lower())
 
 
 def _is_not_a_model_call(call: CallSite, values: ValueResolver) -> bool:
