@@ -1253,3 +1253,17 @@ def test_the_unbound_path_open_writes_and_reads_like_open(tmp_path: Path) -> Non
         codes="NBG201",
     )
     assert found == [("NBG201", 4, 1)]
+
+
+def test_eval_service_data_arguments_name_their_files(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from fmeval.data_loaders.data_config import DataConfig\n"
+        'remote = DataConfig(dataset_name="qa", dataset_uri="s3://team-evals/qa.jsonl")\n'
+        'local = DataConfig(dataset_name="qa", dataset_uri="data/qa.jsonl")',
+        "from langsmith import Client\n"
+        'Client().upload_csv(csv_file="golden.csv", input_keys=["q"], output_keys=["a"])\n'
+        'report.export(csv_file="scores.csv")',
+        'session.upload_data(path="test.jsonl", bucket=BUCKET, key_prefix="eval")',
+    )
+    assert found == [("NBG201", 2, 3), ("NBG201", 3, 2), ("NBG201", 4, 1), ("NBG202", 2, 2)]

@@ -469,6 +469,10 @@ DATA_FILE_KEYWORDS = frozenset(
         "testset_path",
         "src",
         "dataset",
+        # fmeval ``DataConfig(dataset_uri="s3://.../qa.jsonl")``
+        "dataset_uri",
+        # LangSmith ``client.upload_csv(csv_file="golden.csv", ...)``
+        "csv_file",
     }
 )
 #: Keywords of :data:`DATA_FILE_KEYWORDS` too generic to count on any call: only the eval
@@ -478,6 +482,7 @@ DATA_KEYWORD_CALLS: dict[str, frozenset[str]] = {
     "data": frozenset({"evaluate", "run", "create_run"}),
     "src": frozenset({"run_inference", "evaluate", "generate_rubrics"}),
     "dataset": frozenset({"EvalTask"}),
+    "csv_file": frozenset({"upload_csv"}),
 }
 
 #: Method names (any receiver) that write their first argument (or ``path``-like keyword) as a
@@ -820,9 +825,11 @@ FILE_UPLOAD_METHODS: dict[str, tuple[str, ...]] = {
     "upload": ("file", "path"),
     "upload_file": ("path", "file_path", "Filename"),
     "upload_document": ("path", "file_path"),
+    # SageMaker ``Session().upload_data(path="test.jsonl", bucket=..., key_prefix=...)``
+    "upload_data": ("path",),
 }
 #: Upload methods that take the path as their first argument too.
-FILE_UPLOAD_POSITIONAL = frozenset({"upload_document", "upload_file"})
+FILE_UPLOAD_POSITIONAL = frozenset({"upload_document", "upload_file", "upload_data"})
 
 #: Keywords through which readers take a list of input files (llama-index ``input_files``,
 #: Haystack converters' ``sources``): only values with a data, text or document extension count.

@@ -19,13 +19,15 @@ class UnversionedDataset(Rule):
     Face ``load_dataset("json", data_files=...)``, Inspect ``json_dataset``/``csv_dataset``,
     promptflow ``evaluate(data=...)``, Vertex AI ``client.evals.run_inference(src=...)`` and
     ``EvalTask(dataset=...)`` (a file of prompts, ``test_prompts.jsonl``, is data), deepeval ``add_test_cases_from_csv_file``, uptrain
-    ``JsonReader(fpath=...)``, ``eval_path=``/``dataset_path=`` keywords, functions the
+    ``JsonReader(fpath=...)``, fmeval ``DataConfig(dataset_uri=...)``, LangSmith
+    ``upload_csv(csv_file=...)``, ``eval_path=``/``dataset_path=`` keywords, functions the
     notebook defines that read their argument, and imported helpers named as readers given a
     data file (``load_jsonl("cases.jsonl")``, ``CSVConnector("runs.csv")``; not ``load_model``,
     ``load_prompt``, ``load_config``...), DuckDB queries reading a file (``FROM 'runs.parquet'``,
     ``read_csv('qa.csv')``), documents uploaded to a hosted RAG collection
     (``upload_document``) and files uploaded for a hosted eval job (Azure AI
-    ``project_client.upload_file("eval.jsonl")``, boto3 ``s3.upload_file(path, bucket, key)``);
+    ``project_client.upload_file("eval.jsonl")``, boto3 ``s3.upload_file(path, bucket, key)``,
+    SageMaker ``session.upload_data(path=...)``);
     paths are followed through constants, config
     dicts, ``Path /`` and ``os.path.join``. Documents and images fed to a model count too:
     LangChain document loaders (``PyPDFLoader``, ``TextLoader``...), pypdf ``PdfReader``,
