@@ -1267,3 +1267,21 @@ def test_eval_service_data_arguments_name_their_files(tmp_path: Path) -> None:
         'session.upload_data(path="test.jsonl", bucket=BUCKET, key_prefix="eval")',
     )
     assert found == [("NBG201", 2, 3), ("NBG201", 3, 2), ("NBG201", 4, 1), ("NBG202", 2, 2)]
+
+
+def test_openai_evals_api_run_samples_as_its_data_source_says(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from openai import OpenAI\nclient = OpenAI()\n"
+        'source = {"type": "completions", "model": "gpt-4.1-2025-04-14", "source": rows}\n'
+        "run = client.evals.runs.create(eval_id=eval_id, data_source=source)",
+        "hot = client.evals.runs.create(eval_id=eval_id, data_source={\n"
+        '    "type": "completions", "model": "gpt-4.1-2025-04-14",\n'
+        '    "sampling_params": {"temperature": 0.7}, "source": rows})\n'
+        "seeded = client.evals.runs.create(eval_id=eval_id, data_source={\n"
+        '    "type": "completions", "model": "gpt-4.1-2025-04-14",\n'
+        '    "sampling_params": {"temperature": 0.7, "seed": 7}, "source": rows})\n'
+        'scored = client.evals.runs.create(eval_id=eval_id, data_source={"type": "jsonl"})',
+        codes="NBG103,NBG303",
+    )
+    assert found == [("NBG103", 2, 4), ("NBG303", 3, 3)]

@@ -373,6 +373,8 @@ SAMPLING_CONFIG_KEYWORDS = frozenset(
         "model_params",
         "completion_args",
         "generate_content_config",
+        # OpenAI Evals API runs: ``data_source={"model": ..., "sampling_params": {...}}``.
+        "data_source",
     }
 )
 

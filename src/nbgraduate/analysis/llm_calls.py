@@ -171,12 +171,18 @@ def _guard_provider(
 
 
 def _is_eval_inference(call: CallSite, values: ValueResolver) -> bool:
-    """Vertex AI's eval SDK ``client.evals.run_inference(model="gemini-2.5-flash", src=...)``
-    generates the responses to evaluate; its sampling goes in ``config``'s
-    ``generate_content_config``. A ``model`` that is the notebook's own function is no LLM id."""
-    if not call.written_name.endswith("evals.run_inference"):
-        return False
-    return bool(values.strings(call.keywords.get("model"), call.scope))
+    """Hosted eval runs that generate the responses they score. Vertex AI's eval SDK
+    ``client.evals.run_inference(model="gemini-2.5-flash", src=...)`` samples as ``config``'s
+    ``generate_content_config`` says (a ``model`` that is the notebook's own function is no LLM
+    id); an OpenAI Evals API run ``client.evals.runs.create(data_source={"model": ...})`` as the
+    data source's ``sampling_params`` say."""
+    written = call.written_name
+    if written.endswith("evals.run_inference"):
+        return bool(values.strings(call.keywords.get("model"), call.scope))
+    if written.endswith("evals.runs.create"):
+        keys = values.dict_keys(call.keywords.get("data_source"), call.scope)
+        return keys is not None and "model" in keys
+    return False
 
 
 def _imports_guardrails(facts: ProgramFacts) -> bool:

@@ -23,7 +23,8 @@ class UnsetSamplingParameters(Rule):
     """Reports direct LLM calls (OpenAI and OpenAI-compatible clients, Anthropic, litellm,
     Google ``generate_content``, Mistral, Cohere, Ollama, Hugging Face ``InferenceClient``,
     Bedrock, Mistral's Agents and Conversations APIs given ``model=``, a Guardrails guard given
-    ``llm_api=`` or ``model=``, Vertex AI's ``client.evals.run_inference(model=...)``),
+    ``llm_api=`` or ``model=``, Vertex AI's ``client.evals.run_inference(model=...)``, an OpenAI
+    Evals API run whose ``data_source`` names a ``model``),
     chat-model constructors (LangChain, LlamaIndex, DSPy ``dspy.LM``, Haystack generators) and
     calls of the notebook's own functions that forward ``**kwargs`` into such a request, when
     they do not set ``temperature``: neither as an argument, nor inside a generation config,
@@ -131,6 +132,13 @@ class UnsetSamplingParameters(Rule):
             "client = vertexai.Client(project=PROJECT, location=LOCATION)\n"
             'responses = client.evals.run_inference(model="gemini-2.0-flash-001", src=prompts)\n',
             note="Vertex AI eval SDK inference",
+        ),
+        Example(
+            "from openai import OpenAI\n"
+            "client = OpenAI()\n"
+            'source = {"type": "completions", "model": "gpt-4.1-2025-04-14", "source": rows}\n'
+            "run = client.evals.runs.create(eval_id=eval_id, data_source=source)\n",
+            note="an OpenAI Evals API run that generates its samples",
         ),
     )
     good = (
