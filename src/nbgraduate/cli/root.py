@@ -34,10 +34,26 @@ def main(arguments: Sequence[str]) -> None:
     if arguments and arguments[0] in _ARGPARSE_COMMANDS:
         from nbgraduate.cli import lint
 
-        sys.exit(lint.main(arguments[0], arguments[1:]))
+        _leave(lint.main(arguments[0], arguments[1:]))
     from nbgraduate.cli.app import app
 
     app(args=list(arguments), prog_name="nbgraduate")
+
+
+def _leave(code: int) -> None:
+    """End the process with ``code`` once the output is flushed, skipping the interpreter's
+    tear-down: clearing every module and collecting the heap costs a lint run about 5 ms (a
+    twentieth of linting one notebook) and changes nothing on disk. ``lint`` and ``rule``
+    register no exit handlers and close what they open; a flush that fails (a closed pipe)
+    takes the ordinary exit, which reports it as Python always does."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    import os
+
+    os._exit(code)
 
 
 def root_help() -> str:
