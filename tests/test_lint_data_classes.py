@@ -1285,3 +1285,20 @@ def test_openai_evals_api_run_samples_as_its_data_source_says(tmp_path: Path) ->
         codes="NBG103,NBG303",
     )
     assert found == [("NBG103", 2, 4), ("NBG303", 3, 3)]
+
+
+def test_a_seed_everything_helper_imported_under_another_name_seeds(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import random\nfrom accelerate.utils import set_seed as seed_all_generators\n"
+        "seed_all_generators(13)\nrandom.shuffle(rows)",
+        codes="NBG301",
+    )
+    assert found == []
+    unseeded = lint_cells(
+        tmp_path / "unseeded",
+        "import random\nfrom accelerate.utils import set_seed as seed_all_generators\n"
+        "random.shuffle(rows)\nseed_all_generators(13)",
+        codes="NBG301",
+    )
+    assert unseeded == [("NBG301", 2, 3)]

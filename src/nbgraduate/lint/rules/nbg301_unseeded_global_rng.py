@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from nbgraduate.analysis import catalog
-from nbgraduate.analysis.facts import CallSite
+from nbgraduate.analysis.facts import CallSite, unaliased
 from nbgraduate.analysis.randomness import (
     NEVER,
     ExecutionOrder,
@@ -196,7 +196,7 @@ class UnseededGlobalRng(Rule):
             if not (call.node.args or call.keywords):
                 if qualified in _SEEDER_FAMILY:
                     continue
-            elif call.method in catalog.SEED_EVERYTHING_NAMES:
+            elif unaliased(call).method in catalog.SEED_EVERYTHING_NAMES:
                 seeds.append((None, call))
                 continue
             elif qualified in _SEEDER_FAMILY:
