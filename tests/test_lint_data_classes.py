@@ -1302,3 +1302,21 @@ def test_a_seed_everything_helper_imported_under_another_name_seeds(tmp_path: Pa
         codes="NBG301",
     )
     assert unseeded == [("NBG301", 2, 3)]
+
+
+def test_gemini_chat_sessions_sample_as_their_model_or_config_says(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from vertexai.generative_models import GenerativeModel\n"
+        'plain = GenerativeModel("gemini-1.5-pro-002").start_chat()\n'
+        'tuned = GenerativeModel("gemini-1.5-pro-002", generation_config={"temperature": 0})\n'
+        "chat = tuned.start_chat()",
+        'a = plain.send_message("hi")\nb = chat.send_message("hi")\n'
+        'c = chat.send_message("hi", generation_config={"temperature": 0.9})',
+        "from google import genai\nclient = genai.Client()\n"
+        'talk = client.chats.create(model="gemini-2.0-flash-001")\n'
+        'calm = client.chats.create(model="gemini-2.0-flash-001", config={"temperature": 0})\n'
+        'reply = calm.send_message("hi")',
+        codes="NBG103,NBG303",
+    )
+    assert found == [("NBG103", 3, 1), ("NBG103", 4, 3), ("NBG303", 3, 3)]

@@ -156,7 +156,10 @@ JUDGE_CALL_PATTERN = r"(?:Metric|Evaluator|Scorer|Grader|Judge|Critic|Feedback|E
 #: Requests (matched like :data:`LLM_REQUEST_SUFFIXES`) that choose a model only when given
 #: ``model=``: Mistral's Agents and Conversations APIs, whose sampling settings go in
 #: ``completion_args``. A conversation started with ``agent_id=`` samples as its agent does.
+#: A ``google.genai`` chat session (``client.chats.create(model=..., config=...)``) samples as
+#: its config says for every message.
 MODEL_KEYWORD_REQUEST_SUFFIXES = (
+    "chats.create",
     "conversations.start",
     "conversations.start_async",
     "conversations.start_stream",
@@ -207,6 +210,10 @@ LLM_REQUEST_SUFFIXES = (
 GOOGLE_REQUEST_METHODS = frozenset(
     {"generate_content", "generate_content_async", "generate_content_stream"}
 )
+
+#: Messages of a Vertex AI / ``google.generativeai`` chat (``model.start_chat().send_message``):
+#: requests of the model that started the chat, with its ``generation_config`` or their own.
+GOOGLE_CHAT_METHODS = frozenset({"send_message", "send_message_async"})
 
 #: Qualified names of function-style LLM requests.
 LLM_REQUEST_FUNCTIONS = frozenset(

@@ -271,7 +271,7 @@ def provider_of(call: CallSite, values: ValueResolver, flow: CallFlow | None = N
         return "anthropic"
     if any(written.endswith(suffix) for suffix in _MISTRAL_REQUESTS):
         return "mistral"
-    if call.method in catalog.GOOGLE_REQUEST_METHODS:
+    if call.method in catalog.GOOGLE_REQUEST_METHODS or chat_model_call(call, values):
         return "google"
     if call.method == "converse" or call.method == "invoke_model":
         return "bedrock"
@@ -353,6 +353,21 @@ def receiver_call(call: CallSite, values: ValueResolver) -> ast.Call | None:
     if isinstance(receiver, ast.Name):
         return values.resolve_call(receiver, call.scope)
     return None
+
+
+def chat_model_call(call: CallSite, values: ValueResolver) -> ast.Call | None:
+    """``chat.send_message(...)`` with ``chat = model.start_chat()``: the ``GenerativeModel(...)``
+    call that made the model whose chat this message is."""
+    if call.method not in catalog.GOOGLE_CHAT_METHODS:
+        return None
+    chat = receiver_call(call, values)
+    if chat is None or not isinstance(chat.func, ast.Attribute) or chat.func.attr != "start_chat":
+        return None
+    model = chat.func.value
+    made = model if isinstance(model, ast.Call) else values.resolve_call(model, call.scope)
+    if made is None or not (dotted_name(made.func) or "").endswith("GenerativeModel"):
+        return None
+    return made
 
 
 def hosting_service(call: CallSite | None, values: ValueResolver) -> str | None:
@@ -521,6 +536,8 @@ class LlmCalls:
                 or _is_eval_inference(call, self.values)
             ):
                 kind = "request"
+            elif kind is None and chat_model_call(call, self.values) is not None:
+                kind = "google"
             self._kinds[key] = kind
         return self._kinds[key]
 

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import dotted_name
-from nbgraduate.analysis.llm_calls import is_local_generation, receiver_call, sets_temperature
+from nbgraduate.analysis.llm_calls import (
+    chat_model_call,
+    is_local_generation,
+    receiver_call,
+    sets_temperature,
+)
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
@@ -119,6 +124,16 @@ class UnsetSamplingParameters(Rule):
             "client = genai.Client()\n"
             'stream = client.models.generate_content_stream(model="gemini-2.0-flash-001", contents="hi")\n',
             note="a Gemini request is set by its own config, not by another model's",
+        ),
+        Example(
+            "from google import genai\n"
+            "client = genai.Client()\n"
+            'chat = client.chats.create(model="gemini-2.0-flash-001")\n'
+            "# %%\n"
+            "from vertexai.generative_models import GenerativeModel\n"
+            'session = GenerativeModel("gemini-1.5-pro-002").start_chat()\n'
+            'reply = session.send_message("Grade this answer")\n',
+            note="Gemini chat sessions",
         ),
         Example(
             "import openai\n"
@@ -254,9 +269,10 @@ class UnsetSamplingParameters(Rule):
 
 
 def _configured_model(call: CallSite, values: ValueResolver, configured: set[int]) -> bool:
-    """``model.generate_content(...)`` on a ``GenerativeModel(generation_config=...)`` that sets
-    the temperature; a model the notebook cannot trace counts when any model is configured."""
-    made = receiver_call(call, values)
+    """``model.generate_content(...)`` (or a message of ``model.start_chat()``) on a
+    ``GenerativeModel(generation_config=...)`` that sets the temperature; a model the notebook
+    cannot trace counts when any model is configured."""
+    made = chat_model_call(call, values) or receiver_call(call, values)
     if made is None:
         return bool(configured)
     return id(made) in configured
