@@ -1320,3 +1320,28 @@ def test_gemini_chat_sessions_sample_as_their_model_or_config_says(tmp_path: Pat
         codes="NBG103,NBG303",
     )
     assert found == [("NBG103", 3, 1), ("NBG103", 4, 3), ("NBG303", 3, 3)]
+
+
+def test_a_seed_read_from_the_clock_is_no_seed(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import random, time\nimport numpy as np\n"
+        "picker = random.Random(time.time())\n"
+        "np.random.seed(int(time.time()))\n"
+        "subset = np.random.choice(rows, 20)\n"
+        "fixed = random.Random(13)",
+        codes="NBG301",
+    )
+    assert found == [("NBG301", 2, 3), ("NBG301", 2, 5)]
+
+
+def test_a_seed_variable_holding_none_is_no_seed(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "SEED = None\nsubset = ds.shuffle(seed=SEED)",
+        "def make_split(ds, seed=None):\n"
+        "    return ds.train_test_split(test_size=0.2, seed=seed)\n"
+        "parts = make_split(ds, seed=13)",
+        codes="NBG302",
+    )
+    assert found == [("NBG302", 2, 2)]

@@ -1030,6 +1030,25 @@ SEED_EVERYTHING_NAMES = frozenset(
     {"set_seed", "seed_everything", "seed_all", "set_seeds", "fix_seed"}
 )
 
+#: Calls whose value differs on every run: a seed computed from one is no seed.
+CLOCK_READS = frozenset(
+    {
+        "time.time",
+        "time.time_ns",
+        "time.perf_counter",
+        "time.perf_counter_ns",
+        "time.monotonic",
+        "datetime.datetime.now",
+        "datetime.datetime.utcnow",
+        "datetime.now",
+        "os.urandom",
+        "os.getpid",
+        "uuid.uuid4",
+        "secrets.randbits",
+        "secrets.token_bytes",
+    }
+)
+
 #: Constructors of private generators that need a seed argument.
 RNG_CONSTRUCTORS = frozenset(
     {"numpy.random.default_rng", "numpy.random.RandomState", "random.Random", "torch.Generator"}

@@ -37,7 +37,7 @@ def is_unseeded_sampler(call: CallSite, values: ValueResolver, imports: dict[str
     """A sampling or split call that draws its own randomness and is given no seed."""
     call = unaliased(call)
     method = call.method
-    if method not in _SAMPLER_METHODS or _has_seed(call):
+    if method not in _SAMPLER_METHODS or _has_seed(call, values):
         return False
     qualified = call.qualified_name
     if method in _ALWAYS_RANDOM and (
@@ -66,6 +66,18 @@ def is_unseeded_sampler(call: CallSite, values: ValueResolver, imports: dict[str
     return method == "train_test_split"
 
 
+def _is_parameter(name: str, scope: Scope) -> bool:
+    """Whether ``name`` is a parameter of the function ``scope``: its default (``seed=None``)
+    is only what a caller that passes nothing gets."""
+    if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return False
+    arguments = scope.args
+    return any(
+        argument.arg == name
+        for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+    )
+
+
 def _is_fractional_split(call: CallSite, values: ValueResolver) -> bool:
     """``adapter.split(0.5)``: a split by a fraction in (0, 1) draws which examples go where
     (``str.split`` takes a separator, never a fraction)."""
@@ -80,11 +92,16 @@ def _is_fractional_split(call: CallSite, values: ValueResolver) -> bool:
     return bool(found) and all(isinstance(v.value, float) and 0.0 < v.value < 1.0 for v in found)
 
 
-def _has_seed(call: CallSite) -> bool:
+def _has_seed(call: CallSite, values: ValueResolver) -> bool:
     for name in _SEED_KEYWORDS:
         value = call.keywords.get(name)
-        if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
-            return True
+        if value is None or (isinstance(value, ast.Constant) and value.value is None):
+            continue
+        if isinstance(value, ast.Name) and not _is_parameter(value.id, call.scope):
+            found = values.resolve(value, call.scope)
+            if found and all(v.value is None for v in found):
+                continue  # ``SEED = None`` then ``ds.shuffle(seed=SEED)``
+        return True
     # Unknown **kwargs may carry the seed; stay silent rather than guess.
     return call.has_star_kwargs
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from nbgraduate.analysis import catalog
-from nbgraduate.analysis.facts import CallSite, unaliased
+from nbgraduate.analysis.facts import CallSite, dotted_name, unaliased
 from nbgraduate.analysis.randomness import (
     NEVER,
     ExecutionOrder,
@@ -36,7 +36,9 @@ class UnseededGlobalRng(Rule):
     """Reports every draw from the ``random``, ``numpy.random`` or ``torch`` global generators
     that runs, in notebook order, before any seed call for that generator (``random.seed``,
     ``np.random.seed``, ``torch.manual_seed`` or a ``set_seed``/``seed_everything`` helper), and
-    every private generator created without a seed (``np.random.default_rng()``). A draw or a
+    every private generator created without a seed (``np.random.default_rng()``). A seed read
+    from the clock or the OS (``random.Random(time.time())``, ``np.random.seed(int(time.time()))``)
+    is no seed. A draw or a
     seed inside a function runs when the notebook first calls that function (a synthetic-data
     generator defined early and called after the seed is fine; one called before it is not);
     a seed earlier in the draw's own function body comes first. Retry jitter (a draw inside
@@ -78,6 +80,10 @@ class UnseededGlobalRng(Rule):
             "# %%\n"
             "random.seed(0)\n",
             note="a draw inside a function called before the seed",
+        ),
+        Example(
+            "import random, time\npicker = random.Random(time.time())\n",
+            note="a seed read from the clock differs on every run",
         ),
         Example(
             "import random\nbatch = random.sample(rows, 10)\nguide = random.choice(guides)\n",
@@ -190,12 +196,12 @@ class UnseededGlobalRng(Rule):
                 continue
             qualified = call.qualified_name
             if qualified in catalog.RNG_CONSTRUCTORS:
-                if not call.node.args and not _seed_keyword(call):
+                if (not call.node.args and not _seed_keyword(call)) or _clock_seeded(call, context):
                     unseeded.append(call)
                 continue
-            if not (call.node.args or call.keywords):
+            if not (call.node.args or call.keywords) or _clock_seeded(call, context):
                 if qualified in _SEEDER_FAMILY:
-                    continue
+                    continue  # ``random.seed(time.time())`` seeds differently every run
             elif unaliased(call).method in catalog.SEED_EVERYTHING_NAMES:
                 seeds.append((None, call))
                 continue
@@ -213,6 +219,11 @@ class UnseededGlobalRng(Rule):
         for call in unseeded:
             if id(call.node) not in seeded_generators:
                 message = f"`{call.written_name}()` creates a generator with no seed"
+                if call.node.args or call.keywords:
+                    message = (
+                        f"`{call.written_name}(...)` seeds its generator from the clock, so "
+                        "every run draws differently"
+                    )
                 yield self._finding(context, call, message)
         if not draws:
             return
@@ -298,6 +309,18 @@ def _seeded_library_call(call: CallSite, keywords: tuple[str, ...]) -> bool:
         if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
             return True
     return False
+
+
+def _clock_seeded(call: CallSite, context: LintContext) -> bool:
+    """A seed read from the clock or the OS (``random.Random(time.time())``,
+    ``np.random.seed(int(time.time()))``): a different seed on every run is no seed."""
+    arguments = [*call.node.args, *call.keywords.values()]
+    return any(
+        isinstance(node, ast.Call)
+        and context.values.qualify(dotted_name(node.func) or "") in catalog.CLOCK_READS
+        for argument in arguments
+        for node in ast.walk(argument)
+    )
 
 
 def _seed_keyword(call: CallSite) -> bool:
