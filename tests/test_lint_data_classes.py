@@ -1345,3 +1345,18 @@ def test_a_seed_variable_holding_none_is_no_seed(tmp_path: Path) -> None:
         codes="NBG302",
     )
     assert found == [("NBG302", 2, 2)]
+
+
+def test_an_openai_model_logged_with_mlflow_keeps_its_request_settings(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import mlflow\nimport openai\n"
+        'plain = mlflow.openai.log_model(model="gpt-4o-2024-08-06", task=openai.chat.completions,\n'
+        '    artifact_path="qa", messages=[])\n'
+        'hot = mlflow.openai.log_model(model="gpt-4o-2024-08-06", task=openai.chat.completions,\n'
+        '    artifact_path="qa", messages=[], temperature=0.5)\n'
+        'emb = mlflow.openai.log_model(model="text-embedding-3-small", task=openai.embeddings,\n'
+        '    artifact_path="emb")',
+        codes="NBG103,NBG303",
+    )
+    assert found == [("NBG103", 2, 3), ("NBG303", 2, 6)]

@@ -215,6 +215,11 @@ GOOGLE_REQUEST_METHODS = frozenset(
 #: requests of the model that started the chat, with its ``generation_config`` or their own.
 GOOGLE_CHAT_METHODS = frozenset({"send_message", "send_message_async"})
 
+#: MLflow flavours that log an OpenAI model with its request settings
+#: (``mlflow.openai.log_model(model="gpt-4o", task=openai.chat.completions, temperature=0)``):
+#: ``mlflow.evaluate`` then samples as those settings say.
+LOGGED_LLM_FUNCTIONS = frozenset({"mlflow.openai.log_model", "mlflow.openai.save_model"})
+
 #: Qualified names of function-style LLM requests.
 LLM_REQUEST_FUNCTIONS = frozenset(
     {"litellm.completion", "litellm.acompletion", "litellm.text_completion"}

@@ -60,6 +60,8 @@ def llm_call_kind(call: CallSite) -> str | None:
     """``"request"``, ``"google"`` (generate_content), ``"constructor"`` or ``None``."""
     method = call.method
     qualified = call.qualified_name
+    if qualified in catalog.LOGGED_LLM_FUNCTIONS:
+        return "constructor" if "model" in call.keywords and _completion_task(call) else None
     if (
         method not in _CANDIDATE_METHODS
         and qualified not in catalog.LLM_REQUEST_FUNCTIONS
@@ -103,6 +105,16 @@ def llm_call_kind(call: CallSite) -> str | None:
     ):
         return "request"
     return None
+
+
+def _completion_task(call: CallSite) -> bool:
+    """``task=openai.chat.completions`` (or ``openai.ChatCompletion``): a text generator, not
+    ``openai.embeddings``."""
+    task = call.keywords.get("task")
+    if task is None:
+        return False
+    written = str(task.value) if isinstance(task, ast.Constant) else dotted_name(task) or ""
+    return "completion" in written.lower()
 
 
 def _is_dspy_lm(call: CallSite) -> bool:
@@ -273,6 +285,8 @@ def provider_of(call: CallSite, values: ValueResolver, flow: CallFlow | None = N
         return "mistral"
     if call.method in catalog.GOOGLE_REQUEST_METHODS or chat_model_call(call, values):
         return "google"
+    if call.qualified_name in catalog.LOGGED_LLM_FUNCTIONS:
+        return "openai"
     if call.method == "converse" or call.method == "invoke_model":
         return "bedrock"
     if call.qualified_name.startswith("ollama."):

@@ -29,7 +29,7 @@ class UnsetSamplingParameters(Rule):
     Google ``generate_content``, Mistral, Cohere, Ollama, Hugging Face ``InferenceClient``,
     Bedrock, Mistral's Agents and Conversations APIs given ``model=``, a Guardrails guard given
     ``llm_api=`` or ``model=``, Vertex AI's ``client.evals.run_inference(model=...)``, an OpenAI
-    Evals API run whose ``data_source`` names a ``model``),
+    Evals API run whose ``data_source`` names a ``model``, ``mlflow.openai.log_model``),
     chat-model constructors (LangChain, LlamaIndex, DSPy ``dspy.LM``, Haystack generators) and
     calls of the notebook's own functions that forward ``**kwargs`` into such a request, when
     they do not set ``temperature``: neither as an argument, nor inside a generation config,
@@ -154,6 +154,14 @@ class UnsetSamplingParameters(Rule):
             'source = {"type": "completions", "model": "gpt-4.1-2025-04-14", "source": rows}\n'
             "run = client.evals.runs.create(eval_id=eval_id, data_source=source)\n",
             note="an OpenAI Evals API run that generates its samples",
+        ),
+        Example(
+            "import mlflow\nimport openai\n"
+            "qa = mlflow.openai.log_model(\n"
+            '    model="gpt-4o-2024-08-06", task=openai.chat.completions, artifact_path="qa",\n'
+            "    messages=[],\n"
+            ")\n",
+            note="an OpenAI model logged with MLflow, then called by mlflow.evaluate",
         ),
     )
     good = (
