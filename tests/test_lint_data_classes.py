@@ -1360,3 +1360,17 @@ def test_an_openai_model_logged_with_mlflow_keeps_its_request_settings(tmp_path:
         codes="NBG103,NBG303",
     )
     assert found == [("NBG103", 2, 3), ("NBG303", 2, 6)]
+
+
+def test_a_vector_store_restored_from_a_remote_snapshot_is_downloaded(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'from qdrant_client import QdrantClient\nclient = QdrantClient(":memory:")\n'
+        'SNAPSHOT = "https://snapshots.example.org/docs.snapshot"\n'
+        'client.recover_snapshot("docs", location=SNAPSHOT)',
+        'client.recover_snapshot("wiki", "https://snapshots.example.org/wiki.snapshot",\n'
+        '    checksum="9f2c1d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d")\n'
+        'client.recover_snapshot("own", "file:///qdrant/snapshots/own.snapshot")',
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 2, 3)]

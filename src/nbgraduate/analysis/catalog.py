@@ -917,6 +917,13 @@ PUBLIC_DATASET_CLONES: dict[str, tuple[str, ...]] = {
     "clone_public_dataset": ("token_or_url",),
 }
 
+#: Vector-store calls that restore a collection from a snapshot at a URL (Qdrant
+#: ``client.recover_snapshot(name, location=url, checksum=...)``): the location's keywords, and
+#: the keyword that makes the store verify the snapshot's SHA-256.
+SNAPSHOT_RESTORES: dict[str, tuple[tuple[str, ...], str]] = {
+    "recover_snapshot": (("location",), "checksum"),
+}
+
 #: lm-evaluation-harness task configuration: keys naming the hub dataset and its revision, and
 #: the keys one of which a YAML text must also have to be read as a task (not any YAML).
 TASK_DATASET_KEY = "dataset_path"

@@ -529,6 +529,15 @@ class _ReadFinder:
             return [sink("kaggle", call.argument(0, "handle"))]
         if qualified in _DVC_READS:
             return self._dvc_read(call, sink)
+        if method in catalog.SNAPSHOT_RESTORES and isinstance(call.node.func, ast.Attribute):
+            keywords, checksum = catalog.SNAPSHOT_RESTORES[method]
+            given = call.keywords.get(checksum)
+            verified = (
+                f"{method}({checksum}=...)"
+                if given is not None and not (isinstance(given, ast.Constant) and not given.value)
+                else None
+            )
+            return [sink("download", call.argument(1, *keywords), verified_by=verified)]
         if method in catalog.HOSTED_EVAL_JOB_CALLS:
             return [sink("read", uri) for uri in self._job_dataset_uris(call)]
         if method in catalog.PUBLIC_DATASET_CLONES:
@@ -1526,6 +1535,7 @@ _SINK_METHODS = frozenset(
         "makedirs",
         *catalog.PUBLIC_DATASET_CLONES,
         *catalog.HOSTED_EVAL_JOB_CALLS,
+        *catalog.SNAPSHOT_RESTORES,
         *catalog.FILE_UPLOAD_METHODS,
         *catalog.DOCUMENT_READERS,
         *catalog.DIRECTORY_READERS,

@@ -33,7 +33,9 @@ class MutableRemoteDataset(Rule):
     ``load_dataset``, boto3 ``download_file``/``get_object``, the dataset ``s3Uri`` of a hosted
     eval or batch job (Bedrock ``create_evaluation_job`` ``datasetLocation``,
     ``create_model_invocation_job`` ``s3InputDataConfig``; not when the notebook uploads its own
-    objects with ``upload_file``/``put_object``), download helpers the notebook
+    objects with ``upload_file``/``put_object``), a vector store restored from a snapshot at a
+    URL (Qdrant ``recover_snapshot(name, location=url)``, verified by ``checksum=``), download
+    helpers the notebook
     defines, LangSmith ``clone_public_dataset(<share link>)``, and hub datasets an
     lm-evaluation-harness task configuration names (``dataset_path: org/name`` in a YAML
     string or a ``%%writefile`` cell; pinned by ``dataset_kwargs: revision: <40-hex>``).
@@ -150,6 +152,12 @@ class MutableRemoteDataset(Rule):
             'rows = httpx.get("https://raw.githubusercontent.com/org/evals/main/qa.json").json()\n'
         ),
         Example('import wget\nwget.download("https://example.org/evals/golden.csv")\n'),
+        Example(
+            "from qdrant_client import QdrantClient\n"
+            'client = QdrantClient(":memory:")\n'
+            'client.recover_snapshot("docs", location="https://example.org/snapshots/docs.snapshot")\n',
+            note="A retrieval corpus restored from a snapshot at a URL, no `checksum=`:",
+        ),
         Example(
             "import requests\n"
             'FILES = [("a.pdf", "https://raw.githubusercontent.com/org/docs/main/a.pdf")]\n'
