@@ -20,11 +20,14 @@ _ALL = frozenset({"*"})
 class Suppressions:
     """What the notebook's comments switch off: per (cell, row), and for the whole file."""
 
-    __slots__ = ("_line_cache", "file_codes")
+    __slots__ = ("_cell_lines", "_line_cache", "file_codes")
 
     def __init__(self, file_codes: frozenset[str] = frozenset()) -> None:
         self.file_codes = file_codes
         self._line_cache: dict[tuple[int, int], frozenset[str]] = {}
+        # Each cell split into lines once, however many of its lines have findings: splitting
+        # it per finding made a cell of thousands of findings quadratic.
+        self._cell_lines: dict[int, list[str]] = {}
 
     def suppresses(self, notebook: Notebook, code: str, cell_index: int, row: int) -> bool:
         if _matches(self.file_codes, code):
@@ -32,8 +35,11 @@ class Suppressions:
         key = (cell_index, row)
         codes = self._line_cache.get(key)
         if codes is None:
-            codes = _directive_codes(_LINE_DIRECTIVE, notebook.cell_line(cell_index, row))
-            self._line_cache[key] = codes
+            lines = self._cell_lines.get(cell_index)
+            if lines is None:
+                lines = self._cell_lines[cell_index] = notebook.cells[cell_index].lines
+            line = lines[row - 1] if 0 < row <= len(lines) else ""
+            codes = self._line_cache[key] = _directive_codes(_LINE_DIRECTIVE, line)
         return _matches(codes, code)
 
 
