@@ -1374,3 +1374,14 @@ def test_a_vector_store_restored_from_a_remote_snapshot_is_downloaded(tmp_path: 
         codes="NBG202",
     )
     assert found == [("NBG202", 2, 3)]
+
+
+def test_a_random_server_port_is_not_eval_randomness(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import random\nport = random.randint(8000, 9000)\n"
+        "server = start_server(port=port)\nserver_port = random.choice([7860, 7861])\n"
+        "shot = random.choice(examples)",
+        codes="NBG301",
+    )
+    assert found == [("NBG301", 2, 5)]

@@ -296,8 +296,9 @@ _CHARACTER_SETS = frozenset(
         "uppercase",
     }
 )
-#: Names and keywords that a value only labels (``run_name``, ``evaluation_name=``, ``suffix``).
-_LABEL_NAME = re.compile(r"(?i)(?:^|_)(?:name|suffix|nonce)$")
+#: Names and keywords that a value only labels (``run_name``, ``evaluation_name=``, ``suffix``)
+#: or that pick a server's port: neither picks an example or changes a score.
+_LABEL_NAME = re.compile(r"(?i)(?:^|_)(?:name|suffix|nonce|port)$")
 
 
 def only_labels(call: CallSite, facts: ProgramFacts) -> bool:

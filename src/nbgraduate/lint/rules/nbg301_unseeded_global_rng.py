@@ -44,7 +44,7 @@ class UnseededGlobalRng(Rule):
     a seed earlier in the draw's own function body comes first. Retry jitter (a draw inside
     ``time.sleep(...)``, a retry or backoff helper, or assigned to a delay) and a draw that only
     makes a name unique (``evaluation_name=f"run-{random.randint(1000, 9999)}"``, a
-    ``run_name``/``suffix`` variable, an id drawn from ``string.ascii_lowercase +
+    ``run_name``/``suffix`` variable, a server ``port``, an id drawn from ``string.ascii_lowercase +
     string.digits``) are not eval randomness and are not reported. Several draws from one generator on one
     line are one finding, at the first (one seed fixes them all).
 
