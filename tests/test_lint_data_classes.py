@@ -1385,3 +1385,15 @@ def test_a_random_server_port_is_not_eval_randomness(tmp_path: Path) -> None:
         codes="NBG301",
     )
     assert found == [("NBG301", 2, 5)]
+
+
+def test_a_registry_dataset_downloaded_by_name_follows_the_registry_head(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from llama_index.core.llama_dataset import download_llama_dataset, LabelledRagDataset\n"
+        'rag_dataset, documents = download_llama_dataset("PaulGrahamEssayDataset", "./pg")',
+        'again = LabelledRagDataset.from_json("./pg/rag_dataset.json")\n'
+        'mirrored = download_llama_dataset("Uber10KDataset2021", "./uber", llama_datasets_url=MIRROR)',
+        codes="NBG201,NBG202",
+    )
+    assert found == [("NBG202", 2, 2)]

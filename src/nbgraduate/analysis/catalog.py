@@ -917,6 +917,19 @@ PUBLIC_DATASET_CLONES: dict[str, tuple[str, ...]] = {
     "clone_public_dataset": ("token_or_url",),
 }
 
+#: Downloads of a registry dataset by name, from the registry's default branch: the name's and
+#: the destination folder's keywords, the keyword that points the download elsewhere, and the
+#: URL the name is fetched from (llama-index ``download_llama_dataset("PaulGrahamEssayDataset",
+#: "./data")``).
+NAMED_DATASET_DOWNLOADS: dict[str, tuple[str, str, str, str]] = {
+    "download_llama_dataset": (
+        "llama_dataset_class",
+        "download_dir",
+        "llama_datasets_url",
+        "https://raw.githubusercontent.com/run-llama/llama-datasets/main/llama_datasets/{name}",
+    ),
+}
+
 #: Vector-store calls that restore a collection from a snapshot at a URL (Qdrant
 #: ``client.recover_snapshot(name, location=url, checksum=...)``): the location's keywords, and
 #: the keyword that makes the store verify the snapshot's SHA-256.

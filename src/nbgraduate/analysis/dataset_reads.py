@@ -529,6 +529,13 @@ class _ReadFinder:
             return [sink("kaggle", call.argument(0, "handle"))]
         if qualified in _DVC_READS:
             return self._dvc_read(call, sink)
+        if method in catalog.NAMED_DATASET_DOWNLOADS:
+            name_keyword, folder_keyword, elsewhere, _ = catalog.NAMED_DATASET_DOWNLOADS[method]
+            if elsewhere in call.keywords:
+                return []  # fetched from a location the notebook chose, not the registry head
+            folder = call.argument(1, folder_keyword)
+            found = [sink("download", call.argument(0, name_keyword))]
+            return found + ([sink("folder", folder)] if folder is not None else [])
         if method in catalog.SNAPSHOT_RESTORES and isinstance(call.node.func, ast.Attribute):
             keywords, checksum = catalog.SNAPSHOT_RESTORES[method]
             given = call.keywords.get(checksum)
@@ -1024,6 +1031,10 @@ class _ReadFinder:
                 if not is_url and sink.call.qualified_name.startswith("gdown."):
                     value = ResolvedValue(f"https://drive.google.com/uc?id={path}", value.node)
                     path, is_url = str(value.value), True
+                registry = catalog.NAMED_DATASET_DOWNLOADS.get(sink.call.method)
+                if not is_url and registry is not None:
+                    value = ResolvedValue(registry[3].format(name=path), value.node)
+                    path, is_url = str(value.value), True
                 if not is_url:
                     continue
                 if is_url and _not_data(path):
@@ -1414,6 +1425,8 @@ class _ReadFinder:
             return None  # a temporary file, or a name the server chooses
         if sink.call.method in catalog.PUBLIC_DATASET_CLONES:
             return None  # copied into the platform, not into a file
+        if sink.call.method in catalog.NAMED_DATASET_DOWNLOADS:
+            return None  # a folder of files, recorded by its ``folder`` sink
         from nbgraduate.analysis.shell_downloads import url_file_name
 
         return url_file_name(url)  # wget.download and most helpers keep the URL's file name
@@ -1536,6 +1549,7 @@ _SINK_METHODS = frozenset(
         *catalog.PUBLIC_DATASET_CLONES,
         *catalog.HOSTED_EVAL_JOB_CALLS,
         *catalog.SNAPSHOT_RESTORES,
+        *catalog.NAMED_DATASET_DOWNLOADS,
         *catalog.FILE_UPLOAD_METHODS,
         *catalog.DOCUMENT_READERS,
         *catalog.DIRECTORY_READERS,

@@ -34,8 +34,9 @@ class MutableRemoteDataset(Rule):
     eval or batch job (Bedrock ``create_evaluation_job`` ``datasetLocation``,
     ``create_model_invocation_job`` ``s3InputDataConfig``; not when the notebook uploads its own
     objects with ``upload_file``/``put_object``), a vector store restored from a snapshot at a
-    URL (Qdrant ``recover_snapshot(name, location=url)``, verified by ``checksum=``), download
-    helpers the notebook
+    URL (Qdrant ``recover_snapshot(name, location=url)``, verified by ``checksum=``), a
+    llama-index registry dataset downloaded by name (``download_llama_dataset(name, folder)``,
+    fetched from the registry's default branch), download helpers the notebook
     defines, LangSmith ``clone_public_dataset(<share link>)``, and hub datasets an
     lm-evaluation-harness task configuration names (``dataset_path: org/name`` in a YAML
     string or a ``%%writefile`` cell; pinned by ``dataset_kwargs: revision: <40-hex>``).
@@ -157,6 +158,11 @@ class MutableRemoteDataset(Rule):
             'client = QdrantClient(":memory:")\n'
             'client.recover_snapshot("docs", location="https://example.org/snapshots/docs.snapshot")\n',
             note="A retrieval corpus restored from a snapshot at a URL, no `checksum=`:",
+        ),
+        Example(
+            "from llama_index.core.llama_dataset import download_llama_dataset\n"
+            'rag_dataset, documents = download_llama_dataset("PaulGrahamEssayDataset", "./data")\n',
+            note="A registry dataset downloaded by name from the registry's default branch:",
         ),
         Example(
             "import requests\n"
