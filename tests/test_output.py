@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 import subprocess
@@ -334,6 +335,34 @@ def test_json_is_what_json_dumps_writes(text: str) -> None:
         [_as_json(d) for d in ordered(report)], indent=2, sort_keys=True, ensure_ascii=False
     )
     assert render_json(report) == expected + "\n"
+
+
+class _Tag(str, enum.Enum):
+    SAMPLED = "sampled \u00e9"
+
+
+class _Table(dict):
+    pass
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        [],
+        "",
+        {"empty": [], "also": {}, "nested": [[], [{}], [[[]]]]},
+        {"text": 'quotes " \\ \x00\x1f\t\n \u2028 données \U0001f600 \ud800', "n": -(10**20)},
+        [None, True, False, 0, 1.5, -0.0, float("nan"), float("inf"), (1, (2, 3))],
+        {1: "int key", None: [2], False: {"x": ()}, 2.5: "float key"},
+        {"enum": _Tag.SAMPLED, "in list": [_Tag.SAMPLED], "subclass": _Table(a=[_Table()])},
+        [{"deep": [{"x": {"y": [1, {"z": "w"}]}}]}],
+    ],
+)
+def test_indented_json_is_what_json_dumps_writes(value: object) -> None:
+    from nbgraduate.lint.output._indented import dumps_indented
+
+    assert dumps_indented(value) == json.dumps(value, indent=2, ensure_ascii=False)
 
 
 def test_json_of_an_empty_report_is_an_empty_array() -> None:

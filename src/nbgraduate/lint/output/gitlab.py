@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 from nbgraduate.lint.diagnostics import Diagnostic, LintReport, Severity
 from nbgraduate.lint.output._common import fingerprints, ordered, relative_posix_path
+from nbgraduate.lint.output._indented import dumps_indented
 
 #: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
 TYPE_CHECKING = False
@@ -31,7 +31,7 @@ def render_gitlab(report: LintReport) -> str:
         _issue(diagnostic, path, fingerprint)
         for diagnostic, path, fingerprint in zip(diagnostics, paths, hashes, strict=True)
     ]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(issues) + "\n"
 
 
 def _project_path(path: str, root: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ from nbgraduate.lint.output._common import (
     printable,
     relative_posix_path,
 )
+from nbgraduate.lint.output._indented import dumps_indented
 from nbgraduate.lint.rules.base import Rule
 
 SARIF_SCHEMA = (
@@ -63,7 +63,7 @@ def render_sarif(report: LintReport, *, rules: Sequence[type[Rule]]) -> str:
         ],
     }
     document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(document) + "\n"
 
 
 def _unique_by_code(rules: Sequence[type[Rule]]) -> list[type[Rule]]:
