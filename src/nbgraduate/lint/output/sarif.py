@@ -41,7 +41,12 @@ def render_sarif(report: LintReport, *, rules: Sequence[type[Rule]]) -> str:
     descriptors = _unique_by_code(rules)
     rule_index = {rule.code: index for index, rule in enumerate(descriptors)}
     diagnostics = ordered(report)
-    artifacts = [_artifact_location(d.path, cwd) for d in diagnostics]
+    # Once per file, not per finding: a relative path, a percent-encoding and, outside the
+    # working directory, a ``file:`` URI built by pathlib.
+    located: dict[str, dict[str, str]] = {}
+    for path in dict.fromkeys(d.path for d in diagnostics):
+        located[path] = _artifact_location(path, cwd)
+    artifacts = [located[d.path] for d in diagnostics]
     uris = [artifact["uri"] for artifact in artifacts]
     hashes = fingerprints(zip(uris, diagnostics, strict=True))
     run = {
