@@ -1397,3 +1397,22 @@ def test_a_registry_dataset_downloaded_by_name_follows_the_registry_head(tmp_pat
         codes="NBG201,NBG202",
     )
     assert found == [("NBG202", 2, 2)]
+
+
+def test_paths_on_the_home_folder_are_followed_and_machine_local(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import os, json\nfrom pathlib import Path\nimport pandas as pd\n"
+        'qa = pd.read_csv(Path.home() / "evals" / "qa.csv")\n'
+        'gold = pd.read_json(os.path.expanduser("~/evals/gold.jsonl"), lines=True)',
+        'cache = json.load(open(Path.home() / ".cache" / "evalkit" / "results.json"))\n'
+        'rel = pd.read_csv(os.path.abspath("data/extra.csv"))',
+        codes="NBG201,NBG203",
+    )
+    assert found == [
+        ("NBG201", 2, 4),
+        ("NBG201", 2, 5),
+        ("NBG201", 3, 2),
+        ("NBG203", 2, 4),
+        ("NBG203", 2, 5),
+    ]

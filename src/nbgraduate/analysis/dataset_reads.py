@@ -269,6 +269,8 @@ def find_dataset_reads(
         for read in finder.reads(sink):
             if read.kind == "remote" and _blank_host(read.path):
                 continue  # ``f"gs://{BUCKET}/..."`` with ``BUCKET = ""`` left for the user
+            if read.kind == "local" and read.path.startswith("~/."):
+                continue  # ``~/.cache/...``: a tool's state under the home folder, not eval data
             if read.download and read.destination:
                 written.add(read.destination, read.line)
             reads.append(read)

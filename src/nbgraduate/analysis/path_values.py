@@ -20,8 +20,23 @@ __all__ = ["normalise_path", "path_values"]
 _JOIN_CALLS = frozenset({"os.path.join", "posixpath.join", "ntpath.join", "path.join"})
 #: Calls that return their (single) argument's path unchanged.
 _PATH_CONSTRUCTORS = frozenset(
-    {"Path", "pathlib.Path", "PurePath", "pathlib.PurePath", "PosixPath", "str", "os.fspath"}
+    {
+        "Path",
+        "pathlib.Path",
+        "PurePath",
+        "pathlib.PurePath",
+        "PosixPath",
+        "str",
+        "os.fspath",
+    }
 )
+#: Calls that return the same file as their one argument, spelled out
+#: (``os.path.expanduser("~/evals/qa.csv")``, ``os.path.abspath("data/qa.csv")``).
+_SAME_FILE_CALLS = frozenset(
+    {"os.path.expanduser", "os.path.abspath", "os.path.normpath", "os.path.realpath"}
+)
+#: Calls that return the user's home folder, spelled ``~`` in a path.
+_HOME_CALLS = frozenset({"Path.home", "pathlib.Path.home"})
 #: Calls that return the working directory, which a relative path is relative to.
 _WORKING_DIRECTORY_CALLS = frozenset(
     {"os.getcwd", "os.getcwdb", "Path.cwd", "pathlib.Path.cwd", "PurePath.cwd"}
@@ -96,6 +111,8 @@ def _anchored_path(
     name = dotted_name(expression.func) or ""
     if values.qualify(name) in _WORKING_DIRECTORY_CALLS or name in _WORKING_DIRECTORY_CALLS:
         return [] if expression.args else [ResolvedValue(".", expression)]
+    if values.qualify(name) in _HOME_CALLS or name in _HOME_CALLS:
+        return [] if expression.args else [ResolvedValue("~", expression)]
     func = expression.func
     if not (isinstance(func, ast.Attribute) and func.attr in _RESOLVING_METHODS):
         return None
@@ -119,6 +136,8 @@ def _is_anchored(expression: ast.expr, values: ValueResolver) -> bool:
     return (
         values.qualify(name) in _WORKING_DIRECTORY_CALLS
         or name in _WORKING_DIRECTORY_CALLS
+        or values.qualify(name) in _HOME_CALLS
+        or name in _HOME_CALLS
         or (
             isinstance(expression.func, ast.Attribute)
             and expression.func.attr in _RESOLVING_METHODS
@@ -171,6 +190,8 @@ def _composed_parts(
         qualified = values.qualify(name)
         if qualified in _JOIN_CALLS or name in _JOIN_CALLS:
             return [("/", argument) for argument in expression.args]
+        if qualified in _SAME_FILE_CALLS and len(expression.args) == 1:
+            return [("", expression.args[0])]
         if (qualified in _PATH_CONSTRUCTORS or name in _PATH_CONSTRUCTORS) and (
             len(expression.args) > 1
         ):

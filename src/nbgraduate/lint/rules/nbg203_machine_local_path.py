@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -18,7 +19,8 @@ _MACHINE_LOCAL = re.compile(
 
 class MachineLocalPath(Rule):
     """Reports string literals that are paths into a home directory: ``/Users/<name>/...``,
-    ``/home/<name>/...``, ``C:\\Users\\<name>\\...``, ``~/...``."""
+    ``/home/<name>/...``, ``C:\\Users\\<name>\\...``, ``~/...``, and datasets read from a
+    path composed on the home folder (``Path.home() / "evals" / "qa.csv"``)."""
 
     code = "NBG203"
     name = "machine-local-path"
@@ -33,6 +35,12 @@ class MachineLocalPath(Rule):
             'import pandas as pd\ndf = pd.read_csv("/Users/alice/Downloads/eval_v2_final.csv")\n'
         ),
         Example('PROMPTS = "~/work/prompts/judge.txt"\n'),
+        Example(
+            "from pathlib import Path\n"
+            "import pandas as pd\n"
+            'df = pd.read_csv(Path.home() / "evals" / "qa.csv")\n',
+            note="A dataset path composed on the home folder:",
+        ),
     )
     good = (Example('import pandas as pd\ndf = pd.read_csv("data/eval.csv")\n'),)
 
@@ -44,5 +52,21 @@ class MachineLocalPath(Rule):
             node = constant.node
             message = (
                 f"path {value!r} only exists on one machine; use a path relative to the notebook"
+            )
+            yield self.finding(message, context.position(node), context.end_position(node))
+        for read in context.dataset_reads:
+            node = read.location.node
+            if read.kind != "local" or not read.path.startswith("~/"):
+                continue
+            if any(
+                isinstance(inner, ast.Constant)
+                and isinstance(inner.value, str)
+                and _MACHINE_LOCAL.match(inner.value)
+                for inner in ast.walk(node)
+            ):
+                continue  # its literal is reported above
+            message = (
+                f"path {read.path!r} is composed on the home folder, so it only exists on one"
+                " machine; use a path relative to the notebook"
             )
             yield self.finding(message, context.position(node), context.end_position(node))
