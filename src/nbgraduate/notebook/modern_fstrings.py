@@ -75,6 +75,8 @@ class _Field:
     #: Spans to blank: comments, and the backslashes of line continuations.
     blanks: list[tuple[int, int]] = field(default_factory=list)
     spec_fields: list[_Field] = field(default_factory=list)
+    #: A backslash in the format spec: legal there, but not in a field nested in another one.
+    spec_has_backslash: bool = False
 
 
 def parsable_rewrite(source: str, parses: Callable[[str], bool]) -> str | None:
@@ -300,6 +302,7 @@ class _Lexer:
                 position = nested.end
                 continue
             if char == "\\":
+                replacement.spec_has_backslash = True
                 position += 2
                 continue
             position += 1
@@ -337,6 +340,8 @@ class _Rewriter:
                 self._fill_name(replacement.start + 1, replacement.end - 1)
 
     def _field(self, replacement: _Field, chain: tuple[str, ...]) -> None:
+        if replacement.spec_has_backslash and len(chain) > 1:
+            raise _FieldUnfixable  # inside another field, where no backslash may stand
         for start, end in replacement.blanks:
             for index in range(start, end):
                 self._set(index, " ")
