@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from typing import Literal
 
+from nbgraduate.core.records import Record
 from nbgraduate.knowledge.packages import (
     RequirementSyntaxError,
     canonical_name,
@@ -16,13 +15,20 @@ from nbgraduate.knowledge.packages import (
 
 __all__ = ["InstallKind", "InstallRequirement", "parse_install_line"]
 
-InstallKind = Literal[
-    "exact", "floating", "vcs-pinned", "vcs-floating", "local", "requirements-file"
-]
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    InstallKind = Literal[
+        "exact", "floating", "vcs-pinned", "vcs-floating", "local", "requirements-file"
+    ]
+else:
+    InstallKind = str
 
 
-@dataclass(frozen=True, slots=True)
-class InstallRequirement:
+class InstallRequirement(Record):
     """One requirement named on an install line, located so a rule can underline it.
 
     ``spec`` is the requirement as the shell sees it (quotes removed, environment markers
@@ -31,12 +37,18 @@ class InstallRequirement:
     ``exact`` and ``vcs-pinned`` requirements.
     """
 
-    tool: str
-    spec: str
-    column: int
-    length: int
-    kind: InstallKind
-    reason: str
+    _fields = ("tool", "spec", "column", "length", "kind", "reason")
+    __slots__ = _fields
+
+    def __init__(
+        self, tool: str, spec: str, column: int, length: int, kind: InstallKind, reason: str
+    ) -> None:
+        self.tool = tool
+        self.spec = spec
+        self.column = column
+        self.length = length
+        self.kind = kind
+        self.reason = reason
 
 
 def parse_install_line(line: str) -> list[InstallRequirement]:
@@ -98,20 +110,26 @@ def _command_start(line: str) -> int | None:
 # --- a small shell tokenizer that remembers where every character came from ---------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
+class _Word(Record):
     """A shell word after quote removal, with the line offset of each of its characters."""
 
-    text: str
-    offsets: tuple[int, ...]
+    _fields = ("text", "offsets")
+    __slots__ = _fields
+
+    def __init__(self, text: str, offsets: tuple[int, ...]) -> None:
+        self.text = text
+        self.offsets = offsets
 
 
-@dataclass(frozen=True, slots=True)
-class _Slice:
+class _Slice(Record):
     """The tail of a word from ``skip`` on: an option's attached value, or the whole word."""
 
-    word: _Word
-    skip: int = 0
+    _fields = ("word", "skip")
+    __slots__ = _fields
+
+    def __init__(self, word: _Word, skip: int = 0) -> None:
+        self.word = word
+        self.skip = skip
 
     @property
     def text(self) -> str:
@@ -493,13 +511,21 @@ _CONDA_UPDATE_SUBCOMMANDS = frozenset({"update", "upgrade"})
 _CONDA_INSTALL_SUBCOMMANDS = frozenset({"install", "create"}) | _CONDA_UPDATE_SUBCOMMANDS
 
 
-@dataclass(slots=True)
-class _Arguments:
+class _Arguments(Record):
     """An installer's arguments sorted into requirements and the options that change them."""
 
-    positional: list[_Slice]
-    special: list[tuple[str, _Slice]]
-    upgrade_flag: str | None = None
+    _fields = ("positional", "special", "upgrade_flag")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        positional: list[_Slice],
+        special: list[tuple[str, _Slice]],
+        upgrade_flag: str | None = None,
+    ) -> None:
+        self.positional = positional
+        self.special = special
+        self.upgrade_flag = upgrade_flag
 
 
 def _read_arguments(

@@ -10,7 +10,8 @@ linter only pays for it when a notebook installs something.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from nbgraduate.core.records import Record
 
 __all__ = [
     "MAX_VERSION_CHARS",
@@ -43,19 +44,29 @@ class RequirementSyntaxError(ValueError):
         super().__init__(reason)
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedRequirement:
+class ParsedRequirement(Record):
     """A PEP 508 requirement: ``name[extras] specifiers ; marker`` or ``name @ url ; marker``.
 
     ``name`` is spelled as written; :attr:`key` is its PEP 503 normalised form. ``extras`` are
     normalised and sorted; ``marker`` is packaging's normalised text of the marker.
     """
 
-    name: str
-    extras: tuple[str, ...]
-    specifiers: tuple[tuple[str, str], ...]
-    marker: str | None
-    url: str | None
+    _fields = ("name", "extras", "specifiers", "marker", "url")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        name: str,
+        extras: tuple[str, ...],
+        specifiers: tuple[tuple[str, str], ...],
+        marker: str | None,
+        url: str | None,
+    ) -> None:
+        self.name = name
+        self.extras = extras
+        self.specifiers = specifiers
+        self.marker = marker
+        self.url = url
 
     @property
     def key(self) -> str:

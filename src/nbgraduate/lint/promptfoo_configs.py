@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 
 from nbgraduate.analysis import catalog
+from nbgraduate.core.records import Record
 from nbgraduate.notebook.model import ShellCommand
 
 __all__ = [
@@ -37,23 +37,31 @@ _CONFIG_FLAGS = ("-c", "--config")
 _PREFIX_PROVIDERS = {"azureopenai": "openai", "vertex": "google", "localai": "openai"}
 
 
-@dataclass(frozen=True, slots=True)
-class PromptfooRun:
+class PromptfooRun(Record):
     """One configuration a ``promptfoo eval`` line names, and where the line names it."""
 
-    config: str
-    cell_index: int
-    row: int
-    column: int
-    end_column: int
+    _fields = ("config", "cell_index", "row", "column", "end_column")
+    __slots__ = _fields
+
+    def __init__(
+        self, config: str, cell_index: int, row: int, column: int, end_column: int
+    ) -> None:
+        self.config = config
+        self.cell_index = cell_index
+        self.row = row
+        self.column = column
+        self.end_column = end_column
 
 
-@dataclass(frozen=True, slots=True)
-class UnseededProvider:
+class UnseededProvider(Record):
     """A provider of a read configuration that samples with a temperature and no seed."""
 
-    provider: str
-    temperature: float
+    _fields = ("provider", "temperature")
+    __slots__ = _fields
+
+    def __init__(self, provider: str, temperature: float) -> None:
+        self.provider = provider
+        self.temperature = temperature
 
 
 def promptfoo_runs(commands: list[ShellCommand]) -> list[PromptfooRun]:
