@@ -180,3 +180,32 @@ def test_bad_input_is_one_line_naming_the_file(
         read_notebook(path)
     message = str(raised.value)
     assert message.startswith(str(path)) and reason in message and "\n" not in message
+
+
+def test_a_cells_own_warnings_neither_print_nor_break_it_under_w_error(tmp_path: Path) -> None:
+    """``"\\d"`` in a cell is the notebook's warning (a SyntaxWarning printed by default from
+    Python 3.12): lint prints none of it, and ``-W error`` does not make the cell a syntax
+    error that hides its floating model id."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "escapes.ipynb"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(
+        nbformat.v4.new_code_cell(
+            'import re\nfrom openai import OpenAI\nPATTERN = re.compile("\\d+ points")\n'
+            'OpenAI().chat.completions.create(model="gpt-4o", messages=[], seed=1,'
+            " temperature=0)\n"
+        )
+    )
+    nbformat.write(notebook, path)
+    completed = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "nbgraduate", "lint", "--no-cache", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert "Warning" not in completed.stderr, completed.stderr
+    assert "NBG101" in completed.stdout, completed.stdout
+    assert "NBG703" not in completed.stdout, completed.stdout

@@ -6,6 +6,7 @@ import ast
 import bisect
 import itertools
 import re
+import warnings
 from pathlib import Path
 
 from nbgraduate.core.errors import InputFileError
@@ -326,7 +327,12 @@ def build_program(notebook: Notebook) -> None:
         )
         cell_spans.append((cell.index, start, len(program_lines)))
 
-    module, source = _parse_program(notebook, program_lines, origins, cell_spans)
+    # The cells' own warnings (``"\d"``, an invalid escape: a DeprecationWarning up to Python
+    # 3.11, a SyntaxWarning printed by default from 3.12) are the notebook's, not lint's: they
+    # must neither clutter lint's output nor, under ``-W error``, turn a cell into a syntax error.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        module, source = _parse_program(notebook, program_lines, origins, cell_spans)
     notebook.program_source = source
     notebook.program = module
     notebook.line_origins = origins
