@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
 
+from nbgraduate.core.records import Record
 from nbgraduate.notebook.model import CommandOrigin, ShellCommand
 
 #: Cell magics whose body is Python that IPython runs (timed, captured, profiled).
@@ -42,15 +42,25 @@ _IPYTHON_PROMPT = re.compile(r"^(?:(?:\[nav\]|\[ins\])? ?In \[\d+\]: |\s*\.{3,}:
 _MAGIC_NAME = re.compile(r"%{1,2}([\w.-]+)")
 
 
-@dataclass(slots=True)
-class TranslatedCell:
+class TranslatedCell(Record):
     """A code cell as Python: one line per cell row, plus the escapes that were found."""
 
-    python_lines: list[str]
-    column_shifts: list[int]
-    commands: list[ShellCommand] = field(default_factory=list)
-    cell_magic: str | None = None
-    is_python: bool = True
+    _fields = ("python_lines", "column_shifts", "commands", "cell_magic", "is_python")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        python_lines: list[str],
+        column_shifts: list[int],
+        commands: list[ShellCommand] | None = None,
+        cell_magic: str | None = None,
+        is_python: bool = True,
+    ) -> None:
+        self.python_lines = python_lines
+        self.column_shifts = column_shifts
+        self.commands = [] if commands is None else commands
+        self.cell_magic = cell_magic
+        self.is_python = is_python
 
 
 #: IPython's automagic: a cell of one line that starts with the name of an install magic runs
@@ -216,13 +226,18 @@ def _is_shell_script(arguments: str) -> bool:
     return arguments.split()[:1] in (["bash"], ["sh"], ["zsh"])
 
 
-@dataclass(slots=True)
-class _ScanState:
+class _ScanState(Record):
     """What the previous lines left open: a triple-quoted string, brackets, a backslash."""
 
-    triple_quote: str | None = None
-    bracket_depth: int = 0
-    continued: bool = False
+    _fields = ("triple_quote", "bracket_depth", "continued")
+    __slots__ = _fields
+
+    def __init__(
+        self, triple_quote: str | None = None, bracket_depth: int = 0, continued: bool = False
+    ) -> None:
+        self.triple_quote = triple_quote
+        self.bracket_depth = bracket_depth
+        self.continued = continued
 
     @property
     def mid_statement(self) -> bool:
@@ -316,16 +331,21 @@ def _continued_assignment(state: _ScanState, previous: str, line: str) -> _Escap
     return _Escape("...", body.strip(), text_column, "shell" if is_shell else "line-magic")
 
 
-@dataclass(slots=True)
-class _PendingCommand:
+class _PendingCommand(Record):
     """A shell escape whose line ends in a backslash, gathering its continuation lines."""
 
-    command: ShellCommand
-    text: str = ""
-    continuations: list[tuple[int, int, int]] = field(default_factory=list)
+    _fields = ("command", "text", "continuations")
+    __slots__ = _fields
 
-    def __post_init__(self) -> None:
-        self.text = self.command.text
+    def __init__(
+        self,
+        command: ShellCommand,
+        text: str = "",
+        continuations: list[tuple[int, int, int]] | None = None,
+    ) -> None:
+        self.command = command
+        self.text = command.text
+        self.continuations = [] if continuations is None else continuations
 
     def extend(self, row: int, line: str) -> None:
         self.text = self.text.rstrip().removesuffix("\\").rstrip() + " "
@@ -338,17 +358,28 @@ class _PendingCommand:
         return self.command.replace(text=text, continuations=tuple(self.continuations))
 
 
-@dataclass(frozen=True, slots=True)
-class _Escape:
+class _Escape(Record):
     """An IPython escape line: the Python that replaces it and the command it carried."""
 
-    replacement: str
-    command: str | None
-    text_column: int
-    origin: CommandOrigin
-    magic: str | None = None
-    #: Set when the rest of the line is Python that IPython runs (``%time f()``).
-    python_rest: str | None = None
+    _fields = ("replacement", "command", "text_column", "origin", "magic", "python_rest")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        replacement: str,
+        command: str | None,
+        text_column: int,
+        origin: CommandOrigin,
+        magic: str | None = None,
+        #: Set when the rest of the line is Python that IPython runs (``%time f()``).
+        python_rest: str | None = None,
+    ) -> None:
+        self.replacement = replacement
+        self.command = command
+        self.text_column = text_column
+        self.origin = origin
+        self.magic = magic
+        self.python_rest = python_rest
 
 
 def _classify_escape(stripped: str) -> _Escape | None:
