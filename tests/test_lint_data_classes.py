@@ -1416,3 +1416,32 @@ def test_paths_on_the_home_folder_are_followed_and_machine_local(tmp_path: Path)
         ("NBG203", 2, 4),
         ("NBG203", 2, 5),
     ]
+
+
+def test_a_database_file_queried_as_eval_data_is_read(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import sqlite3\nconn = sqlite3.connect("Chinook.db")\n'
+        'albums = conn.execute("select * from Album").fetchall()\n'
+        'scratch = sqlite3.connect(":memory:")',
+        "from langchain_community.utilities import SQLDatabase\n"
+        'db = SQLDatabase.from_uri("sqlite:///data/Northwind.sqlite")',
+    )
+    assert found == [("NBG201", 2, 2), ("NBG201", 3, 2)]
+
+
+def test_a_database_the_notebook_fills_is_its_own(tmp_path: Path) -> None:
+    piped = lint_cells(
+        tmp_path / "piped",
+        "!curl -s https://example.org/chinook/v1.4/Chinook_Sqlite.sql | sqlite3 Chinook.db",
+        'from langchain_community.utilities import SQLDatabase\ndb = SQLDatabase.from_uri("sqlite:///Chinook.db")',
+        codes="NBG201",
+    )
+    assert piped == []
+    filled = lint_cells(
+        tmp_path / "filled",
+        'import sqlite3\nconn = sqlite3.connect("scores.db")\n'
+        'conn.execute("CREATE TABLE IF NOT EXISTS scores (id INTEGER, score REAL)")',
+        codes="NBG201",
+    )
+    assert filled == []

@@ -930,6 +930,21 @@ NAMED_DATASET_DOWNLOADS: dict[str, tuple[str, str, str, str]] = {
     ),
 }
 
+#: Calls that open a database file by path (its keywords): its tables are read as data.
+DATABASE_OPENERS: dict[str, tuple[str, ...]] = {
+    "sqlite3.connect": ("database",),
+    "duckdb.connect": ("database",),
+}
+#: Calls (by method) that open a database by URL (``sqlite:///Chinook.db``).
+DATABASE_URL_OPENERS: dict[str, tuple[str, ...]] = {
+    "from_uri": ("database_uri",),
+    "create_engine": ("url",),
+}
+DATABASE_URL_PREFIXES = ("sqlite:///", "duckdb:///")
+DATABASE_FILE_EXTENSIONS = (".db", ".sqlite", ".sqlite3", ".duckdb")
+#: Calls that fill a database: one the notebook fills is its own, not a dataset.
+DATABASE_FILLING_METHODS = frozenset({"executescript", "executemany", "to_sql", "from_df"})
+
 #: Vector-store calls that restore a collection from a snapshot at a URL (Qdrant
 #: ``client.recover_snapshot(name, location=url, checksum=...)``): the location's keywords, and
 #: the keyword that makes the store verify the snapshot's SHA-256.

@@ -124,6 +124,7 @@ Role = Literal[
     "made",
     "web",
     "sql",
+    "db",
 ]
 
 
@@ -596,6 +597,11 @@ class _ReadFinder:
                 return [sink("read", argument, documents=True)]
         if method in _SQL_METHODS and self._is_duckdb(call):
             return [sink("sql", call.argument(0, "query"))]
+        if qualified in catalog.DATABASE_OPENERS or method in catalog.DATABASE_URL_OPENERS:
+            keywords = (
+                catalog.DATABASE_OPENERS.get(qualified) or catalog.DATABASE_URL_OPENERS[method]
+            )
+            return [sink("db", call.argument(0, *keywords))]
         download = self._download(call, sink)
         if download:
             return download
@@ -994,6 +1000,9 @@ class _ReadFinder:
         if role == "sql":
             yield from self._sql_reads(sink)
             return
+        if role == "db":
+            yield from self._database_reads(sink)
+            return
         if role == "web":
             for value in self._argument_paths(sink.argument, sink.scope):
                 page = str(value.value).strip()
@@ -1277,6 +1286,39 @@ class _ReadFinder:
                 items += other.node.args[:1]
         return items or [expression]
 
+    def _database_reads(self, sink: _Sink) -> Iterator[DatasetRead]:
+        """A database file opened to be queried (``sqlite3.connect("Chinook.db")``,
+        ``SQLDatabase.from_uri("sqlite:///Chinook.db")``): its tables are the eval's data,
+        unless the notebook fills a database itself (``CREATE TABLE``, ``INSERT``,
+        ``executescript``, ``to_sql``)."""
+        if self._fills_a_database:
+            return
+        for value in self.values.strings(sink.argument, sink.scope):
+            path = str(value.value).strip()
+            for prefix in catalog.DATABASE_URL_PREFIXES:
+                if path.startswith(prefix):
+                    path = path.removeprefix(prefix)
+                    break
+            if not path.lower().endswith(catalog.DATABASE_FILE_EXTENSIONS):
+                continue
+            location = ResolvedValue(path, value.node)
+            yield DatasetRead(sink.call, location, "local", line=sink.line)
+
+    @cached_property
+    def _fills_a_database(self) -> bool:
+        for call in self.facts.calls:
+            if call.method in catalog.DATABASE_FILLING_METHODS:
+                return True
+            statement = call.node.args[0] if call.node.args else None
+            if (
+                call.method in ("execute", "sql")
+                and isinstance(statement, ast.Constant)
+                and isinstance(statement.value, str)
+                and _FILLING_SQL.match(statement.value)
+            ):
+                return True
+        return False
+
     def _is_duckdb(self, call: CallSite) -> bool:
         """``duckdb.sql(...)``, or ``con.sql(...)``/``con.execute(...)`` on ``duckdb.connect()``."""
         if call.qualified_name.startswith("duckdb."):
@@ -1504,6 +1546,8 @@ _NOT_DATA_DOWNLOADS = frozenset(
 #: DuckDB calls that run a query, and where a quoted file name in it is read (``FROM``,
 #: ``JOIN``, a ``read_*(`` table function); a ``COPY ... TO 'file'`` writes.
 _SQL_METHODS = frozenset({"sql", "query", "execute"})
+#: SQL that makes or fills a table: the database is the notebook's own.
+_FILLING_SQL = re.compile(r"(?is)^\s*(?:CREATE|INSERT|COPY|ATTACH)\b")
 _SQL_FILE_BEFORE = re.compile(r"(?i)(?:\bFROM|\bJOIN|\bread_\w+\s*\()\s*'$")
 _SQL_FILE = re.compile(r"(?i)(?:\bFROM|\bJOIN|\bread_\w+\s*\()\s*'([^']+)'")
 
@@ -1552,6 +1596,8 @@ _SINK_METHODS = frozenset(
         *catalog.HOSTED_EVAL_JOB_CALLS,
         *catalog.SNAPSHOT_RESTORES,
         *catalog.NAMED_DATASET_DOWNLOADS,
+        *catalog.DATABASE_URL_OPENERS,
+        "connect",
         *catalog.FILE_UPLOAD_METHODS,
         *catalog.DOCUMENT_READERS,
         *catalog.DIRECTORY_READERS,

@@ -20,7 +20,10 @@ class UnversionedDataset(Rule):
     promptflow ``evaluate(data=...)``, Vertex AI ``client.evals.run_inference(src=...)`` and
     ``EvalTask(dataset=...)`` (a file of prompts, ``test_prompts.jsonl``, is data), deepeval ``add_test_cases_from_csv_file``, uptrain
     ``JsonReader(fpath=...)``, fmeval ``DataConfig(dataset_uri=...)``, LangSmith
-    ``upload_csv(csv_file=...)``, ``eval_path=``/``dataset_path=`` keywords, functions the
+    ``upload_csv(csv_file=...)``, a database file queried as data (``sqlite3.connect(
+    "Chinook.db")``, ``SQLDatabase.from_uri("sqlite:///Chinook.db")``; not one the notebook fills
+    itself with ``CREATE``/``INSERT``, ``executescript``, ``to_sql`` or ``... | sqlite3 db``),
+    ``eval_path=``/``dataset_path=`` keywords, functions the
     notebook defines that read their argument, and imported helpers named as readers given a
     data file (``load_jsonl("cases.jsonl")``, ``CSVConnector("runs.csv")``; not ``load_model``,
     ``load_prompt``, ``load_config``...), DuckDB queries reading a file (``FROM 'runs.parquet'``,
