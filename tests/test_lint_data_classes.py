@@ -1445,3 +1445,13 @@ def test_a_database_the_notebook_fills_is_its_own(tmp_path: Path) -> None:
         codes="NBG201",
     )
     assert filled == []
+
+
+def test_an_eval_dataset_loaded_from_jsonl_is_read(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'from ragas import EvaluationDataset\nqa = EvaluationDataset.from_jsonl("testset.jsonl")',
+        'generated.to_jsonl("generated.jsonl")\nagain = EvaluationDataset.from_jsonl("generated.jsonl")',
+        codes="NBG201",
+    )
+    assert found == [("NBG201", 2, 2)]

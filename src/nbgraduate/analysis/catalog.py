@@ -458,6 +458,8 @@ DATA_FILE_METHODS: dict[str, tuple[str, ...]] = {
     "from_csv": ("path", "file_path"),
     "from_json": ("path", "file_path"),
     "from_parquet": ("path", "file_path"),
+    # ragas ``EvaluationDataset.from_jsonl("testset.jsonl")``
+    "from_jsonl": ("path", "file_path"),
     "from_pandas_csv": ("path",),
 }
 
