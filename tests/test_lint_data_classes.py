@@ -1455,3 +1455,16 @@ def test_an_eval_dataset_loaded_from_jsonl_is_read(tmp_path: Path) -> None:
         codes="NBG201",
     )
     assert found == [("NBG201", 2, 2)]
+
+
+def test_a_pickled_model_is_not_a_dataset(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import pickle\nimport pandas as pd\n"
+        'clf = pickle.load(open("intent_classifier_model.pkl", "rb"))\n'
+        'weights = pd.read_pickle("model_weights.pkl")\n'
+        'outputs = pd.read_pickle("model_outputs.pkl")\n'
+        'cases = pickle.load(open("eval_cases.pkl", "rb"))',
+        codes="NBG201",
+    )
+    assert found == [("NBG201", 2, 5), ("NBG201", 2, 6)]

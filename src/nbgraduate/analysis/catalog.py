@@ -684,6 +684,22 @@ NOT_DATA_FILE_WORDS = (
     "template",
 )
 
+#: Serialized-object files that hold a trained model when their name says so (see
+#: :data:`MODEL_ARTIFACT_WORDS`), not eval examples.
+MODEL_ARTIFACT_EXTENSIONS = (".pkl", ".pickle", ".joblib", ".h5", ".hdf5", ".npz")
+MODEL_ARTIFACT_WORDS = (
+    "model",
+    "weights",
+    "checkpoint",
+    "ckpt",
+    "classifier",
+    "regressor",
+    "estimator",
+    "vectorizer",
+    "encoder",
+    "scaler",
+)
+
 #: Downloaded files that are not datasets: model weights (the models family covers them),
 #: installers or scripts (the installs family), and images shown in the notebook.
 NOT_DATA_DOWNLOAD_EXTENSIONS = (

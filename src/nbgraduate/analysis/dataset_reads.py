@@ -272,6 +272,8 @@ def find_dataset_reads(
                 continue  # ``f"gs://{BUCKET}/..."`` with ``BUCKET = ""`` left for the user
             if read.kind == "local" and read.path.startswith("~/."):
                 continue  # ``~/.cache/...``: a tool's state under the home folder, not eval data
+            if read.kind == "local" and _model_artifact(read.path):
+                continue  # ``classifier_model.pkl``: a trained model (the models family's)
             if read.download and read.destination:
                 written.add(read.destination, read.line)
             reads.append(read)
@@ -315,6 +317,17 @@ _FILE_READ_METHODS = frozenset({"read_text", "read_bytes", "load", "load_data", 
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
 #: Row-per-example formats, and names of a set of prompts in one (``eval_prompts.jsonl``).
 _ROW_FILE_EXTENSIONS = (".jsonl", ".csv", ".tsv", ".parquet")
+_MODEL_OUTPUT_WORDS = (
+    "output",
+    "response",
+    "answer",
+    "prediction",
+    "result",
+    "generation",
+    "completion",
+    "example",
+    "sample",
+)
 _PROMPT_ROWS = re.compile(r"prompts(?![a-z])")
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 _GLOB_CHARACTERS = re.compile(r"[*?\[]")
@@ -1651,6 +1664,18 @@ def _is_reader(call: CallSite) -> bool:
     if call.qualified_name in catalog.DATA_READERS:
         return True
     return call.method in ("json_dataset", "csv_dataset") and "inspect" in call.qualified_name
+
+
+def _model_artifact(path: str) -> bool:
+    """A serialized model rather than examples: a pickle, joblib or HDF5 file whose name says
+    model, weights, checkpoint, classifier, vectorizer... (``classifier_model.pkl``,
+    ``model_weights.h5``). A table named for a model (``model_answers.csv``) is still data."""
+    name = path.lower().replace("\\", "/").rsplit("/", 1)[-1]
+    if not name.endswith(catalog.MODEL_ARTIFACT_EXTENSIONS):
+        return False
+    if any(word in name for word in _MODEL_OUTPUT_WORDS):
+        return False  # ``model_outputs.pkl``: what a model produced, read as eval data
+    return any(word in name for word in catalog.MODEL_ARTIFACT_WORDS)
 
 
 def _has_data_extension(path: str, documents: bool = False) -> bool:

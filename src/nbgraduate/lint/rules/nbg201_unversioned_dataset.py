@@ -392,6 +392,10 @@ class UnversionedDataset(Rule):
             note="Written through the unbound `Path.open(path, mode)` too:",
         ),
         Example(
+            'import pickle\nclassifier = pickle.load(open("intent_classifier_model.pkl", "rb"))\n',
+            note="A pickled model (its name says model, weights, classifier...) is not eval data:",
+        ),
+        Example(
             "import urllib.request\n"
             "import pandas as pd\n"
             'URL = "https://raw.githubusercontent.com/org/evals/'
