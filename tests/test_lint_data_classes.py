@@ -955,6 +955,23 @@ def test_a_url_with_a_blank_bucket_placeholder_names_no_location(tmp_path: Path)
 # -- models and sampling --------------------------------------------------------------------------
 
 
+def test_an_http_request_to_an_llm_server_samples_as_its_payload_says(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import requests\n"
+        'url = "http://localhost:8000/v1/chat/completions"\n'
+        'plain = requests.post(url, json={"model": "org/chat-7b", "messages": []})\n'
+        'payload = {"model": "org/chat-7b", "messages": [], "temperature": 0.7}\n'
+        "hot = requests.post(url, json=payload)",
+        "import httpx\n"
+        'ollama = httpx.post("http://localhost:11434/api/generate",\n'
+        '    json={"model": "llama3", "prompt": "hi", "options": {"temperature": 0, "seed": 1}})\n'
+        'hook = requests.post(webhook, json={"text": "done", "model": "report"})',
+        codes="NBG103,NBG303",
+    )
+    assert found == [("NBG103", 2, 3), ("NBG303", 2, 4)]
+
+
 def test_a_guardrails_guard_asked_to_call_an_llm_is_an_llm_call(tmp_path: Path) -> None:
     guard = "from guardrails import Guard\nimport openai\nguard = Guard().use(Checker())"
     bad = lint_cells(

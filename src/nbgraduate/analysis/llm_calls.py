@@ -197,6 +197,44 @@ def _is_eval_inference(call: CallSite, values: ValueResolver) -> bool:
     return False
 
 
+def http_payload(call: CallSite, values: ValueResolver) -> ast.expr | None:
+    """``requests.post(url, json={"model": ..., "messages": [...]})`` (httpx, aiohttp alike):
+    the payload of an HTTP request to an LLM server, whose keys are the request's settings."""
+    if call.method not in catalog.HTTP_METHODS:
+        return None
+    for name in catalog.HTTP_PAYLOAD_KEYWORDS & call.keywords.keys():
+        keys = values.dict_keys(call.keywords[name], call.scope)
+        if keys and "model" in keys and keys & _PAYLOAD_INPUT_KEYS:
+            return call.keywords[name]
+    return None
+
+
+_PAYLOAD_INPUT_KEYS = catalog.CHAT_MESSAGE_KEYWORDS | {"input"}
+#: Paths of LLM servers' HTTP APIs and the API they speak.
+_HTTP_API_PATHS = (
+    ("/chat/completions", "openai"),
+    ("/v1/completions", "openai"),
+    ("/api/generate", "ollama"),
+    ("/api/chat", "ollama"),
+    ("/v1/messages", "anthropic"),
+)
+
+
+def _http_provider(call: CallSite, payload: ast.expr, values: ValueResolver) -> str | None:
+    """The API of an HTTP request to an LLM: its model id's, else its URL path's."""
+    for key, value in _entries(payload, call, values):
+        if key == "model":
+            for model in values.strings(value, call.scope):
+                provider = provider_of_model_id(str(model.value))
+                if provider is not None:
+                    return provider
+    for url in values.strings(call.argument(0, "url"), call.scope):
+        for path, provider in _HTTP_API_PATHS:
+            if path in str(url.value):
+                return provider
+    return None
+
+
 def _imports_guardrails(facts: ProgramFacts) -> bool:
     return any(name.partition(".")[0] == "guardrails" for name in facts.imports.values())
 
@@ -222,11 +260,14 @@ def _sets(call: CallSite, values: ValueResolver, wanted: frozenset[str]) -> bool
 
 
 def _configs(call: CallSite, values: ValueResolver) -> list[ast.expr]:
-    """The call's sampling configs, and those nested one level in them:
-    ``run_inference(config={"generate_content_config": {"temperature": 0.2}})``."""
+    """The call's sampling configs (an HTTP request's payload too), and those nested one level
+    in them: ``run_inference(config={"generate_content_config": {"temperature": 0.2}})``."""
     configs = [
         call.keywords[name] for name in catalog.SAMPLING_CONFIG_KEYWORDS & call.keywords.keys()
     ]
+    payload = http_payload(call, values)
+    if payload is not None:
+        configs.append(payload)
     for config in list(configs):
         configs += [
             value
@@ -287,6 +328,9 @@ def provider_of(call: CallSite, values: ValueResolver, flow: CallFlow | None = N
         return "google"
     if call.qualified_name in catalog.LOGGED_LLM_FUNCTIONS:
         return "openai"
+    payload = http_payload(call, values)
+    if payload is not None:
+        return _http_provider(call, payload, values)
     if call.method == "converse" or call.method == "invoke_model":
         return "bedrock"
     if call.qualified_name.startswith("ollama."):
@@ -552,6 +596,8 @@ class LlmCalls:
                 kind = "request"
             elif kind is None and chat_model_call(call, self.values) is not None:
                 kind = "google"
+            elif kind is None and http_payload(call, self.values) is not None:
+                kind = "request"
             self._kinds[key] = kind
         return self._kinds[key]
 

@@ -29,7 +29,8 @@ class UnsetSamplingParameters(Rule):
     Google ``generate_content``, Mistral, Cohere, Ollama, Hugging Face ``InferenceClient``,
     Bedrock, Mistral's Agents and Conversations APIs given ``model=``, a Guardrails guard given
     ``llm_api=`` or ``model=``, Vertex AI's ``client.evals.run_inference(model=...)``, an OpenAI
-    Evals API run whose ``data_source`` names a ``model``, ``mlflow.openai.log_model``),
+    Evals API run whose ``data_source`` names a ``model``, ``mlflow.openai.log_model``, an HTTP
+    request whose ``json=`` payload has a ``model`` and ``messages`` or a ``prompt``),
     chat-model constructors (LangChain, LlamaIndex, DSPy ``dspy.LM``, Haystack generators) and
     calls of the notebook's own functions that forward ``**kwargs`` into such a request, when
     they do not set ``temperature``: neither as an argument, nor inside a generation config,
@@ -162,6 +163,14 @@ class UnsetSamplingParameters(Rule):
             "    messages=[],\n"
             ")\n",
             note="an OpenAI model logged with MLflow, then called by mlflow.evaluate",
+        ),
+        Example(
+            "import requests\n"
+            "reply = requests.post(\n"
+            '    "http://localhost:8000/v1/chat/completions",\n'
+            '    json={"model": "org/chat-7b", "messages": []},\n'
+            ")\n",
+            note="an HTTP request to an LLM server",
         ),
     )
     good = (
