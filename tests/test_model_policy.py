@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -437,6 +438,30 @@ def test_config_provider_replaces_a_builtin_of_the_same_name(policy: ModelPolicy
 def test_config_glob_beats_config_provider(policy: ModelPolicy) -> None:
     extended = policy.extended(providers=[ACME], floating=["acme-judge-v3"])
     assert extended.classify("acme-judge-v3").status == "floating"
+
+
+def test_every_packaged_provider_pattern_compiles() -> None:
+    # The packaged policy compiles a provider's patterns when first used; a broken one must
+    # fail here, not in the middle of a lint run.
+    from nbgraduate.knowledge.model_policy import _default_policy, _LazyPattern
+
+    policy = _default_policy.__wrapped__()
+    patterns = [
+        pattern
+        for provider in policy._providers
+        for pattern in (
+            provider.match,
+            provider.strip,
+            provider.floating,
+            provider.pinned,
+            provider.fixed,
+        )
+        if pattern is not None
+    ]
+    assert len(patterns) > len(policy._providers)
+    assert all(isinstance(pattern, _LazyPattern) for pattern in patterns)
+    for pattern in patterns:
+        assert pattern.compiled().flags & re.IGNORECASE
 
 
 @pytest.mark.parametrize(
