@@ -955,6 +955,22 @@ def test_a_url_with_a_blank_bucket_placeholder_names_no_location(tmp_path: Path)
 # -- models and sampling --------------------------------------------------------------------------
 
 
+def test_a_vertex_eval_task_run_on_a_model_name_samples_with_its_defaults(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from vertexai.evaluation import EvalTask\n"
+        "from vertexai.generative_models import GenerativeModel\n"
+        'task = EvalTask(dataset=rows, metrics=["fluency"])\n'
+        'named = task.evaluate(model="gemini-2.0-flash-001", prompt_template="{q}")\n'
+        "def answer(prompt):\n    return prompt\n"
+        "own = task.evaluate(model=answer)\n"
+        "tuned = task.evaluate(\n"
+        '    model=GenerativeModel("gemini-2.0-flash-001", generation_config={"temperature": 0}))',
+        codes="NBG103",
+    )
+    assert found == [("NBG103", 2, 4)]
+
+
 def test_an_http_request_to_an_llm_server_samples_as_its_payload_says(tmp_path: Path) -> None:
     found = lint_cells(
         tmp_path,

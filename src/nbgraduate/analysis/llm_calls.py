@@ -185,11 +185,12 @@ def _guard_provider(
 def _is_eval_inference(call: CallSite, values: ValueResolver) -> bool:
     """Hosted eval runs that generate the responses they score. Vertex AI's eval SDK
     ``client.evals.run_inference(model="gemini-2.5-flash", src=...)`` samples as ``config``'s
-    ``generate_content_config`` says (a ``model`` that is the notebook's own function is no LLM
-    id); an OpenAI Evals API run ``client.evals.runs.create(data_source={"model": ...})`` as the
-    data source's ``sampling_params`` say."""
+    ``generate_content_config`` says, ``EvalTask(...).evaluate(model="gemini-2.5-flash")`` with
+    the model's defaults (a ``model`` that is the notebook's own function is no LLM id); an
+    OpenAI Evals API run ``client.evals.runs.create(data_source={"model": ...})`` as the data
+    source's ``sampling_params`` say."""
     written = call.written_name
-    if written.endswith("evals.run_inference"):
+    if written.endswith("evals.run_inference") or _is_eval_task_run(call, values):
         return bool(values.strings(call.keywords.get("model"), call.scope))
     if written.endswith("evals.runs.create"):
         keys = values.dict_keys(call.keywords.get("data_source"), call.scope)
@@ -233,6 +234,18 @@ def _http_provider(call: CallSite, payload: ast.expr, values: ValueResolver) -> 
             if path in str(url.value):
                 return provider
     return None
+
+
+def _is_eval_task_run(call: CallSite, values: ValueResolver) -> bool:
+    """``EvalTask(dataset=..., metrics=[...]).evaluate(model="gemini-2.5-flash")`` (Vertex AI):
+    the task generates each response with that model's default sampling."""
+    if call.method != "evaluate" or "model" not in call.keywords:
+        return False
+    task = receiver_call(call, values)
+    if task is None:
+        return False
+    name = values.qualify(dotted_name(task.func) or "")
+    return name.startswith("vertexai") and name.endswith("EvalTask")
 
 
 def _imports_guardrails(facts: ProgramFacts) -> bool:

@@ -28,9 +28,10 @@ class UnsetSamplingParameters(Rule):
     """Reports direct LLM calls (OpenAI and OpenAI-compatible clients, Anthropic, litellm,
     Google ``generate_content``, Mistral, Cohere, Ollama, Hugging Face ``InferenceClient``,
     Bedrock, Mistral's Agents and Conversations APIs given ``model=``, a Guardrails guard given
-    ``llm_api=`` or ``model=``, Vertex AI's ``client.evals.run_inference(model=...)``, an OpenAI
-    Evals API run whose ``data_source`` names a ``model``, ``mlflow.openai.log_model``, an HTTP
-    request whose ``json=`` payload has a ``model`` and ``messages`` or a ``prompt``),
+    ``llm_api=`` or ``model=``, Vertex AI's ``client.evals.run_inference(model=...)`` and
+    ``EvalTask(...).evaluate(model="<name>")``, an OpenAI Evals API run whose ``data_source``
+    names a ``model``, ``mlflow.openai.log_model``, an HTTP request whose ``json=`` payload has
+    a ``model`` and ``messages`` or a ``prompt``),
     chat-model constructors (LangChain, LlamaIndex, DSPy ``dspy.LM``, Haystack generators) and
     calls of the notebook's own functions that forward ``**kwargs`` into such a request, when
     they do not set ``temperature``: neither as an argument, nor inside a generation config,
@@ -148,6 +149,11 @@ class UnsetSamplingParameters(Rule):
             "client = vertexai.Client(project=PROJECT, location=LOCATION)\n"
             'responses = client.evals.run_inference(model="gemini-2.0-flash-001", src=prompts)\n',
             note="Vertex AI eval SDK inference",
+        ),
+        Example(
+            "from vertexai.evaluation import EvalTask\n"
+            'result = EvalTask(dataset=rows, metrics=["fluency"]).evaluate(model="gemini-2.0-flash-001")\n',
+            note="a Vertex AI EvalTask run on a model name samples with the model's defaults",
         ),
         Example(
             "from openai import OpenAI\n"
