@@ -1501,3 +1501,20 @@ def test_a_pickled_model_is_not_a_dataset(tmp_path: Path) -> None:
         codes="NBG201",
     )
     assert found == [("NBG201", 2, 5), ("NBG201", 2, 6)]
+
+
+def test_objects_read_through_an_object_store_filesystem_or_blob(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import s3fs, fsspec\nfs = s3fs.S3FileSystem(anon=True)\n"
+        'with fs.open("team-evals/qa/questions.jsonl") as f:\n    rows = f.read()\n'
+        'gcs = fsspec.filesystem("gcs")\nfaq = gcs.cat("gs://team-evals/faq.json")',
+        'fs.get("team-evals/qa/gold.jsonl", "gold.jsonl")\n'
+        'import pandas as pd\ngold = pd.read_json("gold.jsonl", lines=True)\n'
+        'with fs.open("team-evals/out/scores.json", "w") as out:\n    out.write("{}")',
+        'from google.cloud import storage\nbucket = storage.Client().bucket("team-evals")\n'
+        'bucket.blob("qa/golden.csv").download_to_filename("golden.csv")\n'
+        'pinned = bucket.blob("qa/old.csv", generation=1712345678).download_as_text()',
+        codes="NBG201,NBG202",
+    )
+    assert found == [("NBG202", 2, 3), ("NBG202", 2, 6), ("NBG202", 3, 1), ("NBG202", 4, 3)]

@@ -963,6 +963,31 @@ DATABASE_FILE_EXTENSIONS = (".db", ".sqlite", ".sqlite3", ".duckdb")
 #: Calls that fill a database: one the notebook fills is its own, not a dataset.
 DATABASE_FILLING_METHODS = frozenset({"executescript", "executemany", "to_sql", "from_df"})
 
+#: Object-store filesystem classes, and the scheme of the paths they read.
+OBJECT_STORE_FILESYSTEMS: dict[str, str] = {
+    "s3fs.S3FileSystem": "s3://",
+    "s3fs.core.S3FileSystem": "s3://",
+    "gcsfs.GCSFileSystem": "gs://",
+    "adlfs.AzureBlobFileSystem": "az://",
+}
+#: ``fsspec.filesystem(protocol)`` protocols of object stores, and their scheme.
+OBJECT_STORE_PROTOCOLS: dict[str, str] = {
+    "s3": "s3://",
+    "s3a": "s3://",
+    "gcs": "gs://",
+    "gs": "gs://",
+    "az": "az://",
+    "abfs": "abfs://",
+}
+#: Methods of an object-store filesystem that read an object (or download it to a file).
+OBJECT_STORE_FILE_METHODS = frozenset(
+    {"open", "get", "get_file", "download", "cat", "cat_file", "read_text", "read_bytes"}
+)
+#: Google Cloud Storage blob methods that fetch the object.
+CLOUD_BLOB_DOWNLOADS = frozenset(
+    {"download_to_filename", "download_as_text", "download_as_bytes", "download_as_string"}
+)
+
 #: Vector-store calls that restore a collection from a snapshot at a URL (Qdrant
 #: ``client.recover_snapshot(name, location=url, checksum=...)``): the location's keywords, and
 #: the keyword that makes the store verify the snapshot's SHA-256.

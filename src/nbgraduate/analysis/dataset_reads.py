@@ -125,6 +125,8 @@ Role = Literal[
     "web",
     "sql",
     "db",
+    "store",
+    "blob",
 ]
 
 
@@ -175,6 +177,9 @@ class _Sink:
     documents: bool = False
     #: A glob pattern applied to the folder the argument names (``Path(p).glob("*.json")``).
     pattern: ast.expr | None = None
+    #: The object store a filesystem object reads from (``s3://`` for ``s3fs.S3FileSystem()``),
+    #: put before a path written without one (``fs.open("bucket/key")``).
+    scheme: str | None = None
 
 
 class WrittenFiles:
@@ -545,6 +550,21 @@ class _ReadFinder:
             return [sink("kaggle", call.argument(0, "handle"))]
         if qualified in _DVC_READS:
             return self._dvc_read(call, sink)
+        if method in catalog.OBJECT_STORE_FILE_METHODS and isinstance(
+            call.node.func, ast.Attribute
+        ):
+            scheme = self._object_store_scheme(call.node.func.value, call.scope)
+            if scheme is not None:
+                return self._object_store_file(call, sink, scheme)
+        if method in catalog.CLOUD_BLOB_DOWNLOADS and isinstance(call.node.func, ast.Attribute):
+            blob = self.values.resolve_call(call.node.func.value, call.scope)
+            if (
+                blob is not None
+                and isinstance(blob.func, ast.Attribute)
+                and blob.func.attr == "blob"
+            ):
+                local = call.argument(0, "filename") if method == "download_to_filename" else None
+                return [sink("blob", blob)] + ([sink("write", local)] if local is not None else [])
         if method in catalog.NAMED_DATASET_DOWNLOADS:
             name_keyword, folder_keyword, elsewhere, _ = catalog.NAMED_DATASET_DOWNLOADS[method]
             if elsewhere in call.keywords:
@@ -674,6 +694,68 @@ class _ReadFinder:
             or (name == "output" and method in catalog.FILE_CONTENT_SAVERS)
         ]
         return keyword_sinks
+
+    def _object_store_scheme(self, receiver: ast.expr, scope: Scope) -> str | None:
+        """``s3://`` when ``receiver`` is an object-store filesystem (``s3fs.S3FileSystem()``,
+        ``gcsfs.GCSFileSystem()``, ``fsspec.filesystem("s3")``), else ``None``."""
+        created = self.values.resolve_call(receiver, scope)
+        if created is None:
+            return None
+        name = self.values.qualify(dotted_name(created.func) or "")
+        if name in catalog.OBJECT_STORE_FILESYSTEMS:
+            return catalog.OBJECT_STORE_FILESYSTEMS[name]
+        if name != "fsspec.filesystem":
+            return None
+        protocol = created.args[0] if created.args else None
+        for keyword in created.keywords:
+            if keyword.arg == "protocol":
+                protocol = keyword.value
+        for value in self.values.strings(protocol, scope):
+            scheme = catalog.OBJECT_STORE_PROTOCOLS.get(str(value.value))
+            if scheme is not None:
+                return scheme
+        return None
+
+    def _object_store_file(self, call: CallSite, sink: _SinkMaker, scheme: str) -> list[_Sink]:
+        """``fs.open("bucket/key")`` reads the object; ``fs.get(remote, local)`` downloads it
+        to ``local``; opening for writing puts the notebook's own object."""
+        method = call.method
+        remote = call.argument(0, "path", "rpath")
+        if method == "open":
+            if self._open_mode(call) != "read":
+                return []
+            return [sink("store", remote, scheme=scheme)]
+        if method in ("get", "get_file", "download"):
+            local = call.argument(1, "lpath")
+            found = [sink("store", remote, scheme=scheme, destination=local)]
+            return found + ([sink("write", local)] if local is not None else [])
+        return [sink("store", remote, scheme=scheme)]
+
+    def _blob_reads(self, sink: _Sink) -> Iterator[DatasetRead]:
+        """``client.bucket("b").blob("k").download_to_filename(...)``: the object
+        ``gs://b/k``, pinned by ``blob(..., generation=...)``."""
+        blob = sink.argument
+        assert isinstance(blob, ast.Call) and isinstance(blob.func, ast.Attribute)
+        bucket_call = self.values.resolve_call(blob.func.value, sink.scope)
+        if bucket_call is None or not isinstance(bucket_call.func, ast.Attribute):
+            return
+        if bucket_call.func.attr not in ("bucket", "get_bucket") or not bucket_call.args:
+            return
+        buckets = self.values.strings(bucket_call.args[0], sink.scope)
+        key = blob.args[0] if blob.args else None
+        pinned = any(k.arg == "generation" for k in blob.keywords)
+        for bucket in buckets[:1]:
+            for name in self.values.strings(key, sink.scope):
+                url = f"gs://{bucket.value}/{str(name.value).lstrip('/')}"
+                if pinned:
+                    url += "#generation=<given>"
+                yield DatasetRead(
+                    sink.call,
+                    ResolvedValue(url, name.node),
+                    "remote",
+                    line=sink.line,
+                    download=True,
+                )
 
     def _job_dataset_uris(self, call: CallSite) -> list[ast.expr]:
         """The object-store URIs of the datasets a hosted eval or batch job reads (Bedrock
@@ -1015,6 +1097,28 @@ class _ReadFinder:
             return
         if role == "db":
             yield from self._database_reads(sink)
+            return
+        if role == "blob":
+            yield from self._blob_reads(sink)
+            return
+        if role == "store":
+            for value in self._argument_paths(sink.argument, sink.scope):
+                path = str(value.value).strip()
+                if not path:
+                    continue
+                if "://" not in path:
+                    path = f"{sink.scheme}{path.lstrip('/')}"
+                destination = None
+                for local in path_values(sink.destination, sink.scope, self.values):
+                    destination = str(local.value)
+                yield DatasetRead(
+                    sink.call,
+                    ResolvedValue(path, value.node),
+                    "remote",
+                    line=sink.line,
+                    download=sink.destination is not None,
+                    destination=destination,
+                )
             return
         if role == "web":
             for value in self._argument_paths(sink.argument, sink.scope):
@@ -1508,6 +1612,7 @@ class _SinkMaker:
         destination: ast.expr | None = None,
         documents: bool = False,
         pattern: ast.expr | None = None,
+        scheme: str | None = None,
     ) -> _Sink:
         if self._line is None:
             self._line = self.finder.effective_line(self.call.scope, self.call.line)
@@ -1523,6 +1628,7 @@ class _SinkMaker:
             destination,
             documents,
             pattern,
+            scheme,
         )
 
 
@@ -1611,6 +1717,8 @@ _SINK_METHODS = frozenset(
         *catalog.NAMED_DATASET_DOWNLOADS,
         *catalog.DATABASE_URL_OPENERS,
         "connect",
+        *catalog.OBJECT_STORE_FILE_METHODS,
+        *catalog.CLOUD_BLOB_DOWNLOADS,
         *catalog.FILE_UPLOAD_METHODS,
         *catalog.DOCUMENT_READERS,
         *catalog.DIRECTORY_READERS,

@@ -30,7 +30,10 @@ class MutableRemoteDataset(Rule):
     ``!wget``, ``!curl -O``/``-o``, ``%%bash`` ``curl``, ``!gdown``, ``urlretrieve``,
     ``wget.download``, ``gdown.download``, ``requests.get``/``httpx.get`` of a data file or
     written to a file (the GitHub contents API too), ``kagglehub.dataset_download``/
-    ``load_dataset``, boto3 ``download_file``/``get_object``, the dataset ``s3Uri`` of a hosted
+    ``load_dataset``, boto3 ``download_file``/``get_object``, objects read through an
+    object-store filesystem (``s3fs.S3FileSystem().open("bucket/key")``, ``fsspec.filesystem(
+    "gcs").cat(...)``, ``fs.get(remote, local)``) or a Cloud Storage blob
+    (``bucket.blob(key).download_to_filename(...)``, pinned by ``generation=``), the dataset ``s3Uri`` of a hosted
     eval or batch job (Bedrock ``create_evaluation_job`` ``datasetLocation``,
     ``create_model_invocation_job`` ``s3InputDataConfig``; not when the notebook uploads its own
     objects with ``upload_file``/``put_object``), a vector store restored from a snapshot at a
@@ -158,6 +161,13 @@ class MutableRemoteDataset(Rule):
             'client = QdrantClient(":memory:")\n'
             'client.recover_snapshot("docs", location="https://example.org/snapshots/docs.snapshot")\n',
             note="A retrieval corpus restored from a snapshot at a URL, no `checksum=`:",
+        ),
+        Example(
+            "import s3fs\n"
+            "fs = s3fs.S3FileSystem(anon=True)\n"
+            'with fs.open("team-evals/qa/questions.jsonl") as f:\n'
+            "    rows = f.read()\n",
+            note="An object read through an object-store filesystem (s3fs, gcsfs, fsspec):",
         ),
         Example(
             "from llama_index.core.llama_dataset import download_llama_dataset\n"
