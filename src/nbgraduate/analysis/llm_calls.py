@@ -331,7 +331,7 @@ def sampling_config_api(call: CallSite) -> str | None:
 def provider_of(call: CallSite, values: ValueResolver, flow: CallFlow | None = None) -> str | None:
     """Which API an LLM call or constructor speaks (``openai`` for OpenAI-compatible ones)."""
     written = call.written_name
-    if _imports_guardrails(values.facts) and is_guard_call(call, values):
+    if is_guard_call(call, values):
         return _guard_provider(call, values, flow)
     if any(written.endswith(suffix) for suffix in _ANTHROPIC_REQUESTS):
         return "anthropic"
