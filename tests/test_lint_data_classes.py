@@ -1518,3 +1518,16 @@ def test_objects_read_through_an_object_store_filesystem_or_blob(tmp_path: Path)
         codes="NBG201,NBG202",
     )
     assert found == [("NBG202", 2, 3), ("NBG202", 2, 6), ("NBG202", 3, 1), ("NBG202", 4, 3)]
+
+
+def test_data_fetched_through_an_http_client_session(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import requests, httpx\nsession = requests.Session()\n"
+        'qa = session.get("https://raw.githubusercontent.com/org/evals/main/qa.jsonl").text',
+        "with httpx.Client() as client:\n"
+        '    gold = client.get("https://example.org/evals/gold.json").json()\n'
+        '    health = client.get("https://api.example.org/v1/health").json()',
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 2, 3), ("NBG202", 3, 2)]

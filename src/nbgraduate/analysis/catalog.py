@@ -563,6 +563,18 @@ DOWNLOAD_CALLS: dict[str, tuple[str, str | None, int | None]] = {
 #: Keywords through which a fetcher verifies the downloaded bytes against a digest.
 VERIFYING_KEYWORDS = frozenset({"known_hash", "file_hash", "md5_hash", "md5", "hash", "sha256"})
 
+#: HTTP client sessions whose ``get`` fetches like ``requests.get``.
+HTTP_SESSIONS = frozenset(
+    {
+        "requests.Session",
+        "requests.session",
+        "requests.sessions.Session",
+        "httpx.Client",
+        "httpx.AsyncClient",
+        "aiohttp.ClientSession",
+    }
+)
+
 #: HTTP GET calls whose response may be a dataset (kept only for data-like URLs or when the
 #: response is written to a file in the same scope).
 HTTP_GET_CALLS = frozenset(

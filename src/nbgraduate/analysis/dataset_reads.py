@@ -918,8 +918,12 @@ class _ReadFinder:
             if destination is not None:
                 found.append(sink("write", destination))
             return found
-        if qualified in catalog.HTTP_GET_CALLS or (
-            method in ("get", "request") and qualified.split(".", 1)[0] in ("requests", "httpx")
+        if (
+            qualified in catalog.HTTP_GET_CALLS
+            or (
+                method in ("get", "request") and qualified.split(".", 1)[0] in ("requests", "httpx")
+            )
+            or (method in ("get", "request") and self._http_session(call))
         ):
             if method == "request":
                 verb = self.values.strings(call.argument(0, "method"), call.scope)
@@ -940,6 +944,31 @@ class _ReadFinder:
                 found += [sink("write", destination), sink("folder", destination)]
             return found
         return []
+
+    def _http_session(self, call: CallSite) -> bool:
+        """``session.get(url)`` on ``requests.Session()``, ``httpx.Client()`` or
+        ``aiohttp.ClientSession()`` (also bound by ``with ... as session``)."""
+        if not isinstance(call.node.func, ast.Attribute):
+            return False
+        receiver = call.node.func.value
+        created = self.values.resolve_call(receiver, call.scope)
+        if created is None and isinstance(receiver, ast.Name):
+            created = self._entered(receiver.id, call)
+        if created is None:
+            return False
+        return self.values.qualify(dotted_name(created.func) or "") in catalog.HTTP_SESSIONS
+
+    def _entered(self, name: str, call: CallSite) -> ast.Call | None:
+        """The call a ``with`` statement entered as ``name`` (``with httpx.Client() as c``)."""
+        binding = self.values.binding_before(name, call.line, call.scope)
+        if binding is None or not isinstance(binding.node, (ast.With, ast.AsyncWith)):
+            return None
+        for item in binding.node.items:
+            target = item.optional_vars
+            if isinstance(target, ast.Name) and target.id == name:
+                entered = item.context_expr
+                return entered if isinstance(entered, ast.Call) else None
+        return None
 
     def _verifying_keyword(self, call: CallSite, qualified: str) -> str | None:
         for name in catalog.VERIFYING_KEYWORDS:

@@ -28,7 +28,8 @@ class MutableRemoteDataset(Rule):
     ``from_huggingface``) without a 40-hex commit ``revision``, Kaggle datasets without a
     version, and any download whose bytes are not checked against a digest before use:
     ``!wget``, ``!curl -O``/``-o``, ``%%bash`` ``curl``, ``!gdown``, ``urlretrieve``,
-    ``wget.download``, ``gdown.download``, ``requests.get``/``httpx.get`` of a data file or
+    ``wget.download``, ``gdown.download``, ``requests.get``/``httpx.get`` (or ``get`` on a
+    ``requests.Session``/``httpx.Client``/``aiohttp.ClientSession``) of a data file or
     written to a file (the GitHub contents API too), ``kagglehub.dataset_download``/
     ``load_dataset``, boto3 ``download_file``/``get_object``, objects read through an
     object-store filesystem (``s3fs.S3FileSystem().open("bucket/key")``, ``fsspec.filesystem(
