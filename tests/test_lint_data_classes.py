@@ -965,10 +965,11 @@ def test_a_vertex_eval_task_run_on_a_model_name_samples_with_its_defaults(tmp_pa
         "def answer(prompt):\n    return prompt\n"
         "own = task.evaluate(model=answer)\n"
         "tuned = task.evaluate(\n"
-        '    model=GenerativeModel("gemini-2.0-flash-001", generation_config={"temperature": 0}))',
+        '    model=GenerativeModel("gemini-2.0-flash-001", generation_config={"temperature": 0}))\n'
+        'bare = task.evaluate(model=GenerativeModel("gemini-2.0-flash-001"))',
         codes="NBG103",
     )
-    assert found == [("NBG103", 2, 4)]
+    assert found == [("NBG103", 2, 4), ("NBG103", 2, 10)]
 
 
 def test_an_http_request_to_an_llm_server_samples_as_its_payload_says(tmp_path: Path) -> None:

@@ -190,7 +190,16 @@ def _is_eval_inference(call: CallSite, values: ValueResolver) -> bool:
     OpenAI Evals API run ``client.evals.runs.create(data_source={"model": ...})`` as the data
     source's ``sampling_params`` say."""
     written = call.written_name
-    if written.endswith("evals.run_inference") or _is_eval_task_run(call, values):
+    if _is_eval_task_run(call, values):
+        model = call.keywords["model"]
+        made = values.resolve_call(model, call.scope)
+        if made is not None and (dotted_name(made.func) or "").endswith("GenerativeModel"):
+            # ``evaluate(model=GenerativeModel("gemini-...", generation_config=...))``
+            config = next((k.value for k in made.keywords if k.arg == "generation_config"), None)
+            keys = values.dict_keys(config, call.scope) if config is not None else set()
+            return keys is not None and not catalog.TEMPERATURE_KEYWORDS & keys
+        return bool(values.strings(model, call.scope))
+    if written.endswith("evals.run_inference"):
         return bool(values.strings(call.keywords.get("model"), call.scope))
     if written.endswith("evals.runs.create"):
         keys = values.dict_keys(call.keywords.get("data_source"), call.scope)
