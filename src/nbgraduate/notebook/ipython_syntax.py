@@ -26,7 +26,12 @@ PYTHON_ARGUMENT_LINE_MAGICS = frozenset({"time", "timeit", "prun", "capture", "m
 #: Line magics that are shell commands in disguise: ``%pip install x`` runs ``pip install x``.
 SHELL_LINE_MAGICS = frozenset({"pip", "conda", "mamba", "micromamba", "uv", "sx", "system", "sc"})
 
-_ESCAPE_HINT = re.compile(r"^[ \t]*[%!?]|\?[ \t]*(?:#.*)?$|=[ \t]*[!%]", re.MULTILINE)
+# Whether a cell may hold an escape: a line starting with ``%``, ``!`` or ``?`` (the first line
+# by ``_ESCAPE_AT_START``, later ones from the newline before them), a trailing ``?`` or an
+# ``= !``. Every branch of the search starts with a literal character, which the regex engine
+# skips ahead to; a ``^`` branch under MULTILINE made it try the pattern at every character.
+_ESCAPE_AT_START = re.compile(r"[ \t]*[%!?]")
+_ESCAPE_HINT = re.compile(r"\n[ \t]*[%!?]|\?[ \t]*(?:#.*)?$|=[ \t]*[!%]", re.MULTILINE)
 _ASSIGNED_ESCAPE = re.compile(
     r"^(?P<target>[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*(?P<escape>!|%)(?P<rest>.*)$"
 )
@@ -87,7 +92,7 @@ def translate_cell(cell_index: int, source: str) -> TranslatedCell:
     if not ("%" in source or "!" in source or "?" in source):
         return TranslatedCell(lines, removed)
     cleaned = "\n".join(lines) if any(removed) else source
-    if not _ESCAPE_HINT.search(cleaned):
+    if not (_ESCAPE_AT_START.match(cleaned) or _ESCAPE_HINT.search(cleaned)):
         return TranslatedCell(lines, removed)
 
     first_row = next((row for row, line in enumerate(lines) if line.strip()), 0)
