@@ -153,20 +153,26 @@ _STOPPING_CALLS = frozenset(
 
 def dotted_name(node: ast.expr) -> str | None:
     """``a.b.c`` for attribute chains over a name; ``a().b`` gives ``a.b`` (call results kept)."""
+    node_type = type(node)
+    if node_type is ast.Name:  # most calls are of a bare name: no list to build
+        return node.id  # type: ignore[attr-defined]
     parts: list[str] = []
     while True:
-        if isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        elif isinstance(node, ast.Call):
-            node = node.func
-        elif isinstance(node, ast.Subscript):
-            node = node.value
-        elif isinstance(node, ast.Name):
-            parts.append(node.id)
+        # ``type(...) is`` rather than ``isinstance``: the parser makes no subclasses, and this
+        # runs for every call and assignment target of a notebook.
+        if node_type is ast.Attribute:
+            parts.append(node.attr)  # type: ignore[attr-defined]
+            node = node.value  # type: ignore[attr-defined]
+        elif node_type is ast.Call:
+            node = node.func  # type: ignore[attr-defined]
+        elif node_type is ast.Subscript:
+            node = node.value  # type: ignore[attr-defined]
+        elif node_type is ast.Name:
+            parts.append(node.id)  # type: ignore[attr-defined]
             return ".".join(reversed(parts))
         else:
             return ".".join(reversed(parts)) if parts else None
+        node_type = type(node)
 
 
 def qualify_name(imports: dict[str, str], written: str) -> str:
@@ -274,6 +280,13 @@ class _Collector:
             if isinstance(node.value, str):  # type: ignore[attr-defined]
                 self.facts.strings.append(StringConstant(node, context, scope, container))  # type: ignore[arg-type]
             return
+        if node_type is ast.Attribute:  # the commonest node after names, constants and calls
+            # ``client.chat.completions.create``: only the chain's base holds anything to visit.
+            value = node.value  # type: ignore[attr-defined]
+            while type(value) is ast.Attribute:
+                value = value.value  # type: ignore[attr-defined]
+            self.visit(value, scope)
+            return
         if node_type in _LEAF_TYPES:
             return
         if node_type in _SEQUENCE_TYPES:
@@ -307,6 +320,33 @@ class _Collector:
             elif isinstance(value, ast.AST):
                 self.visit(value, scope)
 
+    # Common expressions visited field by field without generic_visit's loop over ``_fields``.
+    def visit_Subscript(self, node: ast.Subscript, scope: Scope) -> None:
+        self.visit(node.value, scope)
+        self.visit(node.slice, scope)
+
+    def visit_BinOp(self, node: ast.BinOp, scope: Scope) -> None:
+        self.visit(node.left, scope)
+        self.visit(node.right, scope)
+
+    def visit_Compare(self, node: ast.Compare, scope: Scope) -> None:
+        self.visit(node.left, scope)
+        for comparator in node.comparators:
+            self.visit(comparator, scope)
+
+    def visit_JoinedStr(self, node: ast.JoinedStr, scope: Scope) -> None:
+        for value in node.values:
+            self.visit(value, scope)
+
+    def visit_FormattedValue(self, node: ast.FormattedValue, scope: Scope) -> None:
+        self.visit(node.value, scope)
+        if node.format_spec is not None:
+            self.visit(node.format_spec, scope)
+
+    def visit_Return(self, node: ast.Return, scope: Scope) -> None:
+        if node.value is not None:
+            self.visit(node.value, scope)
+
     def visit_Import(self, node: ast.Import, scope: Scope) -> None:
         for alias in node.names:
             local = alias.asname or alias.name.split(".", 1)[0]
@@ -329,10 +369,12 @@ class _Collector:
         self.visit(node.value, scope)
 
     def visit_Assign(self, node: ast.Assign, scope: Scope) -> None:
-        self.visit(node.value, scope, self._context_of(node.targets[0]))
+        value = node.value
+        self.visit(value, scope, self._context_of(node.targets[0]))
         for target in node.targets:
-            self._visit_target(target, scope)
-            self._bind(target, node.value, node, scope)
+            if type(target) is not ast.Name:  # a plain name reads nothing
+                self._visit_target(target, scope)
+            self._bind(target, value, node, scope)
 
     def visit_AnnAssign(self, node: ast.AnnAssign, scope: Scope) -> None:
         if node.value is not None:
@@ -497,7 +539,7 @@ class _Collector:
                 CallSite(
                     node=node,
                     written_name=written,
-                    qualified_name=self.qualify(written),
+                    qualified_name=qualify_name(self.facts.imports, written),
                     scope=scope,
                     keywords=keywords,
                     has_star_kwargs=bool(star_kwargs),
