@@ -1532,3 +1532,16 @@ def test_data_fetched_through_an_http_client_session(tmp_path: Path) -> None:
         codes="NBG202",
     )
     assert found == [("NBG202", 2, 3), ("NBG202", 3, 2)]
+
+
+def test_tables_of_a_live_page_and_a_response_parsed_as_a_table(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import io, requests\nimport pandas as pd\n"
+        'tables = pd.read_html("https://en.wikipedia.org/wiki/List_of_sovereign_states")\n'
+        'saved = pd.read_html("report_tables.html")\n'
+        'rows = pd.read_csv(io.StringIO(requests.get("https://example.org/export?t=gold").text))\n'
+        'status = requests.get("https://api.example.org/v1/status").json()',
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 2, 3), ("NBG202", 2, 5)]

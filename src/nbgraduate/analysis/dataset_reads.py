@@ -180,6 +180,8 @@ class _Sink:
     #: The object store a filesystem object reads from (``s3://`` for ``s3fs.S3FileSystem()``),
     #: put before a path written without one (``fs.open("bucket/key")``).
     scheme: str | None = None
+    #: Only URLs count (``pd.read_html(url)``; a local HTML file is not the web).
+    urls_only: bool = False
 
 
 class WrittenFiles:
@@ -612,6 +614,9 @@ class _ReadFinder:
             return [sink("read", argument, data_extension=True, documents=True)]
         if method in catalog.WEB_PAGE_LOADERS:
             return [sink("web", call.argument(0, *catalog.WEB_PAGE_LOADERS[method]))]
+        if qualified == "pandas.read_html":
+            # the tables of a live page; a local HTML file is a document, not the web
+            return [sink("web", call.argument(0, "io"), urls_only=True)]
         if qualified in catalog.WIKIPEDIA_PAGE_CALLS:
             return [sink("web", self._wikipedia_title(call))]
         if method in _WEB_READ_METHODS and isinstance(call.node.func, ast.Attribute):
@@ -1152,6 +1157,8 @@ class _ReadFinder:
         if role == "web":
             for value in self._argument_paths(sink.argument, sink.scope):
                 page = str(value.value).strip()
+                if sink.urls_only and not _URL.match(page):
+                    continue
                 if page and not _LOCAL_URL.match(page):
                     yield DatasetRead(sink.call, value, "remote", line=sink.line, web=True)
             return
@@ -1180,7 +1187,11 @@ class _ReadFinder:
                     # ``BeautifulSoup(requests.get(url).text)``: a live page read as a corpus
                     yield DatasetRead(sink.call, value, "remote", line=sink.line, web=True)
                     continue
-                if not (is_data_like_url(path) or self._response_saved(sink.call)):
+                if not (
+                    is_data_like_url(path)
+                    or self._response_saved(sink.call)
+                    or id(sink.call.node) in self._read_as_table
+                ):
                     continue
                 yield DatasetRead(sink.call, value, "remote", line=sink.line, download=True)
                 continue
@@ -1551,6 +1562,19 @@ class _ReadFinder:
         )
 
     @cached_property
+    def _read_as_table(self) -> set[int]:
+        """``id`` of every call inside the arguments of a table reader
+        (``pd.read_csv(io.StringIO(requests.get(url).text))``): a response parsed as data."""
+        return {
+            id(node)
+            for call in self.facts.calls
+            if call.qualified_name in catalog.DATA_READERS
+            for argument in call.node.args
+            for node in ast.walk(argument)
+            if isinstance(node, ast.Call)
+        }
+
+    @cached_property
     def _written_calls(self) -> set[int]:
         """``id`` of every call inside the arguments of a ``write``/``write_bytes`` call."""
         return {
@@ -1642,6 +1666,7 @@ class _SinkMaker:
         documents: bool = False,
         pattern: ast.expr | None = None,
         scheme: str | None = None,
+        urls_only: bool = False,
     ) -> _Sink:
         if self._line is None:
             self._line = self.finder.effective_line(self.call.scope, self.call.line)
@@ -1658,6 +1683,7 @@ class _SinkMaker:
             documents,
             pattern,
             scheme,
+            urls_only,
         )
 
 
@@ -1740,6 +1766,7 @@ _SINK_METHODS = frozenset(
         *(name.rsplit(".", 1)[-1] for name in catalog.WIKIPEDIA_PAGE_CALLS),
         "mkdir",
         "makedirs",
+        "read_html",
         *catalog.PUBLIC_DATASET_CLONES,
         *catalog.HOSTED_EVAL_JOB_CALLS,
         *catalog.SNAPSHOT_RESTORES,

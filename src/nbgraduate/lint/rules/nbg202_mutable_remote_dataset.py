@@ -61,7 +61,9 @@ class MutableRemoteDataset(Rule):
     ``wikipedia.search(term)``), Haystack ``LinkContentFetcher().run(urls=...)`` and the
     URLs a pipeline's ``LinkContentFetcher`` gets in ``pipe.run(data={"fetcher": {"urls":
     ...}})``, and a page fetched with ``requests.get``/``httpx.get`` whose response is parsed
-    as HTML (``BeautifulSoup``, ``markdownify``, ``html2text``).
+    as HTML (``BeautifulSoup``, ``markdownify``, ``html2text``), and the tables of a live page
+    (``pd.read_html(url)``). A GET response parsed as a table
+    (``pd.read_csv(io.StringIO(requests.get(url).text))``) is a download.
 
     A ``!git clone`` whose files the notebook then reads as data is reported at its URL unless
     a ``git checkout <sha>`` (or ``git -C <folder> checkout <sha>``) runs between the clone and
