@@ -190,8 +190,10 @@ def unaliased(call: CallSite) -> CallSite:
     open as sopen``, ``sopen(url)`` is an ``open`` call; after ``from pandas import read_csv as
     rc``, ``rc(path)`` a ``read_csv`` call (rules that look at ``method`` see through the alias)."""
     written = call.written_name
+    if "." in written or call.qualified_name == written:
+        return call
     imported = call.qualified_name.rsplit(".", 1)[-1]
-    if "." in written or imported == written or call.qualified_name == written:
+    if imported == written:
         return call
     return replace(call, written_name=imported)
 

@@ -199,14 +199,17 @@ class UnseededGlobalRng(Rule):
                 if (not call.node.args and not _seed_keyword(call)) or _clock_seeded(call, context):
                     unseeded.append(call)
                 continue
-            if not (call.node.args or call.keywords) or _clock_seeded(call, context):
+            if not (call.node.args or call.keywords):
                 if qualified in _SEEDER_FAMILY:
-                    continue  # ``random.seed(time.time())`` seeds differently every run
+                    continue
             elif unaliased(call).method in catalog.SEED_EVERYTHING_NAMES:
-                seeds.append((None, call))
+                if not _clock_seeded(call, context):
+                    seeds.append((None, call))
                 continue
             elif qualified in _SEEDER_FAMILY:
-                seeds.append((_SEEDER_FAMILY[qualified], call))
+                # ``random.seed(time.time())`` seeds differently every run: no seed
+                if not _clock_seeded(call, context):
+                    seeds.append((_SEEDER_FAMILY[qualified], call))
                 continue
             if qualified in catalog.GLOBAL_RNG_LIBRARY_CALLS:
                 if not _seeded_library_call(call, catalog.GLOBAL_RNG_LIBRARY_CALLS[qualified]):
