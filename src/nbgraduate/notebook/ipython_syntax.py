@@ -255,7 +255,17 @@ def _translate_lines(
     state = _ScanState()
     pending: _PendingCommand | None = None
     previous = ""
+    # Every escape holds a ``%``, ``!`` or ``?``: past the last line holding one (and past a
+    # command's continuation lines) every line is Python, taken as it is without scanning it
+    # for what it leaves open (a ``%pip install`` on top of a long cell is the common case).
+    text = "\n".join(lines)
+    last_mark = max(text.rfind("%"), text.rfind("!"), text.rfind("?"))
+    last_escape = text.count("\n", 0, last_mark) if last_mark >= 0 else -1
     for position, line in enumerate(lines):
+        if position > last_escape and pending is None:
+            out.python_lines.extend(lines[position:])
+            out.column_shifts.extend([0] * (len(lines) - position))
+            break
         row = row_offset + position + 1
         if pending is not None:
             # A backslash-continued escape line: its continuation belongs to the command.
