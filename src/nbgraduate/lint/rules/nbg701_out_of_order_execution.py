@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 _IPYTHON_NAMES = frozenset(
     {"display", "get_ipython", "In", "Out", "_", "__", "___", "_ih", "_oh", "exit", "quit"}
 )
+#: Names a kernel defines before any cell runs.
+_KNOWN_NAMES = frozenset(dir(builtins)) | _IPYTHON_NAMES
 
 
 def _notebook_with_counts(counts: list[int]) -> str:
@@ -82,14 +84,14 @@ class OutOfOrderExecution(Rule):
         first_definition: dict[str, int] = {}
         for store in facts.module_stores:
             cell = origins[store.line - 1].cell_index
-            first_definition[store.name] = min(first_definition.get(store.name, cell), cell)
-        known = set(dir(builtins)) | _IPYTHON_NAMES
+            earlier = first_definition.get(store.name)
+            if earlier is None or cell < earlier:
+                first_definition[store.name] = cell
         reported: set[str] = set()
         for use in facts.module_loads:
-            if use.name in reported or use.name in known:
-                continue
+            # Most names read are defined in the notebook: the cheapest test goes first.
             defined_in = first_definition.get(use.name)
-            if defined_in is None:
+            if defined_in is None or use.name in reported or use.name in _KNOWN_NAMES:
                 continue
             used_in = origins[use.line - 1].cell_index
             if defined_in <= used_in:
