@@ -1545,3 +1545,18 @@ def test_tables_of_a_live_page_and_a_response_parsed_as_a_table(tmp_path: Path) 
         codes="NBG202",
     )
     assert found == [("NBG202", 2, 3), ("NBG202", 2, 5)]
+
+
+def test_a_remote_object_or_hub_dataset_the_notebook_wrote_is_its_own(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import pandas as pd\nfrom datasets import Dataset, load_dataset\n"
+        'Dataset.from_list(rows).push_to_hub("me/generated-evals")\n'
+        'scores.to_parquet("s3://team-evals/out/scores.parquet")',
+        'again = load_dataset("me/generated-evals", split="train")\n'
+        'back = pd.read_parquet("s3://team-evals/out/scores.parquet")\n'
+        'source = pd.read_parquet("s3://team-evals/in/eval.parquet")\n'
+        'source.to_parquet("s3://team-evals/in/eval.parquet")',
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 3, 3)]

@@ -223,6 +223,12 @@ class WrittenFiles:
                 return True
         return False
 
+    def wrote_object(self, location: str, line: int) -> bool:
+        """Whether the notebook writes exactly this remote object or hub repository
+        (``df.to_parquet("s3://...")``, ``ds.push_to_hub("me/evals")``) before ``line``."""
+        written = self._files.get(normalise_path(location))
+        return written is not None and written < line
+
     def wrote_into(self, folder: str, line: int) -> bool:
         """Whether the notebook writes or creates the folder ``folder`` (or a folder holding
         it; a glob's folder) before ``line``, or writes any file inside it: listing it lists the
@@ -296,6 +302,8 @@ def find_dataset_reads(
         ):
             if own_output is not None:
                 own_output.append(read)
+        elif read.kind != "local" and not read.web and written.wrote_object(read.path, read.line):
+            continue  # an object or hub dataset the notebook itself writes, read back
         else:
             kept.append(read)
     kept.sort(key=lambda read: read.line)
@@ -583,6 +591,8 @@ class _ReadFinder:
                 else None
             )
             return [sink("download", call.argument(1, *keywords), verified_by=verified)]
+        if method == "push_to_hub" and isinstance(call.node.func, ast.Attribute):
+            return [sink("write", call.argument(0, "repo_id"))]
         if method in catalog.HOSTED_EVAL_JOB_CALLS:
             return [sink("read", uri) for uri in self._job_dataset_uris(call)]
         if method in catalog.PUBLIC_DATASET_CLONES:
@@ -1767,6 +1777,7 @@ _SINK_METHODS = frozenset(
         "mkdir",
         "makedirs",
         "read_html",
+        "push_to_hub",
         *catalog.PUBLIC_DATASET_CLONES,
         *catalog.HOSTED_EVAL_JOB_CALLS,
         *catalog.SNAPSHOT_RESTORES,

@@ -277,6 +277,13 @@ class MutableRemoteDataset(Rule):
             note="A copy to a bucket uploads; it downloads nothing:",
         ),
         Example(
+            "from datasets import Dataset, load_dataset\n"
+            'Dataset.from_list(rows).push_to_hub("me/generated-evals")\n'
+            "# %%\n"
+            'again = load_dataset("me/generated-evals", split="train")\n',
+            note="A dataset the notebook pushed (or an object it wrote) and reads back:",
+        ),
+        Example(
             "import boto3\n"
             'boto3.client("s3").put_object(Bucket="team-evals", Key="qa.jsonl", Body=rows_jsonl)\n'
             'location = {"s3Uri": "s3://team-evals/qa.jsonl"}\n'
