@@ -1560,3 +1560,16 @@ def test_a_remote_object_or_hub_dataset_the_notebook_wrote_is_its_own(tmp_path: 
         codes="NBG202",
     )
     assert found == [("NBG202", 3, 3)]
+
+
+def test_programs_and_model_packages_from_release_pages_are_not_data(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "!wget https://github.com/explosion/spacy-models/releases/download/"
+        "en_core_web_sm-3.7.1/en_core_web_sm-3.7.1.tar.gz\n"
+        "!wget https://github.com/org/server/releases/download/v0.1.32/server-linux-amd64\n"
+        "!wget https://github.com/org/tool/releases/download/v2/tool-linux-amd64.tar.gz\n"
+        "!wget https://github.com/org/bench/releases/download/v1.0/qa.jsonl",
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 2, 4)]

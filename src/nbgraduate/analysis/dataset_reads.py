@@ -30,6 +30,7 @@ from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import CallSite, Scope, dotted_name, unaliased
 from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.analysis.path_values import normalise_path, path_values
+from nbgraduate.analysis.shell_downloads import is_data_download_url
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
 
 if TYPE_CHECKING:
@@ -1878,12 +1879,8 @@ def _blank_host(url: str) -> bool:
 
 
 def _not_data(url: str) -> bool:
-    """Model weights, installers, or a server on this machine."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if host in ("localhost", "0.0.0.0") or host.startswith("127."):
-        return True
-    return parts.path.lower().endswith(catalog.NOT_DATA_DOWNLOAD_EXTENSIONS)
+    """Model weights, installers and programs, or a server on this machine."""
+    return not is_data_download_url(url)
 
 
 def _is_numpy_save_or_method(call: CallSite) -> bool:

@@ -118,7 +118,20 @@ def is_data_download_url(url: str) -> bool:
     host = (parts.hostname or "").lower()
     if host in _LOCAL_HOSTS or host.startswith("127."):
         return False
-    return not parts.path.lower().endswith(catalog.NOT_DATA_DOWNLOAD_EXTENSIONS)
+    path = parts.path.lower()
+    if path.endswith(catalog.NOT_DATA_DOWNLOAD_EXTENSIONS):
+        return False
+    return not (host == "github.com" and _RELEASE_PROGRAM.search(path))
+
+
+#: A GitHub release asset that is a program or a model package: no file extension
+#: (``ollama-linux-amd64``), a platform suffix, or a release of a ``*-models`` repository
+#: (``explosion/spacy-models``).
+_RELEASE_PROGRAM = re.compile(
+    r"^/[^/]+/[^/]+/releases/download/[^/]+/"
+    r"(?:[^/.]+|[^/]*[-_](?:amd64|arm64|x86_64|aarch64|linux|darwin|macos|windows)(?:\.[a-z0-9]+)*)$"
+    r"|^/[^/]+/[^/]*-models/releases/download/"
+)
 
 
 def find_shell_effects(notebook: Notebook, values: ValueResolver) -> ShellEffects:
