@@ -197,9 +197,11 @@ def _cell_from_node(index: int, raw: dict) -> Cell:
     metadata = raw.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise TypeError(f"cell {index + 1} metadata is not an object")
-    tags = metadata.get("tags") or ()
+    tags = metadata.get("tags")
     outputs = raw.get("outputs") or []
-    if not isinstance(outputs, list) or not all(isinstance(output, dict) for output in outputs):
+    if not isinstance(outputs, list) or (
+        outputs and not all(isinstance(output, dict) for output in outputs)
+    ):
         raise TypeError(f"cell {index + 1} has outputs that are not objects")
     for number, output in enumerate(outputs, start=1):
         _check_output(index, number, output)
@@ -212,7 +214,7 @@ def _cell_from_node(index: int, raw: dict) -> Cell:
         cell_type=cell_type,
         source=source,
         cell_id=cell_id,
-        tags=tuple(str(tag) for tag in tags) if isinstance(tags, (list, tuple)) else (),
+        tags=tuple(str(tag) for tag in tags) if tags and isinstance(tags, (list, tuple)) else (),
         execution_count=execution_count if isinstance(execution_count, int) else None,
         outputs=list(outputs) if isinstance(outputs, list) else [],
     )
@@ -222,30 +224,33 @@ _LONE_CR = re.compile(r"\r(?!\n)")
 
 
 def _check_output(index: int, number: int, output: dict) -> None:
-    """Text fields of an output are strings or lists of strings, as nbformat requires."""
-    where = f"cell {index + 1} output {number}"
-    for key in ("text", "evalue", "ename"):
-        if key in output:
-            _check_text(output[key], f"{where} {key!r}")
-    if "traceback" in output:
-        _check_text(output["traceback"], f"{where} 'traceback'")
+    """Text fields of an output are strings or lists of strings, as nbformat requires.
+
+    The reason is worded only when a field is wrong: a notebook has thousands of outputs.
+    """
+    for key in ("text", "evalue", "ename", "traceback"):
+        if key in output and not _is_text(output[key]):
+            raise TypeError(_not_text(index, number, repr(key)))
     data = output.get("data")
     if data is not None:
         if not isinstance(data, dict):
-            raise TypeError(f"{where} 'data' is not an object")
+            raise TypeError(f"cell {index + 1} output {number} 'data' is not an object")
         for mime, value in data.items():
-            if isinstance(value, list):
-                _check_text(value, f"{where} {mime!r}")
+            if isinstance(value, list) and not _is_text(value):
+                raise TypeError(_not_text(index, number, repr(mime)))
 
 
-def _check_text(value: object, where: str) -> None:
+def _not_text(index: int, number: int, field: str) -> str:
+    return f"cell {index + 1} output {number} {field} is not text (a string or a list of strings)"
+
+
+def _is_text(value: object) -> bool:
     if isinstance(value, str):
-        return
+        return True
     if not isinstance(value, list):
-        raise TypeError(f"{where} is not text (a string or a list of strings)")
+        return False
     # The types of the items in C: a saved output has thousands of lines.
-    if set(map(type, value)) != _ONLY_STR and not all(isinstance(item, str) for item in value):
-        raise TypeError(f"{where} is not text (a string or a list of strings)")
+    return set(map(type, value)) == _ONLY_STR or all(isinstance(item, str) for item in value)
 
 
 _ONLY_STR = {str}
