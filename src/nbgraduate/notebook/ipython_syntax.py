@@ -9,7 +9,6 @@ a prompt that contains ``!important`` is text, and ``(a\\n %b)`` is a modulo.
 
 from __future__ import annotations
 
-import itertools
 import re
 
 from nbgraduate.core.records import Record
@@ -141,8 +140,14 @@ def _strip_paste_artifacts(lines: list[str]) -> list[int]:
 
 
 def _strip_prompts(lines: list[str], removed: list[int]) -> None:
-    # The first two non-blank lines decide; a cell's other lines are not looked at.
-    content = list(itertools.islice((line for line in lines if line.strip()), 2))
+    # The first two non-blank lines decide; a cell's other lines are not looked at. A plain
+    # loop that stops at the second: it runs for every code cell.
+    content: list[str] = []
+    for line in lines:
+        if line and not line.isspace():  # ``line.strip()`` without the copy
+            content.append(line)
+            if len(content) == 2:
+                break
     if not content:
         return
     if _CLASSIC_FIRST_PROMPT.match(content[0]):
