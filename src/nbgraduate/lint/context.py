@@ -29,6 +29,9 @@ class LintContext(NotebookAnalysis):
     #: What each credential rule's ``check`` found, by rule code, kept by the linter: output
     #: must mask every credential, and asking the rule again would scan every text twice.
     credential_findings: dict[str, list] = field(default_factory=dict)  # lists of Finding
+    #: What a rule computed once and reads again, by rule code: NBG501 finds every credential
+    #: once for its own findings and for what output masks.
+    rule_results: dict[str, list] = field(default_factory=dict)
 
     @cached_property
     def source_secrets(self) -> list[list[secrets.SecretMatch]]:

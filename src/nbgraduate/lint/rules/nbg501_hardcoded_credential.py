@@ -52,41 +52,53 @@ class HardcodedCredential(Rule):
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
-        return self._findings(context, one_per_line=True)
+        return (finding for finding, repeated in self._every(context) if not repeated)
 
     def every_credential(self, context: LintContext) -> Iterator[Finding]:
         """Every credential, several on one line included: what output must mask."""
-        return self._findings(context, one_per_line=False)
+        return (finding for finding, _repeated in self._every(context))
 
-    def _findings(self, context: LintContext, *, one_per_line: bool) -> Iterator[Finding]:
+    def _every(self, context: LintContext) -> list[tuple[Finding, bool]]:
+        """Every credential, each with whether its line already holds one reported before
+        (left out of ``check``): found once for the findings and for what output masks."""
+        found = context.rule_results.get(self.code)
+        if found is None:
+            found = context.rule_results[self.code] = list(self._findings(context))
+        return found
+
+    def _findings(self, context: LintContext) -> Iterator[tuple[Finding, bool]]:
         notebook = context.notebook
         reported: set[tuple[int, int]] = set()
         for cell, found in zip(notebook.cells, context.source_secrets, strict=True):
+            if not found:
+                continue
             locate = _OffsetLocator(context, cell.index, cell.source)
             for match in found:
                 start, end = locate(match.start), locate(match.end)
                 reported.add((start.cell_index, start.row))
-                yield self.finding(
+                finding = self.finding(
                     f"hard-coded {match.kind} ({match.preview}); read it from the environment",
                     start,
                     end,
                 )
+                yield finding, False
         for constant in context.facts.strings:
             if constant.context is None or not secrets.is_key_like_name(constant.context):
                 continue
             if not secrets.looks_like_credential_value(constant.node.value, name=constant.context):
                 continue
             start = context.position(constant.node)
-            if one_per_line and (start.cell_index, start.row) in reported:
-                continue
-            reported.add((start.cell_index, start.row))
+            line = (start.cell_index, start.row)
+            repeated = line in reported
+            reported.add(line)
             preview = secrets.mask(constant.node.value)
-            yield self.finding(
+            finding = self.finding(
                 f"hard-coded credential assigned to {constant.context!r} ({preview}); "
                 "read it from the environment",
                 start,
                 context.end_position(constant.node),
             )
+            yield finding, repeated
         for command in notebook.shell_commands:
             match = _ENV_ASSIGNMENT.match(command.text)
             if match is None or not secrets.is_key_like_name(match.group("name")):
@@ -94,10 +106,8 @@ class HardcodedCredential(Rule):
             value = match.group("value").strip("\"'")
             if not secrets.looks_like_credential_value(value, name=match.group("name")):
                 continue
-            if one_per_line and (command.cell_index, command.row) in reported:
-                continue
             column = command.column + match.start("value")
-            yield self.finding(
+            finding = self.finding(
                 f"hard-coded credential for {match.group('name')} ({secrets.mask(value)}); "
                 "set it outside the notebook",
                 context.cell_position(command.cell_index, command.row, column),
@@ -105,6 +115,7 @@ class HardcodedCredential(Rule):
                     command.cell_index, command.row, column + len(match.group("value"))
                 ),
             )
+            yield finding, (command.cell_index, command.row) in reported
 
 
 class _OffsetLocator:
