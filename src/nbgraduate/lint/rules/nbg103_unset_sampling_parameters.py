@@ -223,6 +223,20 @@ class UnsetSamplingParameters(Rule):
             note="nor do the GPT-5 reasoning models",
         ),
         Example(
+            "import openai, requests, vertexai\n"
+            "from guardrails import Guard\n"
+            "guard = Guard().use(Checker())\n"
+            'out = guard(openai.chat.completions.create, model="gpt-4o-2024-08-06", messages=[],\n'
+            "    temperature=0)\n"
+            "client = vertexai.Client(project=PROJECT, location=LOCATION)\n"
+            'responses = client.evals.run_inference(model="gemini-2.0-flash-001", src=prompts,\n'
+            '    config={"generate_content_config": {"temperature": 0}})\n'
+            'run = openai.evals.runs.create(eval_id=eval_id, data_source={"type": "completions",\n'
+            '    "model": "gpt-4.1-2025-04-14", "sampling_params": {"temperature": 0}})\n'
+            'reply = requests.post(url, json={"model": "org/chat-7b", "messages": [], "temperature": 0})\n',
+            note="the same calls with their temperature set where each API takes it",
+        ),
+        Example(
             "from transformers import AutoModelForCausalLM\n"
             'model = AutoModelForCausalLM.from_pretrained("org/chat-7b", revision="3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a")\n'
             "out = model.generate(**inputs, max_new_tokens=64, do_sample=False)\n"

@@ -172,6 +172,15 @@ class NondeterministicSamplingUnseeded(Rule):
             note="a guard that only validates text calls no LLM",
         ),
         Example(
+            "import vertexai\n"
+            "client = vertexai.Client(project=PROJECT, location=LOCATION)\n"
+            "responses = client.evals.run_inference(\n"
+            '    model="gemini-2.0-flash-001", src=prompts,\n'
+            '    config={"generate_content_config": {"temperature": 1.0, "seed": 13}},\n'
+            ")\n",
+            note="seeded in the nested sampling config",
+        ),
+        Example(
             "from transformers import GenerationConfig, set_seed\n"
             "set_seed(13)\n"
             "config = GenerationConfig(do_sample=True, temperature=0.7)\n",
