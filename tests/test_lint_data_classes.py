@@ -1573,3 +1573,19 @@ def test_programs_and_model_packages_from_release_pages_are_not_data(tmp_path: P
         codes="NBG202",
     )
     assert found == [("NBG202", 2, 4)]
+
+
+
+def test_a_data_file_under_a_folder_constant_of_the_projects_code_is_read(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import json\nfrom pathlib import Path\nfrom evalkit.config import ROOT_DIR, OUT_DIR",
+        'with open(Path(ROOT_DIR, "datasets/eval-v1.jsonl")) as f:\n'
+        "    rows = [json.loads(line) for line in f]",
+        'with open(Path(OUT_DIR, "scores.json"), "w") as f:\n    json.dump(rows, f)\n'
+        'again = json.load(open(Path(OUT_DIR, "scores.json")))\n'
+        'runs = [json.load(open(p)) for p in Path(OUT_DIR, "runs").iterdir()]',
+    )
+    assert found == [("NBG201", 3, 1)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import posixpath
 
+from nbgraduate.analysis.catalog import DATA_FILE_EXTENSIONS
 from nbgraduate.analysis.facts import Scope, dotted_name
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
 
@@ -84,13 +85,20 @@ def _paths(
         # ``p = DATA_DIR / "eval.csv"`` then ``read_csv(p)``: the composition, where it is written.
         return _paths(bound, scope, values, depth + 1)
     combined: list[str] = [""]
-    for separator, part in parts:
+    rooted = False
+    for index, (separator, part) in enumerate(parts):
         options = [str(v.value) for v in _part_values(part, scope, values, depth)]
+        if not options and index == 0 and len(parts) > 1:
+            options = _imported_root(part, values)
+            rooted = bool(options)
         if not options:
             return []
         combined = [_join(prefix, option, separator) for prefix in combined for option in options][
             :_MAX_COMBINATIONS
         ]
+    if rooted:
+        # only a data file itself: what a folder under an unseen root holds is not known
+        combined = [path for path in combined if path.lower().endswith(DATA_FILE_EXTENSIONS)]
     return [ResolvedValue(path, expression) for path in combined if path]
 
 
@@ -151,6 +159,18 @@ def _part_values(
     if isinstance(part, ast.Constant):
         return [ResolvedValue(part.value, part)] if isinstance(part.value, str) else []
     return _paths(part, scope, values, depth + 1)
+
+
+def _imported_root(part: ast.expr, values: ValueResolver) -> list[str]:
+    """``ROOT_DIR`` in ``Path(ROOT_DIR, "datasets/eval.jsonl")`` after ``from rag.config import
+    ROOT_DIR``: a folder constant of the project's own code, whose value lint cannot see. The
+    path it leads is still that project's file, named here by the constant."""
+    if not isinstance(part, ast.Name) or not part.id.isupper():
+        return []
+    qualified = values.qualify(part.id)
+    if qualified == part.id or not qualified.endswith("." + part.id):
+        return []
+    return [part.id]
 
 
 def _join(prefix: str, part: str, separator: str) -> str:
