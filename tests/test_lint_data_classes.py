@@ -1575,6 +1575,16 @@ def test_programs_and_model_packages_from_release_pages_are_not_data(tmp_path: P
     assert found == [("NBG202", 2, 4)]
 
 
+def test_a_platform_clients_own_load_dataset_is_not_a_hub_dataset(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from evalplatform.workspace import RemoteWorkspace\n"
+        'ws = RemoteWorkspace(url="https://platform.example")\n'
+        'runs = ws.load_dataset("0196e7e5-948b-71d9-b21d-e9213560262f")',
+        'import datasets\nhub = datasets\ngolden = hub.load_dataset("org/golden-qa", split="test")',
+    )
+    assert found == [("NBG202", 3, 3)]
+
 
 def test_a_data_file_under_a_folder_constant_of_the_projects_code_is_read(
     tmp_path: Path,
@@ -1589,3 +1599,16 @@ def test_a_data_file_under_a_folder_constant_of_the_projects_code_is_read(
         'runs = [json.load(open(p)) for p in Path(OUT_DIR, "runs").iterdir()]',
     )
     assert found == [("NBG201", 3, 1)]
+
+
+def test_a_file_downloaded_into_a_folder_is_its_own_under_colabs_working_directory(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        "!wget -P ./data/ https://example.org/bench/v3/chunks.json",
+        'import json\ndef load(path="/content/data/chunks.json"):\n'
+        "    with open(path) as f:\n        return json.load(f)\nrows = load()",
+        'notes = json.load(open("/content/notes/cases.json"))',
+    )
+    assert found == [("NBG201", 4, 1), ("NBG202", 2, 1)]

@@ -211,6 +211,15 @@ class WrittenFiles:
         """Whether the notebook writes the file ``path`` anywhere (a cache is often written
         after the cell that reads it when it exists), or a folder holding it before ``line``."""
         path = normalise_path(path)
+        if path.startswith("/content/") and self._wrote_before(
+            path.removeprefix("/content/"), line
+        ):
+            return (
+                True  # Colab's working directory: ``!wget -P data/ URL``, then ``/content/data/``
+            )
+        return self._wrote_before(path, line)
+
+    def _wrote_before(self, path: str, line: int) -> bool:
         if path in self._files:
             return True
         for folder, written in self._folders.items():
@@ -549,6 +558,8 @@ class _ReadFinder:
         if qualified == "datasets.load_dataset" or (
             method == "load_dataset" and qualified.endswith("load_dataset")
         ):
+            if self._method_of_other_client(call):
+                return []
             return [sink("hf", call.argument(0, "path"), revision=call.keywords.get("revision"))]
         if method in ("hf_hub_download", "snapshot_download"):
             return self._hub_download(call, sink)
@@ -710,6 +721,23 @@ class _ReadFinder:
             or (name == "output" and method in catalog.FILE_CONTENT_SAVERS)
         ]
         return keyword_sinks
+
+    def _method_of_other_client(self, call: CallSite) -> bool:
+        """``ws.load_dataset(id)`` on an object the notebook made from another package's class
+        (an eval platform's ``CloudWorkspace()``, a tracing client): that platform's own stored
+        dataset, fetched by its id, not a Hugging Face hub dataset."""
+        if not isinstance(call.node.func, ast.Attribute):
+            return False
+        created = self.values.resolve_call(call.node.func.value, call.scope)
+        if created is None:
+            return False
+        name = self.values.qualify(dotted_name(created.func) or "")
+        package, _, constructor = name.rpartition(".")
+        return (
+            bool(package)
+            and constructor[:1].isupper()
+            and package.split(".", 1)[0] not in ("datasets", "nlp")
+        )
 
     def _object_store_scheme(self, receiver: ast.expr, scope: Scope) -> str | None:
         """``s3://`` when ``receiver`` is an object-store filesystem (``s3fs.S3FileSystem()``,
