@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from nbgraduate.analysis import catalog
-from nbgraduate.analysis.facts import CallSite, StringConstant
+from nbgraduate.analysis.facts import CallSite, ProgramFacts, StringConstant
 from nbgraduate.analysis.llm_calls import provider_of_model_id
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
 from nbgraduate.core.positions import Position
@@ -147,6 +147,7 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
     """All model ids, each once at its defining node (calls first, then named constants)."""
     references: list[ModelReference] = []
     seen: set[int] = set()
+    handoffs = _JudgeHandoffs(values.facts)
     for call in values.facts.calls:
         if call.method.endswith(catalog.EXPERIMENT_RECORD_SUFFIXES):
             _suppress_descriptions(call, seen)
@@ -161,7 +162,7 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
         revision = _revision(call, values)
         for keyword_name, expression in arguments:
             role = _role(call, keyword_name, expression)
-            if role == "candidate" and _flows_into_judge(call, values):
+            if role == "candidate" and handoffs.flows_into_judge(call):
                 role = "judge"
             for value in values.resolve(expression, call.scope):
                 if value.source == "literal" and not isinstance(value.value, str):
@@ -332,29 +333,50 @@ def parse_model_args(text: str) -> tuple[str | None, str | None]:
     return model, revision
 
 
-def _flows_into_judge(call: CallSite, values: ValueResolver) -> bool:
-    """Whether the object ``call`` constructs is handed to a judge: ``llm = LLM(model=...)``
-    then ``llm_classify(..., model=llm)``, or ``judge(question, llm)``."""
-    names = {
-        binding.name
-        for bindings in values.facts.bindings.values()
-        for binding in bindings
-        if binding.value is call.node and binding.key is None
-    }
-    if not names:
-        return False
-    for other in values.facts.calls:
-        passed = [*other.node.args, *other.keywords.values()]
-        if not any(isinstance(arg, ast.Name) and arg.id in names for arg in passed):
-            continue
-        if (
-            other.method in catalog.JUDGE_CALLS
-            or _JUDGE_CALL.search(other.method)
-            or _JUDGE_WORDS.search(other.method)
-            or other.qualified_name.startswith(_JUDGE_MODULES)
-        ):
-            return True
-    return False
+class _JudgeHandoffs:
+    """Whether the object a call constructs is handed to a judge: ``llm = LLM(model=...)`` then
+    ``llm_classify(..., model=llm)``, or ``judge(question, llm)``.
+
+    Asked once per model argument, so the names bound to each call and the names every judge
+    call is given are gathered once, on the first question: scanning all bindings and calls
+    for each call made a cell of thousands of calls cost their square.
+    """
+
+    __slots__ = ("_facts", "_given_to_judges", "_names_bound_to")
+
+    def __init__(self, facts: ProgramFacts) -> None:
+        self._facts = facts
+        #: ``id`` of a value node -> the names it is bound to whole (``llm = LLM(...)``).
+        self._names_bound_to: dict[int, set[str]] | None = None
+        #: The names passed, positionally or by keyword, to any judge call.
+        self._given_to_judges: set[str] = set()
+
+    def flows_into_judge(self, call: CallSite) -> bool:
+        names_bound_to = self._names_bound_to
+        if names_bound_to is None:
+            names_bound_to = self._gather()
+        names = names_bound_to.get(id(call.node))
+        return names is not None and not self._given_to_judges.isdisjoint(names)
+
+    def _gather(self) -> dict[int, set[str]]:
+        names_bound_to: dict[int, set[str]] = {}
+        for bindings in self._facts.bindings.values():
+            for binding in bindings:
+                if binding.key is None and binding.value is not None:
+                    names_bound_to.setdefault(id(binding.value), set()).add(binding.name)
+        self._names_bound_to = names_bound_to
+        given = self._given_to_judges
+        for other in self._facts.calls:
+            if (
+                other.method in catalog.JUDGE_CALLS
+                or _JUDGE_CALL.search(other.method)
+                or _JUDGE_WORDS.search(other.method)
+                or other.qualified_name.startswith(_JUDGE_MODULES)
+            ):
+                for arg in (*other.node.args, *other.keywords.values()):
+                    if isinstance(arg, ast.Name):
+                        given.add(arg.id)
+        return names_bound_to
 
 
 def _role(call: CallSite, keyword_name: str | None, expression: object) -> ModelRole:
