@@ -1612,3 +1612,15 @@ def test_a_file_downloaded_into_a_folder_is_its_own_under_colabs_working_directo
         'notes = json.load(open("/content/notes/cases.json"))',
     )
     assert found == [("NBG201", 4, 1), ("NBG202", 2, 1)]
+
+
+def test_a_torch_draw_from_its_own_generator_is_not_a_global_draw(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import torch\ng = torch.Generator()\ng.manual_seed(13)\n"
+        "order = torch.randperm(10, generator=g)",
+        "loose = torch.Generator()\npicks = torch.randint(0, 10, (4,), generator=loose)",
+        "noise = torch.rand(3)",
+        codes="NBG301",
+    )
+    assert found == [("NBG301", 3, 1), ("NBG301", 4, 1)]

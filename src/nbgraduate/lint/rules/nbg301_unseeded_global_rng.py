@@ -168,6 +168,12 @@ class UnseededGlobalRng(Rule):
             note="a private generator seeded where it is made",
         ),
         Example(
+            "import torch\n"
+            "g = torch.Generator().manual_seed(13)\n"
+            "order = torch.randperm(len(rows), generator=g)\n",
+            note="a torch draw from its own seeded generator, not the global one",
+        ),
+        Example(
             "from sklearn.cluster import KMeans\n"
             "from scipy.cluster.vq import kmeans2\n"
             "topics = KMeans(n_clusters=8, random_state=0).fit_predict(vectors)\n"
@@ -218,6 +224,8 @@ class UnseededGlobalRng(Rule):
                 continue
             family, _, function = qualified.rpartition(".")
             if function in catalog.GLOBAL_RNG_FUNCTIONS.get(family, ()):
+                if family == "torch" and _given_generator(call):
+                    continue  # ``torch.randperm(n, generator=g)`` draws from ``g``, checked above
                 draws.append((family, call))
         for call in unseeded:
             if id(call.node) not in seeded_generators:
@@ -284,6 +292,12 @@ class UnseededGlobalRng(Rule):
         return self.finding(
             message, context.position(call.node), context.end_position(call.node.func)
         )
+
+
+def _given_generator(call: CallSite) -> bool:
+    """Whether a torch draw names its own generator (``generator=g``), not ``None``."""
+    given = call.keywords.get("generator")
+    return given is not None and not (isinstance(given, ast.Constant) and given.value is None)
 
 
 def _seeded_earlier_in_scope(
