@@ -351,27 +351,25 @@ def find_secrets(text: str) -> list[SecretMatch]:
 def _needle_places(text: str) -> list[tuple[int, str]]:
     """Every ``(start, needle)`` in ``text``, in text order, outside base64 payloads.
 
-    One pass of :data:`_ANCHOR_SCAN` stops at each anchor character with a needle around it
-    (needles may overlap, ``xoxai-``, so each needle of the anchor is tested); the needles
-    without an anchor character are found with ``str.find``. The base64 payload of a ``data:``
-    URI is stepped over unread, and a needle starting inside one does not count.
+    :data:`_ANCHOR_SCAN` stops at each anchor character with a needle around it (needles may
+    overlap, ``xoxai-``, so each needle of the anchor is tested); the needles without an anchor
+    character are found with ``str.find``. The base64 payload of a ``data:`` URI is stepped
+    over unread, and a needle starting inside one does not count.
     """
     places: list[tuple[int, str]] = []
     payloads: list[tuple[int, int]] = []  # (the mark's ``;``, the payload's end)
-    search = _ANCHOR_SCAN.search
-    found = search(text)
-    while found is not None:
-        anchor = found.start()
-        resume = anchor + 1
-        for needle, offset, test in _NEEDLES_AT[text[anchor]]:
-            if test.match(text, anchor + 1) is None:
-                continue
-            if needle != _BASE64_MARK:
-                places.append((anchor + offset, needle))
-            elif _is_data_uri(text, anchor):
-                resume = _BASE64_RUN.match(text, anchor + len(_BASE64_MARK)).end()
-                payloads.append((anchor, resume))
-        found = search(text, resume)
+    anchors = _sparse_anchors(text) if len(text) >= _SPARSE_MIN_LENGTH else None
+    if anchors is None:  # one pass of the scan
+        search = _ANCHOR_SCAN.search
+        found = search(text)
+        while found is not None:
+            found = search(text, _read_anchor(text, found.start(), places, payloads))
+    else:  # the scan tried at each anchor character only
+        match = _ANCHOR_SCAN.match
+        resume = 0
+        for anchor in anchors:
+            if anchor >= resume and match(text, anchor) is not None:
+                resume = _read_anchor(text, anchor, places, payloads)
     for needle in _FOUND_BY_FIND:
         at = text.find(needle)
         while at != -1:
@@ -381,6 +379,54 @@ def _needle_places(text: str) -> list[tuple[int, str]]:
         places = [place for place in places if not _in_payload(place[0], payloads)]
     places.sort()
     return places
+
+
+def _read_anchor(
+    text: str, anchor: int, places: list[tuple[int, str]], payloads: list[tuple[int, int]]
+) -> int:
+    """Record the needles around the anchor character at ``anchor``; where the scan goes on
+    (past a ``data:`` URI's payload when the anchor starts its ``;base64,`` mark)."""
+    resume = anchor + 1
+    for needle, offset, test in _NEEDLES_AT[text[anchor]]:
+        if test.match(text, anchor + 1) is None:
+            continue
+        if needle != _BASE64_MARK:
+            places.append((anchor + offset, needle))
+        elif _is_data_uri(text, anchor):
+            resume = _BASE64_RUN.match(text, anchor + len(_BASE64_MARK)).end()
+            payloads.append((anchor, resume))
+    return resume
+
+
+# The scan checks every character against its set of anchor characters, which costs about
+# four times a ``str.find`` of one character (``memchr``). A long saved output (a training
+# log, a table) often holds few anchor characters: there, finding each of them with
+# ``str.find`` and trying the scan at those places only is cheaper. Short texts, and texts
+# dense in anchors (code, HTML, base64 images), are scanned.
+_SPARSE_MIN_LENGTH = 20_000
+_SPARSE_CHARACTERS_PER_ANCHOR = 1_000
+_SPARSE_PROBE = 4_096
+_SCAN_STARTS = tuple(_SCAN_TESTS)  # every branch of the scan starts with one of these
+
+
+def _sparse_anchors(text: str) -> list[int] | None:
+    """Where each anchor character is in ``text``, in order; ``None`` once there are more
+    than one per :data:`_SPARSE_CHARACTERS_PER_ANCHOR` characters (the scan is cheaper)."""
+    head = text[:_SPARSE_PROBE]  # most dense texts tell at once
+    if sum(map(head.count, _SCAN_STARTS)) > _SPARSE_PROBE // _SPARSE_CHARACTERS_PER_ANCHOR:
+        return None
+    budget = len(text) // _SPARSE_CHARACTERS_PER_ANCHOR
+    positions: list[int] = []
+    find = text.find
+    for char in _SCAN_STARTS:
+        at = find(char)
+        while at != -1:
+            positions.append(at)
+            if len(positions) > budget:
+                return None
+            at = find(char, at + 1)
+    positions.sort()
+    return positions
 
 
 def _in_payload(start: int, payloads: list[tuple[int, int]]) -> bool:
