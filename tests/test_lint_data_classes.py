@@ -1624,3 +1624,18 @@ def test_a_torch_draw_from_its_own_generator_is_not_a_global_draw(tmp_path: Path
         codes="NBG301",
     )
     assert found == [("NBG301", 3, 1), ("NBG301", 4, 1)]
+
+
+def test_files_a_shell_loop_downloads_under_substituted_names_are_its_own(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        'FILES = {"english": "1AbC", "french": "2DeF"}\n'
+        "for lang, file_id in FILES.items():\n"
+        "    !wget -O {lang}.txt https://example.org/corpus?id={file_id}",
+        'with open("/content/english.txt") as f:\n    english = f.read()\n'
+        'french = open("french.txt").read()',
+        'notes = open("notes/english.txt").read()',
+    )
+    assert found == [("NBG201", 4, 1), ("NBG202", 2, 3)]

@@ -185,6 +185,10 @@ class _Sink:
     urls_only: bool = False
 
 
+#: An IPython ``{expression}`` left in a shell command's file name.
+_SUBSTITUTED = re.compile(r"\{[^{}/]+\}")
+
+
 class WrittenFiles:
     """Files and folders the notebook writes, each from a program line on."""
 
@@ -194,6 +198,9 @@ class WrittenFiles:
         #: Folders the notebook creates (``os.makedirs``, ``Path.mkdir``): what is listed in
         #: them later is its own output. Reads of single files in them are still checked.
         self._made: dict[str, int] = {}
+        #: Files named with an IPython substitution lint could not expand (``!wget -O
+        #: {lang}.txt URL`` in a loop): each ``{...}`` stands for any name within a folder.
+        self._patterns: list[re.Pattern[str]] = []
 
     def made(self, path: str, line: int) -> None:
         path = "." if path.strip() in ("", ".", "./") else normalise_path(path)
@@ -203,6 +210,9 @@ class WrittenFiles:
         path = "." if path.strip() in ("", ".", "./") else normalise_path(path)
         table = self._folders if folder else self._files
         table[path] = min(line, table.get(path, line))
+        pieces = _SUBSTITUTED.split(path)
+        if not folder and len(pieces) > 1 and pieces[-1]:  # ``{lang}.txt``, not a bare ``{out}``
+            self._patterns.append(re.compile("[^/]+".join(re.escape(p) for p in pieces)))
         if not folder and "/" not in path:
             # Colab's working directory: ``!wget URL`` then ``read_csv("/content/<file>")``.
             table.setdefault(f"/content/{path}", line)
@@ -221,6 +231,8 @@ class WrittenFiles:
 
     def _wrote_before(self, path: str, line: int) -> bool:
         if path in self._files:
+            return True
+        if any(pattern.fullmatch(path) for pattern in self._patterns):
             return True
         for folder, written in self._folders.items():
             if written >= line:
