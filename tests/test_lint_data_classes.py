@@ -1639,3 +1639,16 @@ def test_files_a_shell_loop_downloads_under_substituted_names_are_its_own(
         'notes = open("notes/english.txt").read()',
     )
     assert found == [("NBG201", 4, 1), ("NBG202", 2, 3)]
+
+
+def test_a_program_fetched_with_an_http_client_and_saved_is_not_data(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import requests\n"
+        'res = requests.get("https://raw.githubusercontent.com/org/repo/main/tools/chains.py")\n'
+        'with open("chains.py", "w") as fp:\n    fp.write(res.text)',
+        'cases = requests.get("https://raw.githubusercontent.com/org/repo/main/data/cases")\n'
+        'with open("cases.jsonl", "w") as fp:\n    fp.write(cases.text)',
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 3, 1)]

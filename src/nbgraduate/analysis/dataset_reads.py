@@ -1232,8 +1232,8 @@ class _ReadFinder:
                 continue
             is_url = bool(_URL.match(path))
             if role == "http":
-                if not is_url:
-                    continue
+                if not is_url or _not_data(path):
+                    continue  # ``requests.get(".../chains.py")`` saved: a program, not data
                 if not _LOCAL_URL.match(path) and self._response_parsed_as_page(sink.call):
                     # ``BeautifulSoup(requests.get(url).text)``: a live page read as a corpus
                     yield DatasetRead(sink.call, value, "remote", line=sink.line, web=True)
