@@ -1652,3 +1652,21 @@ def test_a_program_fetched_with_an_http_client_and_saved_is_not_data(tmp_path: P
         codes="NBG202",
     )
     assert found == [("NBG202", 3, 1)]
+
+
+def test_files_written_under_names_composed_at_run_time_are_the_notebooks_own(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import pandas as pd\nfrom pathlib import Path\n"
+        "def prepare(config, rows):\n"
+        '    name = config.pop("name")\n'
+        '    out = Path(f"retrieval-{name}.jsonl")\n'
+        '    pd.DataFrame(rows).to_json(out, lines=True, orient="records")\n'
+        "    return out",
+        "for config in CONFIGS:\n    prepare(dict(config), ROWS)",
+        'text = pd.read_json("retrieval-text.jsonl", lines=True)\n'
+        'golden = pd.read_json("golden-text.jsonl", lines=True)',
+    )
+    assert found == [("NBG201", 4, 2)]

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import CallSite, Scope, dotted_name, unaliased
 from nbgraduate.analysis.model_refs import is_commit_sha
-from nbgraduate.analysis.path_values import normalise_path, path_values
+from nbgraduate.analysis.path_values import normalise_path, path_pattern, path_values
 from nbgraduate.analysis.shell_downloads import is_data_download_url
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
 
@@ -292,8 +292,13 @@ def find_dataset_reads(
     written = WrittenFiles()
     for sink in sinks:
         if sink.role in ("write", "folder"):
-            for value in path_values(sink.argument, sink.scope, values):
+            paths = path_values(sink.argument, sink.scope, values)
+            for value in paths:
                 written.add(str(value.value), sink.line, folder=sink.role == "folder")
+            if not paths and sink.role == "write":
+                pattern = path_pattern(sink.argument, sink.scope, values)
+                if pattern is not None:
+                    written.add(pattern, sink.line)
         elif sink.role == "made":
             for value in path_values(sink.argument, sink.scope, values):
                 written.made(str(value.value), sink.line)

@@ -15,7 +15,7 @@ from nbgraduate.analysis.catalog import DATA_FILE_EXTENSIONS
 from nbgraduate.analysis.facts import Scope, dotted_name
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
 
-__all__ = ["normalise_path", "path_values"]
+__all__ = ["normalise_path", "path_pattern", "path_values"]
 
 #: Calls that join their arguments into one path.
 _JOIN_CALLS = frozenset({"os.path.join", "posixpath.join", "ntpath.join", "path.join"})
@@ -60,6 +60,30 @@ def path_values(
     if expression is None:
         return []
     return _paths(expression, scope, values, 0)
+
+
+def path_pattern(expression: ast.expr | None, scope: Scope, values: ValueResolver) -> str | None:
+    """The shape of a file name composed at run time, ``{*}`` where a value lint cannot see goes:
+    ``Path(f"results-{config_name}.jsonl")`` → ``results-{*}.jsonl``. ``None`` unless
+    ``expression`` is (or is bound to) an f-string, possibly wrapped in ``Path``/``str``."""
+    found = values.follow(expression, scope) if isinstance(expression, ast.Name) else expression
+    while (
+        isinstance(found, ast.Call)
+        and len(found.args) == 1
+        and not found.keywords
+        and (values.qualify(dotted_name(found.func) or "") in _PATH_CONSTRUCTORS)
+    ):
+        found = found.args[0]
+    if not isinstance(found, ast.JoinedStr):
+        return None
+    pieces: list[str] = []
+    for piece in found.values:
+        if isinstance(piece, ast.Constant):
+            pieces.append(str(piece.value))
+            continue
+        known = values.strings(piece.value, scope) if isinstance(piece, ast.FormattedValue) else []
+        pieces.append(str(known[0].value) if len(known) == 1 else "{*}")
+    return "".join(pieces)
 
 
 def _paths(
