@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 
 from nbgraduate.analysis.facts import Comparison, ProgramFacts, dotted_name
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
+from nbgraduate.core.records import Record
 
 _UNCERTAINTY_WORDS = re.compile(
     r"(?i)(?:^|_)(?:ci|lower|upper|lcb|ucb|lb|ub|bound|bounds|stderr|std_err|sem|se|interval|"
@@ -15,14 +15,23 @@ _UNCERTAINTY_WORDS = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class PointEstimateGate:
+class PointEstimateGate(Record):
     """A gate on a bare number: ``threshold_values`` are where the threshold is written."""
 
-    comparison: Comparison
-    score: ast.expr
-    threshold: ast.expr
-    threshold_values: list[ResolvedValue]
+    _fields = ("comparison", "score", "threshold", "threshold_values")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        comparison: Comparison,
+        score: ast.expr,
+        threshold: ast.expr,
+        threshold_values: list[ResolvedValue],
+    ) -> None:
+        self.comparison = comparison
+        self.score = score
+        self.threshold = threshold
+        self.threshold_values = threshold_values
 
 
 def point_estimate_gates(facts: ProgramFacts, values: ValueResolver) -> list[PointEstimateGate]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import ipaddress
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -14,6 +13,7 @@ from nbgraduate.analysis import catalog
 from nbgraduate.analysis.call_flow import CallFlow
 from nbgraduate.analysis.facts import CallSite, ProgramFacts, dotted_name
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
+from nbgraduate.core.records import Record
 
 _REQUEST_METHODS = frozenset(suffix.rsplit(".", 1)[-1] for suffix in catalog.LLM_REQUEST_SUFFIXES)
 _CONSTRUCTOR_METHODS = frozenset({"get_finetuned_model"})
@@ -574,23 +574,36 @@ def provider_of_model_id(text: str) -> str | None:
 # -- the notebook's own wrappers -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Wrapper:
+class Wrapper(Record):
     """A notebook function that forwards ``**kwargs`` into an LLM request inside it."""
 
-    function: ast.FunctionDef | ast.AsyncFunctionDef
-    request: CallSite
+    _fields = ("function", "request")
+    __slots__ = _fields
+
+    def __init__(self, function: ast.FunctionDef | ast.AsyncFunctionDef, request: CallSite) -> None:
+        self.function = function
+        self.request = request
 
 
-@dataclass(frozen=True, slots=True)
-class SamplingSite:
+class SamplingSite(Record):
     """Where an LLM's sampling is decided: a request, a constructor, a config or a wrapper call."""
 
-    call: CallSite
-    kind: str
-    provider: str | None
-    seeded: bool
-    temperatures: tuple[ResolvedValue, ...]
+    _fields = ("call", "kind", "provider", "seeded", "temperatures")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        call: CallSite,
+        kind: str,
+        provider: str | None,
+        seeded: bool,
+        temperatures: tuple[ResolvedValue, ...],
+    ) -> None:
+        self.call = call
+        self.kind = kind
+        self.provider = provider
+        self.seeded = seeded
+        self.temperatures = temperatures
 
 
 class LlmCalls:

@@ -13,19 +13,25 @@ import ast
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import CallSite, ProgramFacts, StringConstant
 from nbgraduate.analysis.llm_calls import provider_of_model_id
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
 from nbgraduate.core.positions import Position
+from nbgraduate.core.records import Record
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from typing import Literal
+
     from nbgraduate.notebook.model import Notebook, ShellCommand
 
-ModelRole = Literal["judge", "candidate"]
+    ModelRole = Literal["judge", "candidate"]
+else:
+    ModelRole = str
 
 #: Names of variables, keywords and dict keys that hold model ids, once camelCase is split and
 #: case folded: ``JUDGE_MODEL``, ``judgeModel``, ``candidate_model_2``, ``llm``, ``reflection_lm``,
@@ -92,8 +98,7 @@ _LOCAL_TAG_CALL = re.compile(catalog.LOCAL_TAG_CALL_PATTERN)
 _HEX_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
-@dataclass(frozen=True, slots=True)
-class ModelReference:
+class ModelReference(Record):
     """A model id as used: its resolved value, its role, and the call that uses it (if any).
 
     ``host`` names a local runtime (``ollama``) whose ids are tags of that runtime.
@@ -101,13 +106,26 @@ class ModelReference:
     the literal cannot simply be replaced by the id.
     """
 
-    value: ResolvedValue
-    role: ModelRole
-    call: CallSite | None
-    revision: str | None
-    host: str | None = None
-    embedded: bool = False
-    model_text: str | None = None
+    _fields = ("value", "role", "call", "revision", "host", "embedded", "model_text")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        value: ResolvedValue,
+        role: ModelRole,
+        call: CallSite | None,
+        revision: str | None,
+        host: str | None = None,
+        embedded: bool = False,
+        model_text: str | None = None,
+    ) -> None:
+        self.value = value
+        self.role = role
+        self.call = call
+        self.revision = revision
+        self.host = host
+        self.embedded = embedded
+        self.model_text = model_text
 
     @property
     def model_id(self) -> str | None:
@@ -116,20 +134,31 @@ class ModelReference:
         return self.value.value if isinstance(self.value.value, str) else None
 
 
-@dataclass(frozen=True, slots=True)
-class ShellModelReference:
+class ShellModelReference(Record):
     """A model id on an eval CLI's command line (``!lm_eval``, ``!inspect eval``, ``%%bash``).
 
     ``model_id`` is ``None`` for a model-named variable restored from IPython's store
     (``%store -r MODEL_NAME``), whose value the notebook never shows.
     """
 
-    model_id: str | None
-    role: ModelRole
-    revision: str | None
-    start: Position
-    end: Position
-    name: str | None = None
+    _fields = ("model_id", "role", "revision", "start", "end", "name")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        model_id: str | None,
+        role: ModelRole,
+        revision: str | None,
+        start: Position,
+        end: Position,
+        name: str | None = None,
+    ) -> None:
+        self.model_id = model_id
+        self.role = role
+        self.revision = revision
+        self.start = start
+        self.end = end
+        self.name = name
 
 
 @functools.lru_cache(maxsize=4096)
@@ -484,11 +513,16 @@ def shell_model_references(notebook: Notebook) -> list[ShellModelReference]:
     return references
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
-    text: str
-    command: ShellCommand
-    offset: int
+class _Token(Record):
+    """A word of a shell command line and where it starts in that command's text."""
+
+    _fields = ("text", "command", "offset")
+    __slots__ = _fields
+
+    def __init__(self, text: str, command: ShellCommand, offset: int) -> None:
+        self.text = text
+        self.command = command
+        self.offset = offset
 
 
 def _logical_commands(commands: list[ShellCommand]) -> Iterator[list[ShellCommand]]:

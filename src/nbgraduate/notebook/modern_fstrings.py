@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 #: F-strings (and format-spec fields) nested deeper than this are not rewritten: the running
 #: Python's own parser refuses far shallower nesting, and the lexer recurses once per level.
@@ -50,33 +49,53 @@ class _FieldUnfixable(Exception):
     """A replacement field that only a placeholder can make legal (the coarse rewrite)."""
 
 
-@dataclass(slots=True)
+# The lexer's nodes are plain classes with slots, filled in as the scan goes: they are never
+# compared or hashed, and a dataclass would cost every ``nbgraduate lint`` start-up an exec of
+# generated code per class.
+
+
 class _StringToken:
     """A string literal: ``start`` is its prefix, ``end`` is one past the closing quote."""
 
-    start: int
-    end: int
-    body_start: int
-    body_end: int
-    quote: str
-    is_fstring: bool
-    fields: list[_Field] = field(default_factory=list)
-    #: A backslash in a literal part (escape sequences): illegal inside a 3.11 field.
-    has_backslash: bool = False
+    __slots__ = (
+        "body_end",
+        "body_start",
+        "end",
+        "fields",
+        "has_backslash",
+        "is_fstring",
+        "quote",
+        "start",
+    )
+
+    def __init__(
+        self, start: int, end: int, body_start: int, body_end: int, quote: str, is_fstring: bool
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.body_start = body_start
+        self.body_end = body_end
+        self.quote = quote
+        self.is_fstring = is_fstring
+        self.fields: list[_Field] = []
+        #: A backslash in a literal part (escape sequences): illegal inside a 3.11 field.
+        self.has_backslash = False
 
 
-@dataclass(slots=True)
 class _Field:
     """A replacement field ``{...}``: ``start`` is the ``{``, ``end`` one past its ``}``."""
 
-    start: int
-    end: int
-    strings: list[_StringToken] = field(default_factory=list)
-    #: Spans to blank: comments, and the backslashes of line continuations.
-    blanks: list[tuple[int, int]] = field(default_factory=list)
-    spec_fields: list[_Field] = field(default_factory=list)
-    #: A backslash in the format spec: legal there, but not in a field nested in another one.
-    spec_has_backslash: bool = False
+    __slots__ = ("blanks", "end", "spec_fields", "spec_has_backslash", "start", "strings")
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start = start
+        self.end = end
+        self.strings: list[_StringToken] = []
+        #: Spans to blank: comments, and the backslashes of line continuations.
+        self.blanks: list[tuple[int, int]] = []
+        self.spec_fields: list[_Field] = []
+        #: A backslash in the format spec: legal there, but not in a field nested in another one.
+        self.spec_has_backslash = False
 
 
 def parsable_rewrite(source: str, parses: Callable[[str], bool]) -> str | None:
