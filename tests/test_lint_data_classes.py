@@ -1597,8 +1597,10 @@ def test_a_data_file_under_a_folder_constant_of_the_projects_code_is_read(
         'with open(Path(OUT_DIR, "scores.json"), "w") as f:\n    json.dump(rows, f)\n'
         'again = json.load(open(Path(OUT_DIR, "scores.json")))\n'
         'runs = [json.load(open(p)) for p in Path(OUT_DIR, "runs").iterdir()]',
+        "import pandas as pd\nfrom evalkit import constants\n"
+        'board = pd.read_csv(constants.BOARD_DIR / "leaderboard.csv")',
     )
-    assert found == [("NBG201", 3, 1)]
+    assert found == [("NBG201", 3, 1), ("NBG201", 5, 3)]
 
 
 def test_a_file_downloaded_into_a_folder_is_its_own_under_colabs_working_directory(

@@ -187,8 +187,15 @@ def _part_values(
 
 def _imported_root(part: ast.expr, values: ValueResolver) -> list[str]:
     """``ROOT_DIR`` in ``Path(ROOT_DIR, "datasets/eval.jsonl")`` after ``from rag.config import
-    ROOT_DIR``: a folder constant of the project's own code, whose value lint cannot see. The
-    path it leads is still that project's file, named here by the constant."""
+    ROOT_DIR`` (or ``config.ROOT_DIR`` after ``from rag import config``): a folder constant of
+    the project's own code, whose value lint cannot see. The path it leads is still that
+    project's file, named here by the constant."""
+    if isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name):
+        # ``constants.DATA_DIR`` after ``from evalkit import constants``
+        written = f"{part.value.id}.{part.attr}"
+        if part.attr.isupper() and values.qualify(written) != written:
+            return [written]
+        return []
     if not isinstance(part, ast.Name) or not part.id.isupper():
         return []
     qualified = values.qualify(part.id)
