@@ -6,13 +6,14 @@ what the converter lifts into parameters is exactly what the linter flags."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from nbgraduate.analysis.facts import CallSite, ProgramFacts, collect_facts
 from nbgraduate.analysis.values import ValueResolver
 from nbgraduate.core.positions import Position
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from nbgraduate.analysis.dataset_reads import DatasetRead
@@ -24,18 +25,26 @@ if TYPE_CHECKING:
     from nbgraduate.notebook.model import Notebook
 
 
-@dataclass
 class NotebookAnalysis:
     """Shared, lazily computed analysis of one notebook; its readers never change it.
 
     ``locked_datasets`` holds dataset paths (relative to the notebook's directory) that a
     graduated pipeline's lock records: such reads are versioned by the lock.
+
+    A plain class, not a dataclass: ``nbgraduate lint`` loads it on every run, and creating a
+    dataclass costs start-up an ``exec`` of generated code (see :mod:`nbgraduate.core.records`).
     """
 
-    notebook: Notebook
-    model_policy: ModelPolicy
-    locked_datasets: frozenset[str] = frozenset()
-    _program_lines: list[str] = field(default_factory=list, repr=False)
+    def __init__(
+        self,
+        notebook: Notebook,
+        model_policy: ModelPolicy,
+        locked_datasets: frozenset[str] = frozenset(),
+    ) -> None:
+        self.notebook = notebook
+        self.model_policy = model_policy
+        self.locked_datasets = locked_datasets
+        self._program_lines: list[str] = []
 
     @cached_property
     def facts(self) -> ProgramFacts:

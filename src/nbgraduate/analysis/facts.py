@@ -9,47 +9,75 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+
+from nbgraduate.core.records import Record
 
 Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None
 
-# The walk records tens of thousands of facts per notebook. They are read-only by convention,
-# not ``frozen``: a frozen dataclass's ``__init__`` sets each field through
-# ``object.__setattr__``, which made creating them a sixth of the walk. ``unsafe_hash`` keeps
-# them hashable by value, as frozen ones are.
-_fact = dataclass(slots=True, unsafe_hash=True)
+# The walk records tens of thousands of facts per notebook. They are records (values with
+# slots, compared and hashed by their fields) rather than dataclasses: ``nbgraduate lint``
+# loads this module on every run, and each dataclass costs start-up an ``exec`` of generated
+# code (see :mod:`nbgraduate.core.records`). They are read-only by convention.
 
 
-@_fact
-class Binding:
+class Binding(Record):
     """A value given to a name (``JUDGE = "gpt-4o"``) or to a key/attribute of one
     (``CONFIG["judge_model"] = ...``, ``cfg.model = ...``); ``key`` is ``None`` for the name."""
 
-    name: str
-    key: str | None
-    value: ast.expr | None
-    node: ast.AST
-    line: int
-    scope: Scope
+    _fields = ("name", "key", "value", "node", "line", "scope")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        name: str,
+        key: str | None,
+        value: ast.expr | None,
+        node: ast.AST,
+        line: int,
+        scope: Scope,
+    ) -> None:
+        self.name = name
+        self.key = key
+        self.value = value
+        self.node = node
+        self.line = line
+        self.scope = scope
 
 
-@dataclass(slots=True)
-class CallSite:
+class CallSite(Record):
     """A call with the dotted name it was written as and the name imports resolve it to."""
 
-    node: ast.Call
-    written_name: str
-    qualified_name: str
-    scope: Scope
-    keywords: dict[str, ast.expr]
-    has_star_kwargs: bool
-    star_kwargs: list[ast.expr]
-    #: The last part of the written name (``create`` for ``client.chat.completions.create``);
-    #: computed once, since every rule asks for it.
-    method: str = field(init=False, default="")
+    _fields = (
+        "node",
+        "written_name",
+        "qualified_name",
+        "scope",
+        "keywords",
+        "has_star_kwargs",
+        "star_kwargs",
+    )
+    #: ``method``: the last part of the written name (``create`` for
+    #: ``client.chat.completions.create``); computed once, since every rule asks for it.
+    __slots__ = (*_fields, "method")
 
-    def __post_init__(self) -> None:
-        self.method = self.written_name.rsplit(".", 1)[-1]
+    def __init__(
+        self,
+        node: ast.Call,
+        written_name: str,
+        qualified_name: str,
+        scope: Scope,
+        keywords: dict[str, ast.expr],
+        has_star_kwargs: bool,
+        star_kwargs: list[ast.expr],
+    ) -> None:
+        self.node = node
+        self.written_name = written_name
+        self.qualified_name = qualified_name
+        self.scope = scope
+        self.keywords = keywords
+        self.has_star_kwargs = has_star_kwargs
+        self.star_kwargs = star_kwargs
+        self.method = written_name.rsplit(".", 1)[-1]
 
     @property
     def line(self) -> int:
@@ -68,69 +96,111 @@ class CallSite:
         return None
 
 
-@_fact
-class Comparison:
+class Comparison(Record):
     """An ordering comparison that decides something: an ``assert`` or an ``if`` that stops."""
 
-    node: ast.Compare
-    gate: str  # "assert" or "if-stop"
+    _fields = ("node", "gate")
+    __slots__ = _fields
+
+    def __init__(self, node: ast.Compare, gate: str) -> None:
+        self.node = node
+        self.gate = gate  # "assert" or "if-stop"
 
 
-@_fact
-class NameUse:
+class NameUse(Record):
     """A module-level read or write of a name, for cross-cell order checks."""
 
-    name: str
-    node: ast.AST
-    line: int
+    _fields = ("name", "node", "line")
+    __slots__ = _fields
+
+    def __init__(self, name: str, node: ast.AST, line: int) -> None:
+        self.name = name
+        self.node = node
+        self.line = line
 
 
-@_fact
-class StringConstant:
+class StringConstant(Record):
     """A string literal with the name, keyword or dict key it was given to, if any.
 
     ``container`` is the name, keyword or key the enclosing list, tuple, set or dict literal was
     given to (``MODELS = {"fast": "gpt-4o-mini"}``: context ``fast``, container ``MODELS``);
     ``for m in [...]`` gives the loop variable's name to the iterated literal."""
 
-    node: ast.Constant
-    context: str | None
-    scope: Scope
-    container: str | None = None
+    _fields = ("node", "context", "scope", "container")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        node: ast.Constant,
+        context: str | None,
+        scope: Scope,
+        container: str | None = None,
+    ) -> None:
+        self.node = node
+        self.context = context
+        self.scope = scope
+        self.container = container
 
 
-@_fact
-class Loop:
+class Loop(Record):
     """A ``for`` loop or a comprehension's ``for``: what it iterates, and the program lines
-    its body (or the whole comprehension) spans."""
+    its body (or the whole comprehension) spans.
 
-    iterable: ast.expr
-    first_line: int
-    last_line: int
-    #: A comprehension's loop variable and scope: the name holds an element of ``iterable``
-    #: on the comprehension's lines only (it does not leak, so it is no binding).
-    comprehension_target: str | None = None
-    scope: Scope = None
+    ``comprehension_target`` and ``scope``: a comprehension's loop variable and scope; the name
+    holds an element of ``iterable`` on the comprehension's lines only (it does not leak, so it
+    is no binding)."""
+
+    _fields = ("iterable", "first_line", "last_line", "comprehension_target", "scope")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        iterable: ast.expr,
+        first_line: int,
+        last_line: int,
+        comprehension_target: str | None = None,
+        scope: Scope = None,
+    ) -> None:
+        self.iterable = iterable
+        self.first_line = first_line
+        self.last_line = last_line
+        self.comprehension_target = comprehension_target
+        self.scope = scope
 
 
-@dataclass(slots=True)
 class ProgramFacts:
     """Everything collected in the single pass, in notebook order."""
 
-    imports: dict[str, str] = field(default_factory=dict)
-    star_imports: list[str] = field(default_factory=list)
-    bindings: dict[str, list[Binding]] = field(default_factory=dict)
-    calls: list[CallSite] = field(default_factory=list)
-    comparisons: list[Comparison] = field(default_factory=list)
-    strings: list[StringConstant] = field(default_factory=list)
-    functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = field(default_factory=dict)
-    classes: dict[str, list[ast.ClassDef]] = field(default_factory=dict)
-    module_loads: list[NameUse] = field(default_factory=list)
-    module_stores: list[NameUse] = field(default_factory=list)
-    loops: list[Loop] = field(default_factory=list)
-    #: ``id`` of each call that is a whole expression statement: its value is discarded, or
-    #: shown as the cell's output when it ends the cell (``Image.open("chart.png")``).
-    statement_calls: set[int] = field(default_factory=set)
+    __slots__ = (
+        "bindings",
+        "calls",
+        "classes",
+        "comparisons",
+        "functions",
+        "imports",
+        "loops",
+        "module_loads",
+        "module_stores",
+        "star_imports",
+        "statement_calls",
+        "strings",
+    )
+
+    def __init__(self) -> None:
+        self.imports: dict[str, str] = {}
+        self.star_imports: list[str] = []
+        self.bindings: dict[str, list[Binding]] = {}
+        self.calls: list[CallSite] = []
+        self.comparisons: list[Comparison] = []
+        self.strings: list[StringConstant] = []
+        self.functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        self.classes: dict[str, list[ast.ClassDef]] = {}
+        self.module_loads: list[NameUse] = []
+        self.module_stores: list[NameUse] = []
+        self.loops: list[Loop] = []
+        #: ``id`` of each call that is a whole expression statement: its value is discarded,
+        #: or shown as the cell's output when it ends the cell (``Image.open("chart.png")``).
+        self.statement_calls: set[int] = set()
 
     def bindings_of(self, name: str, key: str | None = None) -> Iterator[Binding]:
         for binding in self.bindings.get(name, ()):
@@ -195,7 +265,7 @@ def unaliased(call: CallSite) -> CallSite:
     imported = call.qualified_name.rsplit(".", 1)[-1]
     if imported == written:
         return call
-    return replace(call, written_name=imported)
+    return call.replace(written_name=imported)
 
 
 def parameter_defaults(

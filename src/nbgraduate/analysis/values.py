@@ -7,8 +7,6 @@ the fix belongs in cell 1, so findings point at the literal this module finds.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
-from typing import Literal
 
 from nbgraduate.analysis.facts import (
     Binding,
@@ -19,8 +17,15 @@ from nbgraduate.analysis.facts import (
     parameter_defaults,
     qualify_name,
 )
+from nbgraduate.core.records import Record
 
-ValueSource = Literal["literal", "env", "input"]
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    ValueSource = Literal["literal", "env", "input"]
 
 _ENV_GETTERS = frozenset(
     {
@@ -36,20 +41,29 @@ _INPUT_CALLS = frozenset({"input", "getpass.getpass", "sys.stdin.readline"})
 _MAX_DEPTH = 12
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedValue:
+class ResolvedValue(Record):
     """One value an expression can take.
 
     ``node`` is where a human would change it: the literal for literal values, the environment
     read (``os.getenv("JUDGE")``) when the value comes from outside with no default.
     ``env_name`` names the variable when the value came through the environment, even when a
-    default literal supplied it.
+    default literal supplied it. ``source`` is ``"literal"``, ``"env"`` or ``"input"``.
     """
 
-    value: object
-    node: ast.AST
-    source: ValueSource = "literal"
-    env_name: str | None = None
+    _fields = ("value", "node", "source", "env_name")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        value: object,
+        node: ast.AST,
+        source: ValueSource = "literal",
+        env_name: str | None = None,
+    ) -> None:
+        self.value = value
+        self.node = node
+        self.source = source
+        self.env_name = env_name
 
 
 def _unpacked_iterable(target: ast.expr, iterable: ast.expr, name: str) -> ast.expr | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from dataclasses import dataclass
+
+from nbgraduate.core.records import Record
 
 __all__ = [
     "KEY_LIKE_NAME",
@@ -32,18 +33,21 @@ _MIN_REAL_LENGTH = 8
 _MIN_GENERIC_LENGTH = 16
 
 
-@dataclass(frozen=True, slots=True)
-class SecretMatch:
+class SecretMatch(Record):
     """A credential found in text: its provider, where it is, and a preview safe to print.
 
     The full value is deliberately not stored, so formatting a match (``repr``, logs, SARIF)
     can never leak it; callers that must redact use ``start``/``end`` on their own copy.
     """
 
-    kind: str
-    start: int
-    end: int
-    preview: str
+    _fields = ("kind", "start", "end", "preview")
+    __slots__ = _fields
+
+    def __init__(self, kind: str, start: int, end: int, preview: str) -> None:
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.preview = preview
 
 
 def mask(value: str) -> str:

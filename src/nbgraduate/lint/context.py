@@ -7,31 +7,42 @@ state of the repository (read once per lint run) and what versions each dataset 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from nbgraduate.analysis.context import NotebookAnalysis
 from nbgraduate.knowledge import secrets
 
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
     from nbgraduate.core.git_state import GitState
+    from nbgraduate.knowledge.model_policy import ModelPolicy
     from nbgraduate.lint.dataset_pins import DatasetPins
+    from nbgraduate.notebook.model import Notebook
 
 __all__ = ["LintContext"]
 
 
-@dataclass
 class LintContext(NotebookAnalysis):
     """The analysis a rule's ``check`` reads; rules never change it."""
 
-    git_state: GitState | None = None
-    #: What each credential rule's ``check`` found, by rule code, kept by the linter: output
-    #: must mask every credential, and asking the rule again would scan every text twice.
-    credential_findings: dict[str, list] = field(default_factory=dict)  # lists of Finding
-    #: What a rule computed once and reads again, by rule code: NBG501 finds every credential
-    #: once for its own findings and for what output masks.
-    rule_results: dict[str, list] = field(default_factory=dict)
+    def __init__(
+        self,
+        notebook: Notebook,
+        model_policy: ModelPolicy,
+        locked_datasets: frozenset[str] = frozenset(),
+        git_state: GitState | None = None,
+    ) -> None:
+        super().__init__(notebook, model_policy, locked_datasets)
+        self.git_state = git_state
+        #: What each credential rule's ``check`` found, by rule code, kept by the linter:
+        #: output must mask every credential, and asking the rule again would scan every text
+        #: twice (lists of Finding).
+        self.credential_findings: dict[str, list] = {}
+        #: What a rule computed once and reads again, by rule code: NBG501 finds every
+        #: credential once for its own findings and for what output masks.
+        self.rule_results: dict[str, list] = {}
 
     @cached_property
     def source_secrets(self) -> list[list[secrets.SecretMatch]]:

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from nbgraduate.core.records import Record
 from nbgraduate.knowledge.install_commands import InstallRequirement, parse_install_line
 from nbgraduate.lint.findings import Position
 from nbgraduate.notebook.model import Notebook, ShellCommand
 
 
-@dataclass(frozen=True, slots=True)
-class LocatedRequirement:
+class LocatedRequirement(Record):
     """A requirement with the cell row and column of its text."""
 
-    requirement: InstallRequirement
-    command: ShellCommand
-    row: int
-    column: int
+    _fields = ("requirement", "command", "row", "column")
+    __slots__ = _fields
+
+    def __init__(
+        self, requirement: InstallRequirement, command: ShellCommand, row: int, column: int
+    ) -> None:
+        self.requirement = requirement
+        self.command = command
+        self.row = row
+        self.column = column
 
     @property
     def start(self) -> Position:
