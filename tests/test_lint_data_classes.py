@@ -1672,3 +1672,14 @@ def test_files_written_under_names_composed_at_run_time_are_the_notebooks_own(
         'golden = pd.read_json("golden-text.jsonl", lines=True)',
     )
     assert found == [("NBG201", 4, 2)]
+
+
+def test_eval_files_staged_with_sagemakers_s3_uploader_are_read(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from sagemaker.s3 import S3Uploader\n"
+        'S3Uploader.upload("../datasets/eval_trivia.jsonl", "s3://bucket/eval")',
+        'uploader.upload("notes/draft.jsonl")',
+        codes="NBG201",
+    )
+    assert found == [("NBG201", 2, 2)]

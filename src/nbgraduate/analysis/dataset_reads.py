@@ -644,7 +644,8 @@ class _ReadFinder:
             return [sink("read", call.argument(0, "fp", "filename", "path"), documents=True)]
         if method in catalog.FILE_UPLOAD_METHODS and isinstance(call.node.func, ast.Attribute):
             # ``client.files.upload(file="report.pdf")``: a file sent to the model's API
-            position = 0 if method in catalog.FILE_UPLOAD_POSITIONAL else 99
+            positional = method in catalog.FILE_UPLOAD_POSITIONAL
+            position = 0 if positional or qualified in _POSITIONAL_UPLOADS else 99
             argument = call.argument(position, *catalog.FILE_UPLOAD_METHODS[method])
             if self.values.resolve_dict(argument, call.scope) is not None:
                 # ``file={"file_name": "batch.jsonl", "content": ...}``: the name the upload
@@ -1742,6 +1743,10 @@ class _SinkMaker:
             urls_only,
         )
 
+
+#: Upload calls whose generic method name (``upload``) takes the local file first: SageMaker
+#: ``S3Uploader.upload("eval.jsonl", "s3://bucket/prefix")`` stages eval data for a job.
+_POSITIONAL_UPLOADS = frozenset({"sagemaker.s3.S3Uploader.upload"})
 
 #: Calls that put the notebook's own objects in a bucket (boto3, a SageMaker session).
 _OBJECT_UPLOAD_METHODS = frozenset({"upload_file", "upload_fileobj", "put_object", "upload_data"})

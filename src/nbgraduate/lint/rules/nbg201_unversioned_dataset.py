@@ -30,7 +30,7 @@ class UnversionedDataset(Rule):
     ``read_csv('qa.csv')``), documents uploaded to a hosted RAG collection
     (``upload_document``) and files uploaded for a hosted eval job (Azure AI
     ``project_client.upload_file("eval.jsonl")``, boto3 ``s3.upload_file(path, bucket, key)``,
-    SageMaker ``session.upload_data(path=...)``);
+    SageMaker ``session.upload_data(path=...)``, ``S3Uploader.upload(path, s3_uri)``);
     paths are followed through constants, config
     dicts, ``Path /`` and ``os.path.join``. Documents and images fed to a model count too:
     LangChain document loaders (``PyPDFLoader``, ``TextLoader``...), pypdf ``PdfReader``,
