@@ -1683,3 +1683,17 @@ def test_eval_files_staged_with_sagemakers_s3_uploader_are_read(tmp_path: Path) 
         codes="NBG201",
     )
     assert found == [("NBG201", 2, 2)]
+
+
+def test_a_lighteval_task_names_its_hub_dataset(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from lighteval.tasks.lighteval_task import LightevalTaskConfig",
+        "class QuizTask(LightevalTaskConfig):\n"
+        "    def __init__(self, name):\n"
+        '        super().__init__(name=name, hf_repo="org/quiz", hf_subset="hard")',
+        'pinned = LightevalTaskConfig(name="quiz", hf_repo="org/quiz",\n'
+        '    hf_revision="3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a")',
+        codes="NBG202",
+    )
+    assert found == [("NBG202", 3, 3)]

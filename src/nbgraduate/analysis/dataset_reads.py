@@ -557,6 +557,11 @@ class _ReadFinder:
             if call.qualified_name in _OPEN_CALLS and self._open_mode(call) == "write"
         ]
 
+    @cached_property
+    def _uses_lighteval(self) -> bool:
+        """Whether the notebook imports lighteval, whose task configs name their hub dataset."""
+        return any(name.startswith("lighteval") for name in self.facts.imports.values())
+
     # -- sinks ----------------------------------------------------------------------------------
     def sinks(self, call: CallSite) -> list[_Sink]:
         call = unaliased(call)
@@ -567,6 +572,10 @@ class _ReadFinder:
         method = call.method
         if method in ("load_dataset", "dataset_load") and "kagglehub" in qualified:
             return [sink("kaggle", call.argument(1, "handle"))]
+        if "hf_repo" in call.keywords and self._uses_lighteval:
+            # lighteval ``LightevalTaskConfig(hf_repo="allenai/ai2_arc", hf_revision=...)``
+            hub = call.keywords["hf_repo"]
+            return [sink("hf", hub, revision=call.keywords.get("hf_revision"))]
         if method in _S3_METHODS and _is_s3_client_call(call):
             key = call.argument(1 if method != "get_object" else 99, "Key")
             if key is not None and call.argument(0, "Bucket") is not None:
@@ -1868,6 +1877,8 @@ def _may_be_sink(call: CallSite) -> bool:
     if call.qualified_name in _DVC_READS or call.qualified_name in catalog.DOWNLOAD_CALLS:
         return True
     keywords = call.keywords
+    if "hf_repo" in keywords:
+        return True
     return not (
         catalog.DATA_FILE_KEYWORDS.isdisjoint(keywords)
         and catalog.INPUT_FILES_KEYWORDS.isdisjoint(keywords)

@@ -25,7 +25,8 @@ class MutableRemoteDataset(Rule):
     (``/main/``, ``/master/``) or ``latest``, object-store keys without a version id
     (``s3://bucket/latest.parquet``), Google Drive files, Hugging Face datasets
     (``load_dataset``, ``hf_hub_download(repo_type="dataset")``, ``hf://`` paths, dspy
-    ``from_huggingface``) without a 40-hex commit ``revision``, Kaggle datasets without a
+    ``from_huggingface``, a lighteval task's ``hf_repo``) without a 40-hex commit ``revision``
+    (``hf_revision``), Kaggle datasets without a
     version, and any download whose bytes are not checked against a digest before use:
     ``!wget``, ``!curl -O``/``-o``, ``%%bash`` ``curl``, ``!gdown``, ``urlretrieve``,
     ``wget.download``, ``gdown.download``, ``requests.get``/``httpx.get`` (or ``get`` on a
