@@ -1697,3 +1697,14 @@ def test_a_lighteval_task_names_its_hub_dataset(tmp_path: Path) -> None:
         codes="NBG202",
     )
     assert found == [("NBG202", 3, 3)]
+
+
+def test_keras_and_transformers_determinism_helpers_seed_every_generator(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import random\nimport numpy as np\nimport keras\nkeras.utils.set_random_seed(13)\n"
+        "picked = random.sample(range(100), 10)\nnoise = np.random.rand(3)",
+        "import transformers\ntransformers.enable_full_determinism(7)\norder = np.random.permutation(5)",
+        codes="NBG301",
+    )
+    assert found == []

@@ -1120,9 +1120,18 @@ GLOBAL_RNG_SEEDERS: dict[str, frozenset[str]] = {
     ),
 }
 
-#: Helpers that seed every generator at once (transformers, lightning, accelerate, own helpers).
+#: Helpers that seed every generator at once (transformers, lightning, accelerate, Keras, own
+#: helpers).
 SEED_EVERYTHING_NAMES = frozenset(
-    {"set_seed", "seed_everything", "seed_all", "set_seeds", "fix_seed"}
+    {
+        "set_seed",
+        "seed_everything",
+        "seed_all",
+        "set_seeds",
+        "fix_seed",
+        "set_random_seed",
+        "enable_full_determinism",
+    }
 )
 
 #: Calls whose value differs on every run: a seed computed from one is no seed.

@@ -35,7 +35,8 @@ _SEEDER_FAMILY = {
 class UnseededGlobalRng(Rule):
     """Reports every draw from the ``random``, ``numpy.random`` or ``torch`` global generators
     that runs, in notebook order, before any seed call for that generator (``random.seed``,
-    ``np.random.seed``, ``torch.manual_seed`` or a ``set_seed``/``seed_everything`` helper), and
+    ``np.random.seed``, ``torch.manual_seed`` or a ``set_seed``/``seed_everything``/Keras
+    ``set_random_seed`` helper), and
     every private generator created without a seed (``np.random.default_rng()``). A seed read
     from the clock or the OS (``random.Random(time.time())``, ``np.random.seed(int(time.time()))``)
     is no seed. A draw or a
