@@ -1708,3 +1708,20 @@ def test_keras_and_transformers_determinism_helpers_seed_every_generator(tmp_pat
         codes="NBG301",
     )
     assert found == []
+
+
+def test_paths_kept_on_config_classes_and_namespaces_are_followed(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import json\nimport pandas as pd\nfrom dataclasses import dataclass\n"
+        "from types import SimpleNamespace\n"
+        'class Paths:\n    GOLDEN = "data/golden.csv"\n'
+        "@dataclass\nclass RunConfig:\n"
+        '    eval_file: str = "data/eval.jsonl"\n    out_file: str = "out/scores.json"',
+        "golden = pd.read_csv(Paths.GOLDEN)\ncfg = RunConfig()\n"
+        "rows = [json.loads(line) for line in open(cfg.eval_file)]",
+        'args = SimpleNamespace(cases="data/cases.json")\ncases = json.load(open(args.cases))',
+        'with open(cfg.out_file, "w") as f:\n    json.dump(rows, f)\n'
+        "again = json.load(open(cfg.out_file))",
+    )
+    assert found == [("NBG201", 2, 6), ("NBG201", 2, 9), ("NBG201", 4, 1)]

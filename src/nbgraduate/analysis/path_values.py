@@ -97,6 +97,8 @@ def _paths(
     parts = _composed_parts(expression, values)
     if parts is None:
         direct = values.strings(expression, scope)
+        if not direct and isinstance(expression, ast.Attribute):
+            return _attribute_paths(expression, scope, values)
         if direct or not isinstance(expression, ast.Name):
             return direct
         bound = values.follow(expression, scope)
@@ -124,6 +126,54 @@ def _paths(
         # only a data file itself: what a folder under an unseen root holds is not known
         combined = [path for path in combined if path.lower().endswith(DATA_FILE_EXTENSIONS)]
     return [ResolvedValue(path, expression) for path in combined if path]
+
+
+#: Constructors whose keywords become the attributes of what they build.
+_NAMESPACES = frozenset({"types.SimpleNamespace", "argparse.Namespace"})
+
+
+def _attribute_paths(
+    expression: ast.Attribute, scope: Scope, values: ValueResolver
+) -> list[ResolvedValue]:
+    """``Config.DATA`` for ``class Config: DATA = "data/eval.csv"``, ``cfg.path`` for ``cfg =
+    Cfg()`` of a notebook class whose body gives ``path`` a default (or ``Cfg(path=...)``), and
+    ``args.data`` for ``args = SimpleNamespace(data=...)``: a setting kept on a config object."""
+    owner = expression.value
+    if not isinstance(owner, ast.Name):
+        return []
+    name = owner.id
+    made = values.resolve_call(owner, scope)
+    if made is not None:
+        given = next((k.value for k in made.keywords if k.arg == expression.attr), None)
+        constructor = dotted_name(made.func) or ""
+        if given is not None and (
+            constructor in values.facts.classes or values.qualify(constructor) in _NAMESPACES
+        ):
+            return values.strings(given, scope)
+        if given is not None or made.args or constructor not in values.facts.classes:
+            return []
+        name = constructor
+    elif values.follow(owner, scope) is not None:
+        return []  # a name bound to something else than a class or an instance of one
+    classes = values.facts.classes.get(name, [])
+    if len(classes) != 1:
+        return []
+    for statement in classes[0].body:
+        targets = (
+            statement.targets
+            if isinstance(statement, ast.Assign)
+            else [statement.target]
+            if isinstance(statement, ast.AnnAssign)
+            else []
+        )
+        value = getattr(statement, "value", None)
+        if (
+            any(isinstance(t, ast.Name) and t.id == expression.attr for t in targets)
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, str)
+        ):
+            return [ResolvedValue(value.value, value)]
+    return []
 
 
 def _anchored_path(
