@@ -1725,3 +1725,17 @@ def test_paths_kept_on_config_classes_and_namespaces_are_followed(tmp_path: Path
         "again = json.load(open(cfg.out_file))",
     )
     assert found == [("NBG201", 2, 6), ("NBG201", 2, 9), ("NBG201", 4, 1)]
+
+
+def test_files_written_with_jsonlines_or_renamed_into_place_are_the_notebooks_own(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import jsonlines, os\nimport pandas as pd\n"
+        'with jsonlines.open("answers.jsonl", mode="w") as out:\n    out.write_all(rows)\n'
+        'answers = pd.read_json("answers.jsonl", lines=True)',
+        'os.rename("scores.tmp", "scores.csv")\nscores = pd.read_csv("scores.csv")',
+        'with jsonlines.open("data/cases.jsonl") as cases:\n    examples = list(cases)',
+    )
+    assert found == [("NBG201", 4, 1)]

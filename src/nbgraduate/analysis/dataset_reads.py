@@ -693,7 +693,11 @@ class _ReadFinder:
         if download:
             return download
         if _is_reader(call):
-            return [sink("read", call.argument(0, *catalog.DATA_PATH_KEYWORDS))]
+            argument = call.argument(0, *catalog.DATA_PATH_KEYWORDS)
+            if qualified == "jsonlines.open" and self._open_mode(call) != "read":
+                # ``jsonlines.open("out.jsonl", mode="w")`` writes the notebook's own file
+                return [sink("write", argument)] if self._open_mode(call) == "write" else []
+            return [sink("read", argument)]
         if method in catalog.DATA_FILE_METHODS:
             argument = call.argument(0, *catalog.DATA_FILE_METHODS[method])
             return [sink("read", argument, data_extension=True)]
@@ -722,7 +726,7 @@ class _ReadFinder:
                 argument = call.argument(1, "extract_dir")
                 return [sink("folder", argument if argument is not None else ast.Constant("."))]
             return [sink("folder", argument)]
-        if qualified in ("shutil.copy", "shutil.copyfile", "shutil.copy2", "shutil.move"):
+        if qualified in _COPY_CALLS:
             destination = call.argument(1, "dst")
             return [sink("write", destination), sink("folder", destination)]
         keyword_sinks = []
@@ -1757,6 +1761,11 @@ class _SinkMaker:
 #: ``S3Uploader.upload("eval.jsonl", "s3://bucket/prefix")`` stages eval data for a job.
 _POSITIONAL_UPLOADS = frozenset({"sagemaker.s3.S3Uploader.upload"})
 
+#: Calls that copy or move a file to the destination named by their second argument.
+_COPY_CALLS = frozenset(
+    {"shutil.copy", "shutil.copyfile", "shutil.copy2", "shutil.move", "os.rename"}
+)
+
 #: Calls that put the notebook's own objects in a bucket (boto3, a SageMaker session).
 _OBJECT_UPLOAD_METHODS = frozenset({"upload_file", "upload_fileobj", "put_object", "upload_data"})
 
@@ -1823,6 +1832,7 @@ _SINK_METHODS = frozenset(
         "copyfile",
         "copy2",
         "move",
+        "rename",
         "retrieve",
         "get_object",
         *catalog.DATA_FILE_METHODS,
