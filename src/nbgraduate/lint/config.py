@@ -5,19 +5,17 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Collection, Iterable, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 from nbgraduate.core.errors import ConfigError, UsageError
 from nbgraduate.core.records import Record
+from nbgraduate.lint.ignore_patterns import compile_patterns
 
 #: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from typing import Any
-
-    import pathspec
 
 __all__ = [
     "ALL",
@@ -129,8 +127,8 @@ class LintSettings(Record):
         ignored: set[str] = set()
         for pattern, codes in self.per_file_ignores:
             negated = pattern.startswith("!")
-            spec = _pattern_spec((pattern[1:] if negated else pattern,))
-            if spec.match_file(relative) != negated:
+            matched = compile_patterns((pattern[1:] if negated else pattern,)).matches(relative)
+            if matched != negated:
                 ignored |= codes
         return self.enabled_codes - ignored
 
@@ -537,11 +535,3 @@ def _match_path(path: Path, project_root: Path) -> str:
     else:
         relative = os.path.splitdrive(absolute)[1].lstrip(os.sep)
     return relative.replace(os.sep, "/")
-
-
-@lru_cache(maxsize=1024)
-def _pattern_spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    # Imported here: pathspec compiles regexes and is only needed once files are matched.
-    import pathspec
-
-    return pathspec.GitIgnoreSpec.from_lines(patterns)

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 from nbgraduate.core.errors import InputFileError
 from nbgraduate.core.records import Record
 from nbgraduate.lint.config import LintSettings
+from nbgraduate.lint.ignore_patterns import IgnorePatterns, compile_patterns
 from nbgraduate.lock import LOCK_FILENAME
 from nbgraduate.lock.layout import LEGACY_DIRNAME, in_legacy_folder
-
-#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
-TYPE_CHECKING = False
-
-if TYPE_CHECKING:
-    import pathspec
 
 __all__ = ["DEFAULT_SKIP_DIRS", "LINTABLE_SUFFIXES", "discover"]
 
@@ -126,17 +120,17 @@ class _Rules(Record):
     project root (given by ``--config``); a ``.gitignore`` never reaches outside its directory.
     """
 
-    _fields = ("base", "spec", "match_outside")
+    _fields = ("base", "patterns", "match_outside")
     __slots__ = _fields
 
     def __init__(
         self,
         base: str,
-        spec: pathspec.GitIgnoreSpec,
+        patterns: IgnorePatterns,
         match_outside: bool = False,
     ) -> None:
         self.base = base
-        self.spec = spec
+        self.patterns = patterns
         self.match_outside = match_outside
 
     def _relative(self, absolute: str) -> str | None:
@@ -150,12 +144,12 @@ class _Rules(Record):
     def verdict(self, absolute: str, *, is_dir: bool) -> bool | None:
         """True if ignored, False if re-included by a ``!`` pattern, None if no pattern matches.
 
-        Within one file the last matching pattern decides, which ``check_file`` does.
+        Within one file the last matching pattern decides.
         """
         relative = self._relative(absolute)
         if relative is None:
             return None
-        return self.spec.check_file(relative + "/" if is_dir else relative).include
+        return self.patterns.verdict(relative + "/" if is_dir else relative)
 
     def sparing(self, directory: str) -> _Rules:
         """These rules without the patterns that match ``directory`` (or one of its parents).
@@ -167,10 +161,10 @@ class _Rules(Record):
         relative = self._relative(directory)
         if not relative:
             return self
-        kept = [p for p in self.spec.patterns if p.match_file(relative + "/") is None]
-        if len(kept) == len(self.spec.patterns):
+        kept = self.patterns.without_matching(relative + "/")
+        if kept is self.patterns:
             return self
-        return _Rules(self.base, type(self.spec)(kept), self.match_outside)
+        return _Rules(self.base, kept, self.match_outside)
 
 
 def _gitignored(ignore_files: tuple[_Rules, ...], absolute: str, *, is_dir: bool) -> bool:
@@ -186,7 +180,7 @@ def _exclude_rules(settings: LintSettings) -> _Rules | None:
     if not settings.exclude:
         return None
     root = os.path.abspath(settings.project_root)
-    return _Rules(root, _gitignore_spec(settings.exclude), match_outside=True)
+    return _Rules(root, compile_patterns(settings.exclude), match_outside=True)
 
 
 def _walk(
@@ -294,12 +288,4 @@ def _read_ignore_file(path: str, base: str) -> _Rules | None:
     except OSError:
         # Missing is the common case; an unreadable one is treated as git does: as absent.
         return None
-    return _Rules(base, _gitignore_spec(lines))
-
-
-@lru_cache(maxsize=256)
-def _gitignore_spec(lines: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    # Imported here: pathspec compiles regexes and is only needed once a tree is walked.
-    import pathspec
-
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    return _Rules(base, compile_patterns(lines))
