@@ -1739,3 +1739,16 @@ def test_files_written_with_jsonlines_or_renamed_into_place_are_the_notebooks_ow
         'with jsonlines.open("data/cases.jsonl") as cases:\n    examples = list(cases)',
     )
     assert found == [("NBG201", 4, 1)]
+
+
+def test_downloads_run_from_python_through_os_system_or_subprocess(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import os, subprocess\nimport pandas as pd\n"
+        'os.system("wget https://example.org/bench/qa.csv -O qa.csv")\nqa = pd.read_csv("qa.csv")',
+        'subprocess.run(["curl", "-L", "-o", "cases.json",\n'
+        '                "https://example.org/bench/cases.json"], check=True)\n'
+        'cases = pd.read_json("cases.json")',
+        'subprocess.run(["ls", "-la"])\nos.system("echo done")',
+    )
+    assert found == [("NBG202", 2, 3), ("NBG202", 3, 2)]

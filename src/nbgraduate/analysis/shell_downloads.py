@@ -139,6 +139,7 @@ def find_shell_effects(notebook: Notebook, values: ValueResolver) -> ShellEffect
     the hub datasets that task configurations written in the notebook name."""
     effects = ShellEffects()
     commands = [c for c in notebook.shell_commands if _MAY_MATTER.search(c.text)]
+    commands += _python_shell_commands(notebook, values)
     writefile = [c for c in notebook.cells if c.cell_type == "code" and c.cell_magic == "writefile"]
     _task_strings(notebook, values, effects)
     if not commands and not writefile:
@@ -231,6 +232,57 @@ def _task_strings(notebook: Notebook, values: ValueResolver, effects: ShellEffec
                     hub="huggingface",
                 )
             )
+
+
+#: Python calls that run their first argument as a shell command line or argument list.
+_PYTHON_SHELL_CALLS = frozenset(
+    {
+        "os.system",
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.Popen",
+    }
+)
+
+
+def _python_shell_commands(notebook: Notebook, values: ValueResolver) -> list[ShellCommand]:
+    """``os.system("wget URL -O qa.csv")``, ``subprocess.run(["wget", URL, "-O", "qa.csv"])``:
+    commands the notebook runs from Python, taken as bash would read them (no IPython ``{}``)."""
+    found: list[ShellCommand] = []
+    for call in values.facts.calls:
+        if call.qualified_name not in _PYTHON_SHELL_CALLS or not call.node.args:
+            continue
+        first = call.node.args[0]
+        cell_index, row, column = notebook.origin(first.lineno, first.col_offset)
+        if isinstance(first, (ast.List, ast.Tuple)):
+            parts = [values.strings(element, call.scope) for element in first.elts]
+            if not all(len(part) == 1 for part in parts):
+                continue
+            # each argument mapped back to where it is written in the list
+            text, segments = "", []
+            for element, (part,) in zip(first.elts, parts, strict=True):
+                word = shlex.quote(str(part.value))
+                text += " " if text else ""
+                start = len(text) + (1 if word != part.value else 0)
+                _, element_row, element_column = notebook.origin(element.lineno, element.col_offset)
+                quote = 1 if isinstance(element, ast.Constant) else 0
+                segments.append((start, element_row, element_column + quote))
+                text += word
+            command = ShellCommand(
+                cell_index, row, column, text, "cell-magic", None, tuple(segments)
+            )
+        else:
+            resolved = values.strings(first, call.scope)
+            if len(resolved) != 1:
+                continue
+            text = str(resolved[0].value)
+            quote = 1 if isinstance(first, ast.Constant) else 0
+            command = ShellCommand(cell_index, row, column + quote, text, "cell-magic")
+        if _MAY_MATTER.search(text):
+            found.append(command)
+    return found
 
 
 def _program_lines(notebook: Notebook) -> dict[tuple[int, int], int]:
