@@ -1,10 +1,11 @@
 """Time ``nbgraduate lint`` on pathological lines, each at n and 2n, and print the growth.
 
 Each case is one notebook whose cost used to grow with the square of the findings on one line
-(or of the line's length): thousands of tokens on one line, a 10 MB literal line with findings
-on it, and a 2,000-package ``%pip install``. A linear implementation doubles its time when the
-input doubles (ratio about 2); a quadratic one quadruples it. Each lint runs in its own
-process, so its peak memory (max RSS) is measured too.
+(or of the line's length, or of the calls in a cell): thousands of tokens on one line, a 10 MB
+literal line with findings on it, a 2,000-package ``%pip install`` and a cell of 3,000 LLM
+calls. A linear implementation doubles its time when the input doubles (ratio about 2); a
+quadratic one quadruples it. Each lint runs in its own process, so its peak memory (max RSS)
+is measured too.
 
     python bench/bench_pathological.py            # n as in the issue: 2,000 tokens, 10 MB
     python bench/bench_pathological.py --scale 0.25   # quicker
@@ -72,6 +73,17 @@ def pip_install(directory: Path, n: int) -> Path:
     return _notebook(directory / f"pip_{n}.ipynb", f"%pip install {packages}")
 
 
+def llm_calls(directory: Path, n: int) -> Path:
+    """One cell of n chat requests, each result kept in its own variable (the model references
+    checked for being handed to a judge)."""
+    lines = ["from openai import OpenAI", "client = OpenAI()"]
+    lines += [
+        f'r{index} = client.chat.completions.create(model="gpt-4o", messages=m)'
+        for index in range(n)
+    ]
+    return _notebook(directory / f"calls_{n}.ipynb", "\n".join(lines))
+
+
 # Runs the real entry point and reports the process's own peak RSS (KiB on Linux) last.
 _MEASURED = (
     "import resource, runpy, sys\n"
@@ -110,6 +122,7 @@ CASES: list[tuple[str, Callable[[Path, float], Path], float]] = [
     ("tokens on one line", lambda d, n: tokens_on_one_line(d, int(n)), 2000),
     ("MB literal line", long_literal_line, 10),
     ("packages in one %pip install", lambda d, n: pip_install(d, int(n)), 2000),
+    ("LLM calls in one cell", lambda d, n: llm_calls(d, int(n)), 3000),
 ]
 
 
