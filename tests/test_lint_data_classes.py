@@ -1752,3 +1752,13 @@ def test_downloads_run_from_python_through_os_system_or_subprocess(tmp_path: Pat
         'subprocess.run(["ls", "-la"])\nos.system("echo done")',
     )
     assert found == [("NBG202", 2, 3), ("NBG202", 3, 2)]
+
+
+def test_a_torch_distribution_sample_is_a_torch_draw_not_a_row_subset(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "import torch\nprior = torch.distributions.Normal(0.0, 1.0)\nnoise = prior.sample((4,))",
+        "torch.manual_seed(13)\nlater = prior.sample((4,))",
+        codes="NBG301,NBG302",
+    )
+    assert found == [("NBG301", 2, 3)]

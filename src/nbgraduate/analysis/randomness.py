@@ -60,10 +60,21 @@ def is_unseeded_sampler(call: CallSite, values: ValueResolver, imports: dict[str
     if _is_module_or_generator(receiver, call, values, imports):
         return False
     if method == "sample":
-        return True
+        return not is_torch_distribution_draw(call, values)
     if method == "shuffle":
         return not call.node.args
     return method == "train_test_split"
+
+
+def is_torch_distribution_draw(call: CallSite, values: ValueResolver) -> bool:
+    """``dist.sample()`` / ``dist.rsample()`` on a ``torch.distributions`` object: a draw from
+    torch's global generator (NBG301's, seeded by ``torch.manual_seed``), not a subset of rows."""
+    if call.method not in ("sample", "rsample") or not isinstance(call.node.func, ast.Attribute):
+        return False
+    made = values.resolve_call(call.node.func.value, call.scope)
+    if made is None:
+        return False
+    return values.qualify(dotted_name(made.func) or "").startswith("torch.distributions.")
 
 
 def _is_parameter(name: str, scope: Scope) -> bool:

@@ -12,6 +12,7 @@ from nbgraduate.analysis.randomness import (
     NEVER,
     ExecutionOrder,
     is_jitter,
+    is_torch_distribution_draw,
     only_labels,
     samples_locally,
 )
@@ -55,6 +56,9 @@ class UnseededGlobalRng(Rule):
     generator: it is reported unless ``transformers.set_seed``/``torch.manual_seed`` runs first.
     A remote ``InferenceClient`` request with ``do_sample`` is NBG303's; a server client built
     with ``do_sample`` (LangChain ``HuggingFaceEndpoint``) samples on the server, not here.
+
+    A ``torch.distributions`` object's ``sample()``/``rsample()`` draws from torch's global
+    generator too.
 
     Clustering and resampling that fall back to numpy's global generator when given no seed
     (scipy ``kmeans``/``kmeans2`` without ``seed=``, scikit-learn ``KMeans``,
@@ -222,6 +226,9 @@ class UnseededGlobalRng(Rule):
                 if not _seeded_library_call(call, catalog.GLOBAL_RNG_LIBRARY_CALLS[qualified]):
                     draws.append(("numpy.random", call))
                     library_draws.add(id(call.node))
+                continue
+            if is_torch_distribution_draw(call, context.values):
+                draws.append(("torch", call))  # ``torch.distributions.Normal(0, 1).sample()``
                 continue
             family, _, function = qualified.rpartition(".")
             if function in catalog.GLOBAL_RNG_FUNCTIONS.get(family, ()):
