@@ -21,9 +21,7 @@ import ast
 import copy
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from nbgraduate.analysis import catalog
@@ -32,6 +30,10 @@ from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.analysis.path_values import normalise_path, path_pattern, path_values
 from nbgraduate.analysis.shell_downloads import is_data_download_url
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
+from nbgraduate.core.records import Record
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from nbgraduate.analysis.digest_checks import DigestCheck
@@ -49,7 +51,12 @@ __all__ = [
     "remote_pin_problem",
 ]
 
-DatasetKind = Literal["local", "remote", "hub"]
+if TYPE_CHECKING:
+    from typing import Literal
+
+    DatasetKind = Literal["local", "remote", "hub"]
+else:  # at run time the alias names what the values are
+    DatasetKind = str
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 #: A Wayback Machine capture at a 14-digit timestamp: a snapshot that does not change.
@@ -110,29 +117,29 @@ _OPEN_CALLS = frozenset(
 _DVC_READS = frozenset({"dvc.api.open", "dvc.api.read"})
 _KAGGLE_VERSION = re.compile(r"/versions/\d+$")
 
-Role = Literal[
-    "read",
-    "write",
-    "folder",
-    "download",
-    "http",
-    "hub",
-    "hf",
-    "kaggle",
-    "s3",
-    "listing",
-    "directory",
-    "made",
-    "web",
-    "sql",
-    "db",
-    "store",
-    "blob",
-]
+if TYPE_CHECKING:
+    Role = Literal[
+        "read",
+        "write",
+        "folder",
+        "download",
+        "http",
+        "hub",
+        "hf",
+        "kaggle",
+        "s3",
+        "listing",
+        "directory",
+        "made",
+        "web",
+        "sql",
+        "db",
+        "store",
+        "blob",
+    ]
 
 
-@dataclass(frozen=True, slots=True)
-class DatasetRead:
+class DatasetRead(Record):
     """One dataset location read by a call; ``location.node`` is where the path is written.
 
     ``line`` is the program line at which the read happens in notebook order (a read inside a
@@ -143,46 +150,107 @@ class DatasetRead:
     the lock records files, so folder reads are kept apart (see :func:`find_dataset_reads`).
     """
 
-    call: CallSite
-    location: ResolvedValue
-    kind: DatasetKind
-    revision: str | None = None
-    line: int = 0
-    download: bool = False
-    destination: str | None = None
-    verified_by: str | None = None
-    hub: str = "huggingface"
-    folder: bool = False
-    #: Live web content (a page loader, a Wikipedia reader): it has no version at all.
-    web: bool = False
+    _fields = (
+        "call",
+        "location",
+        "kind",
+        "revision",
+        "line",
+        "download",
+        "destination",
+        "verified_by",
+        "hub",
+        "folder",
+        "web",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        call: CallSite,
+        location: ResolvedValue,
+        kind: DatasetKind,
+        revision: str | None = None,
+        line: int = 0,
+        download: bool = False,
+        destination: str | None = None,
+        verified_by: str | None = None,
+        hub: str = "huggingface",
+        folder: bool = False,
+        web: bool = False,
+    ) -> None:
+        self.call = call
+        self.location = location
+        self.kind = kind
+        self.revision = revision
+        self.line = line
+        self.download = download
+        self.destination = destination
+        self.verified_by = verified_by
+        self.hub = hub
+        self.folder = folder
+        #: Live web content (a page loader, a Wikipedia reader): it has no version at all.
+        self.web = web
 
     @property
     def path(self) -> str:
         return str(self.location.value)
 
 
-@dataclass(frozen=True, slots=True)
-class _Sink:
+class _Sink(Record):
     """A call argument that names a dataset (or a written file), where its value is read."""
 
-    role: Role
-    call: CallSite
-    argument: ast.expr | None
-    scope: Scope
-    line: int
-    data_extension: bool = False
-    revision: ast.expr | None = None
-    verified_by: str | None = None
-    destination: ast.expr | None = None
-    #: Documents and images (``.pdf``, ``.png``...) count as data files too.
-    documents: bool = False
-    #: A glob pattern applied to the folder the argument names (``Path(p).glob("*.json")``).
-    pattern: ast.expr | None = None
-    #: The object store a filesystem object reads from (``s3://`` for ``s3fs.S3FileSystem()``),
-    #: put before a path written without one (``fs.open("bucket/key")``).
-    scheme: str | None = None
-    #: Only URLs count (``pd.read_html(url)``; a local HTML file is not the web).
-    urls_only: bool = False
+    _fields = (
+        "role",
+        "call",
+        "argument",
+        "scope",
+        "line",
+        "data_extension",
+        "revision",
+        "verified_by",
+        "destination",
+        "documents",
+        "pattern",
+        "scheme",
+        "urls_only",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        role: Role,
+        call: CallSite,
+        argument: ast.expr | None,
+        scope: Scope,
+        line: int,
+        data_extension: bool = False,
+        revision: ast.expr | None = None,
+        verified_by: str | None = None,
+        destination: ast.expr | None = None,
+        documents: bool = False,
+        pattern: ast.expr | None = None,
+        scheme: str | None = None,
+        urls_only: bool = False,
+    ) -> None:
+        self.role = role
+        self.call = call
+        self.argument = argument
+        self.scope = scope
+        self.line = line
+        self.data_extension = data_extension
+        self.revision = revision
+        self.verified_by = verified_by
+        self.destination = destination
+        #: Documents and images (``.pdf``, ``.png``...) count as data files too.
+        self.documents = documents
+        #: A glob pattern applied to the folder the argument names (``Path(p).glob("*.json")``).
+        self.pattern = pattern
+        #: The object store a filesystem object reads from (``s3://`` for ``s3fs.S3FileSystem()``),
+        #: put before a path written without one (``fs.open("bucket/key")``).
+        self.scheme = scheme
+        #: Only URLs count (``pd.read_html(url)``; a local HTML file is not the web).
+        self.urls_only = urls_only
 
 
 #: An IPython ``{expression}`` left in a shell command's file name.
@@ -1131,7 +1199,7 @@ class _ReadFinder:
                         continue
                     passed += 1
                     line = self.effective_line(call.scope, call.line)
-                    following.append(replace(sink, argument=argument, scope=call.scope, line=line))
+                    following.append(sink.replace(argument=argument, scope=call.scope, line=line))
                 if passed < len(calls) or not calls:
                     result.append(sink)  # the default (or the bare parameter) still applies
             frontier = following
@@ -1169,7 +1237,7 @@ class _ReadFinder:
             composed.end_lineno = getattr(start, "end_lineno", None)
             composed.end_col_offset = getattr(start, "end_col_offset", None)
             line = self.effective_line(call.scope, call.line)
-            found.append(replace(sink, argument=composed, scope=call.scope, line=line))
+            found.append(sink.replace(argument=composed, scope=call.scope, line=line))
         return found
 
     def effective_line(self, scope: Scope, line: int, depth: int = 0) -> int:
@@ -1688,10 +1756,10 @@ class _ReadFinder:
             text = str(name.value)
             if text in catalog.HF_FILE_BUILDERS:
                 files = call.keywords.get("data_files") or call.keywords.get("data_dir")
-                file_sink = replace(sink, role="read", argument=files, scope=call.scope)
+                file_sink = sink.replace(role="read", argument=files, scope=call.scope)
                 yield from self.reads(file_sink)
             elif _URL.match(text) or _names_a_file(text):
-                yield from self.reads(replace(sink, role="read"))
+                yield from self.reads(sink.replace(role="read"))
             elif text.startswith((".", "/", "~")):
                 yield DatasetRead(call, name, "local", line=sink.line)  # a local dataset folder
             else:

@@ -21,11 +21,11 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 
 from nbgraduate.analysis.facts import Scope, dotted_name, qualify_name
 from nbgraduate.analysis.path_values import normalise_path, path_values
 from nbgraduate.analysis.values import ValueResolver
+from nbgraduate.core.records import Record
 
 __all__ = ["DigestCheck", "find_digest_checks"]
 
@@ -44,18 +44,27 @@ Environment = dict[str, tuple[ast.expr, Scope]]
 _Covered = tuple[frozenset[str], frozenset[int], int]
 
 
-@dataclass(frozen=True, slots=True)
-class DigestCheck:
+class DigestCheck(Record):
     """The normalised paths (or URLs) whose bytes a check covers, from program ``line`` on.
 
     ``hashing_calls`` holds the ids of the calls that read the bytes being hashed
     (``open(PATH, "rb")``): those reads are the check itself, not a use of the data.
     """
 
-    paths: frozenset[str]
-    line: int
-    node: ast.AST
-    hashing_calls: frozenset[int] = frozenset()
+    _fields = ("paths", "line", "node", "hashing_calls")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        paths: frozenset[str],
+        line: int,
+        node: ast.AST,
+        hashing_calls: frozenset[int] = frozenset(),
+    ) -> None:
+        self.paths = paths
+        self.line = line
+        self.node = node
+        self.hashing_calls = hashing_calls
 
 
 def find_digest_checks(program: ast.Module, values: ValueResolver) -> list[DigestCheck]:
@@ -67,7 +76,7 @@ def find_digest_checks(program: ast.Module, values: ValueResolver) -> list[Diges
     if not checks:
         return []
     hashing = finder.hashing_reads()
-    return [replace(check, hashing_calls=check.hashing_calls | hashing) for check in checks]
+    return [check.replace(hashing_calls=check.hashing_calls | hashing) for check in checks]
 
 
 class _Finder:

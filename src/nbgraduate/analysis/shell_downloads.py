@@ -15,11 +15,11 @@ import itertools
 import posixpath
 import re
 import shlex
-from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.values import ValueResolver
+from nbgraduate.core.records import Record
 from nbgraduate.notebook.model import Notebook, ShellCommand
 
 __all__ = [
@@ -73,38 +73,68 @@ def _names_data_file(url: str) -> bool:
     return unquote(urlsplit(url).path).lower().endswith(_STREAMED_DATA_EXTENSIONS)
 
 
-@dataclass(frozen=True, slots=True)
-class ShellDownload:
+class ShellDownload(Record):
     """One URL a command fetches. ``node`` is the literal that holds it when the command names
     it through a variable; otherwise ``(cell_index, row, column, end_column)`` locate it in the
     command. ``line`` is the program line of the command, for notebook order."""
 
-    url: str
-    tool: str
-    cell_index: int
-    row: int
-    column: int
-    end_column: int
-    line: int
-    node: ast.AST | None = None
-    destinations: tuple[str, ...] = ()
-    revision: str | None = None
-    hub: str | None = None
+    _fields = (
+        "url",
+        "tool",
+        "cell_index",
+        "row",
+        "column",
+        "end_column",
+        "line",
+        "node",
+        "destinations",
+        "revision",
+        "hub",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        url: str,
+        tool: str,
+        cell_index: int,
+        row: int,
+        column: int,
+        end_column: int,
+        line: int,
+        node: ast.AST | None = None,
+        destinations: tuple[str, ...] = (),
+        revision: str | None = None,
+        hub: str | None = None,
+    ) -> None:
+        self.url = url
+        self.tool = tool
+        self.cell_index = cell_index
+        self.row = row
+        self.column = column
+        self.end_column = end_column
+        self.line = line
+        self.node = node
+        self.destinations = destinations
+        self.revision = revision
+        self.hub = hub
 
 
-@dataclass(slots=True)
 class ShellEffects:
     """What the notebook's shell commands fetch, write and digest-check, in notebook order."""
 
-    downloads: list[ShellDownload] = field(default_factory=list)
-    #: ``(path, is_folder, program line)`` of every file or folder a command writes.
-    written: list[tuple[str, bool, int]] = field(default_factory=list)
-    #: ``(path, program line)`` of files a ``sha256sum -c``-style command checks.
-    checked: list[tuple[str, int]] = field(default_factory=list)
-    #: ``git clone`` of a repository; its ``destinations`` hold the clone's folder.
-    clones: list[ShellDownload] = field(default_factory=list)
-    #: ``(folder given with -C or None, program line)`` of each ``git checkout <sha>``.
-    checkouts: list[tuple[str | None, int]] = field(default_factory=list)
+    __slots__ = ("checked", "checkouts", "clones", "downloads", "written")
+
+    def __init__(self) -> None:
+        self.downloads: list[ShellDownload] = []
+        #: ``(path, is_folder, program line)`` of every file or folder a command writes.
+        self.written: list[tuple[str, bool, int]] = []
+        #: ``(path, program line)`` of files a ``sha256sum -c``-style command checks.
+        self.checked: list[tuple[str, int]] = []
+        #: ``git clone`` of a repository; its ``destinations`` hold the clone's folder.
+        self.clones: list[ShellDownload] = []
+        #: ``(folder given with -C or None, program line)`` of each ``git checkout <sha>``.
+        self.checkouts: list[tuple[str | None, int]] = []
 
 
 def url_file_name(url: str) -> str:
@@ -306,12 +336,21 @@ def _normalise(path: str) -> str:
     return posixpath.normpath(path.replace("\\", "/")).removeprefix("./")
 
 
-@dataclass(slots=True)
-class _Token:
-    text: str
-    offset: int  # where the raw token starts in the command text, -1 when unknown
-    node: ast.AST | None = None
-    length: int = 0  # the raw token's length in the command text
+class _Token(Record):
+    _fields = ("text", "offset", "node", "length")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        text: str,
+        offset: int,
+        node: ast.AST | None = None,
+        length: int = 0,
+    ) -> None:
+        self.text = text
+        self.offset = offset  # where the raw token starts in the command text, -1 when unknown
+        self.node = node
+        self.length = length  # the raw token's length in the command text
 
 
 class _Command:
