@@ -426,6 +426,25 @@ def test_mistral_agent_with_completion_args_is_set_and_asked_for_its_seed(
     assert found == [("NBG303", 2, 7)]
 
 
+def test_an_openai_client_sent_to_anthropics_compatible_endpoint_takes_no_seed(
+    tmp_path: Path,
+) -> None:
+    """Anthropic's OpenAI-compatible endpoint ignores ``seed``: NBG303 has no seed to ask for
+    there, while the same request to OpenAI (or a vLLM server) is asked for one."""
+    found = lint_cells(
+        tmp_path,
+        "from openai import OpenAI\n"
+        'claude = OpenAI(base_url="https://api.anthropic.com/v1/")\n'
+        "answer = claude.chat.completions.create(\n"
+        '    model="claude-sonnet-4-20250514", messages=[], temperature=0.7)\n'
+        'local = OpenAI(base_url="http://localhost:8000/v1")\n'
+        "draft = local.chat.completions.create(\n"
+        '    model="org/model", messages=[], temperature=0.7)',
+        codes="NBG303",
+    )
+    assert found == [("NBG303", 2, 7)]
+
+
 # -- models: Haystack local generators ------------------------------------------------------------
 
 

@@ -362,6 +362,10 @@ HOSTED_SERVICES = (
     ("perplexity", "Perplexity"),
 )
 
+#: Hosts of OpenAI-compatible endpoints whose API differs from OpenAI's where a rule looks:
+#: an OpenAI client sent there speaks that provider's API (Anthropic's ignores ``seed``).
+COMPATIBLE_ENDPOINT_HOSTS = (("anthropic.com", "anthropic"),)
+
 #: Keywords that point an OpenAI-compatible client at another server.
 BASE_URL_KEYWORDS = ("base_url", "api_base", "openai_api_base", "base_url_override")
 

@@ -363,6 +363,10 @@ def provider_of(call: CallSite, values: ValueResolver, flow: CallFlow | None = N
         return _provider_of_name(call.method) or _provider_of_model(call, values, flow)
     if call.qualified_name.startswith(catalog.LLM_CLASS_MODULES) or _is_generative_module(call):
         return _provider_of_name(call.method) or _provider_of_model(call, values, flow)
+    if ".completions." in f".{written}":
+        compatible = _compatible_endpoint_provider(call, values)
+        if compatible is not None:
+            return compatible
     client = _receiver_constructor(call, values)
     if client is not None:
         provider = _provider_of_name(client)
@@ -517,6 +521,19 @@ _LOCAL_WEIGHT_MODULES = ("vllm.", "transformers.", "sglang.", "mlx_lm.", "llama_
 def _service_of_name(name: str) -> str | None:
     lowered = name.lower()
     return next((label for word, label in catalog.HOSTED_SERVICES if word in lowered), None)
+
+
+def _compatible_endpoint_provider(call: CallSite, values: ValueResolver) -> str | None:
+    """The API behind an OpenAI client pointed at another provider's OpenAI-compatible
+    endpoint (``OpenAI(base_url="https://api.anthropic.com/v1/")``), when that API is not
+    OpenAI's in what matters here: Anthropic's endpoint ignores ``seed``."""
+    service = _call_service(call, values)
+    if not service:
+        return None
+    for host, provider in catalog.COMPATIBLE_ENDPOINT_HOSTS:
+        if service == host or service.endswith("." + host):
+            return provider
+    return None
 
 
 def _service_of_url(url: str) -> str | None:
