@@ -84,15 +84,17 @@ def llm_calls(directory: Path, n: int) -> Path:
     return _notebook(directory / f"calls_{n}.ipynb", "\n".join(lines))
 
 
-# Runs the real entry point and reports the process's own peak RSS (KiB on Linux) last.
+# Runs the real entry point and reports the process's own peak RSS (KiB on Linux) last. The
+# report is an exit handler: ``lint`` leaves without the interpreter's tear-down (so a
+# ``finally`` never runs) unless a handler is registered, and then it runs them.
 _MEASURED = (
-    "import resource, runpy, sys\n"
-    "sys.argv = ['nbgraduate', *sys.argv[1:]]\n"
-    "try:\n"
-    "    runpy.run_module('nbgraduate', run_name='__main__')\n"
-    "finally:\n"
+    "import atexit, resource, runpy, sys\n"
+    "def report():\n"
     "    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
     "    print(f'peak-rss-kib {rss}', file=sys.stderr)\n"
+    "atexit.register(report)\n"
+    "sys.argv = ['nbgraduate', *sys.argv[1:]]\n"
+    "runpy.run_module('nbgraduate', run_name='__main__')\n"
 )
 
 
