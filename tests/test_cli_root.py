@@ -146,3 +146,42 @@ def test_lint_through_the_typer_application_is_the_same_parser(
     usage = CliRunner().invoke(app, ["lint", "--jobs", "0"])
     assert usage.exit_code == 2
     assert "error: argument --jobs: 0 is below 1" in usage.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_report_standard_output_refuses_is_one_error_line(tmp_path: Path) -> None:
+    """``> /dev/full`` (a full disk): one ``error:`` line and exit 2, not a traceback."""
+    write_notebook(tmp_path / "eval.ipynb")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "nbgraduate", "lint", "--no-cache", "eval.ipynb"],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "error: cannot write the report to standard output: No space left on device\n"
+    )
+
+
+def test_a_reader_that_stops_early_ends_lint_quietly(tmp_path: Path) -> None:
+    """``nbgraduate lint | head -1`` on a long report: no traceback and no complaint about the
+    closed pipe; the exit code is still the findings' one."""
+    for index in range(400):
+        write_notebook(tmp_path / f"eval_{index}.ipynb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nbgraduate", "lint", "--no-cache", "--jobs", "1", "."],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # the reader goes away with most of the report unread
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1
+    assert stderr == ""
