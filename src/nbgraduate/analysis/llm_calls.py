@@ -56,6 +56,32 @@ _BARE_MODEL_PROVIDERS = (
 )
 
 
+#: The last names of calls :meth:`LlmCalls.kind` may call anything but ``None`` (with the
+#: qualified names and name shapes :func:`_may_be_llm_call` checks besides): LLM requests and
+#: constructors, hosted eval runs, Gemini chats, HTTP requests.
+_KIND_METHODS = (
+    _CANDIDATE_METHODS
+    | catalog.GOOGLE_CHAT_METHODS
+    | catalog.HTTP_METHODS
+    | {"evaluate", "run_inference", "create"}
+)
+_KIND_FUNCTIONS = catalog.LLM_REQUEST_FUNCTIONS | catalog.LOGGED_LLM_FUNCTIONS
+
+
+def _may_be_llm_call(call: CallSite) -> bool:
+    """A cheap first look, so the many calls that are no LLM call (``print``, ``df.head``) cost
+    a few lookups rather than every check of :meth:`LlmCalls.kind` (guard calls aside)."""
+    method = call.method
+    if method in _KIND_METHODS or method.endswith("Generator"):
+        return True
+    qualified = call.qualified_name
+    return (
+        qualified in _KIND_FUNCTIONS
+        or qualified.startswith(_QUICK_PREFIXES)
+        or catalog.GENERATIVE_MODULE_MARKER in call.written_name
+    )
+
+
 def llm_call_kind(call: CallSite) -> str | None:
     """``"request"``, ``"google"`` (generate_content), ``"constructor"`` or ``None``."""
     method = call.method
@@ -335,6 +361,10 @@ def sampling_config_api(call: CallSite) -> str | None:
     if api is not None and modules is not None and not call.qualified_name.startswith(modules):
         return None
     return api
+
+
+#: The last names of calls :func:`sampling_config_api` may give an API.
+_CONFIG_METHODS = frozenset({"GenerativeModel", *catalog.SAMPLING_CONFIGS})
 
 
 def provider_of(call: CallSite, values: ValueResolver, flow: CallFlow | None = None) -> str | None:
@@ -623,6 +653,10 @@ class SamplingSite(Record):
         self.temperatures = temperatures
 
 
+#: What :attr:`LlmCalls._kinds` gives for a call not classified yet (``None`` is a kind).
+_UNSEEN = "unseen"
+
+
 class LlmCalls:
     """The LLM calls of one notebook, with their API, temperature sources and seeds."""
 
@@ -636,7 +670,12 @@ class LlmCalls:
     def kind(self, call: CallSite) -> str | None:
         """:func:`llm_call_kind`, computed once per call."""
         key = id(call.node)
-        if key not in self._kinds:
+        kind = self._kinds.get(key, _UNSEEN)
+        if kind is not _UNSEEN:
+            return kind
+        if not self._uses_guardrails and not _may_be_llm_call(call):
+            kind = None
+        else:
             own = "." not in call.written_name and call.written_name in self.facts.functions
             # ``create_assistant(ids)`` calling the notebook's own function of that name: the
             # request inside it is the LLM call, not this one.
@@ -650,8 +689,8 @@ class LlmCalls:
                 kind = "google"
             elif kind is None and http_payload(call, self.values) is not None:
                 kind = "request"
-            self._kinds[key] = kind
-        return self._kinds[key]
+        self._kinds[key] = kind
+        return kind
 
     @cached_property
     def _sites(self) -> list[SamplingSite]:
@@ -686,13 +725,16 @@ class LlmCalls:
 
     def _sampling_sites(self) -> list[SamplingSite]:
         sites = []
+        wrappers = self.wrappers
         for call in self.facts.calls:
             kind = self.kind(call)
             wrapper: Wrapper | None = None
             if kind is None:
-                if sampling_config_api(call) is not None:
+                # Most calls are neither a sampling config nor a wrapper call: their name says so.
+                method = call.method
+                if method in _CONFIG_METHODS and sampling_config_api(call) is not None:
                     kind = "config"
-                elif (wrapper := self.wrapper_of(call)) is not None:
+                elif method in wrappers and (wrapper := self.wrapper_of(call)) is not None:
                     kind = "wrapper"
                 else:
                     continue

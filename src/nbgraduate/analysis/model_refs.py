@@ -395,13 +395,19 @@ class _JudgeHandoffs:
                     names_bound_to.setdefault(id(binding.value), set()).add(binding.name)
         self._names_bound_to = names_bound_to
         given = self._given_to_judges
+        # A notebook calls few distinct names many times (``print``, ``append``): each name's
+        # verdict is searched for once.
+        judging: dict[str, bool] = {}
         for other in self._facts.calls:
-            if (
-                other.method in catalog.JUDGE_CALLS
-                or _JUDGE_CALL.search(other.method)
-                or _JUDGE_WORDS.search(other.method)
-                or other.qualified_name.startswith(_JUDGE_MODULES)
-            ):
+            method = other.method
+            judges = judging.get(method)
+            if judges is None:
+                judges = judging[method] = (
+                    method in catalog.JUDGE_CALLS
+                    or _JUDGE_CALL.search(method) is not None
+                    or _JUDGE_WORDS.search(method) is not None
+                )
+            if judges or other.qualified_name.startswith(_JUDGE_MODULES):
                 for arg in (*other.node.args, *other.keywords.values()):
                     if isinstance(arg, ast.Name):
                         given.add(arg.id)
