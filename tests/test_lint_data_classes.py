@@ -279,6 +279,77 @@ def test_promptfoo_config_outside_the_repository_or_broken_is_not_read(tmp_path:
     assert found == []
 
 
+FLOATING_PROMPTFOO = (
+    "providers:\n"
+    "  - openai:gpt-4o\n"
+    "  - id: 'openai:chat:gpt-4o-mini'\n"
+    "    config: {temperature: 0}\n"
+    "  - anthropic:messages:claude-3-5-sonnet-20241022\n"
+    "  - file://providers/custom.py\n"
+    "defaultTest:\n"
+    "  options:\n"
+    "    provider: anthropic:messages:claude-3-5-sonnet-latest\n"
+    "tests:\n"
+    "  - assert:\n"
+    "      - type: llm-rubric\n"
+    "        provider: {id: openai:gpt-4o-2024-08-06}\n"
+)
+
+
+def test_promptfoo_config_on_disk_floating_ids_are_reported_at_the_command(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "promptfooconfig.yaml").write_text(FLOATING_PROMPTFOO)
+    path = write_notebook(tmp_path / "eval.ipynb", "!promptfoo eval -c promptfooconfig.yaml")
+    result = lint_file(FileJob(path, path.name, frozenset({"NBG101"})))
+    found = [(d.cell, d.row, d.message.split(" floats")[0]) for d in result.diagnostics]
+    prefix = "promptfoo config 'promptfooconfig.yaml': "
+    assert found == [
+        (2, 1, prefix + "candidate model id 'openai:gpt-4o'"),
+        (2, 1, prefix + "candidate model id 'openai:chat:gpt-4o-mini'"),
+        (2, 1, prefix + "judge model id 'anthropic:messages:claude-3-5-sonnet-latest'"),
+    ]
+    # --providers replaces the configuration's providers; its grader still judges.
+    found = lint_cells(
+        tmp_path, "!promptfoo eval --providers openai:gpt-4o-2024-08-06", codes="NBG101"
+    )
+    assert found == [("NBG101", 2, 1)]
+
+
+def test_promptfoo_config_outside_the_repository_names_no_model(tmp_path: Path) -> None:
+    repository = tmp_path / "repo"
+    (repository / ".git").mkdir(parents=True)
+    (tmp_path / "outside.yaml").write_text(FLOATING_PROMPTFOO)
+    (repository / "link.yaml").symlink_to(tmp_path / "outside.yaml")
+    found = lint_cells(
+        repository,
+        "!promptfoo eval -c ../outside.yaml\n!promptfoo eval -c link.yaml",
+        codes="NBG101",
+    )
+    assert found == []
+
+
+def test_promptfoo_config_written_by_the_notebook_is_reported_at_each_id(
+    tmp_path: Path,
+) -> None:
+    path = write_notebook(
+        tmp_path / "eval.ipynb",
+        "%%writefile configs/pf.yaml\n" + FLOATING_PROMPTFOO,
+        "!promptfoo eval -c ./configs/pf.yaml\n!promptfoo eval --config configs/pf.yaml",
+    )
+    result = lint_file(FileJob(path, path.name, frozenset({"NBG101"})))
+    found = [(d.cell, d.row, d.column, d.end_column) for d in result.diagnostics]
+    assert found == [(2, 3, 5, 18), (2, 4, 10, 33), (2, 10, 15, 58)]
+    # A file the notebook writes after the run is not the one the run reads.
+    later = write_notebook(
+        tmp_path / "later.ipynb",
+        "!promptfoo eval -c pf.yaml",
+        "%%writefile pf.yaml\n" + FLOATING_PROMPTFOO,
+    )
+    assert lint_file(FileJob(later, later.name, frozenset({"NBG101"}))).diagnostics == []
+
+
 # -- conversion ---------------------------------------------------------------------------------
 
 

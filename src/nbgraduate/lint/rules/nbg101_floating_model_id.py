@@ -6,6 +6,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from nbgraduate.analysis.llm_calls import hosting_service
+from nbgraduate.lint.promptfoo_configs import (
+    ConfigModel,
+    config_models,
+    promptfoo_runs,
+    read_config,
+    written_config,
+)
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
@@ -22,7 +29,13 @@ class FloatingModelId(Rule):
     pinning policy, and reports ids that are aliases, at the literal that defines them. Provider
     prefixes and URIs (``openai/gpt-4o``, ``openai:/gpt-4o-mini``, ``openai:chat:gpt-4``) are
     understood; Ollama tags always float; embedding and retrieval models are not judged. The
-    policy is data (``model_policy.toml``) and can be extended in ``[tool.nbgraduate.models]``."""
+    policy is data (``model_policy.toml``) and can be extended in ``[tool.nbgraduate.models]``.
+
+    A ``!promptfoo eval -c <config>`` line (or ``promptfooconfig.yaml`` without ``-c``) brings
+    in the providers and graders of that configuration: written by an earlier ``%%writefile``
+    cell, each floating id is reported on its line of the cell; otherwise the file is read
+    beside the notebook, only inside the repository, and each floating id is reported at the
+    line that names the file."""
 
     code = "NBG101"
     name = "floating-model-id"
@@ -183,6 +196,28 @@ class FloatingModelId(Rule):
             note="an org/name served by a hosted API (Together AI, Groq, OpenRouter): no "
             "revision pins it; use a versioned id or record the served model version",
         ),
+        Example(
+            "!promptfoo eval -c promptfooconfig.yaml\n",
+            note="the providers and graders of a promptfoo configuration beside the notebook",
+            files=(
+                "==> promptfooconfig.yaml <==\n"
+                "prompts: [prompt.txt]\n"
+                "providers:\n"
+                "  - openai:chat:gpt-4o-mini\n"
+                "defaultTest:\n"
+                "  options:\n"
+                "    provider: anthropic:messages:claude-3-5-sonnet-latest\n"
+            ),
+        ),
+        Example(
+            "%%writefile promptfooconfig.yaml\n"
+            "providers:\n"
+            "  - id: openai:gpt-4o\n"
+            "    config: {temperature: 0}\n"
+            "# %%\n"
+            "!npx promptfoo@latest eval -c promptfooconfig.yaml\n",
+            note="or one the notebook writes (reported on the id's line)",
+        ),
     )
     good = (
         Example(
@@ -247,6 +282,17 @@ class FloatingModelId(Rule):
             '    generation_kwargs={"temperature": 0.0})\n',
             note="pinned through the pipeline's keyword arguments",
         ),
+        Example(
+            "!promptfoo eval -c promptfooconfig.yaml\n",
+            files=(
+                "==> promptfooconfig.yaml <==\n"
+                "providers:\n"
+                "  - openai:chat:gpt-4o-mini-2024-07-18\n"
+                "  - id: anthropic:messages:claude-3-5-sonnet-20241022\n"
+                "    config: {temperature: 0}\n"
+                "  - file://providers/rag_pipeline.py\n"
+            ),
+        ),
     )
 
     def check(self, context: LintContext) -> Iterator[Finding]:
@@ -276,6 +322,60 @@ class FloatingModelId(Rule):
                 continue
             message = f"{shell.role} model id {shell.model_id!r} floats: {verdict.reason}"
             yield self.finding(message, shell.start, shell.end)
+        yield from self._promptfoo(context)
+
+    def _promptfoo(self, context: LintContext) -> Iterator[Finding]:
+        """The providers and graders of the configuration each ``promptfoo eval`` line names."""
+        runs = promptfoo_runs(context.notebook.shell_commands)
+        if not runs:
+            return
+        policy = context.model_policy
+        cells = context.notebook.cells
+        pins = context.dataset_pins
+        written_reported: set[int] = set()
+        for run in runs:
+            written = written_config(run, cells)
+            if written is not None:
+                cell, document = written
+                if cell.index in written_reported:
+                    continue
+                written_reported.add(cell.index)
+                lines = cell.lines
+                for model in config_models(document, providers_given=run.providers_given):
+                    verdict = policy.classify(model.model_id)
+                    if verdict.status != "floating" or model.line < 0:
+                        continue
+                    row, column = model.line + 1, _id_column(lines, model)
+                    message = f"{model.role} model id {model.model_id!r} floats: {verdict.reason}"
+                    yield self.finding(
+                        message,
+                        context.cell_position(cell.index, row, column),
+                        context.cell_position(cell.index, row, column + len(model.model_id)),
+                    )
+                continue
+            document = read_config(run.config, pins.directory, pins.root)
+            for model in config_models(document, providers_given=run.providers_given):
+                verdict = policy.classify(model.model_id)
+                if verdict.status != "floating":
+                    continue
+                message = (
+                    f"promptfoo config {run.config!r}: {model.role} model id "
+                    f"{model.model_id!r} floats: {verdict.reason}"
+                )
+                yield self.finding(
+                    message,
+                    context.cell_position(run.cell_index, run.row, run.column),
+                    context.cell_position(run.cell_index, run.row, run.end_column),
+                )
+
+
+def _id_column(lines: list[str], model: ConfigModel) -> int:
+    """The 1-based column where the id's text starts (after a quote YAML puts before it)."""
+    column = model.column
+    line = lines[model.line] if model.line < len(lines) else ""
+    while line[column : column + 1] in ("'", '"'):
+        column += 1
+    return column + 1
 
 
 def classify_reference(policy: ModelPolicy, reference: ModelReference) -> ModelIdVerdict:
