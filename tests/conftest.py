@@ -58,7 +58,7 @@ def _offline_package_index(request: pytest.FixtureRequest, monkeypatch: pytest.M
 
 @pytest.fixture(scope="session")
 def converted_corpus(tmp_path_factory: pytest.TempPathFactory) -> list[CorpusConversion]:
-    """The real corpus (or its CI third) converted once per session, with the package index
+    """The real corpus (or its quick third) converted once per session, with the package index
     unreachable; skips without the corpus."""
     if not CORPUS.is_dir():
         pytest.skip(f"the real-notebook corpus is not at {CORPUS}")
