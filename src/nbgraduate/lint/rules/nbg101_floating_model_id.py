@@ -197,6 +197,59 @@ class FloatingModelId(Rule):
             "revision pins it; use a versioned id or record the served model version",
         ),
         Example(
+            "import mlflow\n"
+            "metric = mlflow.metrics.genai.answer_correctness(\n"
+            '    model="bedrock:/anthropic.claude-v2"\n'
+            ")\n",
+            note="a Bedrock id without its -vN:M version, here as an MLflow bedrock:/ URI",
+        ),
+        Example(
+            "!ragas evals evals.py --dataset qa.csv --metrics faithfulness --model gpt-4o\n",
+            note="the ragas command line",
+        ),
+        Example(
+            'grader = LLMJudge(model_name="gpt-4o")\n'
+            'pairwise = PairwiseEvaluator(judge_model="claude-3-5-sonnet-latest")\n'
+            'faithfulness = Faithfulness(llm="gpt-4o-mini")\n',
+            note="judge constructors' model_name=, judge_model= and llm= keywords",
+        ),
+        Example(
+            "from groq import Groq\n"
+            "client = Groq()\n"
+            "reply = client.chat.completions.create(\n"
+            '    model="meta-llama/llama-4-scout-17b-16e-instruct", temperature=0, messages=[]\n'
+            ")\n",
+            note="Groq, Cohere v2 and Azure OpenAI clients",
+        ),
+        Example(
+            "import cohere\n"
+            "co = cohere.ClientV2()\n"
+            'reply = co.chat(model="command-r-plus", messages=[], temperature=0)\n'
+        ),
+        Example(
+            "from openai import AzureOpenAI\n"
+            'client = AzureOpenAI(api_version="2024-06-01", azure_endpoint=ENDPOINT)\n'
+            'reply = client.chat.completions.create(model="gpt-4o", temperature=0, messages=[])\n'
+        ),
+        Example(
+            "from together import Together\n"
+            "client = Together()\n"
+            "reply = client.chat.completions.create(\n"
+            '    model="meta-llama/Llama-3.3-70B-Instruct-Turbo", temperature=0, messages=[]\n'
+            ")\n",
+            note="Together's own SDK",
+        ),
+        Example(
+            "from huggingface_hub import InferenceClient\n"
+            "client = InferenceClient()\n"
+            'out = client.text_generation("2+2?", model="mistralai/Mistral-7B-Instruct-v0.3")\n',
+            note="Hugging Face InferenceClient text_generation and post",
+        ),
+        Example(
+            "from huggingface_hub import InferenceClient\n"
+            'raw = InferenceClient().post(json={"inputs": "2+2?"}, model="HuggingFaceH4/zephyr-7b-beta")\n'
+        ),
+        Example(
             "!promptfoo eval -c promptfooconfig.yaml\n",
             note="the providers and graders of a promptfoo configuration beside the notebook",
             files=(
@@ -281,6 +334,88 @@ class FloatingModelId(Rule):
             '    huggingface_pipeline_kwargs={"revision": "3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a"},\n'
             '    generation_kwargs={"temperature": 0.0})\n',
             note="pinned through the pipeline's keyword arguments",
+        ),
+        Example(
+            "import mlflow\n"
+            "metric = mlflow.metrics.genai.answer_correctness(\n"
+            '    model="bedrock:/anthropic.claude-3-5-sonnet-20240620-v1:0"\n'
+            ")\n"
+            "!ragas evals evals.py --dataset qa.csv --metrics faithfulness --model gpt-4o-2024-08-06\n",
+        ),
+        Example(
+            'grader = LLMJudge(model_name="gpt-4o-2024-08-06")\n'
+            'pairwise = PairwiseEvaluator(judge_model="claude-3-5-sonnet-20241022")\n'
+            'faithfulness = Faithfulness(llm="gpt-4o-mini-2024-07-18")\n'
+        ),
+        Example(
+            "import cohere\n"
+            "co = cohere.ClientV2()\n"
+            'reply = co.chat(model="command-r-plus-08-2024", messages=[], temperature=0)\n'
+            "# %%\n"
+            "from openai import AzureOpenAI\n"
+            'azure = AzureOpenAI(api_version="2024-06-01", azure_endpoint=ENDPOINT)\n'
+            "reply = azure.chat.completions.create(\n"
+            '    model="gpt-4o-2024-08-06", temperature=0, messages=[]\n'
+            ")\n",
+            note="a dated Cohere version; an Azure deployment named after its pinned snapshot",
+        ),
+        Example(
+            "from groq import Groq\n"
+            "client = Groq()\n"
+            "reply = client.chat.completions.create(\n"
+            '    model="llama-3.3-70b-versatile", temperature=0, messages=[]\n'
+            ")\n",
+            note="a Groq catalogue id that is no Hugging Face org/name and no alias the policy "
+            "knows is not judged",
+        ),
+        Example(
+            "from together import Together\n"
+            "client = Together()\n"
+            "vectors = client.embeddings.create(\n"
+            '    model="togethercomputer/m2-bert-80M-8k-retrieval", input=["2+2?"]\n'
+            ")\n"
+            "# %%\n"
+            "from huggingface_hub import InferenceClient\n"
+            'tgi = InferenceClient("http://localhost:8080")\n'
+            'out = tgi.text_generation("2+2?", max_new_tokens=8)\n'
+            'raw = InferenceClient().post(json={"inputs": ["2+2?"]}, model="BAAI/bge-small-en-v1.5")\n',
+            note="embedding models through Together's SDK and InferenceClient; a local "
+            "text-generation server, whose launch decides the weights",
+        ),
+        Example(
+            "import itertools\n"
+            'candidates = ["claude-3-5-sonnet-20241022", "gpt-4.1-2025-04-14"]\n'
+            "for name, prompt in itertools.product(candidates, prompts):\n"
+            "    run(name, prompt)\n"
+            "# %%\n"
+            'configs = [{"model": "mistral-large-2411", "temperature": 0}]\n',
+            note="pinned ids in product loops and lists of config dicts",
+        ),
+        Example(
+            "import requests\n"
+            'which = "gpt-4o-2024-08-06"\n'
+            'r = requests.post(url, json={"model": which, "messages": []})\n'
+            "import httpx\n"
+            'httpx.post(url, json={"model": "grok-2-1212", "messages": [], "temperature": 0})\n',
+            note="HTTP payloads naming pinned ids",
+        ),
+        Example(
+            "from openai import AsyncOpenAI, OpenAI\n"
+            "aclient = AsyncOpenAI()\n"
+            "reply = await aclient.chat.completions.create(\n"
+            '    model="gpt-4o-2024-08-06", temperature=0, messages=[]\n'
+            ")\n"
+            'parsed = OpenAI().beta.chat.completions.parse(model="gpt-4o-mini-2024-07-18", messages=[])\n'
+            'answer = OpenAI().responses.parse(model="o3-mini-2025-01-31", input="2+2?")\n',
+            note="async clients, structured-output and responses calls with pinned ids",
+        ),
+        Example(
+            "!vllm serve Qwen/Qwen2.5-7B-Instruct --served-model-name qwen-eval \\\n"
+            "    --revision a09a35458c702b33eeacc393d103063234e8bc28 &\n"
+            "# %%\n"
+            'vllm = OpenAI(base_url="http://localhost:8000/v1", api_key="EMPTY")\n'
+            'out = vllm.chat.completions.create(model="qwen-eval", temperature=0, seed=0, messages=[])\n',
+            note="a local vLLM server addressed by the name it serves a pinned revision under",
         ),
         Example(
             "!promptfoo eval -c promptfooconfig.yaml\n",

@@ -159,6 +159,12 @@ class MutableRemoteDataset(Rule):
             "import httpx\n"
             'rows = httpx.get("https://raw.githubusercontent.com/org/evals/main/qa.json").json()\n'
         ),
+        Example(
+            "import httpx\n"
+            'r = httpx.get("https://example.org/evals/golden")\n'
+            'with open("golden.jsonl", "wb") as f:\n'
+            "    f.write(r.content)\n"
+        ),
         Example('import wget\nwget.download("https://example.org/evals/golden.csv")\n'),
         Example(
             "from qdrant_client import QdrantClient\n"
@@ -361,6 +367,30 @@ class MutableRemoteDataset(Rule):
         Example(
             "!wget -q https://example.org/qa.csv\n"
             '!echo "9f2c1d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d  qa.csv" | sha256sum -c\n'
+        ),
+        Example(
+            "import gdown\n"
+            "path = gdown.cached_download(\n"
+            '    "https://drive.google.com/uc?id=1bs4kwwiD30DUeCjuqEdOeixCuI-3i9F5", "qa.csv",\n'
+            '    hash="sha256:9f2c1d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d",\n'
+            ")\n",
+            note="A Google Drive file fetched with its digest (or checked after `!gdown`):",
+        ),
+        Example(
+            "!gdown 1bs4kwwiD30DUeCjuqEdOeixCuI-3i9F5 -O qa.csv\n"
+            '!echo "9f2c1d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d  qa.csv" | sha256sum -c\n'
+            "# %%\n"
+            "import pandas as pd\n"
+            'df = pd.read_csv("qa.csv")\n'
+        ),
+        Example(
+            "import hashlib\n"
+            "import httpx\n"
+            'r = httpx.get("https://example.org/evals/golden")\n'
+            'assert hashlib.sha256(r.content).hexdigest() == "9f2c1d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d"\n'
+            'with open("golden.jsonl", "wb") as f:\n'
+            "    f.write(r.content)\n",
+            note="A response checked before it is written:",
         ),
     )
 
