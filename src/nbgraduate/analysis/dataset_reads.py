@@ -356,7 +356,12 @@ def find_dataset_reads(
     ``folders`` when given, not returned: the lock and the converter handle files.
     """
     finder = _ReadFinder(values)
-    sinks = finder.through_helpers([s for call in values.facts.calls for s in finder.sinks(call)])
+    found: list[_Sink] = []
+    for call in values.facts.calls:
+        call = unaliased(call)
+        if _may_be_sink(call):
+            found += finder.sinks_of(call)
+    sinks = finder.through_helpers(found)
     written = WrittenFiles()
     for sink in sinks:
         if sink.role in ("write", "folder"):
@@ -631,10 +636,9 @@ class _ReadFinder:
         return any(name.startswith("lighteval") for name in self.facts.imports.values())
 
     # -- sinks ----------------------------------------------------------------------------------
-    def sinks(self, call: CallSite) -> list[_Sink]:
-        call = unaliased(call)
-        if not _may_be_sink(call):
-            return []
+    def sinks_of(self, call: CallSite) -> list[_Sink]:
+        """The sinks of a call that passed :func:`_may_be_sink`, seen through import aliases
+        (:func:`~nbgraduate.analysis.facts.unaliased`)."""
         sink = _SinkMaker(call, self)
         qualified = call.qualified_name
         method = call.method
@@ -1945,23 +1949,26 @@ def _is_s3_client_call(call: CallSite) -> bool:
     return "Bucket" in call.keywords or "s3" in receiver or "boto" in call.qualified_name
 
 
+#: What :func:`_may_be_sink` looks up: the names, qualified names and keywords that make a sink.
+_SINK_NAMES = _SINK_METHODS | _READER_METHODS
+_SINK_FUNCTIONS = _DVC_READS | frozenset(catalog.DOWNLOAD_CALLS)
+_SINK_KEYWORDS = (
+    catalog.DATA_FILE_KEYWORDS
+    | catalog.INPUT_FILES_KEYWORDS
+    | catalog.OUTPUT_FILE_KEYWORDS
+    | {"hf_repo"}
+)
+
+
 def _may_be_sink(call: CallSite) -> bool:
-    """A cheap first look, so the many calls that read or write nothing cost one lookup."""
+    """A cheap first look, so the many calls that read or write nothing cost a few lookups."""
     method = call.method
-    if method in _SINK_METHODS or method in _READER_METHODS or "download" in method.lower():
-        return True
-    if _named_as_reader(method):
-        return True
-    if call.qualified_name in _DVC_READS or call.qualified_name in catalog.DOWNLOAD_CALLS:
+    if method in _SINK_NAMES or call.qualified_name in _SINK_FUNCTIONS:
         return True
     keywords = call.keywords
-    if "hf_repo" in keywords:
+    if keywords and not _SINK_KEYWORDS.isdisjoint(keywords):
         return True
-    return not (
-        catalog.DATA_FILE_KEYWORDS.isdisjoint(keywords)
-        and catalog.INPUT_FILES_KEYWORDS.isdisjoint(keywords)
-        and catalog.OUTPUT_FILE_KEYWORDS.isdisjoint(keywords)
-    )
+    return "download" in method.lower() or _named_as_reader(method)
 
 
 def _named_as_reader(method: str) -> bool:

@@ -88,7 +88,15 @@ class _Finder:
 
     def hashes_anything(self) -> bool:
         """Cheap first look: no hashing call anywhere means no digest check at all."""
-        return any(self._is_hashing_name(call.written_name) for call in self.values.facts.calls)
+        imports = self.values.facts.imports
+        for call in self.values.facts.calls:
+            # ``method`` is the written name's last part: the set lookup first, the import
+            # resolution only for the calls it leaves.
+            if call.method in _HASH_METHODS:
+                return True
+            if qualify_name(imports, call.written_name).startswith(_HASH_MODULES):
+                return True
+        return False
 
     def _is_hashing_name(self, written: str) -> bool:
         qualified = qualify_name(self.values.facts.imports, written)

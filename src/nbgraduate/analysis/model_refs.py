@@ -285,13 +285,13 @@ def _model_arguments(call: CallSite, values: ValueResolver) -> list[tuple[str | 
     keywords = call.keywords
     arguments: list[tuple[str | None, ast.expr]] = (
         [(name, keywords[name]) for name in keywords if name in catalog.MODEL_KEYWORDS]
-        if not catalog.MODEL_KEYWORDS.isdisjoint(keywords)
+        if keywords and not catalog.MODEL_KEYWORDS.isdisjoint(keywords)
         else []
     )
     if call.star_kwargs:
         for star in call.star_kwargs:
             arguments += _splatted_model_arguments(star, call, values, 0)
-    if call.method in catalog.HTTP_METHODS:
+    if keywords and call.method in catalog.HTTP_METHODS:
         # ``requests.post(url, json={"model": MODEL, ...})``: the payload names the model.
         for name in catalog.HTTP_PAYLOAD_KEYWORDS & call.keywords.keys():
             arguments += _splatted_model_arguments(call.keywords[name], call, values, 0)
