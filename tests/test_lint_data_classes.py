@@ -266,6 +266,30 @@ def test_promptfoo_config_beside_the_notebook_is_read(tmp_path: Path) -> None:
     assert lint_cells(tmp_path, "!promptfoo eval -c promptfooconfig.yaml", codes="NBG303") == []
 
 
+def test_promptfoo_config_written_by_the_notebook_is_reported_at_each_temperature(
+    tmp_path: Path,
+) -> None:
+    path = write_notebook(
+        tmp_path / "eval.ipynb",
+        "%%writefile promptfooconfig.yaml\n" + PROMPTFOO.format(seed=""),
+        "!promptfoo eval",
+    )
+    result = lint_file(FileJob(path, path.name, frozenset({"NBG303"})))
+    found = [(d.cell, d.row, d.column, d.end_column) for d in result.diagnostics]
+    assert found == [(2, 5, 20, 23)]
+    seeded = "%%writefile promptfooconfig.yaml\n" + PROMPTFOO.format(seed="      seed: 13\n")
+    assert lint_cells(tmp_path, seeded, "!promptfoo eval", codes="NBG303") == []
+
+
+def test_promptfoo_providers_on_the_line_replace_the_configured_ones(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "promptfooconfig.yaml").write_text(PROMPTFOO.format(seed=""))
+    found = lint_cells(
+        tmp_path, "!promptfoo eval --providers openai:gpt-4o-2024-08-06", codes="NBG303"
+    )
+    assert found == []
+
+
 def test_promptfoo_config_outside_the_repository_or_broken_is_not_read(tmp_path: Path) -> None:
     repository = tmp_path / "repo"
     (repository / ".git").mkdir(parents=True)

@@ -71,14 +71,18 @@ class PromptfooRun(Record):
 
 
 class UnseededProvider(Record):
-    """A provider of a read configuration that samples with a temperature and no seed."""
+    """A provider of a read configuration that samples with a temperature and no seed, and
+    where the temperature is written (0-based ``line`` and ``column`` of the YAML text, ``-1``
+    when the document was read without positions)."""
 
-    _fields = ("provider", "temperature")
+    _fields = ("provider", "temperature", "line", "column")
     __slots__ = _fields
 
-    def __init__(self, provider: str, temperature: float) -> None:
+    def __init__(self, provider: str, temperature: float, line: int = -1, column: int = -1) -> None:
         self.provider = provider
         self.temperature = temperature
+        self.line = line
+        self.column = column
 
 
 class ConfigModel(Record):
@@ -303,7 +307,8 @@ def unseeded_providers(document: object) -> list[UnseededProvider]:
         if temperature <= 0 or any(key in config for key in catalog.SEED_KEYWORDS):
             continue
         if _api_of(identifier) in catalog.SEEDABLE_PROVIDERS:
-            found.append(UnseededProvider(identifier, float(temperature)))
+            position = _value_position(config, "temperature")
+            found.append(UnseededProvider(identifier, float(temperature), *position))
     return found
 
 

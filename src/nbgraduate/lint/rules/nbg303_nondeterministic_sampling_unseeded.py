@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from nbgraduate.analysis.llm_calls import unseeded_temperatures
-from nbgraduate.lint.promptfoo_configs import promptfoo_runs, read_config, unseeded_providers
+from nbgraduate.lint.promptfoo_configs import (
+    promptfoo_runs,
+    read_config,
+    unseeded_providers,
+    written_config,
+)
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
     from nbgraduate.lint.context import LintContext
+    from nbgraduate.lint.promptfoo_configs import UnseededProvider
+    from nbgraduate.notebook.model import Cell
 
 _SEED_NAME = {"mistral": "random_seed"}
+#: A YAML scalar as written on its line: up to a comment, a flow separator or the line's end.
+_VALUE = re.compile(r"[^\s,}\]#]+")
 
 
 class NondeterministicSamplingUnseeded(Rule):
@@ -26,7 +36,9 @@ class NondeterministicSamplingUnseeded(Rule):
 
     A ``!promptfoo eval -c <config>`` line (or ``promptfooconfig.yaml`` without ``-c``) is
     reported at the config's name when that file, read beside the notebook and only inside the
-    repository, gives a provider ``config: {temperature: > 0}`` and no ``seed``.
+    repository, gives a provider ``config: {temperature: > 0}`` and no ``seed``; a configuration
+    an earlier ``%%writefile`` cell writes is reported at each such temperature in the cell.
+    Providers given on the line (``--providers``) replace the configuration's.
 
     APIs without a seed parameter (Anthropic, Cohere, Bedrock, OpenAI's Responses API) are not
     reported: there, the repeats of ``nbgraduate run`` carry the variance."""
@@ -136,6 +148,15 @@ class NondeterministicSamplingUnseeded(Rule):
                 "      temperature: 0.7\n"
             ),
         ),
+        Example(
+            "%%writefile promptfooconfig.yaml\n"
+            "providers:\n"
+            "  - id: openai:gpt-4o-2024-08-06\n"
+            "    config: {temperature: 0.7}\n"
+            "# %%\n"
+            "!promptfoo eval\n",
+            note="or one the notebook writes (reported at the temperature)",
+        ),
     )
     good = (
         Example(
@@ -227,7 +248,17 @@ class NondeterministicSamplingUnseeded(Rule):
         if not runs:
             return
         pins = context.dataset_pins
+        written_reported: set[int] = set()
         for run in runs:
+            if run.providers_given:
+                continue
+            written = written_config(run, context.notebook.cells)
+            if written is not None:
+                cell, document = written
+                if cell.index not in written_reported:
+                    written_reported.add(cell.index)
+                    yield from self._written(context, cell, unseeded_providers(document))
+                continue
             document = read_config(run.config, pins.directory, pins.root)
             providers = unseeded_providers(document)
             if not providers:
@@ -241,4 +272,28 @@ class NondeterministicSamplingUnseeded(Rule):
                 message,
                 context.cell_position(run.cell_index, run.row, run.column),
                 context.cell_position(run.cell_index, run.row, run.end_column),
+            )
+
+    def _written(
+        self, context: LintContext, cell: Cell, providers: list[UnseededProvider]
+    ) -> Iterator[Finding]:
+        """Each unseeded temperature of a configuration a ``%%writefile`` cell writes, on its
+        line of the cell (the YAML's line numbers are the cell's rows, 0-based)."""
+        lines = cell.lines
+        for provider in providers:
+            if provider.line < 0:
+                continue
+            message = (
+                f"temperature {provider.temperature:g} samples {provider.provider} differently "
+                "on every run and its promptfoo config sets no seed; add `seed:` to its config "
+                "so reruns draw the same completions"
+            )
+            line = lines[provider.line] if provider.line < len(lines) else ""
+            written = _VALUE.match(line, provider.column)
+            row, column = provider.line + 1, provider.column + 1
+            end = column + (len(written.group()) if written else 0)
+            yield self.finding(
+                message,
+                context.cell_position(cell.index, row, column),
+                context.cell_position(cell.index, row, end),
             )
