@@ -341,6 +341,23 @@ def test_promptfoo_config_on_disk_floating_ids_are_reported_at_the_command(
     assert found == [("NBG101", 2, 1)]
 
 
+def test_promptfoo_providers_on_the_line_are_read_after_npx_and_short_flags(
+    tmp_path: Path,
+) -> None:
+    path = write_notebook(
+        tmp_path / "eval.ipynb",
+        "!npx -y promptfoo@latest eval -r openai:gpt-4o\n"
+        "!./node_modules/.bin/promptfoo eval --providers=openai:chat:gpt-4o-mini,openai:o1",
+    )
+    result = lint_file(FileJob(path, path.name, frozenset({"NBG101"})))
+    found = [(d.row, d.column, d.message.split(" floats")[0]) for d in result.diagnostics]
+    assert found == [
+        (1, 34, "candidate model id 'openai:gpt-4o'"),
+        (2, 49, "candidate model id 'openai:chat:gpt-4o-mini'"),
+        (2, 73, "candidate model id 'openai:o1'"),
+    ]
+
+
 def test_promptfoo_config_outside_the_repository_names_no_model(tmp_path: Path) -> None:
     repository = tmp_path / "repo"
     (repository / ".git").mkdir(parents=True)

@@ -491,6 +491,8 @@ _MODEL_FLAGS = {
     "--eval-model": "judge",
     "--llm": "candidate",
 }
+#: Short flags that name models for one CLI only (``promptfoo eval -r openai:gpt-4o``).
+_PROGRAM_MODEL_FLAGS: dict[str, dict[str, ModelRole]] = {"promptfoo": {"-r": "candidate"}}
 _WORTH_A_LOOK = re.compile(r"^store\b|" + "|".join(re.escape(cli) for cli in sorted(_EVAL_CLIS)))
 _RUNNERS = frozenset({"python", "python3", "uv", "poetry", "pipx", "accelerate", "npx"})
 
@@ -553,7 +555,7 @@ def _logical_commands(commands: list[ShellCommand]) -> Iterator[list[ShellComman
 def _program_index(tokens: list[_Token]) -> int | None:
     """Index of the eval CLI's name: skips ``python -m``, ``accelerate launch -m``, ``npx``."""
     for index, token in enumerate(tokens[:6]):
-        base = token.text.rsplit("/", 1)[-1]
+        base = _program_name(token.text)
         if base in _EVAL_CLIS:
             return index
         if "=" in token.text and index == 0:
@@ -568,7 +570,7 @@ def _program_index(tokens: list[_Token]) -> int | None:
 
 
 def _cli_references(tokens: list[_Token], program_index: int) -> Iterator[ShellModelReference]:
-    program = tokens[program_index].text.rsplit("/", 1)[-1]
+    program = _program_name(tokens[program_index].text)
     arguments = tokens[program_index + 1 :]
     if program in ("oaieval", "oaievalset") and arguments and not arguments[0].text.startswith("-"):
         # ``oaieval gpt-3.5-turbo,gpt-4 eval-name``: the completion functions come first.
@@ -585,9 +587,14 @@ def _cli_references(tokens: list[_Token], program_index: int) -> Iterator[ShellM
         if flag in ("--model_args", "--model-args"):
             yield from _model_args_reference(value_token, skip, value)
             continue
-        role = _MODEL_FLAGS.get(flag)
+        role = _MODEL_FLAGS.get(flag) or _PROGRAM_MODEL_FLAGS.get(program, {}).get(flag)
         if role is not None and value and not value.startswith("-"):
             yield from _listed(value_token, skip, role)  # type: ignore[arg-type]
+
+
+def _program_name(word: str) -> str:
+    """``./node_modules/.bin/promptfoo`` and npm's ``promptfoo@latest`` are ``promptfoo``."""
+    return word.rsplit("/", 1)[-1].partition("@")[0]
 
 
 def _listed(token: _Token, skip: int, role: ModelRole) -> Iterator[ShellModelReference]:

@@ -103,6 +103,7 @@ class FloatingModelId(Rule):
         ),
         Example("!oaieval gpt-3.5-turbo test-match\n", note="eval CLIs on ! and %%bash lines"),
         Example("!inspect eval arc.py --model openai/gpt-4o --limit 10\n"),
+        Example("!npx promptfoo@latest eval -r openai:chat:gpt-4o-mini -c promptfooconfig.yaml\n"),
         Example(
             "%%bash\nlm_eval --model hf \\\n    --model_args pretrained=EleutherAI/pythia-160m \\\n"
             "    --tasks hellaswag\n"
