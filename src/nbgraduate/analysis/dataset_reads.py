@@ -619,12 +619,25 @@ class _ReadFinder:
     def __init__(self, values: ValueResolver) -> None:
         self.values = values
         self.facts = values.facts
-        self._calls_by_name: dict[str, list[CallSite]] = {}
-        for call in self.facts.calls:
-            if "." not in call.written_name:
-                self._calls_by_name.setdefault(call.written_name, []).append(call)
         self._read_sites: list[CallSite] | None = None
-        self._file_writes = [
+
+    @cached_property
+    def _calls_by_name(self) -> dict[str, list[CallSite]]:
+        """The calls of each of the notebook's own functions (``read_jsonl(...)``), by name;
+        most notebooks ask for none, or for none of their sinks."""
+        functions = self.facts.functions
+        found: dict[str, list[CallSite]] = {}
+        if functions:
+            for call in self.facts.calls:
+                # A function's name has no dot: this is a plain call of it.
+                if call.written_name in functions:
+                    found.setdefault(call.written_name, []).append(call)
+        return found
+
+    @cached_property
+    def _file_writes(self) -> list[tuple[Scope, int]]:
+        """Where each file is opened for writing: its scope and line."""
+        return [
             (call.scope, call.line)
             for call in self.facts.calls
             if call.qualified_name in _OPEN_CALLS and self._open_mode(call) == "write"
@@ -1118,6 +1131,12 @@ class _ReadFinder:
         return None
 
     def _verifying_keyword(self, call: CallSite, qualified: str) -> str | None:
+        if (
+            catalog.VERIFYING_KEYWORDS.isdisjoint(call.keywords)
+            and qualified != "pooch.retrieve"
+            and not qualified.endswith("download_url")
+        ):
+            return None  # no checksum keyword, and none given by position
         for name in catalog.VERIFYING_KEYWORDS:
             argument = call.keywords.get(name)
             if argument is None and name == "known_hash" and qualified == "pooch.retrieve":

@@ -89,12 +89,11 @@ class _Finder:
     def hashes_anything(self) -> bool:
         """Cheap first look: no hashing call anywhere means no digest check at all."""
         imports = self.values.facts.imports
-        for call in self.values.facts.calls:
-            # ``method`` is the written name's last part: the set lookup first, the import
-            # resolution only for the calls it leaves.
-            if call.method in _HASH_METHODS:
+        # Each name once: a notebook calls few names many times (``print``, ``df.head``).
+        for written in {call.written_name for call in self.values.facts.calls}:
+            if written.rsplit(".", 1)[-1] in _HASH_METHODS:
                 return True
-            if qualify_name(imports, call.written_name).startswith(_HASH_MODULES):
+            if qualify_name(imports, written).startswith(_HASH_MODULES):
                 return True
         return False
 

@@ -653,7 +653,7 @@ class SamplingSite(Record):
         self.temperatures = temperatures
 
 
-#: What :attr:`LlmCalls._kinds` gives for a call not classified yet (``None`` is a kind).
+#: What :attr:`LlmCalls._kinds` gives for a call that is not among the notebook's facts.
 _UNSEEN = "unseen"
 
 
@@ -664,32 +664,44 @@ class LlmCalls:
         self.facts = facts
         self.values = values
         self.flow = CallFlow(values)
-        self._kinds: dict[int, str | None] = {}
         self._uses_guardrails = _imports_guardrails(facts)
 
     def kind(self, call: CallSite) -> str | None:
-        """:func:`llm_call_kind`, computed once per call."""
-        key = id(call.node)
-        kind = self._kinds.get(key, _UNSEEN)
-        if kind is not _UNSEEN:
-            return kind
+        """:func:`llm_call_kind`, and the requests it cannot tell from the call alone (guards,
+        hosted eval runs, Gemini chats, HTTP requests to LLM servers); computed once per call."""
+        kind = self._kinds.get(id(call.node), _UNSEEN)
+        if kind is _UNSEEN:
+            kind = self._classify(call)
+        return kind
+
+    @cached_property
+    def _kinds(self) -> dict[int, str | None]:
+        """The kind of every call of the notebook, by ``id`` of its node, found in one pass:
+        each rule and analysis asks about every call, and most calls are rejected by their
+        names alone (:func:`_may_be_llm_call`)."""
+        guards = self._uses_guardrails
+        classify = self._classify
+        return {
+            id(call.node): classify(call) if guards or _may_be_llm_call(call) else None
+            for call in self.facts.calls
+        }
+
+    def _classify(self, call: CallSite) -> str | None:
         if not self._uses_guardrails and not _may_be_llm_call(call):
-            kind = None
-        else:
-            own = "." not in call.written_name and call.written_name in self.facts.functions
-            # ``create_assistant(ids)`` calling the notebook's own function of that name: the
-            # request inside it is the LLM call, not this one.
-            kind = None if own else llm_call_kind(call)
-            if kind is None and (
-                (self._uses_guardrails and is_guard_call(call, self.values))
-                or _is_eval_inference(call, self.values)
-            ):
-                kind = "request"
-            elif kind is None and chat_model_call(call, self.values) is not None:
-                kind = "google"
-            elif kind is None and http_payload(call, self.values) is not None:
-                kind = "request"
-        self._kinds[key] = kind
+            return None
+        own = "." not in call.written_name and call.written_name in self.facts.functions
+        # ``create_assistant(ids)`` calling the notebook's own function of that name: the
+        # request inside it is the LLM call, not this one.
+        kind = None if own else llm_call_kind(call)
+        if kind is None and (
+            (self._uses_guardrails and is_guard_call(call, self.values))
+            or _is_eval_inference(call, self.values)
+        ):
+            kind = "request"
+        elif kind is None and chat_model_call(call, self.values) is not None:
+            kind = "google"
+        elif kind is None and http_payload(call, self.values) is not None:
+            kind = "request"
         return kind
 
     @cached_property
@@ -699,12 +711,15 @@ class LlmCalls:
     @cached_property
     def wrappers(self) -> dict[str, Wrapper]:
         found: dict[str, Wrapper] = {}
+        kinds = self._kinds
         for call in self.facts.calls:
+            if not call.star_kwargs:
+                continue  # a wrapper passes its ``**kwargs`` on
             scope = call.scope
             if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             kwargs = scope.args.kwarg.arg if scope.args.kwarg is not None else None
-            if kwargs is None or self.kind(call) is None:
+            if kwargs is None or kinds[id(call.node)] is None:
                 continue
             if any(isinstance(s, ast.Name) and s.id == kwargs for s in call.star_kwargs):
                 found.setdefault(scope.name, Wrapper(scope, call))
@@ -726,8 +741,9 @@ class LlmCalls:
     def _sampling_sites(self) -> list[SamplingSite]:
         sites = []
         wrappers = self.wrappers
+        kinds = self._kinds
         for call in self.facts.calls:
-            kind = self.kind(call)
+            kind = kinds[id(call.node)]
             wrapper: Wrapper | None = None
             if kind is None:
                 # Most calls are neither a sampling config nor a wrapper call: their name says so.

@@ -177,7 +177,21 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
     references: list[ModelReference] = []
     seen: set[int] = set()
     handoffs = _JudgeHandoffs(values.facts)
+    first_argument = catalog.MODEL_FIRST_ARGUMENT
     for call in values.facts.calls:
+        if (
+            not call.keywords
+            and not call.star_kwargs
+            and (
+                not call.node.args
+                or (
+                    call.method not in first_argument
+                    and call.written_name not in first_argument
+                    and call.qualified_name not in first_argument
+                )
+            )
+        ):
+            continue  # most calls: no keyword, and no positional argument that is a model
         if call.method.endswith(catalog.EXPERIMENT_RECORD_SUFFIXES):
             _suppress_descriptions(call, seen)
         arguments = _model_arguments(call, values)
@@ -388,12 +402,6 @@ class _JudgeHandoffs:
         return names is not None and not self._given_to_judges.isdisjoint(names)
 
     def _gather(self) -> dict[int, set[str]]:
-        names_bound_to: dict[int, set[str]] = {}
-        for bindings in self._facts.bindings.values():
-            for binding in bindings:
-                if binding.key is None and binding.value is not None:
-                    names_bound_to.setdefault(id(binding.value), set()).add(binding.name)
-        self._names_bound_to = names_bound_to
         given = self._given_to_judges
         # A notebook calls few distinct names many times (``print``, ``append``): each name's
         # verdict is searched for once.
@@ -411,6 +419,15 @@ class _JudgeHandoffs:
                 for arg in (*other.node.args, *other.keywords.values()):
                     if isinstance(arg, ast.Name):
                         given.add(arg.id)
+        names_bound_to: dict[int, set[str]] = {}
+        if given:
+            # Only what a call made matters (the question is about a call's result), and only
+            # when some judge is given a name.
+            for bindings in self._facts.bindings.values():
+                for binding in bindings:
+                    if binding.key is None and type(binding.value) is ast.Call:
+                        names_bound_to.setdefault(id(binding.value), set()).add(binding.name)
+        self._names_bound_to = names_bound_to
         return names_bound_to
 
 
