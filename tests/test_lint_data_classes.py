@@ -654,6 +654,41 @@ def test_ids_that_describe_an_experiment_record_are_not_models(tmp_path: Path) -
     assert found == [("NBG101", 3, 1)]
 
 
+# -- models: ids handed to the notebook's own functions -------------------------------------------
+
+
+def test_ids_passed_to_a_helper_that_calls_a_model_are_reported_where_written(
+    tmp_path: Path,
+) -> None:
+    found = lint_cells(
+        tmp_path,
+        "from openai import OpenAI\nclient = OpenAI()\n"
+        "def ask(q, m):\n"
+        "    return client.chat.completions.create(model=m, temperature=0, messages=[])\n"
+        'def judge(q, model="gpt-4o-mini"):\n'
+        "    return ask(q, model)",
+        'r = ask("hi", "gpt-4-turbo")\nr2 = ask("hi", m="gpt-4o")',
+        'PINNED = "gpt-4o-2024-08-06"\nr3 = ask("hi", PINNED)\nr4 = judge("hi")',
+        'def loop(m):\n    return loop(m)\nloop("gpt-4o")',
+        codes="NBG101",
+    )
+    # The judge's default reaches the model through two helpers; the recursive function that
+    # calls no model is no model call.
+    assert found == [("NBG101", 2, 5), ("NBG101", 3, 1), ("NBG101", 3, 2)]
+
+
+def test_ids_iterated_into_a_helper_are_each_reported(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        "def ask(m, q):\n"
+        "    return client.chat.completions.create(model=m, temperature=0, messages=[])",
+        'for m in ["gpt-4o", "gpt-4o-2024-08-06"]:\n    ask(m, "hi")',
+        'scores = {x: ask(x, "hi") for x in ("gpt-4-turbo", "o3-mini-2025-01-31")}',
+        codes="NBG101",
+    )
+    assert found == [("NBG101", 3, 1), ("NBG101", 4, 1)]
+
+
 # -- seeds: draws in a callback handed over inside a function the notebook calls ----------------
 
 

@@ -26,6 +26,10 @@ class CallFlow:
         self.values = values
         self.facts = values.facts
         self._classes: dict[int, ast.ClassDef] | None = None
+        #: Calls by written name and by method, gathered on the first question: asked once per
+        #: parameter, a scan of every call made a notebook of many helpers cost calls squared.
+        self._by_written: dict[str, list[CallSite]] | None = None
+        self._by_method: dict[str, list[CallSite]] = {}
 
     def sources(self, expression: ast.expr | None, scope: Scope) -> list[ResolvedValue]:
         """Every value ``expression`` can take, through parameters and ``self`` attributes."""
@@ -72,20 +76,30 @@ class CallFlow:
     def calls_of(self, function: FunctionNode) -> Iterator[tuple[CallSite, int]]:
         """Calls of a notebook function, with how many leading parameters they do not pass
         (``self`` for methods and constructors)."""
+        by_written = self._by_written
+        if by_written is None:
+            by_written = self._index()
         owner = self.class_of(function)
         if owner is None:
-            for call in self.facts.calls:
-                if call.written_name == function.name:
-                    yield call, 0
+            for call in by_written.get(function.name, ()):
+                yield call, 0
             return
         if function.name == "__init__":
-            for call in self.facts.calls:
-                if call.method == owner.name:
-                    yield call, 1
-            return
-        for call in self.facts.calls:
-            if call.method == function.name and "." in call.written_name:
+            for call in self._by_method.get(owner.name, ()):
                 yield call, 1
+            return
+        for call in self._by_method.get(function.name, ()):
+            if "." in call.written_name:
+                yield call, 1
+
+    def _index(self) -> dict[str, list[CallSite]]:
+        by_written: dict[str, list[CallSite]] = {}
+        by_method = self._by_method
+        for call in self.facts.calls:
+            by_written.setdefault(call.written_name, []).append(call)
+            by_method.setdefault(call.method, []).append(call)
+        self._by_written = by_written
+        return by_written
 
     # -- self attributes --------------------------------------------------------------------
     def _attribute(self, method: FunctionNode, attribute: str, depth: int) -> list[ResolvedValue]:

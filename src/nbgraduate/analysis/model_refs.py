@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 from nbgraduate.analysis import catalog
+from nbgraduate.analysis.call_flow import CallFlow
 from nbgraduate.analysis.facts import CallSite, ProgramFacts, StringConstant
 from nbgraduate.analysis.llm_calls import provider_of_model_id
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
@@ -178,6 +179,7 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
     seen: set[int] = set()
     handoffs = _JudgeHandoffs(values.facts)
     first_argument = catalog.MODEL_FIRST_ARGUMENT
+    flow: CallFlow | None = None
     for call in values.facts.calls:
         if (
             not call.keywords
@@ -207,7 +209,15 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
             role = _role(call, keyword_name, expression)
             if role == "candidate" and handoffs.flows_into_judge(call):
                 role = "judge"
-            for value in values.resolve(expression, call.scope):
+            if isinstance(call.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                # ``def ask(q, m): create(model=m)`` then ``ask("hi", "gpt-4o")``: the id is
+                # written where the notebook's function is called, or as its default.
+                if flow is None:
+                    flow = CallFlow(values)
+                found = flow.sources(expression, call.scope)
+            else:
+                found = values.resolve(expression, call.scope)
+            for value in found:
                 if value.source == "literal" and not isinstance(value.value, str):
                     continue
                 if id(value.node) in seen:

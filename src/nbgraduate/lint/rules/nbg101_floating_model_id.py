@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 class FloatingModelId(Rule):
     """Checks every model and judge id the notebook uses (in API calls, chat-model and judge
     constructors, config dicts, lists and dicts of models that are iterated or indexed, HTTP
-    payloads, ``**`` dicts, function defaults, environment defaults, and the command lines of
+    payloads, ``**`` dicts, function defaults, arguments of the notebook's own functions that
+    reach a model call, environment defaults, and the command lines of
     eval CLIs such as ``lm_eval``, ``inspect eval`` and ``oaieval``) against the provider's
     pinning policy, and reports ids that are aliases, at the literal that defines them. Provider
     prefixes and URIs (``openai/gpt-4o``, ``openai:/gpt-4o-mini``, ``openai:chat:gpt-4``) are
@@ -272,6 +273,14 @@ class FloatingModelId(Rule):
             "!npx promptfoo@latest eval -c promptfooconfig.yaml\n",
             note="or one the notebook writes (reported on the id's line)",
         ),
+        Example(
+            "def ask(question, m):\n"
+            "    return client.chat.completions.create(model=m, temperature=0, messages=[])\n"
+            "# %%\n"
+            'reply = ask("2+2?", "gpt-4-turbo")\n'
+            'scores = {m: ask("2+2?", m) for m in ("gpt-4o", "o3-mini")}\n',
+            note="ids passed to, or iterated into, the notebook's own functions that call a model",
+        ),
     )
     good = (
         Example(
@@ -428,6 +437,13 @@ class FloatingModelId(Rule):
                 "    config: {temperature: 0}\n"
                 "  - file://providers/rag_pipeline.py\n"
             ),
+        ),
+        Example(
+            "def ask(question, m):\n"
+            "    return client.chat.completions.create(model=m, temperature=0, messages=[])\n"
+            "# %%\n"
+            'reply = ask("2+2?", "gpt-4-turbo-2024-04-09")\n'
+            'scores = {m: ask("2+2?", m) for m in ("gpt-4o-2024-08-06", "o3-mini-2025-01-31")}\n',
         ),
     )
 
