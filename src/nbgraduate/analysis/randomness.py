@@ -35,6 +35,8 @@ _FRACTION_KEYWORDS = ("test_size", "train_size", "ratio", "fraction", "split_rat
 
 def is_unseeded_sampler(call: CallSite, values: ValueResolver, imports: dict[str, str]) -> bool:
     """A sampling or split call that draws its own randomness and is given no seed."""
+    if "." in call.written_name and call.method not in _SAMPLER_METHODS:
+        return False  # a method or module call, which no import alias renames, of another name
     call = unaliased(call)
     method = call.method
     if method not in _SAMPLER_METHODS or _has_seed(call, values):
@@ -66,10 +68,13 @@ def is_unseeded_sampler(call: CallSite, values: ValueResolver, imports: dict[str
     return method == "train_test_split"
 
 
+_DRAW_METHODS = frozenset({"sample", "rsample"})
+
+
 def is_torch_distribution_draw(call: CallSite, values: ValueResolver) -> bool:
     """``dist.sample()`` / ``dist.rsample()`` on a ``torch.distributions`` object: a draw from
     torch's global generator (NBG301's, seeded by ``torch.manual_seed``), not a subset of rows."""
-    if call.method not in ("sample", "rsample") or not isinstance(call.node.func, ast.Attribute):
+    if call.method not in _DRAW_METHODS or not isinstance(call.node.func, ast.Attribute):
         return False
     made = values.resolve_call(call.node.func.value, call.scope)
     if made is None:

@@ -235,9 +235,10 @@ def task_config_datasets(text: str) -> list[tuple[int, int, str, str | None]]:
 def _task_strings(notebook: Notebook, values: ValueResolver, effects: ShellEffects) -> None:
     """Task configurations written as Python strings (``TASK = \"\"\"...\"\"\"`` saved to a
     ``.yaml`` for an eval CLI): each hub dataset, located on its line of the literal."""
+    key = catalog.TASK_DATASET_KEY
     for string in values.facts.strings:
         text = string.node.value
-        if catalog.TASK_DATASET_KEY not in text:
+        if key not in text:
             continue
         node = string.node
         # A multi-line literal holds its lines as written; otherwise (``"\\n"`` escapes) the
@@ -322,7 +323,18 @@ def _program_lines(notebook: Notebook) -> dict[tuple[int, int], int]:
     return lines
 
 
+#: What makes :class:`shlex.shlex` (POSIX rules, split at whitespace and at ``|&;<>``) do more
+#: than split at its whitespace: quotes, escapes, comments, punctuation.
+_SHELL_SYNTAX = re.compile(r"""["'\\#|&;<>]""")
+#: The whitespace :class:`shlex.shlex` splits at (not every Unicode space, as ``str.split``).
+_SHELL_SPACE = re.compile(r"[ \t\r\n]+")
+
+
 def _split(text: str) -> list[str]:
+    if not _SHELL_SYNTAX.search(text):
+        # ``wget URL -O data.csv``: the words shlex would give, without its loop over each
+        # character.
+        return [word for word in _SHELL_SPACE.split(text) if word]
     try:
         lexer = shlex.shlex(text, posix=True, punctuation_chars="|&;<>")
         lexer.whitespace_split = True
