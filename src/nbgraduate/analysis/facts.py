@@ -8,7 +8,7 @@ calls, comparisons, string constants and the names each cell reads and defines.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from nbgraduate.core.records import Record
 
@@ -211,8 +211,9 @@ class ProgramFacts:
 def collect_facts(module: ast.Module) -> ProgramFacts:
     """Walk the program once and return its facts."""
     collector = _Collector()
+    handlers = _HANDLERS
     for statement in module.body:
-        collector.visit(statement, None)
+        handlers[type(statement)](collector, statement, None, None, None)
     return collector.facts
 
 
@@ -291,51 +292,31 @@ def _key_of(node: ast.expr) -> str | None:
 
 
 class _Collector:
+    """The walk. Each node goes straight to the handler for its type, looked up in
+    ``_HANDLERS`` by the code that holds the node (no generic ``visit`` in between), and every
+    handler takes the same arguments: the node, its scope, and the ``context`` and ``container``
+    a string constant below it would be given to (see :class:`StringConstant`)."""
+
+    __slots__ = (
+        "bindings",
+        "calls",
+        "facts",
+        "imports",
+        "module_loads",
+        "module_stores",
+        "strings",
+    )
+
     def __init__(self) -> None:
-        self.facts = ProgramFacts()
+        facts = self.facts = ProgramFacts()
+        # The facts' containers, one attribute read away instead of two.
+        self.bindings = facts.bindings
+        self.calls = facts.calls
+        self.imports = facts.imports
+        self.module_loads = facts.module_loads
+        self.module_stores = facts.module_stores
+        self.strings = facts.strings
 
-    # -- bindings ---------------------------------------------------------------------------
-    def _bind(self, target: ast.expr, value: ast.expr | None, node: ast.AST, scope: Scope) -> None:
-        facts = self.facts
-        if isinstance(target, ast.Name):
-            facts.bindings.setdefault(target.id, []).append(
-                Binding(target.id, None, value, node, target.lineno, scope)
-            )
-            if scope is None:
-                facts.module_stores.append(NameUse(target.id, target, target.lineno))
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            values: list[ast.expr | None]
-            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
-                values = list(value.elts)
-            else:
-                values = [None] * len(target.elts)
-            for element, element_value in zip(target.elts, values, strict=True):
-                self._bind(element, element_value, node, scope)
-        elif isinstance(target, ast.Starred):
-            self._bind(target.value, None, node, scope)
-        elif isinstance(target, ast.Subscript):
-            base = dotted_name(target.value)
-            key = _key_of(target.slice)
-            if base is not None and key is not None:
-                facts.bindings.setdefault(base, []).append(
-                    Binding(base, key, value, node, target.lineno, scope)
-                )
-        elif isinstance(target, ast.Attribute):
-            base = dotted_name(target.value)
-            if base is not None:
-                facts.bindings.setdefault(base, []).append(
-                    Binding(base, target.attr, value, node, target.lineno, scope)
-                )
-
-    def _bind_name(self, name: str, node: ast.AST, scope: Scope) -> None:
-        line = getattr(node, "lineno", 0)
-        self.facts.bindings.setdefault(name, []).append(
-            Binding(name, None, None, node, line, scope)
-        )
-        if scope is None:
-            self.facts.module_stores.append(NameUse(name, node, line))
-
-    # -- the walk ---------------------------------------------------------------------------
     def visit(
         self,
         node: ast.AST,
@@ -343,164 +324,353 @@ class _Collector:
         context: str | None = None,
         container: str | None = None,
     ) -> None:
-        node_type = type(node)
-        if node_type is ast.Name:
-            if scope is None and type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
-                self.facts.module_loads.append(NameUse(node.id, node, node.lineno))  # type: ignore[attr-defined]
-            return
-        if node_type is ast.Constant:
-            if isinstance(node.value, str):  # type: ignore[attr-defined]
-                self.facts.strings.append(StringConstant(node, context, scope, container))  # type: ignore[arg-type]
-            return
-        if node_type is ast.Attribute:  # the commonest node after names, constants and calls
-            # ``client.chat.completions.create``: only the chain's base holds anything to visit.
-            value = node.value  # type: ignore[attr-defined]
-            while type(value) is ast.Attribute:
-                value = value.value  # type: ignore[attr-defined]
-            self.visit(value, scope)
-            return
-        if node_type in _LEAF_TYPES:
-            return
-        if node_type in _SEQUENCE_TYPES:
-            # ``MODELS = ["gpt-4o", ...]``: every element was given to ``MODELS``.
-            outer = context or container
-            for element in node.elts:  # type: ignore[attr-defined]
-                self.visit(element, scope, outer, outer)
-            return
-        if node_type is ast.Dict:
-            self.visit_Dict(node, scope, context or container)  # type: ignore[arg-type]
-            return
-        # One dict lookup per node type instead of building a method name for every node.
-        method = _DISPATCH.get(node_type)
-        if method is not None:
-            method(self, node, scope)
-            return
-        self.generic_visit(node, scope)
+        _HANDLERS[type(node)](self, node, scope, context, container)
 
-    def generic_visit(self, node: ast.AST, scope: Scope) -> None:
-        fields = _CHILD_FIELDS.get(type(node))
-        if fields is None:
-            fields = _CHILD_FIELDS[type(node)] = tuple(
-                name for name in node._fields if name not in _NOT_CHILDREN
+    # -- bindings ---------------------------------------------------------------------------
+    def _bind(self, target: ast.expr, value: ast.expr | None, node: ast.AST, scope: Scope) -> None:
+        target_type = type(target)
+        if target_type is ast.Name:
+            name = target.id  # type: ignore[attr-defined]
+            line = target.lineno
+            bindings = self.bindings.get(name)
+            if bindings is None:
+                bindings = self.bindings[name] = []
+            bindings.append(Binding(name, None, value, node, line, scope))
+            if scope is None:
+                self.module_stores.append(NameUse(name, target, line))
+        elif target_type is ast.Tuple or target_type is ast.List:
+            elements = target.elts  # type: ignore[attr-defined]
+            values: list[ast.expr | None]
+            value_type = type(value)
+            if (value_type is ast.Tuple or value_type is ast.List) and len(
+                value.elts  # type: ignore[union-attr]
+            ) == len(elements):
+                values = value.elts  # type: ignore[union-attr]
+            else:
+                values = [None] * len(elements)
+            for element, element_value in zip(elements, values, strict=True):
+                self._bind(element, element_value, node, scope)
+        elif target_type is ast.Starred:
+            self._bind(target.value, None, node, scope)  # type: ignore[attr-defined]
+        elif target_type is ast.Subscript:
+            base = dotted_name(target.value)  # type: ignore[attr-defined]
+            key = _key_of(target.slice)  # type: ignore[attr-defined]
+            if base is not None and key is not None:
+                self.bindings.setdefault(base, []).append(
+                    Binding(base, key, value, node, target.lineno, scope)
+                )
+        elif target_type is ast.Attribute:
+            base = dotted_name(target.value)  # type: ignore[attr-defined]
+            if base is not None:
+                self.bindings.setdefault(base, []).append(
+                    Binding(base, target.attr, value, node, target.lineno, scope)  # type: ignore[attr-defined]
+                )
+
+    def _bind_name(self, name: str, node: ast.AST, scope: Scope) -> None:
+        line = getattr(node, "lineno", 0)
+        self.bindings.setdefault(name, []).append(Binding(name, None, None, node, line, scope))
+        if scope is None:
+            self.module_stores.append(NameUse(name, node, line))
+
+    # -- the commonest nodes ----------------------------------------------------------------
+    def visit_Name(
+        self, node: ast.Name, scope: Scope, context: str | None, container: str | None
+    ) -> None:
+        if scope is None and type(node.ctx) is ast.Load:
+            self.module_loads.append(NameUse(node.id, node, node.lineno))
+
+    def visit_Constant(
+        self, node: ast.Constant, scope: Scope, context: str | None, container: str | None
+    ) -> None:
+        if isinstance(node.value, str):
+            self.strings.append(StringConstant(node, context, scope, container))
+
+    def visit_Attribute(
+        self, node: ast.Attribute, scope: Scope, context: str | None, container: str | None
+    ) -> None:
+        # ``client.chat.completions.create``: only the chain's base holds anything to visit.
+        value = node.value
+        while type(value) is ast.Attribute:
+            value = value.value  # type: ignore[attr-defined]
+        value_type = type(value)
+        if value_type is ast.Name:
+            if scope is None:
+                self.module_loads.append(NameUse(value.id, value, value.lineno))  # type: ignore[attr-defined]
+        else:
+            _HANDLERS[value_type](self, value, scope, None, None)
+
+    def visit_Call(
+        self, node: ast.Call, scope: Scope, context: str | None, container: str | None
+    ) -> None:
+        function = node.func
+        # ``client.chat.completions.create``: the written name is read off the attribute chain on
+        # the way to its base (``client``), the only part of the callee that holds anything to
+        # visit; a base that is a bare name, the commonest, is noted here rather than dispatched.
+        base = function
+        base_type = type(base)
+        if base_type is ast.Attribute:
+            parts = []
+            while base_type is ast.Attribute:
+                parts.append(base.attr)  # type: ignore[attr-defined]
+                base = base.value  # type: ignore[attr-defined]
+                base_type = type(base)
+            if base_type is ast.Name:
+                parts.append(base.id)  # type: ignore[attr-defined]
+                parts.reverse()
+                written = ".".join(parts)
+            else:
+                written = dotted_name(function)
+        elif base_type is ast.Name:
+            written = base.id  # type: ignore[attr-defined]
+        else:
+            written = dotted_name(function)
+        keywords: dict[str, ast.expr] = {}
+        star_kwargs: list[ast.expr] = []
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                star_kwargs.append(keyword.value)
+            else:
+                keywords[keyword.arg] = keyword.value
+        if written is not None:
+            # :func:`qualify_name`, inlined: this runs for every call of the notebook.
+            head, _, rest = written.partition(".")
+            imported = self.imports.get(head)
+            qualified = written
+            if imported is not None:
+                qualified = f"{imported}.{rest}" if rest else imported
+            self.calls.append(
+                CallSite(node, written, qualified, scope, keywords, bool(star_kwargs), star_kwargs)
             )
-        for field_name in fields:
+        handlers = _HANDLERS
+        module_loads = self.module_loads if scope is None else None
+        if base_type is ast.Name:
+            if module_loads is not None:
+                module_loads.append(NameUse(base.id, base, base.lineno))  # type: ignore[attr-defined]
+        else:
+            handlers[base_type](self, base, scope, None, None)
+        # An argument that is a bare name is read (``f(x)``): noted without a dispatch too.
+        for argument in node.args:
+            argument_type = type(argument)
+            if argument_type is ast.Name:
+                if module_loads is not None:
+                    module_loads.append(NameUse(argument.id, argument, argument.lineno))  # type: ignore[attr-defined]
+            else:
+                handlers[argument_type](self, argument, scope, None, None)
+        for keyword in node.keywords:
+            value = keyword.value
+            value_type = type(value)
+            if value_type is ast.Name:
+                if module_loads is not None:
+                    module_loads.append(NameUse(value.id, value, value.lineno))  # type: ignore[attr-defined]
+            else:
+                handlers[value_type](self, value, scope, keyword.arg, None)
+
+    def visit_List(
+        self,
+        node: ast.List | ast.Tuple | ast.Set,
+        scope: Scope,
+        context: str | None,
+        container: str | None,
+    ) -> None:
+        # ``MODELS = ["gpt-4o", ...]``: every element was given to ``MODELS``.
+        outer = context or container
+        handlers = _HANDLERS
+        for element in node.elts:
+            handlers[type(element)](self, element, scope, outer, outer)
+
+    visit_Tuple = visit_List
+    visit_Set = visit_List
+
+    def visit_Dict(
+        self, node: ast.Dict, scope: Scope, context: str | None, container: str | None
+    ) -> None:
+        container = context or container
+        handlers = _HANDLERS
+        for key, value in zip(node.keys, node.values, strict=True):
+            if key is None:
+                handlers[type(value)](self, value, scope, None, container)
+            else:
+                handlers[type(key)](self, key, scope, None, container)
+                handlers[type(value)](self, value, scope, _key_of(key), container)
+
+    def _leaf(
+        self, node: ast.AST, scope: Scope, context: str | None, container: str | None
+    ) -> None:
+        """Load/Store contexts and operators: nodes that carry nothing a rule asks about."""
+
+    def generic_visit(
+        self, node: ast.AST, scope: Scope, context: str | None = None, container: str | None = None
+    ) -> None:
+        handlers = _HANDLERS
+        for field_name in _CHILD_FIELDS[type(node)]:
             value = getattr(node, field_name, None)
-            if isinstance(value, list):
+            if type(value) is list:
                 for item in value:
                     if isinstance(item, ast.AST):
-                        self.visit(item, scope)
+                        handlers[type(item)](self, item, scope, None, None)
             elif isinstance(value, ast.AST):
-                self.visit(value, scope)
+                handlers[type(value)](self, value, scope, None, None)
 
     # Common expressions visited field by field without generic_visit's loop over ``_fields``.
-    def visit_Subscript(self, node: ast.Subscript, scope: Scope) -> None:
-        self.visit(node.value, scope)
-        self.visit(node.slice, scope)
+    def visit_Subscript(
+        self, node: ast.Subscript, scope: Scope, context: str | None, container: str | None
+    ) -> None:
+        value = node.value
+        _HANDLERS[type(value)](self, value, scope, None, None)
+        value = node.slice
+        _HANDLERS[type(value)](self, value, scope, None, None)
 
-    def visit_BinOp(self, node: ast.BinOp, scope: Scope) -> None:
-        self.visit(node.left, scope)
-        self.visit(node.right, scope)
+    def visit_BinOp(
+        self, node: ast.BinOp, scope: Scope, context: str | None, container: str | None
+    ) -> None:
+        value = node.left
+        _HANDLERS[type(value)](self, value, scope, None, None)
+        value = node.right
+        _HANDLERS[type(value)](self, value, scope, None, None)
 
-    def visit_Compare(self, node: ast.Compare, scope: Scope) -> None:
-        self.visit(node.left, scope)
+    def visit_Compare(
+        self, node: ast.Compare, scope: Scope, context: str | None, container: str | None
+    ) -> None:
+        handlers = _HANDLERS
+        value = node.left
+        handlers[type(value)](self, value, scope, None, None)
         for comparator in node.comparators:
-            self.visit(comparator, scope)
+            handlers[type(comparator)](self, comparator, scope, None, None)
 
-    def visit_JoinedStr(self, node: ast.JoinedStr, scope: Scope) -> None:
+    def visit_JoinedStr(
+        self, node: ast.JoinedStr, scope: Scope, context: str | None, container: str | None
+    ) -> None:
+        handlers = _HANDLERS
         for value in node.values:
-            self.visit(value, scope)
+            handlers[type(value)](self, value, scope, None, None)
 
-    def visit_FormattedValue(self, node: ast.FormattedValue, scope: Scope) -> None:
-        self.visit(node.value, scope)
+    def visit_FormattedValue(
+        self, node: ast.FormattedValue, scope: Scope, context: str | None, container: str | None
+    ) -> None:
+        value = node.value
+        _HANDLERS[type(value)](self, value, scope, None, None)
         if node.format_spec is not None:
             self.visit(node.format_spec, scope)
 
-    def visit_Return(self, node: ast.Return, scope: Scope) -> None:
-        if node.value is not None:
-            self.visit(node.value, scope)
+    def visit_Return(
+        self, node: ast.Return, scope: Scope, context: str | None, container: str | None
+    ) -> None:
+        value = node.value
+        if value is not None:
+            _HANDLERS[type(value)](self, value, scope, None, None)
 
-    def visit_Import(self, node: ast.Import, scope: Scope) -> None:
+    def visit_Expr(
+        self, node: ast.Expr, scope: Scope, context: str | None, container: str | None
+    ) -> None:
+        value = node.value
+        value_type = type(value)
+        if value_type is ast.Call:
+            self.facts.statement_calls.add(id(value))
+        _HANDLERS[value_type](self, value, scope, None, None)
+
+    # -- statements -------------------------------------------------------------------------
+    def visit_Import(
+        self, node: ast.Import, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         for alias in node.names:
             local = alias.asname or alias.name.split(".", 1)[0]
-            self.facts.imports[local] = alias.name if alias.asname else local
+            self.imports[local] = alias.name if alias.asname else local
             self._bind_name(local, node, scope)
 
-    def visit_ImportFrom(self, node: ast.ImportFrom, scope: Scope) -> None:
+    def visit_ImportFrom(
+        self, node: ast.ImportFrom, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         module = ("." * node.level) + (node.module or "")
         for alias in node.names:
             if alias.name == "*":
                 self.facts.star_imports.append(module)
                 continue
             local = alias.asname or alias.name
-            self.facts.imports[local] = f"{module}.{alias.name}"
+            self.imports[local] = f"{module}.{alias.name}"
             self._bind_name(local, node, scope)
 
-    def visit_Expr(self, node: ast.Expr, scope: Scope) -> None:
-        if type(node.value) is ast.Call:
-            self.facts.statement_calls.add(id(node.value))
-        self.visit(node.value, scope)
-
-    def visit_Assign(self, node: ast.Assign, scope: Scope) -> None:
+    def visit_Assign(
+        self, node: ast.Assign, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         value = node.value
-        self.visit(value, scope, self._context_of(node.targets[0]))
-        for target in node.targets:
+        targets = node.targets
+        _HANDLERS[type(value)](self, value, scope, self._context_of(targets[0]), None)
+        for target in targets:
             if type(target) is not ast.Name:  # a plain name reads nothing
                 self._visit_target(target, scope)
             self._bind(target, value, node, scope)
 
-    def visit_AnnAssign(self, node: ast.AnnAssign, scope: Scope) -> None:
+    def visit_AnnAssign(
+        self, node: ast.AnnAssign, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         if node.value is not None:
             self.visit(node.value, scope, self._context_of(node.target))
         self._visit_target(node.target, scope)
         self._bind(node.target, node.value, node, scope)
 
-    def visit_AugAssign(self, node: ast.AugAssign, scope: Scope) -> None:
+    def visit_AugAssign(
+        self, node: ast.AugAssign, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         self.visit(node.value, scope)
         if isinstance(node.target, ast.Name) and scope is None:
-            self.facts.module_loads.append(NameUse(node.target.id, node.target, node.lineno))
+            self.module_loads.append(NameUse(node.target.id, node.target, node.lineno))
         self._visit_target(node.target, scope)
         self._bind(node.target, None, node, scope)
 
-    def visit_NamedExpr(self, node: ast.NamedExpr, scope: Scope) -> None:
+    def visit_NamedExpr(
+        self, node: ast.NamedExpr, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         self.visit(node.value, scope, node.target.id)
         self._bind(node.target, node.value, node, scope)
 
     def _visit_target(self, target: ast.expr, scope: Scope) -> None:
         """Visit what an assignment target reads (``a[i].b = ...`` reads ``a`` and ``i``)."""
-        if isinstance(target, (ast.Subscript, ast.Attribute)):
-            self.visit(target.value, scope)
-            if isinstance(target, ast.Subscript):
-                self.visit(target.slice, scope)
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
+        target_type = type(target)
+        if target_type is ast.Attribute:
+            self.visit(target.value, scope)  # type: ignore[attr-defined]
+        elif target_type is ast.Subscript:
+            self.visit(target.value, scope)  # type: ignore[attr-defined]
+            self.visit(target.slice, scope)  # type: ignore[attr-defined]
+        elif target_type is ast.Tuple or target_type is ast.List:
+            for element in target.elts:  # type: ignore[attr-defined]
                 self._visit_target(element, scope)
-        elif isinstance(target, ast.Starred):
-            self._visit_target(target.value, scope)
+        elif target_type is ast.Starred:
+            self._visit_target(target.value, scope)  # type: ignore[attr-defined]
 
     @staticmethod
     def _context_of(target: ast.expr) -> str | None:
-        if isinstance(target, ast.Name):
-            return target.id
-        if isinstance(target, ast.Attribute):
-            return target.attr
-        if isinstance(target, ast.Subscript):
-            return _key_of(target.slice)
+        target_type = type(target)
+        if target_type is ast.Name:
+            return target.id  # type: ignore[attr-defined]
+        if target_type is ast.Attribute:
+            return target.attr  # type: ignore[attr-defined]
+        if target_type is ast.Subscript:
+            return _key_of(target.slice)  # type: ignore[attr-defined]
         return None
 
-    def visit_For(self, node: ast.For | ast.AsyncFor, scope: Scope) -> None:
+    def visit_For(
+        self, node: ast.For | ast.AsyncFor, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         # ``for model in ["gpt-4o", "o3-mini"]``: the literals are given to ``model``.
         target = node.target.id if isinstance(node.target, ast.Name) else None
         self.facts.loops.append(Loop(node.iter, node.lineno, node.end_lineno or node.lineno))
         self.visit(node.iter, scope, target)
         self._visit_target(node.target, scope)
         self._bind(node.target, None, node, scope)
-        for statement in (*node.body, *node.orelse):
-            self.visit(statement, scope)
+        handlers = _HANDLERS
+        for statement in node.body:
+            handlers[type(statement)](self, statement, scope, None, None)
+        for statement in node.orelse:
+            handlers[type(statement)](self, statement, scope, None, None)
 
     visit_AsyncFor = visit_For
 
     def visit_ListComp(
-        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, scope: Scope
+        self,
+        node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+        scope: Scope,
+        context: str | None,
+        container: str | None,
     ) -> None:
         last = node.end_lineno or node.lineno
         for generator in node.generators:
@@ -512,68 +682,92 @@ class _Collector:
     visit_GeneratorExp = visit_ListComp
     visit_DictComp = visit_ListComp
 
-    def visit_comprehension(self, node: ast.comprehension, scope: Scope) -> None:
+    def visit_comprehension(
+        self, node: ast.comprehension, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         target = node.target.id if isinstance(node.target, ast.Name) else None
         self.visit(node.target, scope)
         self.visit(node.iter, scope, target)
         for condition in node.ifs:
             self.visit(condition, scope)
 
-    def visit_With(self, node: ast.With | ast.AsyncWith, scope: Scope) -> None:
+    def visit_With(
+        self,
+        node: ast.With | ast.AsyncWith,
+        scope: Scope,
+        context: str | None,
+        container: str | None,
+    ) -> None:
         for item in node.items:
             self.visit(item.context_expr, scope)
             if item.optional_vars is not None:
                 self._bind(item.optional_vars, None, node, scope)
+        handlers = _HANDLERS
         for statement in node.body:
-            self.visit(statement, scope)
+            handlers[type(statement)](self, statement, scope, None, None)
 
     visit_AsyncWith = visit_With
 
-    def visit_ExceptHandler(self, node: ast.ExceptHandler, scope: Scope) -> None:
+    def visit_ExceptHandler(
+        self, node: ast.ExceptHandler, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         if node.type is not None:
             self.visit(node.type, scope)
         if node.name:
             self._bind_name(node.name, node, scope)
+        handlers = _HANDLERS
         for statement in node.body:
-            self.visit(statement, scope)
+            handlers[type(statement)](self, statement, scope, None, None)
 
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> None:
+    def visit_FunctionDef(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        scope: Scope,
+        context: str | None,
+        container: str | None,
+    ) -> None:
         for decorator in node.decorator_list:
             self.visit(decorator, scope)
         for parameter, default in parameter_defaults(node):
             self.visit(default, scope, parameter.arg)
         self._bind_name(node.name, node, scope)
         self.facts.functions.setdefault(node.name, []).append(node)
+        handlers = _HANDLERS
         for statement in node.body:
-            self.visit(statement, node)
+            handlers[type(statement)](self, statement, node, None, None)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
-    def visit_Lambda(self, node: ast.Lambda, scope: Scope) -> None:
+    def visit_Lambda(
+        self, node: ast.Lambda, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         self.visit(node.body, node)
 
-    def visit_ClassDef(self, node: ast.ClassDef, scope: Scope) -> None:
+    def visit_ClassDef(
+        self, node: ast.ClassDef, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         for expression in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
             self.visit(expression, scope)
         self._bind_name(node.name, node, scope)
         self.facts.classes.setdefault(node.name, []).append(node)
+        handlers = _HANDLERS
         for statement in node.body:
-            self.visit(statement, scope)
+            handlers[type(statement)](self, statement, scope, None, None)
 
-    def visit_Global(self, node: ast.Global, scope: Scope) -> None:
+    def visit_Global(
+        self, node: ast.Global, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         return
 
-    def visit_Dict(self, node: ast.Dict, scope: Scope, container: str | None = None) -> None:
-        for key, value in zip(node.keys, node.values, strict=True):
-            if key is not None:
-                self.visit(key, scope, None, container)
-            self.visit(value, scope, _key_of(key) if key is not None else None, container)
-
-    def visit_Assert(self, node: ast.Assert, scope: Scope) -> None:
+    def visit_Assert(
+        self, node: ast.Assert, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         self._note_comparisons(node.test, "assert")
         self.generic_visit(node, scope)
 
-    def visit_If(self, node: ast.If, scope: Scope) -> None:
+    def visit_If(
+        self, node: ast.If, scope: Scope, context: str | None, container: str | None
+    ) -> None:
         if any(self._stops(statement) for statement in node.body):
             self._note_comparisons(node.test, "if-stop")
         self.generic_visit(node, scope)
@@ -595,43 +789,22 @@ class _Collector:
 
     def qualify(self, written: str) -> str:
         """Resolve a dotted name through the imports seen so far."""
-        return qualify_name(self.facts.imports, written)
-
-    def visit_Call(self, node: ast.Call, scope: Scope) -> None:
-        written = dotted_name(node.func)
-        keywords: dict[str, ast.expr] = {}
-        star_kwargs: list[ast.expr] = []
-        for keyword in node.keywords:
-            if keyword.arg is None:
-                star_kwargs.append(keyword.value)
-            else:
-                keywords[keyword.arg] = keyword.value
-        if written is not None:
-            self.facts.calls.append(
-                CallSite(
-                    node=node,
-                    written_name=written,
-                    qualified_name=qualify_name(self.facts.imports, written),
-                    scope=scope,
-                    keywords=keywords,
-                    has_star_kwargs=bool(star_kwargs),
-                    star_kwargs=star_kwargs,
-                )
-            )
-        self.visit(node.func, scope)
-        for argument in node.args:
-            self.visit(argument, scope, None)
-        for keyword in node.keywords:
-            self.visit(keyword.value, scope, keyword.arg)
+        return qualify_name(self.imports, written)
 
 
-_DISPATCH = {
-    getattr(ast, name.removeprefix("visit_")): function
-    for name, function in vars(_Collector).items()
-    if name.startswith("visit_") and name != "visit"
-}
+def _node_types() -> list[type]:
+    """Every node class the parser can make: ``ast.AST``'s subclasses, all the way down."""
+    found: list[type] = []
+    pending = [ast.AST]
+    while pending:
+        node_type = pending.pop()
+        found.append(node_type)
+        pending.extend(node_type.__subclasses__())
+    return found
 
-_SEQUENCE_TYPES = frozenset({ast.List, ast.Tuple, ast.Set})
+
+# Load/Store contexts and operators are nodes too, but carry nothing a rule asks about.
+_LEAF_BASES = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
 
 # Fields that hold a leaf node (a context or an operator, which the walk skips anyway) or a
 # plain value, never a node worth visiting; generic_visit leaves them out, per node type.
@@ -651,11 +824,16 @@ _NOT_CHILDREN = frozenset(
         "simple",
     }
 )
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
-# Load/Store contexts and operators are nodes too, but carry nothing a rule asks about.
-_LEAF_TYPES = frozenset(
-    subclass
-    for base in (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
-    for subclass in base.__subclasses__()
-)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_HANDLERS: dict[type, Callable[[_Collector, ast.AST, Scope, str | None, str | None], None]] = {}
+for _node_type in _node_types():
+    _CHILD_FIELDS[_node_type] = tuple(
+        name for name in getattr(_node_type, "_fields", ()) if name not in _NOT_CHILDREN
+    )
+    _HANDLERS[_node_type] = getattr(
+        _Collector,
+        f"visit_{_node_type.__name__}",
+        _Collector._leaf if issubclass(_node_type, _LEAF_BASES) else _Collector.generic_visit,
+    )
+del _node_type
