@@ -30,6 +30,7 @@ from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.analysis.path_values import normalise_path, path_pattern, path_values
 from nbgraduate.analysis.shell_downloads import is_data_download_url
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
+from nbgraduate.core import regex_cache
 from nbgraduate.core.records import Record
 
 #: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
@@ -58,15 +59,17 @@ if TYPE_CHECKING:
 else:  # at run time the alias names what the values are
     DatasetKind = str
 
-_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_URL = regex_cache.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 #: A Wayback Machine capture at a 14-digit timestamp: a snapshot that does not change.
-_ARCHIVED_SNAPSHOT = re.compile(r"^https?://web\.archive\.org/web/\d{14}(?:id_)?/")
-_LOCAL_URL = re.compile(r"^(?:file:|https?://(?:localhost|127\.|0\.0\.0\.0)(?:[:/]|$))")
-_SHA_ANYWHERE = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])")
-_MUTABLE_SEGMENT = re.compile(
+_ARCHIVED_SNAPSHOT = regex_cache.compile(r"^https?://web\.archive\.org/web/\d{14}(?:id_)?/")
+_LOCAL_URL = regex_cache.compile(r"^(?:file:|https?://(?:localhost|127\.|0\.0\.0\.0)(?:[:/]|$))")
+_SHA_ANYWHERE = regex_cache.compile(r"(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])")
+_MUTABLE_SEGMENT = regex_cache.compile(
     r"/(?:main|master|HEAD|head|latest|develop|dev|trunk|nightly|current|refs/heads/[^/]+)(?:/|$|\?|\.)",
 )
-_OBJECT_STORE = re.compile(r"^(?:s3|s3a|gs|gcs|az|abfs|abfss|wasbs|r2|oss)://", re.IGNORECASE)
+_OBJECT_STORE = regex_cache.compile(
+    r"^(?:s3|s3a|gs|gcs|az|abfs|abfss|wasbs|r2|oss)://", re.IGNORECASE
+)
 _GIT_HOSTS = (
     "github.com",
     "raw.githubusercontent.com",
@@ -95,7 +98,7 @@ _DATA_HOSTS = (
 )
 #: Extensions of fetched files that are documents or archives of data, beyond data files.
 _FETCHED_DATA_EXTENSIONS = (".txt", ".md", ".zip", ".gz", ".tgz", ".tar", ".sql", ".xml", ".bz2")
-_S3_HOST = re.compile(r"^(?:[\w.-]+\.)?s3[.-][\w.-]*amazonaws\.com$")
+_S3_HOST = regex_cache.compile(r"^(?:[\w.-]+\.)?s3[.-][\w.-]*amazonaws\.com$")
 #: How many lines after a GET a file write still counts as saving its response.
 _SAVED_RESPONSE_LINES = 15
 #: Methods that write their argument to a file or stream.
@@ -115,7 +118,7 @@ _OPEN_CALLS = frozenset(
     }
 )
 _DVC_READS = frozenset({"dvc.api.open", "dvc.api.read"})
-_KAGGLE_VERSION = re.compile(r"/versions/\d+$")
+_KAGGLE_VERSION = regex_cache.compile(r"/versions/\d+$")
 
 if TYPE_CHECKING:
     Role = Literal[
@@ -254,7 +257,7 @@ class _Sink(Record):
 
 
 #: An IPython ``{expression}`` left in a shell command's file name.
-_SUBSTITUTED = re.compile(r"\{[^{}/]+\}")
+_SUBSTITUTED = regex_cache.compile(r"\{[^{}/]+\}")
 
 
 class WrittenFiles:
@@ -429,7 +432,7 @@ _DOWNLOAD_DESTINATION_KEYWORDS = (
 _MAKE_FOLDER_CALLS = frozenset({"os.makedirs", "os.mkdir"})
 _DISPLAY_METHODS = frozenset({"display", "imshow", "show"})
 _FILE_READ_METHODS = frozenset({"read_text", "read_bytes", "load", "load_data", "imread"})
-_EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
+_EXTENSION = regex_cache.compile(r"\.[A-Za-z0-9]+$")
 #: Row-per-example formats, and names of a set of prompts in one (``eval_prompts.jsonl``).
 _ROW_FILE_EXTENSIONS = (".jsonl", ".csv", ".tsv", ".parquet")
 _MODEL_OUTPUT_WORDS = (
@@ -443,10 +446,10 @@ _MODEL_OUTPUT_WORDS = (
     "example",
     "sample",
 )
-_PROMPT_ROWS = re.compile(r"prompts(?![a-z])")
-_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
-_GLOB_CHARACTERS = re.compile(r"[*?\[]")
-_WORD = re.compile(r"[a-z0-9]+")
+_PROMPT_ROWS = regex_cache.compile(r"prompts(?![a-z])")
+_FORMAT_FIELD = regex_cache.compile(r"\{[^{}]*\}")
+_GLOB_CHARACTERS = regex_cache.compile(r"[*?\[]")
+_WORD = regex_cache.compile(r"[a-z0-9]+")
 #: Folders listed by system or temporary paths, not eval data.
 _SYSTEM_FOLDERS = ("/tmp", "/proc", "/dev", "/sys", "/usr", "/etc", "/var", "/bin", "/opt")
 
@@ -495,7 +498,7 @@ def _returned_values(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[a
     return found
 
 
-_UUID_NAME = re.compile(
+_UUID_NAME = regex_cache.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[a-z0-9.]+$", re.IGNORECASE
 )
 
@@ -1891,9 +1894,9 @@ _NOT_DATA_DOWNLOADS = frozenset(
 #: ``JOIN``, a ``read_*(`` table function); a ``COPY ... TO 'file'`` writes.
 _SQL_METHODS = frozenset({"sql", "query", "execute"})
 #: SQL that makes or fills a table: the database is the notebook's own.
-_FILLING_SQL = re.compile(r"(?is)^\s*(?:CREATE|INSERT|COPY|ATTACH)\b")
-_SQL_FILE_BEFORE = re.compile(r"(?i)(?:\bFROM|\bJOIN|\bread_\w+\s*\()\s*'$")
-_SQL_FILE = re.compile(r"(?i)(?:\bFROM|\bJOIN|\bread_\w+\s*\()\s*'([^']+)'")
+_FILLING_SQL = regex_cache.compile(r"(?is)^\s*(?:CREATE|INSERT|COPY|ATTACH)\b")
+_SQL_FILE_BEFORE = regex_cache.compile(r"(?i)(?:\bFROM|\bJOIN|\bread_\w+\s*\()\s*'$")
+_SQL_FILE = regex_cache.compile(r"(?i)(?:\bFROM|\bJOIN|\bread_\w+\s*\()\s*'([^']+)'")
 
 #: Methods of a web reader that fetch what it reads (``reader.load_data(urls=[...])``).
 _WEB_READ_METHODS = frozenset({"load_data", "aload_data", "load", "run", "run_async"})

@@ -19,17 +19,19 @@ without stopping, checks nothing.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from nbgraduate.analysis.facts import Scope, dotted_name, qualify_name
 from nbgraduate.analysis.path_values import normalise_path, path_values
 from nbgraduate.analysis.values import ValueResolver
+from nbgraduate.core import regex_cache
 from nbgraduate.core.records import Record
 
 __all__ = ["DigestCheck", "find_digest_checks"]
 
-_HEX_DIGEST = re.compile(r"^(?:(?:sha\d+|md5|blake2[bs]|sha3_\d+)[:=-])?[0-9a-fA-F]{32,128}$")
+_HEX_DIGEST = regex_cache.compile(
+    r"^(?:(?:sha\d+|md5|blake2[bs]|sha3_\d+)[:=-])?[0-9a-fA-F]{32,128}$"
+)
 _HASH_METHODS = frozenset({"hexdigest", "digest", "file_digest"})
 _HASH_MODULES = ("hashlib.", "zlib.crc32", "xxhash.", "blake3.")
 _STOPPING_CALLS = frozenset(

@@ -7,9 +7,10 @@ import re
 
 from nbgraduate.analysis.facts import Comparison, ProgramFacts, dotted_name
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
+from nbgraduate.core import regex_cache
 from nbgraduate.core.records import Record
 
-_UNCERTAINTY_WORDS = re.compile(
+_UNCERTAINTY_WORDS = regex_cache.compile(
     r"(?i)(?:^|_)(?:ci|lower|upper|lcb|ucb|lb|ub|bound|bounds|stderr|std_err|sem|se|interval|"
     r"conf|confidence|p|pval|p_value|pvalue|margin|low|high|hdi|credible)(?:_|$)"
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import ipaddress
-import re
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -13,6 +12,7 @@ from nbgraduate.analysis import catalog
 from nbgraduate.analysis.call_flow import CallFlow
 from nbgraduate.analysis.facts import CallSite, ProgramFacts, dotted_name
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
+from nbgraduate.core import regex_cache
 from nbgraduate.core.records import Record
 
 _REQUEST_METHODS = frozenset(suffix.rsplit(".", 1)[-1] for suffix in catalog.LLM_REQUEST_SUFFIXES)
@@ -48,11 +48,14 @@ _PROVIDER_PREFIXES = {
     "huggingface": "huggingface",
 }
 _BARE_MODEL_PROVIDERS = (
-    (re.compile(r"^(?:gpt-|o\d|chatgpt-|text-davinci|ft:gpt)"), "openai"),
-    (re.compile(r"^claude"), "anthropic"),
-    (re.compile(r"^gemini"), "google"),
-    (re.compile(r"^(?:mistral-|open-mistral|open-mixtral|codestral|ministral|pixtral)"), "mistral"),
-    (re.compile(r"^command"), "cohere"),
+    (regex_cache.compile(r"^(?:gpt-|o\d|chatgpt-|text-davinci|ft:gpt)"), "openai"),
+    (regex_cache.compile(r"^claude"), "anthropic"),
+    (regex_cache.compile(r"^gemini"), "google"),
+    (
+        regex_cache.compile(r"^(?:mistral-|open-mistral|open-mixtral|codestral|ministral|pixtral)"),
+        "mistral",
+    ),
+    (regex_cache.compile(r"^command"), "cohere"),
 )
 
 
@@ -416,7 +419,7 @@ def provider_of(call: CallSite, values: ValueResolver, flow: CallFlow | None = N
 
 
 #: Hugging Face model classes whose ``generate`` runs the model locally.
-_LOCAL_GENERATION_MODEL = re.compile(r"(?:^|\.)(?:AutoModel|\w+For)\w*\.from_pretrained$")
+_LOCAL_GENERATION_MODEL = regex_cache.compile(r"(?:^|\.)(?:AutoModel|\w+For)\w*\.from_pretrained$")
 
 
 def is_local_generation(call: CallSite, values: ValueResolver) -> bool:

@@ -19,6 +19,7 @@ from nbgraduate.analysis.call_flow import CallFlow
 from nbgraduate.analysis.facts import CallSite, ProgramFacts, StringConstant
 from nbgraduate.analysis.llm_calls import provider_of_model_id
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
+from nbgraduate.core import regex_cache
 from nbgraduate.core.positions import Position
 from nbgraduate.core.records import Record
 
@@ -38,7 +39,7 @@ else:
 #: case folded: ``JUDGE_MODEL``, ``judgeModel``, ``candidate_model_2``, ``llm``, ``reflection_lm``,
 #: ``model_name``, ``MODELS``, ``azure_deployment``, ``model_engine``, and the sides of an A/B
 #: comparison, ``MODEL_A_NAME``, ``model_b``.
-MODEL_NAME_PATTERN = re.compile(
+MODEL_NAME_PATTERN = regex_cache.compile(
     r"^(?:[a-z0-9]+_)*"
     r"(?:model|judge|grader|llm|lm|engine|evaluator|critic|deployment|provider)s?"
     r"(?:_[a-z])?(?:_(?:id|name|tag))?s?(?:_?\d+)?$"
@@ -88,15 +89,17 @@ _NOT_A_MODEL_PARTS = frozenset(
 _LABEL_KEYS = frozenset(
     {"name", "label", "title", "display_name", "alias", "description", "provider", "type", "kind"}
 )
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_JUDGE_WORDS = re.compile(r"(?i)judg|grader|grade|grading|evaluator|critic|scorer|rater|assess")
+_CAMEL_BOUNDARY = regex_cache.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_JUDGE_WORDS = regex_cache.compile(
+    r"(?i)judg|grader|grade|grading|evaluator|critic|scorer|rater|assess"
+)
 #: Eval libraries whose model-taking constructors are judges (phoenix ``LLM``/``OpenAIModel``,
 #: trulens feedback providers ``OpenAI(model_engine=...)``).
 _JUDGE_MODULES = ("phoenix.evals", "trulens", "deepeval", "ragas", "mlflow.metrics")
-_JUDGE_CALL = re.compile(catalog.JUDGE_CALL_PATTERN)
-_EMBEDDING_CALL = re.compile(catalog.EMBEDDING_CALL_PATTERN)
-_LOCAL_TAG_CALL = re.compile(catalog.LOCAL_TAG_CALL_PATTERN)
-_HEX_SHA = re.compile(r"^[0-9a-f]{40}$")
+_JUDGE_CALL = regex_cache.compile(catalog.JUDGE_CALL_PATTERN)
+_EMBEDDING_CALL = regex_cache.compile(catalog.EMBEDDING_CALL_PATTERN)
+_LOCAL_TAG_CALL = regex_cache.compile(catalog.LOCAL_TAG_CALL_PATTERN)
+_HEX_SHA = regex_cache.compile(r"^[0-9a-f]{40}$")
 
 
 class ModelReference(Record):
@@ -500,7 +503,7 @@ def is_commit_sha(text: str | None) -> bool:
 
 # -- eval CLIs on `!`, `%%bash` and `%store` lines -----------------------------------------------
 
-_TOKEN = re.compile(r"""(?:[^\s"']+|"[^"]*"|'[^']*')+""")
+_TOKEN = regex_cache.compile(r"""(?:[^\s"']+|"[^"]*"|'[^']*')+""")
 #: Eval CLIs whose ``--model`` (and similar) flags name the model under test or the judge.
 _EVAL_CLIS = frozenset(
     {"lm_eval", "lm-eval", "inspect", "oaieval", "oaievalset", "promptfoo", "ragas", "deepeval"}
@@ -520,7 +523,9 @@ _MODEL_FLAGS = {
 }
 #: Short flags that name models for one CLI only (``promptfoo eval -r openai:gpt-4o``).
 _PROGRAM_MODEL_FLAGS: dict[str, dict[str, ModelRole]] = {"promptfoo": {"-r": "candidate"}}
-_WORTH_A_LOOK = re.compile(r"^store\b|" + "|".join(re.escape(cli) for cli in sorted(_EVAL_CLIS)))
+_WORTH_A_LOOK = regex_cache.compile(
+    r"^store\b|" + "|".join(re.escape(cli) for cli in sorted(_EVAL_CLIS))
+)
 _RUNNERS = frozenset({"python", "python3", "uv", "poetry", "pipx", "accelerate", "npx"})
 
 

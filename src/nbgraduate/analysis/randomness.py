@@ -4,7 +4,6 @@ seeds inside the notebook's functions actually run."""
 from __future__ import annotations
 
 import ast
-import re
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import (
@@ -16,6 +15,7 @@ from nbgraduate.analysis.facts import (
     unaliased,
 )
 from nbgraduate.analysis.values import ValueResolver
+from nbgraduate.core import regex_cache
 
 _SEED_KEYWORDS = ("random_state", "seed", "generator", "rng")
 _SPLITTERS_WITH_SHUFFLE = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "RepeatedKFold"})
@@ -140,8 +140,8 @@ def _is_module_or_generator(
     return False
 
 
-_GENERATOR_ANNOTATION = re.compile(r"(?:^|\.)(?:Random|RandomState|Generator)$")
-_GENERATOR_PARAMETER = re.compile(r"^(?:rng|\w+_rng|random_state|generator)$")
+_GENERATOR_ANNOTATION = regex_cache.compile(r"(?:^|\.)(?:Random|RandomState|Generator)$")
+_GENERATOR_PARAMETER = regex_cache.compile(r"^(?:rng|\w+_rng|random_state|generator)$")
 
 
 def _generator_parameter(name: str, scope: Scope) -> bool:
@@ -195,7 +195,9 @@ def samples_locally(call: CallSite, values: ValueResolver) -> bool:
 
 # -- when code runs: draws and seeds inside functions -------------------------------------------
 
-_JITTER_WORDS = re.compile(r"(?i)retry|retries|backoff|jitter|sleep|wait|delay|throttl|rate_limit")
+_JITTER_WORDS = regex_cache.compile(
+    r"(?i)retry|retries|backoff|jitter|sleep|wait|delay|throttl|rate_limit"
+)
 _SLEEP_CALLS = frozenset({"time.sleep", "asyncio.sleep", "sleep"})
 #: The line of code that never runs (a function nobody calls).
 NEVER = 10**9
@@ -314,7 +316,7 @@ _CHARACTER_SETS = frozenset(
 )
 #: Names and keywords that a value only labels (``run_name``, ``evaluation_name=``, ``suffix``)
 #: or that pick a server's port: neither picks an example or changes a score.
-_LABEL_NAME = re.compile(r"(?i)(?:^|_)(?:name|suffix|nonce|port)$")
+_LABEL_NAME = regex_cache.compile(r"(?i)(?:^|_)(?:name|suffix|nonce|port)$")
 
 
 def only_labels(call: CallSite, facts: ProgramFacts) -> bool:
@@ -380,7 +382,9 @@ def _in_label(node: ast.AST, facts: ProgramFacts) -> bool:
 
 #: Functions that only show what they are given, and names of helpers that only show results.
 _SHOWING_CALLS = frozenset({"display", "print", "display_markdown", "display_html"})
-_SHOWING_FUNCTION = re.compile(r"(?i)^_*(?:display|show|print|preview|render|plot|visuali[sz]e)")
+_SHOWING_FUNCTION = regex_cache.compile(
+    r"(?i)^_*(?:display|show|print|preview|render|plot|visuali[sz]e)"
+)
 
 
 def only_shown(call: CallSite, facts: ProgramFacts) -> bool:

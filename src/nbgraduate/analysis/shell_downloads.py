@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.values import ValueResolver
+from nbgraduate.core import regex_cache
 from nbgraduate.core.records import Record
 from nbgraduate.notebook.model import Notebook, ShellCommand
 
@@ -30,25 +31,25 @@ __all__ = [
     "url_file_name",
 ]
 
-_URL = re.compile(r"^(?:https?|ftp|s3|gs|az|abfss?|hf)://", re.IGNORECASE)
-_SUBSTITUTION = re.compile(r"\{([^{}]+)\}|\$\{?([A-Za-z_]\w*)\}?")
-_SIMPLE_EXPRESSION = re.compile(r"^[A-Za-z_][\w.]*(?:\[['\"][^'\"]+['\"]\])?$")
-_HEX = re.compile(r"^[0-9a-fA-F]{32,128}$")
+_URL = regex_cache.compile(r"^(?:https?|ftp|s3|gs|az|abfss?|hf)://", re.IGNORECASE)
+_SUBSTITUTION = regex_cache.compile(r"\{([^{}]+)\}|\$\{?([A-Za-z_]\w*)\}?")
+_SIMPLE_EXPRESSION = regex_cache.compile(r"^[A-Za-z_][\w.]*(?:\[['\"][^'\"]+['\"]\])?$")
+_HEX = regex_cache.compile(r"^[0-9a-fA-F]{32,128}$")
 #: A commit as ``git checkout`` takes it (abbreviated to 7 hex digits or more).
-_COMMIT = re.compile(r"^[0-9a-fA-F]{7,40}$")
+_COMMIT = regex_cache.compile(r"^[0-9a-fA-F]{7,40}$")
 #: ``git`` options followed by a value (``--depth 1``, ``-b main``).
 _GIT_VALUE_OPTIONS = frozenset(
     {"-b", "--branch", "--depth", "-o", "--origin", "-c", "--config", "--reference", "-j", "--jobs"}
 )
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "host.docker.internal")
 #: Commands worth splitting: they name a tool this module knows (most are ``pip install``).
-_MAY_MATTER = re.compile(
+_MAY_MATTER = regex_cache.compile(
     r"\b(?:wget|curl|gdown|kaggle|hf|huggingface-cli|unzip|tar|cp|mv|ln|gsutil|aws|azcopy|git"
     r"|sha\d*sum|shasum|md5sum)\b|>"
 )
 _SEPARATORS = frozenset({"|", "||", "&&", ";", "&", "|&"})
 #: SQL that makes or fills a table, given to a database shell.
-_FILLING_STATEMENT = re.compile(r"(?is)^\s*(?:CREATE|INSERT|COPY|ATTACH)\b")
+_FILLING_STATEMENT = regex_cache.compile(r"(?is)^\s*(?:CREATE|INSERT|COPY|ATTACH)\b")
 _PREFIXES = frozenset({"sudo", "time", "nohup", "command", "exec", "env"})
 _CURL_API_OPTIONS = frozenset(
     {"-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "-F", "--form", "--json"}
@@ -157,7 +158,7 @@ def is_data_download_url(url: str) -> bool:
 #: A GitHub release asset that is a program or a model package: no file extension
 #: (``ollama-linux-amd64``), a platform suffix, or a release of a ``*-models`` repository
 #: (``explosion/spacy-models``).
-_RELEASE_PROGRAM = re.compile(
+_RELEASE_PROGRAM = regex_cache.compile(
     r"^/[^/]+/[^/]+/releases/download/[^/]+/"
     r"(?:[^/.]+|[^/]*[-_](?:amd64|arm64|x86_64|aarch64|linux|darwin|macos|windows)(?:\.[a-z0-9]+)*)$"
     r"|^/[^/]+/[^/]*-models/releases/download/"
@@ -201,15 +202,17 @@ def find_shell_effects(notebook: Notebook, values: ValueResolver) -> ShellEffect
     return effects
 
 
-_TASK_DATASET = re.compile(
+_TASK_DATASET = regex_cache.compile(
     rf"^[ \t-]*{catalog.TASK_DATASET_KEY}[ \t]*:[ \t]*[\"']?"
     r"([A-Za-z0-9][\w.-]*(?:/[\w.-]+)?)[\"']?[ \t]*(?:#.*)?$",
     re.MULTILINE,
 )
-_TASK_REVISION = re.compile(
+_TASK_REVISION = regex_cache.compile(
     rf"^[ \t]*{catalog.TASK_REVISION_KEY}[ \t]*:[ \t]*[\"']?([\w./-]+)", re.MULTILINE
 )
-_TASK_KEYS = re.compile(rf"^[ \t-]*(?:{'|'.join(catalog.TASK_CONFIG_KEYS)})[ \t]*:", re.MULTILINE)
+_TASK_KEYS = regex_cache.compile(
+    rf"^[ \t-]*(?:{'|'.join(catalog.TASK_CONFIG_KEYS)})[ \t]*:", re.MULTILINE
+)
 
 
 def task_config_datasets(text: str) -> list[tuple[int, int, str, str | None]]:
@@ -325,9 +328,9 @@ def _program_lines(notebook: Notebook) -> dict[tuple[int, int], int]:
 
 #: What makes :class:`shlex.shlex` (POSIX rules, split at whitespace and at ``|&;<>``) do more
 #: than split at its whitespace: quotes, escapes, comments, punctuation.
-_SHELL_SYNTAX = re.compile(r"""["'\\#|&;<>]""")
+_SHELL_SYNTAX = regex_cache.compile(r"""["'\\#|&;<>]""")
 #: The whitespace :class:`shlex.shlex` splits at (not every Unicode space, as ``str.split``).
-_SHELL_SPACE = re.compile(r"[ \t\r\n]+")
+_SHELL_SPACE = regex_cache.compile(r"[ \t\r\n]+")
 
 
 def _split(text: str) -> list[str]:

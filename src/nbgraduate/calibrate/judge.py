@@ -18,6 +18,7 @@ from nbgraduate.calibrate.reference import (
     CalibrationDeclaration,
     ReferenceExample,
 )
+from nbgraduate.core import regex_cache
 from nbgraduate.core.errors import ConfigError
 from nbgraduate.lock.digests import file_sha256
 from nbgraduate.lock.layout import calibration_files
@@ -34,7 +35,7 @@ __all__ = [
 
 # ``{name}`` with a Python identifier inside, as ``str.format`` reads it; ``{{`` and ``}}`` are
 # literal braces. Any other brace (a JSON example in the prompt) is left as it is.
-_TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_TOKEN = regex_cache.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True, slots=True)

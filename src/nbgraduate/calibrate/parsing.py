@@ -13,13 +13,16 @@ import re
 from collections.abc import Callable
 
 from nbgraduate.calibrate.reference import CalibrationDeclaration, Verdict
+from nbgraduate.core import regex_cache
 
 __all__ = ["VerdictParser", "make_parser", "parse_score"]
 
 #: Answer text in, verdict (or ``None`` when the answer cannot be read) out.
 VerdictParser = Callable[[str], Verdict | None]
 
-_CODE_FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*\s*\n(?P<body>.*?)\n?\s*```\s*$", re.DOTALL)
+_CODE_FENCE = regex_cache.compile(
+    r"^\s*```[A-Za-z0-9_-]*\s*\n(?P<body>.*?)\n?\s*```\s*$", re.DOTALL
+)
 
 
 def make_parser(declaration: CalibrationDeclaration) -> VerdictParser:

@@ -18,6 +18,7 @@ from pathlib import Path
 from nbgraduate.cli.commands import COMMAND_SUMMARIES
 from nbgraduate.cli.exits import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, error_boundary, fail
 from nbgraduate.cli.lint_options import common_lint_options
+from nbgraduate.core import regex_cache
 
 #: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
 TYPE_CHECKING = False
@@ -54,7 +55,12 @@ def main(command: str, arguments: Sequence[str]) -> int:
         from nbgraduate.cli.lint_parsers import parse
 
         options = parse(command, arguments)
-    return run(options)
+    try:
+        return run(options)
+    finally:
+        # Patterns compiled for the first time are kept for the next run here, once lint is
+        # done compiling, rather than left to an exit handler.
+        regex_cache.save()
 
 
 def register(app: typer.Typer) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.errors import InputFileError, NbgraduateError
 from nbgraduate.core.git import repository_root
 from nbgraduate.graduate.metrics import wire_metric
@@ -226,7 +227,7 @@ def _is_within(path: Path, directory: Path) -> bool:
 
 
 def _leftover_pattern(target: Path) -> re.Pattern[str]:
-    return re.compile(
+    return regex_cache.compile(
         rf"^\.{re.escape(target.name)}\.(?P<kind>{_STAGING}|{_REPLACED})-(?P<pid>\d+)-[A-Za-z0-9_]+$"
     )
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgraduate.analysis.context import NotebookAnalysis
+from nbgraduate.core import regex_cache
 
 __all__ = [
     "MetricInstruction",
@@ -59,7 +60,9 @@ _ARRAY_WRAPPERS = frozenset(
     {"list", "numpy.array", "numpy.asarray", "pandas.Series", "numpy.fromiter", "tuple"}
 )
 #: What a run costs, not how good it is: ``record_usage`` territory, never the gated metric.
-_RESOURCE = re.compile(r"latenc|duration|elapsed|seconds|time|cost|price|token", re.IGNORECASE)
+_RESOURCE = regex_cache.compile(
+    r"latenc|duration|elapsed|seconds|time|cost|price|token", re.IGNORECASE
+)
 _RECORD_IMPORT = "import nbgraduate"
 #: How a reader of the pipeline recognises the inserted lines.
 _MARK = "  # nbgraduate: per-example results for `nbgraduate run` and `gate`"

@@ -13,19 +13,20 @@ from __future__ import annotations
 import functools
 import html
 import os
-import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+from nbgraduate.core import regex_cache
+
 __all__ = ["IndexAnswer", "PackageIndexClient", "Release", "configured_index_url"]
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
 _JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _ACCEPT = f"{_JSON_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
-_SDIST = re.compile(r"^(?P<name>.+?)-(?P<version>[^-]+?)\.(?:tar\.gz|tar\.bz2|zip|tgz)$")
+_SDIST = regex_cache.compile(r"^(?P<name>.+?)-(?P<version>[^-]+?)\.(?:tar\.gz|tar\.bz2|zip|tgz)$")
 _MAX_PAGE_BYTES = 20 * 1024 * 1024
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from nbgraduate.analysis.context import NotebookAnalysis
 from nbgraduate.analysis.facts import dotted_name
+from nbgraduate.core import regex_cache
 
 __all__ = ["PathPlan", "ShellEdit", "plan_paths"]
 
@@ -103,8 +104,8 @@ _TEXT_CALLS = frozenset(
         "HTML",
     }
 )
-_PATH_NAME = re.compile(r"(?i)(?:path|dir|file|folder|root|location)s?$")
-_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_PATH_NAME = regex_cache.compile(r"(?i)(?:path|dir|file|folder|root|location)s?$")
+_URL = regex_cache.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 #: Methods that write the file named by their first argument (``df.to_csv("x.csv")``).
 _WRITER_METHODS = frozenset(
     {

@@ -11,7 +11,6 @@ import ast
 import json
 import os
 import posixpath
-import re
 import uuid
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from nbgraduate.analysis.llm_calls import (
 )
 from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.analysis.randomness import is_unseeded_sampler
+from nbgraduate.core import regex_cache
 from nbgraduate.core.positions import Position
 from nbgraduate.graduate.paths import plan_paths
 from nbgraduate.graduate.result import (
@@ -51,10 +51,12 @@ from nbgraduate.notebook.parameters import (
     type_of,
 )
 
-_PROMPT_NAME = re.compile(r"(?i)prompt|template|instruction|rubric|system|persona|guideline")
+_PROMPT_NAME = regex_cache.compile(
+    r"(?i)prompt|template|instruction|rubric|system|persona|guideline"
+)
 _PROMPT_KEYWORDS = frozenset({"system", "instructions", "prompt", "template", "system_prompt"})
 _MIN_PROMPT_CHARS = 200
-_IDENTIFIER = re.compile(r"[^0-9a-zA-Z_]+")
+_IDENTIFIER = regex_cache.compile(r"[^0-9a-zA-Z_]+")
 _SEEDED_FAMILIES = {
     "random": ("random", "{module}.seed(seed)"),
     "numpy.random": ("numpy", "{module}.random.seed(seed)"),
@@ -76,7 +78,7 @@ _SAMPLING_HELP = {
     "max_tokens": "LLM maximum tokens per answer",
     "seed": "LLM sampling seed",
 }
-_JUDGE_FUNCTION = re.compile(r"(?i)judg|grade|grading|evaluat|critic|scor|rate|assess")
+_JUDGE_FUNCTION = regex_cache.compile(r"(?i)judg|grade|grading|evaluat|critic|scor|rate|assess")
 _SEED_CALLS = frozenset(
     {"random.seed", "numpy.random.seed", "torch.manual_seed", "set_seed", "seed_everything"}
 )
@@ -819,7 +821,7 @@ class ConversionPlanner:
         return cleaned
 
 
-_STATUS_NAME = re.compile(r"(?i)status|http|returncode|exit_?code|response_?code")
+_STATUS_NAME = regex_cache.compile(r"(?i)status|http|returncode|exit_?code|response_?code")
 
 
 def _is_status_check(score: ast.expr, thresholds: list) -> bool:

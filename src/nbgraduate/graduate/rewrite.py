@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from nbgraduate.core import regex_cache
 from nbgraduate.notebook.ipython_syntax import translate_cell
 
 
@@ -63,7 +64,7 @@ class RewriteError(Exception):
 
 
 _PLACEHOLDER = "_nbgraduate_escape_{row}_"
-_PLACEHOLDER_LINE = re.compile(r"^(?P<indent>[ \t]*)_nbgraduate_escape_(?P<row>\d+)_$")
+_PLACEHOLDER_LINE = regex_cache.compile(r"^(?P<indent>[ \t]*)_nbgraduate_escape_(?P<row>\d+)_$")
 
 
 def rewrite_cell(source: str, edits: CellEdits) -> str:

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from nbgraduate.core import regex_cache
+
 __all__ = [
     "CODEOWNERS_LOCATIONS",
     "Codeowners",
@@ -25,7 +27,7 @@ __all__ = [
 #: GitLab also reads ``.gitlab/CODEOWNERS``.
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 
-_TOKEN = re.compile(r"(?:\\.|\S)+")
+_TOKEN = regex_cache.compile(r"(?:\\.|\S)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +137,7 @@ def _compile(pattern: str) -> tuple[re.Pattern[str], bool, bool] | None:
             parts.append(_segment(segment) + ("" if last else "/"))
     prefix = "^" if anchored else "^(?:[^/]*/)*"
     children_only = len(segments) > 1 and segments[-1] == "*"
-    return re.compile(prefix + "".join(parts) + "$"), directories_only, children_only
+    return regex_cache.compile(prefix + "".join(parts) + "$"), directories_only, children_only
 
 
 def _segment(segment: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.records import Record
 from nbgraduate.knowledge.packages import (
     RequirementSyntaxError,
@@ -76,8 +77,8 @@ def _parsed(line: str) -> tuple[InstallRequirement, ...]:
 
 # --- where the shell command starts -------------------------------------------------------
 
-_SHELL_ESCAPE = re.compile(r"\s*(?:[A-Za-z_][\w.]*\s*=\s*)?!!?")
-_LINE_MAGIC = re.compile(r"\s*%(?P<name>[A-Za-z_]\w*)\b\s*")
+_SHELL_ESCAPE = regex_cache.compile(r"\s*(?:[A-Za-z_][\w.]*\s*=\s*)?!!?")
+_LINE_MAGIC = regex_cache.compile(r"\s*%(?P<name>[A-Za-z_]\w*)\b\s*")
 # Magics whose argument is an installer command line; the magic name is that installer.
 _INSTALLER_MAGICS = frozenset({"pip", "conda", "mamba", "micromamba", "uv"})
 # Magics whose argument is a shell command or another IPython line.
@@ -312,10 +313,12 @@ def _split_commands(line: str, start: int) -> list[list[_Word]]:
 
 # --- which installer a command runs -------------------------------------------------------
 
-_PIP_EXECUTABLE = re.compile(r"pip(?:\d+(?:\.\d+)*)?(?:\.exe)?", re.IGNORECASE)
-_PYTHON_EXECUTABLE = re.compile(r"(?:python(?:\d+(?:\.\d+)*)?|py)(?:\.exe)?", re.IGNORECASE)
+_PIP_EXECUTABLE = regex_cache.compile(r"pip(?:\d+(?:\.\d+)*)?(?:\.exe)?", re.IGNORECASE)
+_PYTHON_EXECUTABLE = regex_cache.compile(
+    r"(?:python(?:\d+(?:\.\d+)*)?|py)(?:\.exe)?", re.IGNORECASE
+)
 _CONDA_EXECUTABLES = {"conda": "conda", "mamba": "mamba", "micromamba": "mamba"}
-_ASSIGNMENT = re.compile(r"[A-Za-z_]\w*=")
+_ASSIGNMENT = regex_cache.compile(r"[A-Za-z_]\w*=")
 # Commands that run the rest of the line as another command, with the options they take a value for.
 _WRAPPERS: dict[str, frozenset[str]] = {
     "sudo": frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-T", "-U"}),
@@ -683,15 +686,19 @@ def _parse_conda(tool: str, words: list[_Word]) -> list[InstallRequirement]:
 
 _Classified = tuple[InstallKind, str]
 
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
-_VCS = re.compile(r"(?P<vcs>git|hg|svn|bzr)\+(?P<rest>.+)", re.IGNORECASE)
-_ARCHIVE_SUFFIX = re.compile(r"\.(?:whl|tar\.gz|tgz|tar\.bz2|tar\.xz|tar|zip|egg)$", re.IGNORECASE)
-_LOCAL_PATH = re.compile(r"(?:\.{1,2}(?:[\\/]|$|\[)|[\\/~]|[A-Za-z]:[\\/])")
+_URL = regex_cache.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_VCS = regex_cache.compile(r"(?P<vcs>git|hg|svn|bzr)\+(?P<rest>.+)", re.IGNORECASE)
+_ARCHIVE_SUFFIX = regex_cache.compile(
+    r"\.(?:whl|tar\.gz|tgz|tar\.bz2|tar\.xz|tar|zip|egg)$", re.IGNORECASE
+)
+_LOCAL_PATH = regex_cache.compile(r"(?:\.{1,2}(?:[\\/]|$|\[)|[\\/~]|[A-Za-z]:[\\/])")
 # ``name @ url``: the URL part of a direct reference, found before PEP 508 parsing so a local
 # path (which PEP 508 does not allow) is still recognised as one.
-_DIRECT_REFERENCE = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@\s*(?P<url>.+)")
+_DIRECT_REFERENCE = regex_cache.compile(
+    r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@\s*(?P<url>.+)"
+)
 # ``openai=={OPENAI_VERSION}``: an exact pin whose version IPython fills in from a variable.
-_INTERPOLATED_PIN = re.compile(
+_INTERPOLATED_PIN = regex_cache.compile(
     r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*===?\s*(?:\{[^{}]*\}|\$\w+)\s*"
 )
 
@@ -779,35 +786,37 @@ def _classify_specifiers(
 
 # --- URLs: VCS checkouts and archives ----------------------------------------------------
 
-_FULL_SHA = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
-_SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}")
+_FULL_SHA = regex_cache.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
+_SHORT_SHA = regex_cache.compile(r"[0-9a-fA-F]{7,39}")
 _BRANCH_NAMES = frozenset(
     {"main", "master", "develop", "dev", "trunk", "head", "nightly", "latest", "stable"}
 )
-_TAG_LIKE = re.compile(r"v?\d+(?:\.\d+)*(?:[-.]?\w+)?", re.IGNORECASE)
+_TAG_LIKE = regex_cache.compile(r"v?\d+(?:\.\d+)*(?:[-.]?\w+)?", re.IGNORECASE)
 _ARCHIVE_REFS = (
-    re.compile(
+    regex_cache.compile(
         r"https?://github\.com/[^/]+/[^/]+/archive/(?P<ref>.+?)"
         r"\.(?:zip|tar\.gz|tgz)",
         re.IGNORECASE,
     ),
-    re.compile(
+    regex_cache.compile(
         r"https?://codeload\.github\.com/[^/]+/[^/]+/(?:legacy\.)?(?:zip|tar\.gz)/(?P<ref>.+)",
         re.IGNORECASE,
     ),
-    re.compile(
+    regex_cache.compile(
         r"https?://(?:api\.)?github\.com/(?:repos/)?[^/]+/[^/]+/(?:zip|tar)ball(?:/(?P<ref>.+))?",
         re.IGNORECASE,
     ),
-    re.compile(r"https?://gitlab\.[^/]+/.+?/-/archive/(?P<ref>[^/]+)/[^/]+", re.IGNORECASE),
-    re.compile(
+    regex_cache.compile(
+        r"https?://gitlab\.[^/]+/.+?/-/archive/(?P<ref>[^/]+)/[^/]+", re.IGNORECASE
+    ),
+    regex_cache.compile(
         r"https?://bitbucket\.org/[^/]+/[^/]+/get/(?P<ref>.+?)\.(?:zip|tar\.gz|tar\.bz2)",
         re.IGNORECASE,
     ),
 )
 _TAG_REASON = "{vcs} ref '{ref}' is a tag, which can be moved; pin the commit sha"
-_HASH_FRAGMENT = re.compile(r"#(?:.*&)?(?:sha256|sha384|sha512|sha1|md5)=", re.IGNORECASE)
-_VERSIONED_SDIST = re.compile(r"[A-Za-z0-9_.]+-\d[^/]*\.(?:tar\.gz|zip|tar\.bz2)$")
+_HASH_FRAGMENT = regex_cache.compile(r"#(?:.*&)?(?:sha256|sha384|sha512|sha1|md5)=", re.IGNORECASE)
+_VERSIONED_SDIST = regex_cache.compile(r"[A-Za-z0-9_.]+-\d[^/]*\.(?:tar\.gz|zip|tar\.bz2)$")
 
 
 def _classify_ref(vcs: str, ref: str | None) -> _Classified:
@@ -875,13 +884,13 @@ def _classify_url(url: str) -> _Classified:
 
 # --- classifying conda match specs --------------------------------------------------------
 
-_CONDA_SPEC = re.compile(
+_CONDA_SPEC = regex_cache.compile(
     r"(?:(?P<channel>[^:\s]+)::)?(?P<name>[A-Za-z0-9_][A-Za-z0-9_.+-]*)"
     r"(?P<bracket>\[[^\]]*\])?(?P<rest>.*)",
     re.DOTALL,
 )
-_CONDA_BRACKET_VERSION = re.compile(r"""version\s*=\s*['"]?(?P<version>[^'",\]]+)""")
-_CONDA_PACKAGE_FILE = re.compile(r"\.(?:conda|tar\.bz2)$", re.IGNORECASE)
+_CONDA_BRACKET_VERSION = regex_cache.compile(r"""version\s*=\s*['"]?(?P<version>[^'",\]]+)""")
+_CONDA_PACKAGE_FILE = regex_cache.compile(r"\.(?:conda|tar\.bz2)$", re.IGNORECASE)
 
 
 def _classify_conda(spec: str) -> _Classified:

@@ -9,6 +9,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.records import Record
 
 #: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
@@ -59,8 +60,8 @@ _TEMPLATE_FIELDS = {
     "suggestion": "x",
     "revision": "x",
 }
-_DIGIT_DOT = re.compile(r"(?<=\d)\.(?=\d)")
-_LATEST = re.compile(r"-latest$", re.IGNORECASE)
+_DIGIT_DOT = regex_cache.compile(r"(?<=\d)\.(?=\d)")
+_LATEST = regex_cache.compile(r"-latest$", re.IGNORECASE)
 
 
 class ModelPolicyError(ValueError):
@@ -118,7 +119,7 @@ def _compile(value: object, where: str, *, lazy: bool = False) -> _Pattern | Non
 
 def _compiled(source: str, where: str) -> re.Pattern[str]:
     try:
-        return re.compile(source, re.IGNORECASE)
+        return regex_cache.compile(source, re.IGNORECASE)
     except re.error as exc:
         raise ModelPolicyError(f"{where}: invalid regex {source!r}: {exc}") from exc
 
@@ -458,9 +459,10 @@ class ModelPolicy:
         deployments = _strings(prefixes.get("deployments", []), f"{where} [prefixes].deployments")
         # Longest first, so bedrock/converse/ wins over bedrock/. Besides `openai/gpt-4o`, the
         # provider URI forms `openai:/gpt-4o` (MLflow), `openai:gpt-4o` and `openai:chat:gpt-4`
-        # (promptfoo) name the same model.
-        names = sorted({*api, *weights, *tags, *deployments}, key=len, reverse=True)
-        prefix = re.compile(
+        # (promptfoo) name the same model. Names of one length in a fixed order, so the pattern
+        # is the same in every process (its compiled form is kept between runs).
+        names = sorted({*api, *weights, *tags, *deployments}, key=lambda name: (-len(name), name))
+        prefix = regex_cache.compile(
             "^("
             + "|".join(re.escape(name) for name in names)
             + ")(?:/|:/|:(?:(?:chat|completion|messages|responses):)?)",

@@ -9,8 +9,7 @@ linter only pays for it when a notebook installs something.
 
 from __future__ import annotations
 
-import re
-
+from nbgraduate.core import regex_cache
 from nbgraduate.core.records import Record
 
 __all__ = [
@@ -30,9 +29,9 @@ MAX_VERSION_CHARS = 128
 _MAX_REQUIREMENT_CHARS = 100_000
 
 # Operator and version of each clause, to say *which* part of an invalid requirement is wrong.
-_CLAUSE = re.compile(r"(===|==|~=|!=|<=|>=|<|>)\s*([^\s,;()\[\]]*)")
-_SINGLE_EQUALS = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*=[^=]")
-_NAME_PREFIX = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+_CLAUSE = regex_cache.compile(r"(===|==|~=|!=|<=|>=|<|>)\s*([^\s,;()\[\]]*)")
+_SINGLE_EQUALS = regex_cache.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*=[^=]")
+_NAME_PREFIX = regex_cache.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 
 
 class RequirementSyntaxError(ValueError):
@@ -168,14 +167,14 @@ def parse_requirement(text: str) -> ParsedRequirement:
 _SIMPLE_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
 _SIMPLE_VERSION = r"[0-9]+(?:\.[0-9]+)*(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?"
 _SIMPLE_CLAUSE = rf"(?:==|!=|<=|>=|~=|<|>){_SIMPLE_VERSION}"
-_SIMPLE_REQUIREMENT = re.compile(
+_SIMPLE_REQUIREMENT = regex_cache.compile(
     rf"(?P<name>{_SIMPLE_NAME})"
     rf"(?:\[(?P<extras>{_SIMPLE_NAME}(?:,{_SIMPLE_NAME})*)\])?"
     rf"(?P<specifiers>{_SIMPLE_CLAUSE}(?:,{_SIMPLE_CLAUSE})*)?"
 )
-_SIMPLE_SPLIT = re.compile(r"(==|!=|<=|>=|~=|<|>)")
+_SIMPLE_SPLIT = regex_cache.compile(r"(==|!=|<=|>=|~=|<|>)")
 # ``~=`` needs two release parts and, kept simple here, nothing after them.
-_COMPATIBLE_RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)+")
+_COMPATIBLE_RELEASE = regex_cache.compile(r"[0-9]+(?:\.[0-9]+)+")
 _MAX_SIMPLE_CHARS = 200
 
 

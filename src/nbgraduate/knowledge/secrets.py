@@ -6,6 +6,7 @@ import bisect
 import functools
 import re
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.records import Record
 
 __all__ = [
@@ -115,7 +116,7 @@ _RIGHT = r"(?![A-Za-z0-9_-])"
 # cheaper than a regex scan (the lookbehinds keep the regex engine from skipping ahead), and
 # most text (megabytes of saved outputs) contains none of them.
 _PROVIDER_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
-    (kind, needles, re.compile(pattern))
+    (kind, needles, regex_cache.compile(pattern))
     for kind, needles, pattern in (
         (
             "Anthropic API key",
@@ -168,11 +169,11 @@ _PROVIDER_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = t
 # ``git+https://<token>@github.com/...``. Matched from each ``://`` with bounded parts, so the
 # cost stays linear however long the text.
 _URL_SEPARATOR = "://"
-_URL_USERINFO = re.compile(
+_URL_USERINFO = regex_cache.compile(
     r"(?P<user>[^\s/?#@:'\"\\<>\[\]{}]{0,256}|\{[^{}\s]{0,64}\})"
     r"(?::(?P<password>[^\s/?#@'\"\\<>\[\]]{1,256}))?@(?=[A-Za-z0-9\[])"
 )
-_URL_PLACEHOLDER = re.compile(
+_URL_PLACEHOLDER = regex_cache.compile(
     r"^(?:\$\{?\w+\}?|%\(\w+\)s|%s|\{\w*\}|<[^>]*>|\*+|x+|\.+|…)$", re.IGNORECASE
 )
 _URL_PLACEHOLDER_WORDS = frozenset({"pass", "pw", "pwd", "user", "username", "secret123"})
@@ -199,8 +200,10 @@ _URL_SEPARATOR_NEEDLE = _URL_SEPARATOR
 # A base64 payload of a ``data:`` URI (an inline image in HTML or markdown): random base64
 # holds ``AKIA`` or ``xox`` by chance and is not where anyone writes a key, so it is skipped.
 _BASE64_MARK = ";base64,"
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/=]*")
-_DATA_URI_HEAD = re.compile(r"data:[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+(?:;[A-Za-z0-9.+-]+=[^;,\s]+)*")
+_BASE64_RUN = regex_cache.compile(r"[A-Za-z0-9+/=]*")
+_DATA_URI_HEAD = regex_cache.compile(
+    r"data:[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+(?:;[A-Za-z0-9.+-]+=[^;,\s]+)*"
+)
 _DATA_URI_HEAD_MAX = 128
 
 
@@ -249,7 +252,7 @@ for _needle in _NEEDLES:
     _through, _after, _offset, _previous = _spelling(_needle)
     _test = f"(?<={_through})(?={_after})" if _after else f"(?<={_through})"
     _anchor = _needle[-_offset] if _needle not in _SPELLINGS else _through[-1]
-    _NEEDLES_AT.setdefault(_anchor, []).append((_needle, _offset, re.compile(_test)))
+    _NEEDLES_AT.setdefault(_anchor, []).append((_needle, _offset, regex_cache.compile(_test)))
     _before, _preceding, _at = _SCAN_TESTS.setdefault(_anchor, ([], set(), []))
     if _previous:
         _before.append(_test)
@@ -279,24 +282,26 @@ def _scan_branch(anchor: str, before: list[str], preceding: set[str], at: list[s
 # there: over the generated corpus's 27M characters of sources and outputs this costs about a
 # sixth of one alternation of the needles, whose first letters (``s``, ``h``, ``g``, ``p``,
 # ``r``...) are common in any text and made the engine try a branch at most characters.
-_ANCHOR_SCAN = re.compile(
+_ANCHOR_SCAN = regex_cache.compile(
     "|".join(_scan_branch(anchor, *tests) for anchor, tests in _SCAN_TESTS.items())
 )
 
 # An AWS secret is 40 characters of base64 with no prefix of its own, so it is only
 # recognisable next to its name: ``aws_secret_access_key = "..."``, ``AWS_SECRET_ACCESS_KEY=...``,
 # ``"aws_secret_access_key": "..."`` or ``os.environ["AWS_SECRET_ACCESS_KEY"] = "..."``.
-_AWS_SECRET = re.compile(
+_AWS_SECRET = regex_cache.compile(
     r"(?i:aws[_-]?secret(?:[_-]?access)?[_-]?key)[\"'\]]*\s*(?:=>|[:=,])\s*[rbuf]?[\"']?"
     r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
 )
-_PRIVATE_KEY_HEADER = re.compile(r"-----BEGIN (?P<label>(?:[A-Z0-9]+ )*)PRIVATE KEY-----")
+_PRIVATE_KEY_HEADER = regex_cache.compile(r"-----BEGIN (?P<label>(?:[A-Z0-9]+ )*)PRIVATE KEY-----")
 # A key body pasted without its footer (truncated output): base64 lines, maybe ``\n``-escaped.
-_PRIVATE_KEY_BODY = re.compile(r"(?:[A-Za-z0-9+/=\s]|\\[nr])+")
+_PRIVATE_KEY_BODY = regex_cache.compile(r"(?:[A-Za-z0-9+/=\s]|\\[nr])+")
 _MIN_PRIVATE_KEY_BODY = 40
 # Elisions in a key body. A body is a kilobyte of base64, so the word checks used for short
 # keys would hit by chance; these markers cannot occur in base64 at all.
-_ELIDED_BODY = re.compile(r"\.\.\.|…|<[^>]*>|\*{3,}|\bREDACTED\b|\bEXAMPLE\b", re.IGNORECASE)
+_ELIDED_BODY = regex_cache.compile(
+    r"\.\.\.|…|<[^>]*>|\*{3,}|\bREDACTED\b|\bEXAMPLE\b", re.IGNORECASE
+)
 
 
 def may_contain_secret(text: str) -> bool:
@@ -548,26 +553,26 @@ _PLACEHOLDER_VALUES = frozenset(
     }
 )
 # Words that mark a value as an example wherever they appear, e.g. ``AKIAIOSFODNN7EXAMPLE``.
-_PLACEHOLDER_FRAGMENTS = re.compile(
+_PLACEHOLDER_FRAGMENTS = regex_cache.compile(
     r"your|example|placeholder|change[_-]?me|redacted|replace[_-]?me|insert|xxxx|\*\*\*"
     r"|\.\.\.|…|<|>",
     re.IGNORECASE,
 )
 # Short words that mark a placeholder only as a whole word: random keys rarely contain them
 # between non-letters, while ``sk-test-key`` or ``my_dummy_token`` are obvious fakes.
-_PLACEHOLDER_WORDS = re.compile(
+_PLACEHOLDER_WORDS = regex_cache.compile(
     r"(?<![a-z])(?:test|dummy|fake|sample|demo|todo|fixme|foo|bar|abc|key|token|secret"
     r"|password|here|tbd)(?![a-z])",
     re.IGNORECASE,
 )
 # References to where a secret lives rather than the secret itself.
-_REFERENCE = re.compile(
+_REFERENCE = regex_cache.compile(
     r"^\$\{?\w+\}?$|^%\w+%$|^\{[^{}]*\}$|^\[[^\[\]]*\]$|\{\{.*\}\}|environ|getenv\s*\("
     r"|userdata\.get\s*\(|getpass\s*\(",
     re.IGNORECASE,
 )
 # Provider prefixes stripped before judging whether what remains is long and varied enough.
-_KEY_PREFIX = re.compile(
+_KEY_PREFIX = regex_cache.compile(
     r"^(?:sk-ant-[a-z]+\d{2}-|sk-(?:proj|svcacct|admin|None|or-v1)-|sk-|sk_live_|rk_live_"
     r"|hf_|gh[pousr]_|github_pat_|glpat-|gsk_|r8_|xox[abprs]-|AIza|AKIA|ASIA|pplx-|xai-"
     r"|GOCSPX-|lsv2_(?:pt|sk)_|pcsk_)"
@@ -611,7 +616,7 @@ _PROVIDERS = (
     "|jina|github|gh|gitlab|slack|ai21|nvidia|ngc|kaggle|comet|neptune|cerebras|deepinfra"
 )
 
-KEY_LIKE_NAME: re.Pattern[str] = re.compile(
+KEY_LIKE_NAME: re.Pattern[str] = regex_cache.compile(
     rf"""
     ^(?:[A-Za-z_][\w-]*\.)*            # an owner: ``openai.api_key``, ``self.hf_token``
     (?:
@@ -643,14 +648,14 @@ def is_key_like_name(name: str) -> bool:
     return KEY_LIKE_NAME.search(name) is not None
 
 
-_PASSWORD_NAME = re.compile(r"(?:pass(?:word|wd|phrase)?)$", re.IGNORECASE)
-_AUTH_SCHEME = re.compile(r"^(?:Bearer|Token|Basic)\s+", re.IGNORECASE)
-_PATH_OR_URL = re.compile(
+_PASSWORD_NAME = regex_cache.compile(r"(?:pass(?:word|wd|phrase)?)$", re.IGNORECASE)
+_AUTH_SCHEME = regex_cache.compile(r"^(?:Bearer|Token|Basic)\s+", re.IGNORECASE)
+_PATH_OR_URL = regex_cache.compile(
     r"^(?:\.{0,2}[\\/]|~|[A-Za-z]:[\\/])|://"
     r"|\.(?:json|txt|pem|key|env|ya?ml|toml|cfg|ini|p12|pfx|crt|csv)$",
     re.IGNORECASE,
 )
-_SEPARATORS = re.compile(r"[-_./:@]+")
+_SEPARATORS = regex_cache.compile(r"[-_./:@]+")
 
 
 def looks_like_credential_value(value: str, *, name: str | None = None) -> bool:

@@ -19,6 +19,8 @@ import posixpath
 import re
 from functools import lru_cache
 
+from nbgraduate.core import regex_cache
+
 #: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
 TYPE_CHECKING = False
 
@@ -30,7 +32,7 @@ __all__ = ["IgnorePatterns", "compile_patterns"]
 #: The characters of a pattern matched without pathspec: names, ``/`` and ``*`` (any characters
 #: but ``/``); no other glob character, backslash, space or ``!``. :func:`_expression` rules
 #: out the rest.
-_PLAIN = re.compile(r"[A-Za-z0-9_.+@~,=%*/-]+")
+_PLAIN = regex_cache.compile(r"[A-Za-z0-9_.+@~,=%*/-]+")
 #: The separators pathspec turns into ``/`` before matching (``pathspec.util.NORMALIZE_PATH_SEPS``).
 _SEPARATORS = tuple(sep for sep in (os.sep, os.altsep) if sep and sep != posixpath.sep)
 
@@ -85,7 +87,7 @@ def _expression(line: str) -> re.Pattern[str] | None:
     path = "/".join("[^/]*".join(map(re.escape, part.split("*"))) for part in parts)
     start = "^" if anchored else "^(?:.+/)?"
     end = "(?P<ps_d>/)" if directory else "(?:(?P<ps_d>/)|$)"
-    return re.compile(f"{start}{path}{end}")
+    return regex_cache.compile(f"{start}{path}{end}")
 
 
 def _is_plain(part: str) -> bool:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 
 from nbgraduate.analysis import catalog
+from nbgraduate.core import regex_cache
 from nbgraduate.core.records import Record
 from nbgraduate.notebook.model import Cell, ShellCommand
 
@@ -36,7 +36,7 @@ MAX_CONFIG_BYTES = 1 << 20
 #: promptfoo's default configuration file, used when ``-c`` is not given.
 DEFAULT_CONFIG = "promptfooconfig.yaml"
 
-_TOKEN = re.compile(r"""[^\s"']+|"[^"]*"|'[^']*'""")
+_TOKEN = regex_cache.compile(r"""[^\s"']+|"[^"]*"|'[^']*'""")
 _CONFIG_FLAGS = ("-c", "--config")
 #: Flags that replace the configuration's ``providers`` (its graders still apply).
 _PROVIDER_FLAGS = ("-r", "--providers")

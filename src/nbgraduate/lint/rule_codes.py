@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import os
-import re
+
+from nbgraduate.core import regex_cache
 
 __all__ = ["known_rule_codes"]
 
-_RULE_MODULE = re.compile(r"^(nbg\d{3})_\w+\.py$")
+_RULE_MODULE = regex_cache.compile(r"^(nbg\d{3})_\w+\.py$")
 
 
 @functools.cache

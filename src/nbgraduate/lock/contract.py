@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.atomic import write_text_atomic
 from nbgraduate.core.errors import ConfigError, one_line
 from nbgraduate.lock.drift import Drift, find_drift
@@ -31,8 +32,8 @@ CONTRACT_KINDS = frozenset({"dataset", "model", "prompt", "sampling", "scoring",
 #: Differences in where the eval runs, not in what it computes (MINOR).
 ENVIRONMENT_KINDS = frozenset({"requirement", "python", "kernel"})
 
-_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
-_ENTRY_HEADING = re.compile(r"^## ", re.MULTILINE)
+_VERSION = regex_cache.compile(r"(\d+)\.(\d+)\.(\d+)")
+_ENTRY_HEADING = regex_cache.compile(r"^## ", re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -27,6 +26,7 @@ from pydantic import (
     model_serializer,
 )
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.atomic import write_text_atomic
 from nbgraduate.core.errors import ConfigError
 from nbgraduate.core.files import NotARegularFile, read_regular_text
@@ -48,7 +48,7 @@ _Path = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 _Digest = Annotated[str, StringConstraints(max_length=128)]
 _Text = Annotated[str, StringConstraints(max_length=65536)]
 _MAX_ITEMS = 100_000
-_SEMVER = re.compile(r"(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})")
+_SEMVER = regex_cache.compile(r"(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})")
 
 
 class _Strict(BaseModel):

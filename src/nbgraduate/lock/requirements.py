@@ -11,11 +11,11 @@ recorded, so a format change is never reported as drift.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.errors import ConfigError
 from nbgraduate.knowledge.packages import RequirementSyntaxError, parse_requirement
 
@@ -34,11 +34,11 @@ MAX_REQUIREMENTS_BYTES = 4 * 1024 * 1024
 
 # A comment starts at ``#`` at the start of a line or after whitespace (pip's own rule), so a
 # ``#sha256=`` or ``#egg=`` fragment inside a URL is kept.
-_COMMENT = re.compile(r"(^|\s)#.*$")
+_COMMENT = regex_cache.compile(r"(^|\s)#.*$")
 # Per-requirement options (``--hash=sha256:...``, ``--config-settings``) follow the requirement.
-_REQUIREMENT_OPTION = re.compile(r"\s--?[A-Za-z]")
+_REQUIREMENT_OPTION = regex_cache.compile(r"\s--?[A-Za-z]")
 # What a schema-1 lock read from a line: ``name==version``, nothing else.
-_LEGACY_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#]+)")
+_LEGACY_PIN = regex_cache.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#]+)")
 
 
 @dataclass(frozen=True, slots=True)

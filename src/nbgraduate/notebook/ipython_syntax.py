@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.records import Record
 from nbgraduate.notebook.model import CommandOrigin, ShellCommand
 
@@ -29,21 +30,21 @@ SHELL_LINE_MAGICS = frozenset({"pip", "conda", "mamba", "micromamba", "uv", "sx"
 # by ``_ESCAPE_AT_START``, later ones from the newline before them), a trailing ``?`` or an
 # ``= !``. Every branch of the search starts with a literal character, which the regex engine
 # skips ahead to; a ``^`` branch under MULTILINE made it try the pattern at every character.
-_ESCAPE_AT_START = re.compile(r"[ \t]*[%!?]")
-_ESCAPE_HINT = re.compile(r"\n[ \t]*[%!?]|\?[ \t]*(?:#.*)?$|=[ \t]*[!%]", re.MULTILINE)
-_ASSIGNED_ESCAPE = re.compile(
+_ESCAPE_AT_START = regex_cache.compile(r"[ \t]*[%!?]")
+_ESCAPE_HINT = regex_cache.compile(r"\n[ \t]*[%!?]|\?[ \t]*(?:#.*)?$|=[ \t]*[!%]", re.MULTILINE)
+_ASSIGNED_ESCAPE = regex_cache.compile(
     r"^(?P<target>[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*(?P<escape>!|%)(?P<rest>.*)$"
 )
 # IPython's help syntax: ``?obj``, ``obj?``, ``obj.attr??``, ``%magic?``, ``items[0]?``; a call
 # (``f(x)?``) is not help but a syntax error, as in IPython.
 _HELP_TARGET = r"%{0,2}(?!\d)[\w*]+(?:\.(?!\d)[\w*]+|\[-?\d+\])*"
-_HELP = re.compile(rf"^(?:\?{{1,2}}{_HELP_TARGET}|{_HELP_TARGET}\?{{1,2}})$")
+_HELP = regex_cache.compile(rf"^(?:\?{{1,2}}{_HELP_TARGET}|{_HELP_TARGET}\?{{1,2}})$")
 # Prompts of pasted sessions, which IPython strips before running a cell: ``>>> `` and ``... ``
 # (doctest), ``In [3]: `` and ``   ...: ``.
-_CLASSIC_FIRST_PROMPT = re.compile(r"^\s*>>>(?:[ \t]|$)")
-_CLASSIC_PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.)[ \t]?")
-_IPYTHON_PROMPT = re.compile(r"^(?:(?:\[nav\]|\[ins\])? ?In \[\d+\]: |\s*\.{3,}: ?)")
-_MAGIC_NAME = re.compile(r"%{1,2}([\w.-]+)")
+_CLASSIC_FIRST_PROMPT = regex_cache.compile(r"^\s*>>>(?:[ \t]|$)")
+_CLASSIC_PROMPT = regex_cache.compile(r"^\s*(?:>>>|\.\.\.)[ \t]?")
+_IPYTHON_PROMPT = regex_cache.compile(r"^(?:(?:\[nav\]|\[ins\])? ?In \[\d+\]: |\s*\.{3,}: ?)")
+_MAGIC_NAME = regex_cache.compile(r"%{1,2}([\w.-]+)")
 
 
 class TranslatedCell(Record):
@@ -71,7 +72,7 @@ class TranslatedCell(Record):
 #: that magic (``pip install x`` is ``%pip install x``), unless the rest starts with ``=`` or
 #: ``,`` (an assignment). IPython's prefilter applies it to one-line cells only: in a longer cell
 #: the same line is a syntax error.
-_AUTOMAGIC = re.compile(r"^(pip|conda|mamba|micromamba)(?:[ \t]+(?![=,])\S.*)?[ \t]*$")
+_AUTOMAGIC = regex_cache.compile(r"^(pip|conda|mamba|micromamba)(?:[ \t]+(?![=,])\S.*)?[ \t]*$")
 
 
 def translate_cell(cell_index: int, source: str) -> TranslatedCell:
@@ -333,7 +334,9 @@ def _translate_lines(
         out.commands.append(pending.finish())
 
 
-_CONTINUED_ASSIGNMENT = re.compile(r"^\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*\\$")
+_CONTINUED_ASSIGNMENT = regex_cache.compile(
+    r"^\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*\\$"
+)
 
 
 def _continued_assignment(state: _ScanState, previous: str, line: str) -> _Escape | None:
@@ -444,7 +447,7 @@ def _classify_escape(stripped: str) -> _Escape | None:
 
 
 # What can open or close something, or continue the line; other characters are skipped in C.
-_SIGNIFICANT = re.compile(r"[\"'()\[\]{}#\\]")
+_SIGNIFICANT = regex_cache.compile(r"[\"'()\[\]{}#\\]")
 
 
 def _advance(state: _ScanState, line: str) -> None:

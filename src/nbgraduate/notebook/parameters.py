@@ -16,6 +16,7 @@ import tokenize
 from dataclasses import dataclass
 from typing import Any
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.errors import UsageError
 
 PARAMETERS_TAG = "parameters"
@@ -25,7 +26,7 @@ PARAMETERS_TAG = "parameters"
 SHARD_PARAMETERS = ("shard_index", "shard_count")
 PARAMETER_TYPES = ("str", "int", "float", "bool", "list", "dict")
 # papermill's own split of a parameter comment: ``# type: int the help``.
-_TYPE_COMMENT = re.compile(r"\s*type:\s*(?P<type>\S*)\s*(?P<help>.*)", re.DOTALL)
+_TYPE_COMMENT = regex_cache.compile(r"\s*type:\s*(?P<type>\S*)\s*(?P<help>.*)", re.DOTALL)
 _HEADER = (
     "# Parameters: `nbgraduate run -p NAME=VALUE` (or papermill) injects values after this cell."
 )

@@ -12,11 +12,13 @@ import json
 import re
 from itertools import accumulate
 
+from nbgraduate.core import regex_cache
+
 _decoder = json.JSONDecoder()
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)", re.DOTALL)
-_PLAIN = re.compile(r'[^"\\]+')
-_SOURCE_KEY = re.compile(r'"(?:source|input)"[ \t\r\n]*:[ \t\r\n]*\[')
+_WHITESPACE = regex_cache.compile(r"[ \t\n\r]*")
+_ESCAPE = regex_cache.compile(r"\\(?:u[0-9a-fA-F]{4}|.)", re.DOTALL)
+_PLAIN = regex_cache.compile(r'[^"\\]+')
+_SOURCE_KEY = regex_cache.compile(r'"(?:source|input)"[ \t\r\n]*:[ \t\r\n]*\[')
 
 
 def line_starts(raw: str) -> list[int]:

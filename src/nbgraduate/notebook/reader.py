@@ -5,19 +5,19 @@ from __future__ import annotations
 import ast
 import bisect
 import itertools
-import re
 import warnings
 from pathlib import Path
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.errors import InputFileError
 from nbgraduate.core.files import NotARegularFile, read_regular
 from nbgraduate.notebook import modern_fstrings
 from nbgraduate.notebook.ipython_syntax import translate_cell
 from nbgraduate.notebook.model import Cell, CellSyntaxError, LineOrigin, Notebook
 
-_PERCENT_MARKER = re.compile(r"^# ?%%(?!%)(?P<rest>.*)$")
-_PERCENT_TYPE = re.compile(r"\[(?P<type>markdown|md|raw)\]")
-_PERCENT_TAGS = re.compile(r"tags\s*=\s*\[(?P<tags>[^\]]*)\]")
+_PERCENT_MARKER = regex_cache.compile(r"^# ?%%(?!%)(?P<rest>.*)$")
+_PERCENT_TYPE = regex_cache.compile(r"\[(?P<type>markdown|md|raw)\]")
+_PERCENT_TAGS = regex_cache.compile(r"tags\s*=\s*\[(?P<tags>[^\]]*)\]")
 _PARSE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 # Never the real path: for some errors CPython re-reads the named file to locate the column, and
 # the file on disk is JSON (or has IPython syntax), not the program being compiled.
@@ -122,7 +122,7 @@ def _from_ipynb(path: Path, text: str) -> Notebook:
     )
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = regex_cache.compile("[\ud800-\udfff]")
 
 
 def _refuse_lone_surrogates(path: Path, cells: list[Cell]) -> None:
@@ -220,7 +220,7 @@ def _cell_from_node(index: int, raw: dict) -> Cell:
     )
 
 
-_LONE_CR = re.compile(r"\r(?!\n)")
+_LONE_CR = regex_cache.compile(r"\r(?!\n)")
 
 
 def _check_output(index: int, number: int, output: dict) -> None:

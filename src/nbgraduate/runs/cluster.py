@@ -23,7 +23,6 @@ here and only when a cluster is asked for.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.atomic import write_bytes_atomic
 from nbgraduate.core.errors import NbgraduateError, UsageError, one_line
 from nbgraduate.runs.cluster_task import ATTEMPTS_METADATA, PipelineBundle, TaskSpec, run_task
@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ClusterUnavailable", "build_bundle", "connect", "execute_on_cluster"]
 
-_ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx)://\S+$")
-_LOCAL = re.compile(r"^local:(\d+)$")
+_ADDRESS = regex_cache.compile(r"^(tcp|tls|ws|wss|ucx)://\S+$")
+_LOCAL = regex_cache.compile(r"^local:(\d+)$")
 _POLL_S = 0.5
 
 

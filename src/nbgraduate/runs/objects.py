@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.errors import FileError
 
 __all__ = [
@@ -44,7 +44,7 @@ __all__ = [
 OBJECTS_DIRNAME = "objects"
 _ALGORITHM = "sha256"
 _CHUNK_SIZE = 1024 * 1024
-_DIGEST = re.compile(r"[0-9a-f]{64}")
+_DIGEST = regex_cache.compile(r"[0-9a-f]{64}")
 
 
 class ObjectError(FileError):

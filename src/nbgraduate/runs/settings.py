@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.errors import ConfigError, UsageError
 from nbgraduate.runs.layout import StoreLocation, default_store_root, is_postgres_url
 
@@ -55,7 +56,7 @@ SHIP_LIMIT_ENV = "NBGRADUATE_SHIP_LIMIT"
 DEFAULT_SHIP_LIMIT = 16 * 1024 * 1024
 
 _DATABASE_ARTIFACTS = "database"
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*((?:[kmgt]i?)?b?)\s*$", re.IGNORECASE)
+_SIZE = regex_cache.compile(r"^\s*(\d+(?:\.\d+)?)\s*((?:[kmgt]i?)?b?)\s*$", re.IGNORECASE)
 
 
 def resolve_store(

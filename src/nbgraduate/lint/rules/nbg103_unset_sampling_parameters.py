@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,7 @@ from nbgraduate.analysis.llm_calls import (
     receiver_call,
     sets_temperature,
 )
+from nbgraduate.core import regex_cache
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
@@ -347,7 +347,7 @@ def _tokenized(star: ast.expr, call: CallSite, values: ValueResolver) -> bool:
 #: OpenAI reasoning models (``o1``, ``o3-mini``, ``o4-mini-2025-04-16``, ``gpt-5``,
 #: ``gpt-5-nano``) accept no temperature but the default: there is no setting to pin, repeats
 #: carry the variance. (``gpt-5-chat-latest`` is no reasoning model and takes a temperature.)
-_REASONING_MODEL = re.compile(
+_REASONING_MODEL = regex_cache.compile(
     r"^(?:openai/)?(?:o\d(?:-|$)|gpt-5(?:-(?:mini|nano|pro))?(?:-\d{4}-\d{2}-\d{2})?$)"
 )
 

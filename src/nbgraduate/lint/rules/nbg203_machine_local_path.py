@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from nbgraduate.core import regex_cache
 from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
     from nbgraduate.lint.context import LintContext
 
-_MACHINE_LOCAL = re.compile(
+_MACHINE_LOCAL = regex_cache.compile(
     r"^(?:/Users/[^/\s]+/|/home/[^/\s]+/|~[/\\]|[A-Za-z]:[\\/]+Users[\\/]+[^\\/\s]+)"
 )
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from nbgraduate.analysis.llm_calls import unseeded_temperatures
+from nbgraduate.core import regex_cache
 from nbgraduate.lint.promptfoo_configs import (
     promptfoo_runs,
     read_config,
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 _SEED_NAME = {"mistral": "random_seed"}
 #: A YAML scalar as written on its line: up to a comment, a flow separator or the line's end.
-_VALUE = re.compile(r"[^\s,}\]#]+")
+_VALUE = regex_cache.compile(r"[^\s,}\]#]+")
 
 
 class NondeterministicSamplingUnseeded(Rule):

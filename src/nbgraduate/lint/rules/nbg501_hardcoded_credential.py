@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from nbgraduate.core import regex_cache
 from nbgraduate.knowledge import secrets
 from nbgraduate.lint.rules.base import Example, Finding, Position, Rule
 
 if TYPE_CHECKING:
     from nbgraduate.lint.context import LintContext
 
-_ENV_ASSIGNMENT = re.compile(
+_ENV_ASSIGNMENT = regex_cache.compile(
     r"^(?:env|export|set)\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*[= ]\s*(?P<value>\S+)"
 )
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.errors import UsageError
 from nbgraduate.knowledge.codeowners import find_codeowners, parse_codeowners
 from nbgraduate.repo.setup.templates import CODEOWNERS, read_template
@@ -15,7 +15,9 @@ __all__ = ["DEFAULT_CODEOWNERS", "PlannedCodeowners", "plan_codeowners", "valida
 
 #: Where ``init`` creates CODEOWNERS when the repository has none (GitHub reads it first).
 DEFAULT_CODEOWNERS = ".github/CODEOWNERS"
-_OWNER = re.compile(r"^(@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+_OWNER = regex_cache.compile(
+    r"^(@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$"
+)
 #: A notebook that does not exist: the owner of a new notebook in the eval path.
 _PROBE = "new_eval.ipynb"
 

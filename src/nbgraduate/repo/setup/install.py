@@ -10,18 +10,18 @@ pre-commit runs: ``git+<hook repository>@<hook rev>``.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.errors import UsageError
 
 __all__ = ["CiInstall", "from_hooks", "from_index"]
 
 #: A git revision: a tag, branch or commit; no spaces, no leading dash, no shell or YAML syntax.
-_REV = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./+-]*")
+_REV = regex_cache.compile(r"[A-Za-z0-9_][A-Za-z0-9_./+-]*")
 #: ``git@host:owner/repo.git``, the scp-like form git (and pre-commit) accept.
-_SCP = re.compile(r"(?P<user>[A-Za-z0-9_.-]+)@(?P<host>[A-Za-z0-9_.-]+):(?P<path>[^/].*)")
+_SCP = regex_cache.compile(r"(?P<user>[A-Za-z0-9_.-]+)@(?P<host>[A-Za-z0-9_.-]+):(?P<path>[^/].*)")
 _URL_SCHEMES = ("https://", "http://", "ssh://", "git://", "file://")
 
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from nbgraduate.core import regex_cache
 from nbgraduate.core.errors import ConfigError, NbgraduateError
 
 if sys.version_info >= (3, 11):
@@ -35,10 +36,10 @@ __all__ = [
 
 #: The table: one ``["owner/repo"]`` section per action, with ``tag`` and ``sha``.
 PINS_FILE = Path(__file__).with_name("actions.toml")
-_SHA = re.compile(r"[0-9a-f]{40}")
+_SHA = regex_cache.compile(r"[0-9a-f]{40}")
 #: ``uses: owner/repo[/path]@ref`` with an optional trailing comment; local (``./``) and
 #: ``docker://`` references have no ``owner/repo@`` and are left alone.
-_USES = re.compile(
+_USES = regex_cache.compile(
     r"(?m)^(?P<prefix>[ \t]*(?:-[ \t]+)?uses:[ \t]+)"
     r"(?P<quote>['\"]?)(?P<repository>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)"
     r"(?P<path>/[^@\s'\"]*)?@(?P<ref>[^\s#'\"]+)(?P=quote)"

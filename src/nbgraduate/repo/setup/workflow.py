@@ -4,9 +4,9 @@ and nbgraduate's install source filled in; a user's edited copy is kept."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
+from nbgraduate.core import regex_cache
 from nbgraduate.repo.setup.install import CiInstall
 from nbgraduate.repo.setup.pins import pin_uses
 from nbgraduate.repo.setup.templates import WORKFLOW, read_template
@@ -22,7 +22,7 @@ __all__ = [
 WORKFLOW_PATH = ".github/workflows/nbgraduate.yml"
 _INSTALL_PLACEHOLDER = '"__NBGRADUATE_INSTALL__"'
 #: The ``env:`` line that names what CI installs, as the template and ``init`` write it.
-_INSTALL_LINE = re.compile(r'(?m)^  NBGRADUATE_INSTALL: (?P<value>"(?:[^"\\]|\\.)*")$')
+_INSTALL_LINE = regex_cache.compile(r'(?m)^  NBGRADUATE_INSTALL: (?P<value>"(?:[^"\\]|\\.)*")$')
 _JOBS = "lint + SARIF, verify, run, gate against main, pull-request comment"
 
 
