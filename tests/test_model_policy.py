@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from cli_runner import unmeasured_environment
 
+from nbgraduate.knowledge import model_policy
 from nbgraduate.knowledge.model_policy import ModelIdVerdict, ModelPolicy, ModelPolicyError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -500,3 +508,80 @@ def test_config_provider_generation_rule(policy: ModelPolicy) -> None:
     assert extended.classify("acme-2.1").status == "pinned"
     assert extended.classify("acme-3").status == "pinned"
     assert extended.classify("acme-2").status == "floating"
+
+
+# --- the parsed packaged policy, kept beside the bytecode --------------------------------------
+
+
+@pytest.fixture
+def packaged_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The packaged policy file copied into a directory of its own (its cache goes there)."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", None)
+    copy = tmp_path / "model_policy.toml"
+    copy.write_bytes(PACKAGED_POLICY.read_bytes())
+    return copy
+
+
+PACKAGED_POLICY = Path(model_policy.__file__).with_name("model_policy.toml")
+
+
+def _cached_tables(policy_file: Path) -> Path:
+    return (
+        policy_file.parent
+        / "__pycache__"
+        / (f"model_policy.toml.{sys.implementation.cache_tag}.marshal")
+    )
+
+
+def test_the_parsed_policy_is_kept_and_equals_a_fresh_parse(packaged_copy: Path) -> None:
+    parsed = tomllib.loads(packaged_copy.read_text(encoding="utf-8"))
+    assert model_policy._packaged_policy_data(str(packaged_copy)) == parsed
+    cache = _cached_tables(packaged_copy)
+    assert cache.is_file()
+    # A later process loads the tables without tomllib (blocked here: an import would fail).
+    code = (
+        "import sys; sys.modules['tomllib'] = sys.modules['tomli'] = None; "
+        "from nbgraduate.knowledge import model_policy; "
+        f"print(repr(model_policy._packaged_policy_data({str(packaged_copy)!r})))"
+    )
+    env = unmeasured_environment()
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], check=True, env=env, capture_output=True, text=True
+    )
+    assert ast.literal_eval(loaded.stdout) == parsed
+
+
+def test_an_edited_policy_file_is_parsed_again(packaged_copy: Path) -> None:
+    model_policy._packaged_policy_data(str(packaged_copy))
+    packaged_copy.write_text(
+        packaged_copy.read_text(encoding="utf-8") + '\n[extra_table]\nkey = "value"\n',
+        encoding="utf-8",
+    )
+    data = model_policy._packaged_policy_data(str(packaged_copy))
+    assert data["extra_table"] == {"key": "value"}
+
+
+def test_a_damaged_cache_is_ignored_and_replaced(packaged_copy: Path) -> None:
+    cache = _cached_tables(packaged_copy)
+    cache.parent.mkdir()
+    cache.write_bytes(b"\xe3 not marshal")
+    parsed = tomllib.loads(packaged_copy.read_text(encoding="utf-8"))
+    assert model_policy._packaged_policy_data(str(packaged_copy)) == parsed
+    assert cache.read_bytes() != b"\xe3 not marshal"
+    assert model_policy._packaged_policy_data(str(packaged_copy)) == parsed
+
+
+def test_no_cache_is_written_when_bytecode_is_not(
+    packaged_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    model_policy._packaged_policy_data(str(packaged_copy))
+    assert sorted(path.name for path in packaged_copy.parent.iterdir()) == ["model_policy.toml"]
+
+
+def test_an_invalid_policy_file_is_a_policy_error_and_is_not_kept(packaged_copy: Path) -> None:
+    packaged_copy.write_text("[unclosed\n", encoding="utf-8")
+    with pytest.raises(ModelPolicyError, match=r"model_policy\.toml"):
+        model_policy._packaged_policy_data(str(packaged_copy))
+    assert not _cached_tables(packaged_copy).parent.exists()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import nbgraduate
-from nbgraduate.core import regex_cache
+from nbgraduate.core import pycache, regex_cache
 from nbgraduate.core.regex_cache import RegexTable
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "notebooks"
@@ -47,7 +47,7 @@ EDGE_CASES = [
 #: Run before a child's own code: point the package's table at the path in the environment.
 _PRELUDE = """
 import os, re, sys
-from nbgraduate.core import regex_cache
+from nbgraduate.core import pycache, regex_cache
 regex_cache.TABLE.path = os.environ["TABLE_PATH"]
 """
 
@@ -349,3 +349,14 @@ def test_the_package_table_lives_beside_the_package_bytecode() -> None:
     path = Path(regex_cache.TABLE.path)
     assert path.parent == Path(nbgraduate.__file__).resolve().parent / "__pycache__"
     assert path.name == f"regex.{sys.implementation.cache_tag}.marshal"
+
+
+def test_under_a_bytecode_prefix_the_table_goes_where_the_bytecode_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "prefix"))
+    source = tmp_path / "site" / "nbgraduate"
+    expected = Path(str(tmp_path / "prefix") + str(source)) / (
+        f"regex.{sys.implementation.cache_tag}.marshal"
+    )
+    assert Path(pycache.cache_path(str(source), "regex")) == expected

@@ -22,11 +22,11 @@ then compiles as ``re.compile`` does.
 from __future__ import annotations
 
 import _sre
-import contextlib
-import marshal
 import os
 import re
 import sys
+
+from nbgraduate.core import pycache
 
 __all__ = ["RegexTable", "compile", "save"]
 
@@ -72,19 +72,8 @@ def _stdlib_compiler() -> tuple:
 
 
 def _default_path() -> str | None:
-    """``nbgraduate/__pycache__/regex.<cache_tag>.marshal``, where bytecode would go (under
-    ``sys.pycache_prefix`` when one is set); None for an interpreter without a cache tag."""
-    tag = sys.implementation.cache_tag
-    if tag is None:
-        return None
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    prefix = getattr(sys, "pycache_prefix", None)
-    if prefix:
-        tail = os.path.splitdrive(package)[1]  # as importlib does: the drive is dropped
-        directory = os.path.join(prefix, tail.lstrip(os.sep + (os.altsep or "")))
-    else:
-        directory = os.path.join(package, "__pycache__")
-    return os.path.join(directory, f"regex.{tag}.marshal")
+    """``nbgraduate/__pycache__/regex.<cache_tag>.marshal``, where the package's bytecode goes."""
+    return pycache.cache_path(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "regex")
 
 
 class RegexTable:
@@ -168,17 +157,11 @@ class RegexTable:
     def _load(self) -> dict[_Key, _Program]:
         """The programs saved by an earlier process; none when the file is missing, damaged,
         or written by another interpreter or version."""
-        self._programs = {}
-        if self.path is None:
-            return self._programs
-        try:
-            with open(self.path, "rb") as file:
-                header, programs = marshal.loads(file.read())
-        except Exception:  # missing, unreadable, truncated, not marshal, not a pair
-            return self._programs
-        if header == _header() and type(programs) is dict and len(programs) <= MAX_ENTRIES:
-            self._programs = programs
-        return self._programs
+        programs = pycache.load(self.path, _header())
+        if type(programs) is not dict or len(programs) > MAX_ENTRIES:
+            programs = {}
+        self._programs = programs
+        return programs
 
     def save(self) -> None:
         """Write the table if this process compiled something new (once; never an error)."""
@@ -199,16 +182,7 @@ class RegexTable:
         programs = self._programs or {}
         if len(programs) > MAX_ENTRIES:
             programs = {key: programs[key] for key in self._used if key in programs}
-        temporary = f"{self.path}.{os.getpid()}.tmp"
-        try:
-            data = marshal.dumps((_header(), programs))
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            with open(temporary, "wb") as file:
-                file.write(data)
-            os.replace(temporary, self.path)
-        except Exception:  # read-only, full, gone: the next process compiles again
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        pycache.store(self.path, _header(), programs)
 
 
 #: The table of this installation, beside the package's bytecode.

@@ -5,12 +5,14 @@ from __future__ import annotations
 import fnmatch
 import functools
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 
-from nbgraduate.core import regex_cache
+from nbgraduate.core import pycache, regex_cache
 from nbgraduate.core.records import Record
+from nbgraduate.core.small_digest import sha256
 
 #: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
 TYPE_CHECKING = False
@@ -32,6 +34,8 @@ else:
     PinStatus = str
 
 SCHEMA_VERSION = 1
+#: The layout of the parsed policy kept beside the bytecode; bumped when it changes.
+_POLICY_CACHE_FORMAT = 1
 _STATUSES: tuple[PinStatus, ...] = ("pinned", "floating", "unknown")
 _PROVIDER_KEYS = frozenset(
     {
@@ -646,22 +650,35 @@ def _any_match(names: Iterable[str], globs: Iterable[str]) -> bool:
 
 @functools.cache
 def _default_policy() -> ModelPolicy:
-    # Imported here so that importing nbgraduate stays cheap until a model id is classified.
     # The file sits beside this module (the wheel ships it there); ``importlib.resources``
     # would find the same path and cost ~5 ms of imports (``tempfile``, ``zipfile`` readers).
-    from pathlib import Path
+    resource = os.path.join(os.path.dirname(os.path.abspath(__file__)), "model_policy.toml")
+    return ModelPolicy._from_data(_packaged_policy_data(resource), where=resource, lazy=True)
 
+
+def _packaged_policy_data(resource: str) -> dict[str, object]:
+    """The packaged policy file's tables. Importing tomllib and parsing the file cost every
+    lint process about 3 ms, so the tables are kept beside the bytecode, under the digest of
+    the file's text (an edited file is parsed again) and the interpreter's version."""
+    with open(resource, encoding="utf-8") as file:
+        text = file.read()
+    header = (_POLICY_CACHE_FORMAT, sys.hexversion, sha256(text.encode("utf-8")).hexdigest())
+    path = pycache.cache_path(os.path.dirname(resource), "model_policy.toml")
+    data = pycache.load(path, header)
+    if type(data) is dict:
+        return data
+    # Imported here so that importing nbgraduate stays cheap until a model id is classified.
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
 
-    resource = Path(__file__).with_name("model_policy.toml")
     try:
-        data = tomllib.loads(resource.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ModelPolicyError(f"{resource}: {exc}") from exc
-    return ModelPolicy._from_data(data, where=str(resource), lazy=True)
+    pycache.store(path, header, data)
+    return data
 
 
 class ModelPolicyConfig(Record):
