@@ -264,8 +264,13 @@ class UnsetSamplingParameters(Rule):
             if call.method == "GenerativeModel" and sets_temperature(call, context.values)
         }
         llm_calls = context.llm_calls
+        # Most calls are neither LLM calls nor calls of a wrapper: the wrapper names are looked
+        # up here, once, rather than asked of ``wrapper_of`` for every call.
+        wrappers = llm_calls.wrappers
         for call in context.facts.calls:
             kind = llm_calls.kind(call)
+            if kind is None and call.method not in wrappers and call.method != "generate":
+                continue
             if kind is None and call.method == "generate":
                 if is_local_generation(call, context.values) and not _decides_sampling(
                     call, context.values

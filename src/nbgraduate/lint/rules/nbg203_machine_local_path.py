@@ -47,7 +47,11 @@ class MachineLocalPath(Rule):
     def check(self, context: LintContext) -> Iterator[Finding]:
         for constant in context.facts.strings:
             value = constant.node.value
-            if len(value) < 3 or not _MACHINE_LOCAL.match(value):
+            # Every such path starts with ``/`` or ``~``, or a drive letter and ``:``: two
+            # character tests spare most strings (prompts, model ids, keys) the regex.
+            if len(value) < 3 or (value[0] not in "/~" and value[1] != ":"):
+                continue
+            if not _MACHINE_LOCAL.match(value):
                 continue
             node = constant.node
             message = (

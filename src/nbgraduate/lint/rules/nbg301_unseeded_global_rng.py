@@ -32,6 +32,25 @@ _SEEDER_FAMILY = {
     seeder: family for family, seeders in catalog.GLOBAL_RNG_SEEDERS.items() for seeder in seeders
 }
 
+# What a call needs for ``check`` to look at it at all: its method or its qualified name among
+# these, or sampling keywords. A notebook makes thousands of calls (``print``, ``df.head``) and
+# two set lookups pass over each, where the checks in order cost a dozen steps and two calls.
+_CALL_METHODS_OF_INTEREST = frozenset(
+    {*_GENERATOR_SEEDERS, *catalog.SEED_EVERYTHING_NAMES, "sample", "rsample"}
+)
+_QUALIFIED_NAMES_OF_INTEREST = frozenset(
+    {
+        *catalog.RNG_CONSTRUCTORS,
+        *_SEEDER_FAMILY,
+        *catalog.GLOBAL_RNG_LIBRARY_CALLS,
+        *(
+            f"{family}.{function}" if family else function
+            for family, functions in catalog.GLOBAL_RNG_FUNCTIONS.items()
+            for function in functions
+        ),
+    }
+)
+
 
 class UnseededGlobalRng(Rule):
     """Reports every draw from the ``random``, ``numpy.random`` or ``torch`` global generators
@@ -193,6 +212,15 @@ class UnseededGlobalRng(Rule):
         unseeded: list[CallSite] = []  # generators constructed without a seed
         library_draws: set[int] = set()  # ``KMeans(...)`` with no random_state
         for call in context.facts.calls:
+            if not (
+                call.method in _CALL_METHODS_OF_INTEREST
+                or call.qualified_name in _QUALIFIED_NAMES_OF_INTEREST
+                or call.has_star_kwargs
+                or "do_sample" in call.keywords
+                # ``unaliased(call).method``: the name an alias was imported as
+                or call.qualified_name.rpartition(".")[2] in catalog.SEED_EVERYTHING_NAMES
+            ):
+                continue
             if call.method in _GENERATOR_SEEDERS and call.node.args:
                 receiver = (
                     call.node.func.value if isinstance(call.node.func, ast.Attribute) else None
