@@ -689,6 +689,25 @@ def test_ids_iterated_into_a_helper_are_each_reported(tmp_path: Path) -> None:
     assert found == [("NBG101", 3, 1), ("NBG101", 4, 1)]
 
 
+def test_ollama_tags_through_its_clients_and_servers_float(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'from ollama import AsyncClient, Client\noc = Client(host="http://localhost:11434")\n'
+        'r = oc.chat(model="llama3", messages=[])\n'
+        'r2 = await AsyncClient().chat(model="llama3.1", messages=[])',
+        'from openai import OpenAI\nol = OpenAI(base_url="http://ollama:11434/v1", api_key="x")\n'
+        'r3 = ol.chat.completions.create(model="mistral", temperature=0, messages=[])',
+        'import requests\nr4 = requests.post("http://localhost:11434/api/chat",\n'
+        '    json={"model": "qwen2.5", "messages": []})',
+        'vllm = OpenAI(base_url="http://localhost:8000/v1")\n'
+        'r5 = vllm.chat.completions.create(model="judge", temperature=0, messages=[])\n'
+        'r6 = requests.post("http://localhost:8080/api/chat", json={"model": "bot", "messages": []})',
+        codes="NBG101",
+    )
+    # A name served by vLLM or another local server is not an Ollama tag.
+    assert found == [("NBG101", 2, 3), ("NBG101", 2, 4), ("NBG101", 3, 3), ("NBG101", 4, 3)]
+
+
 # -- seeds: draws in a callback handed over inside a function the notebook calls ----------------
 
 

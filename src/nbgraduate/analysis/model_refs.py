@@ -16,8 +16,8 @@ from collections.abc import Iterator
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.call_flow import CallFlow
-from nbgraduate.analysis.facts import CallSite, ProgramFacts, StringConstant
-from nbgraduate.analysis.llm_calls import provider_of_model_id
+from nbgraduate.analysis.facts import CallSite, ProgramFacts, StringConstant, dotted_name
+from nbgraduate.analysis.llm_calls import provider_of_model_id, receiver_call
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
 from nbgraduate.core import regex_cache
 from nbgraduate.core.positions import Position
@@ -100,6 +100,7 @@ _JUDGE_CALL = regex_cache.compile(catalog.JUDGE_CALL_PATTERN)
 _EMBEDDING_CALL = regex_cache.compile(catalog.EMBEDDING_CALL_PATTERN)
 _LOCAL_TAG_CALL = regex_cache.compile(catalog.LOCAL_TAG_CALL_PATTERN)
 _HEX_SHA = regex_cache.compile(r"^[0-9a-f]{40}$")
+_OLLAMA_HOST = regex_cache.compile(r"(?i)^\w+://[^/]*ollama")
 
 
 class ModelReference(Record):
@@ -206,7 +207,7 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
         if _is_not_a_model_call(call, values):
             _suppress(arguments, call, values, seen)
             continue
-        host = "ollama" if _LOCAL_TAG_CALL.search(call.written_name) else None
+        host = _local_runtime(call, values)
         revision = _revision(call, values)
         for keyword_name, expression in arguments:
             role = _role(call, keyword_name, expression)
@@ -243,6 +244,38 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
             ModelReference(ResolvedValue(constant.node.value, constant.node), role, None, None)
         )
     return references
+
+
+def _local_runtime(call: CallSite, values: ValueResolver) -> str | None:
+    """``ollama`` when the call goes to an Ollama server, whose model names are tags: the
+    module's functions, its ``Client``/``AsyncClient``, an OpenAI client whose ``base_url`` is
+    an Ollama server, or an HTTP request to one (``requests.post("http://localhost:11434/api/chat",
+    json={"model": "llama3"})``)."""
+    if _LOCAL_TAG_CALL.search(call.written_name) or call.qualified_name.startswith("ollama."):
+        return "ollama"
+    if call.method in catalog.HTTP_METHODS:
+        url = call.argument(0, "url")
+        return "ollama" if _any_ollama_url(url, call, values) else None
+    made = receiver_call(call, values)
+    if made is None:
+        return None
+    if _LOCAL_TAG_CALL.search(values.qualify(dotted_name(made.func) or "")):
+        return "ollama"
+    for keyword in made.keywords:
+        if keyword.arg in catalog.BASE_URL_KEYWORDS and _any_ollama_url(
+            keyword.value, call, values
+        ):
+            return "ollama"
+    return None
+
+
+def _any_ollama_url(expression: ast.expr | None, call: CallSite, values: ValueResolver) -> bool:
+    """Whether a URL is an Ollama server's: its default port 11434, or a host named ollama."""
+    for url in values.strings(expression, call.scope):
+        text = str(url.value)
+        if ":11434" in text or _OLLAMA_HOST.search(text):
+            return True
+    return False
 
 
 def _model_name_of(constant: StringConstant) -> str | None:

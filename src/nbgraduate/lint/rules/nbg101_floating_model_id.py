@@ -29,8 +29,9 @@ class FloatingModelId(Rule):
     eval CLIs such as ``lm_eval``, ``inspect eval`` and ``oaieval``) against the provider's
     pinning policy, and reports ids that are aliases, at the literal that defines them. Provider
     prefixes and URIs (``openai/gpt-4o``, ``openai:/gpt-4o-mini``, ``openai:chat:gpt-4``) are
-    understood; Ollama tags always float; embedding and retrieval models are not judged. The
-    policy is data (``model_policy.toml``) and can be extended in ``[tool.nbgraduate.models]``.
+    understood; Ollama tags always float, through Ollama's module, its clients, an OpenAI
+    client or an HTTP request to an Ollama server; embedding and retrieval models are not
+    judged. The policy is data (``model_policy.toml``) and can be extended in ``[tool.nbgraduate.models]``.
 
     A ``!promptfoo eval -c <config>`` line (or ``promptfooconfig.yaml`` without ``-c``) brings
     in the providers and graders of that configuration: written by an earlier ``%%writefile``
@@ -281,6 +282,19 @@ class FloatingModelId(Rule):
             'scores = {m: ask("2+2?", m) for m in ("gpt-4o", "o3-mini")}\n',
             note="ids passed to, or iterated into, the notebook's own functions that call a model",
         ),
+        Example(
+            "import ollama\n"
+            'oc = ollama.Client(host="http://localhost:11434")\n'
+            'reply = oc.chat(model="llama3", messages=[])\n'
+            "# %%\n"
+            'local = OpenAI(base_url="http://localhost:11434/v1", api_key="ollama")\n'
+            'out = local.chat.completions.create(model="mistral", temperature=0, messages=[])\n'
+            "# %%\n"
+            "import requests\n"
+            'url = "http://localhost:11434/api/generate"\n'
+            'r = requests.post(url, json={"model": "qwen2.5", "prompt": "2+2?"})\n',
+            note="Ollama's clients, an OpenAI client on an Ollama server, Ollama's HTTP API",
+        ),
     )
     good = (
         Example(
@@ -444,6 +458,13 @@ class FloatingModelId(Rule):
             "# %%\n"
             'reply = ask("2+2?", "gpt-4-turbo-2024-04-09")\n'
             'scores = {m: ask("2+2?", m) for m in ("gpt-4o-2024-08-06", "o3-mini-2025-01-31")}\n',
+        ),
+        Example(
+            'served = OpenAI(base_url="http://localhost:8000/v1", api_key="EMPTY")\n'
+            'out = served.chat.completions.create(model="judge", temperature=0, messages=[])\n'
+            "import requests\n"
+            'r = requests.post("http://localhost:8080/api/chat", json={"model": "bot", "q": "hi"})\n',
+            note="a name a local server other than Ollama serves is no Ollama tag",
         ),
     )
 
