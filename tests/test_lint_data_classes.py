@@ -708,6 +708,21 @@ def test_ollama_tags_through_its_clients_and_servers_float(tmp_path: Path) -> No
     assert found == [("NBG101", 2, 3), ("NBG101", 2, 4), ("NBG101", 3, 3), ("NBG101", 4, 3)]
 
 
+def test_ids_logged_or_written_beside_scores_are_labels(tmp_path: Path) -> None:
+    found = lint_cells(
+        tmp_path,
+        'import mlflow, wandb\nmlflow.log_params({"model": "gpt-4o"})\n'
+        'wandb.init(project="evals", config={"model": "gpt-4o"})',
+        'results.append({"model": "gpt-4o", "score": s})\n'
+        'row = {"model": "claude-3-5-sonnet-latest", "accuracy": 0.9}',
+        'cfg = {"model": "gpt-4o-mini", "temperature": 0, "score": None}\n'
+        "reply = client.chat.completions.create(**cfg, messages=[])",
+        codes="NBG101",
+    )
+    # The dict that is sent to the model is a configuration, whatever else it holds.
+    assert found == [("NBG101", 4, 1)]
+
+
 # -- seeds: draws in a callback handed over inside a function the notebook calls ----------------
 
 

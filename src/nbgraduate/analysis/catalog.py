@@ -73,6 +73,40 @@ METADATA_KEYWORDS = frozenset(
     }
 )
 
+#: Calls that log a run's parameters or tags to a tracker (by method, and by qualified name):
+#: ``mlflow.log_params({"model": "gpt-4o"})`` and ``wandb.init(config={"model": ...})`` record
+#: which model ran; they call none.
+RUN_LOG_METHODS = frozenset(
+    {"log_params", "log_param", "log_hyperparams", "log_parameters", "set_tags", "set_tag"}
+)
+RUN_LOG_CALLS = frozenset({"wandb.init", "wandb.log", "wandb.config.update"})
+
+#: Dict keys of a result row: ``{"model": "gpt-4o", "score": s}`` labels a score with the model
+#: that earned it.
+SCORE_KEYS = frozenset(
+    {
+        "score",
+        "scores",
+        "accuracy",
+        "acc",
+        "f1",
+        "precision",
+        "recall",
+        "correct",
+        "is_correct",
+        "pass_rate",
+        "win_rate",
+        "exact_match",
+        "latency",
+        "latency_ms",
+        "cost",
+        "elapsed",
+        "metric",
+        "metrics",
+        "rating",
+    }
+)
+
 #: Calls (by the end of their name) that record an experiment's description: an id given to
 #: them under a keyword that only looks like a model's (``language_model_id=``) labels the
 #: run, it calls no model. ``model=`` and the other :data:`MODEL_KEYWORDS` still count.

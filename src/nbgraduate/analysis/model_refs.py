@@ -184,7 +184,11 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
     handoffs = _JudgeHandoffs(values.facts)
     first_argument = catalog.MODEL_FIRST_ARGUMENT
     flow: CallFlow | None = None
+    run_logs = catalog.RUN_LOG_METHODS
     for call in values.facts.calls:
+        if call.method in run_logs or call.qualified_name in catalog.RUN_LOG_CALLS:
+            _suppress_logged(call, seen)
+            continue
         if (
             not call.keywords
             and not call.star_kwargs
@@ -230,6 +234,7 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
                 references.append(ModelReference(value, role, call, revision, host))
         if has_model_args:
             references += _model_args_references(call, values, seen)
+    rows: set[int] | None = None
     for constant in values.facts.strings:
         if constant.context is None and constant.container is None:
             continue
@@ -238,12 +243,51 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
         named = _model_name_of(constant)
         if named is None:
             continue
+        if rows is None:
+            rows = _result_rows(values.facts)
+        if id(constant.node) in rows:
+            continue  # ``results.append({"model": "gpt-4o", "score": s})``: a label
         seen.add(id(constant.node))
         role: ModelRole = "judge" if _JUDGE_WORDS.search(named) else "candidate"
         references.append(
             ModelReference(ResolvedValue(constant.node.value, constant.node), role, None, None)
         )
     return references
+
+
+def _suppress_logged(call: CallSite, seen: set[int]) -> None:
+    """Ids in the dicts written into a tracker's log call name the model that ran; wherever
+    else they appear, they are no model of their own."""
+    for argument in (*call.node.args, *call.keywords.values()):
+        if isinstance(argument, ast.Dict):
+            for value in argument.values:
+                if isinstance(value, ast.Constant):
+                    seen.add(id(value))
+
+
+def _result_rows(facts: ProgramFacts) -> set[int]:
+    """``id`` of the string values of dict literals that have a score key: result rows (given to
+    a call such as ``results.append``, bound to a name, or listed in either), whose model is the
+    label of a score. A dict that reaches a model call was found among the calls before."""
+    rows: set[int] = set()
+    written: list[ast.expr | None] = [
+        argument
+        for call in facts.calls
+        if call.node.args or call.keywords
+        for argument in (*call.node.args, *call.keywords.values())
+    ]
+    written += [binding.value for bindings in facts.bindings.values() for binding in bindings]
+    for expression in written:
+        items = expression.elts if isinstance(expression, (ast.List, ast.Tuple)) else (expression,)
+        for item in items:
+            if not isinstance(item, ast.Dict):
+                continue
+            if any(
+                isinstance(key, ast.Constant) and key.value in catalog.SCORE_KEYS
+                for key in item.keys
+            ):
+                rows.update(id(value) for value in item.values if isinstance(value, ast.Constant))
+    return rows
 
 
 def _local_runtime(call: CallSite, values: ValueResolver) -> str | None:

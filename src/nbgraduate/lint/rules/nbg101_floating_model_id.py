@@ -295,6 +295,12 @@ class FloatingModelId(Rule):
             'r = requests.post(url, json={"model": "qwen2.5", "prompt": "2+2?"})\n',
             note="Ollama's clients, an OpenAI client on an Ollama server, Ollama's HTTP API",
         ),
+        Example(
+            'cfg = {"model": "gpt-4o", "temperature": 0, "score_threshold": 0.5}\n'
+            "mlflow.log_params(cfg)\n"
+            "reply = client.chat.completions.create(**cfg, messages=[])\n",
+            note="a configuration that is logged and also sent to the model",
+        ),
     )
     good = (
         Example(
@@ -465,6 +471,14 @@ class FloatingModelId(Rule):
             "import requests\n"
             'r = requests.post("http://localhost:8080/api/chat", json={"model": "bot", "q": "hi"})\n',
             note="a name a local server other than Ollama serves is no Ollama tag",
+        ),
+        Example(
+            "import mlflow, wandb\n"
+            'mlflow.log_params({"model": "gpt-4o"})\n'
+            'wandb.init(project="evals", config={"model": "gpt-4o"})\n'
+            'results.append({"model": "gpt-4o", "score": 0.8})\n'
+            'row = {"model": "claude-3-5-sonnet-latest", "accuracy": 0.9}\n',
+            note="ids logged to a tracker or written into result rows beside their scores",
         ),
     )
 
