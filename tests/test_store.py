@@ -274,6 +274,37 @@ def test_sqlite_store_of_schema_1_is_migrated_and_keeps_its_runs(tmp_path: Path)
     connection.close()
 
 
+@pytest.mark.parametrize("schema_version", [1, "current"])
+def test_a_key_stored_unmasked_is_masked_when_read(tmp_path: Path, schema_version) -> None:
+    """Rows a store holds from before secrets were masked on write (or written by another
+    tool) are masked on read, whether the row is in the current record schema or an older
+    one: the current-schema path tests the stored text, the older one the migrated record."""
+    key = "sk-" + "proj-" + "Zq8rT2vB9mK4pL7wX3nC6yH1" * 2
+    root = tmp_path / ".nbgraduate"
+    with open_store(root) as store:
+        store.add(make_record("clean"))
+    data = json.loads(make_record("leaky").model_dump_json())
+    data["status_detail"] = f"auth failed for {key}"
+    if schema_version == 1:
+        data["schema_version"] = 1
+    connection = sqlite3.connect(root / DATABASE_FILENAME)
+    connection.execute(
+        "INSERT INTO runs (run_id, pipeline, kind, status, started_at, ended_at, duration_s,"
+        " record_json) VALUES ('leaky', 'qa', 'eval', 'passed', ?, ?, 5, ?)",
+        (T0.isoformat(), T0.isoformat(), json.dumps(data)),
+    )
+    connection.commit()
+    connection.close()
+
+    with open_store(root) as store:
+        read = store.get("leaky")
+        listed = {record.run_id: record for record in store.list()}
+    assert read.status_detail is not None and "sk-p" in read.status_detail
+    assert key not in read.model_dump_json()
+    assert key not in listed["leaky"].model_dump_json()
+    assert listed["clean"] == make_record("clean")
+
+
 # -- artifacts ------------------------------------------------------------------------------
 
 

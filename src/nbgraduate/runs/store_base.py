@@ -59,7 +59,7 @@ from nbgraduate.runs.records import (
     RECORD_SCHEMA_VERSION,
     RunRecord,
     migrate_record_data,
-    parse_record_json,
+    parse_redacted_record_json,
     redacted,
 )
 
@@ -193,7 +193,11 @@ class RunStore(ABC):
         leaves at most unreferenced copies, never a record missing its files.
         """
         _check_run_id(record.run_id)
-        record = redacted(record)  # a key in an error message or a -p value is never stored
+        record_json = record.model_dump_json()
+        # A key in an error message or a -p value is never stored.
+        cleaned = redacted(record, json_text=record_json)
+        if cleaned is not record:
+            record, record_json = cleaned, cleaned.model_dump_json()
         if self.has(record.run_id):
             # Before any file is written: the first run's files must stay as they were.
             raise DuplicateRunError(self.display, f"run {record.run_id} is already recorded")
@@ -212,7 +216,7 @@ class RunStore(ABC):
             record.git_commit,
             record.lock_digest,
             record.contract_version,
-            record.model_dump_json(),
+            record_json,
         )
         try:
             with self._translate_errors(), self._write_transaction():
@@ -496,7 +500,7 @@ class RunStore(ABC):
         run_id, record_json = row
         try:
             # Redacted on read too: a store written before secrets were masked shows none.
-            return redacted(parse_record_json(record_json))
+            return parse_redacted_record_json(record_json)
         except ValidationError as error:
             raise StoreError(
                 self.display, f"run {run_id} cannot be read: {_first_problem(error)}"
