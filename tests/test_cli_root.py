@@ -185,3 +185,59 @@ def test_a_reader_that_stops_early_ends_lint_quietly(tmp_path: Path) -> None:
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=120) == 1
     assert stderr == ""
+
+
+ROOT_AND_TYPER_OUTPUTS = [
+    ("--version",),
+    ("--help",),
+    ("rule", "NBG101"),
+    ("rule", "NBG101", "--output-format", "json"),
+    ("gate", "--help"),
+    ("runs", "--help"),
+]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("arguments", ROOT_AND_TYPER_OUTPUTS, ids=" ".join)
+def test_any_command_standard_output_refuses_is_one_error_line(
+    tmp_path: Path, arguments: tuple[str, ...]
+) -> None:
+    """Not only lint's report: ``--version``, ``--help``, ``rule`` and the typer commands'
+    output to a full disk end with one ``error:`` line and exit 2."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "nbgraduate", *arguments],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.endswith(" to standard output: No space left on device\n"), result.stderr
+    assert result.stderr.startswith("error: cannot write ")
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("arguments", ROOT_AND_TYPER_OUTPUTS, ids=" ".join)
+def test_any_command_to_a_closed_pipe_ends_quietly(
+    tmp_path: Path, arguments: tuple[str, ...]
+) -> None:
+    """A pipe whose reader is already gone (``| head -0``): no traceback, nothing on stderr."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "nbgraduate", *arguments],
+            cwd=tmp_path,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode in (0, 1)

@@ -26,8 +26,10 @@ __all__ = [
     "EXIT_ERROR",
     "EXIT_FINDINGS",
     "EXIT_INFRASTRUCTURE",
+    "StdoutGuard",
     "error_boundary",
     "fail",
+    "write_stdout",
 ]
 
 EXIT_CLEAN = 0
@@ -76,3 +78,68 @@ def error_boundary(command: _Command) -> _Command:
             raise fail(lines[-1], error.exit_code) from None
 
     return guarded  # type: ignore[return-value]
+
+
+def write_stdout(text: str, *, what: str = "the output") -> None:
+    """``text`` on standard output, flushed. A reader that stops early (``| head``) ends it
+    quietly; a device that refuses it (a full disk, ``> /dev/full``) is one error line and
+    :data:`EXIT_ERROR`, not a traceback. Either way standard output is then pointed at the
+    null device, so the exit's own flush of what is still buffered cannot fail again."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+    except OSError as error:
+        silence_stdout()
+        raise fail(f"cannot write {what} to standard output: {error.strerror or error}") from None
+
+
+def silence_stdout() -> None:
+    """Point standard output at the null device (after a write to it failed)."""
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # no file descriptor to point elsewhere
+        pass
+
+
+class StdoutGuard:
+    """Around the typer application: a write to standard output that fails ends the command
+    as :func:`write_stdout` does, however deep in click or a command it was made.
+
+    click turns a closed pipe into exit code 1 itself; a refused write (``> /dev/full``)
+    would be a traceback. It is told from any other ``OSError`` by the frame that raised it:
+    standard output (or its byte buffer) is one of that frame's local values, as in
+    ``click.echo``. Any other error passes through unchanged.
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> bool:
+        if not isinstance(error, OSError) or not _raised_writing_stdout(error):
+            return False
+        silence_stdout()
+        if isinstance(error, BrokenPipeError):
+            raise SystemExit(EXIT_FINDINGS)  # what click does with a closed pipe
+        raise fail(
+            f"cannot write the output to standard output: {error.strerror or error}"
+        ) from None
+
+
+def _raised_writing_stdout(error: OSError) -> bool:
+    frame_traceback = error.__traceback__
+    if frame_traceback is None:
+        return False
+    while frame_traceback.tb_next is not None:
+        frame_traceback = frame_traceback.tb_next
+    stdout = sys.stdout
+    streams = {id(stdout), id(getattr(stdout, "buffer", None))}
+    for value in frame_traceback.tb_frame.f_locals.values():
+        if id(value) in streams or id(getattr(value, "buffer", None)) in streams:
+            return True
+    return False

@@ -16,7 +16,14 @@ import sys
 from pathlib import Path
 
 from nbgraduate.cli.commands import COMMAND_SUMMARIES
-from nbgraduate.cli.exits import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, error_boundary, fail
+from nbgraduate.cli.exits import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    error_boundary,
+    fail,
+    write_stdout,
+)
 from nbgraduate.cli.lint_options import common_lint_options
 from nbgraduate.core import regex_cache
 
@@ -156,41 +163,13 @@ def lint(options: Namespace | SimpleNamespace) -> int:
                 f"{options.output_file}: cannot write report: {error.strerror or error}"
             ) from None
     else:
-        _write_stdout(text)
+        write_stdout(text, what="the report")
     _report_input_errors(report)
     if report.errors:
         return EXIT_ERROR
     if report.diagnostics and not options.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
-
-
-def _write_stdout(text: str) -> None:
-    """The report on standard output. A reader that stops early (``| head``) ends it quietly;
-    a device that refuses it (a full disk, ``> /dev/full``) is one error line, not a traceback.
-    Either way standard output is pointed at the null device, so the exit's own flush of what
-    is still buffered cannot fail again."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-    except OSError as error:
-        _silence_stdout()
-        raise fail(
-            f"cannot write the report to standard output: {error.strerror or error}"
-        ) from None
-
-
-def _silence_stdout() -> None:
-    import os
-
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
-        os.close(null)
-    except (OSError, ValueError):  # no file descriptor to point elsewhere
-        pass
 
 
 def _tune_garbage_collection() -> None:
@@ -241,9 +220,9 @@ def rule(options: Namespace | SimpleNamespace) -> int:
             }
             for r in rules
         ]
-        sys.stdout.write(json.dumps(payload[0] if code is not None else payload, indent=2) + "\n")
+        write_stdout(json.dumps(payload[0] if code is not None else payload, indent=2) + "\n")
         return EXIT_CLEAN
-    sys.stdout.write("\n".join(r.documentation() for r in rules))
+    write_stdout("\n".join(r.documentation() for r in rules))
     return EXIT_CLEAN
 
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from nbgraduate.cli.commands import COMMAND_SUMMARIES, ROOT_SUMMARY
+from nbgraduate.cli.exits import StdoutGuard, write_stdout
 
 __all__ = ["main", "root_help"]
 
@@ -26,10 +27,10 @@ def main(arguments: Sequence[str]) -> None:
     if list(arguments) == ["--version"]:
         from nbgraduate import __version__
 
-        sys.stdout.write(f"nbgraduate {__version__}\n")
+        write_stdout(f"nbgraduate {__version__}\n")
         return
     if list(arguments) == ["--help"]:
-        sys.stdout.write(root_help())
+        write_stdout(root_help())
         return
     if arguments and arguments[0] in _ARGPARSE_COMMANDS:
         from nbgraduate.cli import lint
@@ -37,7 +38,8 @@ def main(arguments: Sequence[str]) -> None:
         _leave(lint.main(arguments[0], arguments[1:]))
     from nbgraduate.cli.app import app
 
-    app(args=list(arguments), prog_name="nbgraduate")
+    with StdoutGuard():
+        app(args=list(arguments), prog_name="nbgraduate")
 
 
 def _leave(code: int) -> None:
