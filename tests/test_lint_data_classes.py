@@ -180,6 +180,20 @@ def test_hub_dataset_of_a_task_configuration_written_by_the_notebook(tmp_path: P
     assert pinned == []
 
 
+def test_task_configuration_dataset_is_located_on_its_line_despite_escapes(
+    tmp_path: Path,
+) -> None:
+    """A ``\\n`` escape inside the literal (a prompt template) adds a line the source does not
+    have: the dataset is still reported on the source line that names it."""
+    found = lint_cells(
+        tmp_path,
+        'TASK = """\ntask: golden_qa\ndoc_to_text: "{{question}}\\nAnswer:"\n'
+        'dataset_path: org/golden-qa\noutput_type: generate_until\n"""\n'
+        'with open("tasks/golden_qa.yaml", "w") as f:\n    f.write(TASK)',
+    )
+    assert found == [("NBG202", 2, 4)]
+
+
 def test_public_dataset_cloned_by_share_link_and_the_file_its_download_names(
     tmp_path: Path,
 ) -> None:

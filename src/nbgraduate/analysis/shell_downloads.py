@@ -244,11 +244,21 @@ def _task_strings(notebook: Notebook, values: ValueResolver, effects: ShellEffec
         if key not in text:
             continue
         node = string.node
-        # A multi-line literal holds its lines as written; otherwise (``"\\n"`` escapes) the
-        # literal's own position is the best there is.
-        literal_lines = (node.end_lineno or node.lineno) - node.lineno == text.count("\n")
+        last_line = node.end_lineno or node.lineno
+        # A multi-line literal holds its lines as written, unless an escape (``\\n`` inside a
+        # value) adds lines the source does not have: then each dataset is looked for on the
+        # literal's source lines, and the literal's own position is the fallback.
+        literal_lines = last_line - node.lineno == text.count("\n")
+        source_places = (
+            None
+            if literal_lines or last_line == node.lineno
+            else _task_dataset_lines(notebook, node)
+        )
         for row, column, name, revision in task_config_datasets(text):
-            if literal_lines and row > 1:
+            place = source_places.pop(name, None) if source_places else None
+            if place is not None:
+                line, program_column = place
+            elif literal_lines and row > 1:
                 line, program_column = node.lineno + row - 1, column - 1
             else:
                 line, program_column = node.lineno, node.col_offset
@@ -266,6 +276,18 @@ def _task_strings(notebook: Notebook, values: ValueResolver, effects: ShellEffec
                     hub="huggingface",
                 )
             )
+
+
+def _task_dataset_lines(notebook: Notebook, node: ast.Constant) -> dict[str, tuple[int, int]]:
+    """Where each ``dataset_path: name`` line of a multi-line literal is written: the name's
+    first program ``(line, column)`` on the literal's source lines (0-based column)."""
+    places: dict[str, tuple[int, int]] = {}
+    for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+        cell_index, row, column_shift = notebook.origin(line, 0)
+        match = _TASK_DATASET.search(notebook.cell_line(cell_index, row))
+        if match is not None and match.group(1) not in places:
+            places[match.group(1)] = (line, match.start(1) - (column_shift - 1))
+    return places
 
 
 #: Python calls that run their first argument as a shell command line or argument list.
