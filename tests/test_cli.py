@@ -631,6 +631,30 @@ def test_model_policy_from_pyproject(project: Path) -> None:
     assert "'gpt-4o'" not in after.stdout
 
 
+def test_azure_deployment_floats_until_the_project_declares_it_pinned(project: Path) -> None:
+    """An Azure OpenAI client's ``model=`` is a deployment: a name the policy does not know is
+    reported as one, and stops being reported once ``[tool.nbgraduate.models]`` pins it."""
+    source = (
+        "from openai import AzureOpenAI\n"
+        'client = AzureOpenAI(api_version="2024-06-01", azure_endpoint="https://x.example")\n'
+        'r = client.chat.completions.create(model="eval-judge", messages=[], temperature=0)\n'
+        'plain = OpenAI().chat.completions.create(model="eval-judge", messages=[], temperature=0)\n'
+    )
+    write_notebook(project / "evals" / "azure.ipynb", code(source))
+    before = invoke("lint", "--select", "NBG101")
+    findings = concise_findings(before.stdout)
+    assert [(finding[2], finding[3]) for finding in findings] == [(3, 42)]
+    assert "'eval-judge' is a deployment name" in before.stdout
+
+    write_pyproject(
+        project, '[tool.nbgraduate]\n[tool.nbgraduate.models]\npinned = ["eval-judge"]\n'
+    )
+    lint_config.clear_caches()
+    after = invoke("lint", "--select", "NBG101")
+    assert after.exit_code == 0, after.stdout
+    assert concise_findings(after.stdout) == []
+
+
 # --- suppression ---------------------------------------------------------------------------
 
 

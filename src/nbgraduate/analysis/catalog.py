@@ -1195,3 +1195,6 @@ CLOCK_READS = frozenset(
 RNG_CONSTRUCTORS = frozenset(
     {"numpy.random.default_rng", "numpy.random.RandomState", "random.Random", "torch.Generator"}
 )
+
+#: OpenAI SDK clients of Azure OpenAI: their ``model=`` is a deployment the user named.
+AZURE_OPENAI_CLIENTS = frozenset({"AzureOpenAI", "AsyncAzureOpenAI"})

@@ -487,6 +487,16 @@ def chat_model_call(call: CallSite, values: ValueResolver) -> ast.Call | None:
     return made
 
 
+def azure_openai_call(call: CallSite, values: ValueResolver) -> bool:
+    """Whether the call's client is an Azure OpenAI client (``AzureOpenAI``,
+    ``AsyncAzureOpenAI``), whose ``model=`` names the user's deployment, not a model."""
+    made = receiver_call(call, values)
+    if made is None:
+        return False
+    written = dotted_name(made.func) or ""
+    return values.qualify(written).rsplit(".", 1)[-1] in catalog.AZURE_OPENAI_CLIENTS
+
+
 def hosting_service(call: CallSite | None, values: ValueResolver) -> str | None:
     """The hosted service that answers a model id (Together AI, Groq, OpenRouter...): the one
     the call's client names (its SDK's class or ``base_url``), else the one every model call of

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from nbgraduate.analysis.llm_calls import hosting_service
+from nbgraduate.analysis.llm_calls import azure_openai_call, hosting_service
 from nbgraduate.lint.promptfoo_configs import (
     ConfigModel,
     config_models,
@@ -17,6 +17,7 @@ from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
     from nbgraduate.analysis.model_refs import ModelReference
+    from nbgraduate.analysis.values import ValueResolver
     from nbgraduate.knowledge.model_policy import ModelIdVerdict, ModelPolicy
     from nbgraduate.lint.context import LintContext
 
@@ -241,6 +242,13 @@ class FloatingModelId(Rule):
             '    model="meta-llama/Llama-3.3-70B-Instruct-Turbo", temperature=0, messages=[]\n'
             ")\n",
             note="Together's own SDK",
+        ),
+        Example(
+            "from openai import AzureOpenAI\n"
+            'client = AzureOpenAI(api_version="2024-06-01", azure_endpoint=ENDPOINT)\n'
+            'reply = client.chat.completions.create(model="eval-judge", temperature=0, messages=[])\n',
+            note="an Azure OpenAI deployment named by the user: the model version behind it is "
+            "set in Azure and can be upgraded in place",
         ),
         Example(
             "from huggingface_hub import InferenceClient\n"
@@ -488,7 +496,7 @@ class FloatingModelId(Rule):
             model_id = reference.model_id
             if model_id is None:
                 continue
-            verdict = classify_reference(policy, reference)
+            verdict = classify_reference(policy, reference, context.values)
             if verdict.status != "floating":
                 continue
             if verdict.provider == "huggingface":
@@ -565,12 +573,21 @@ def _id_column(lines: list[str], model: ConfigModel) -> int:
     return column + 1
 
 
-def classify_reference(policy: ModelPolicy, reference: ModelReference) -> ModelIdVerdict:
-    """The policy's verdict on a reference; a local runtime's bare name is one of its tags."""
+def classify_reference(
+    policy: ModelPolicy, reference: ModelReference, values: ValueResolver
+) -> ModelIdVerdict:
+    """The policy's verdict on a reference; a local runtime's bare name is one of its tags, and
+    a name the policy does not know, given to an Azure OpenAI client, is a deployment name
+    (judged as ``azure/<name>``, as litellm writes it)."""
     model_id = reference.model_id or ""
     verdict = policy.classify(model_id, revision=reference.revision)
-    if verdict.status == "unknown" and reference.host is not None:
-        hosted = policy.classify(f"{reference.host}/{model_id}", revision=reference.revision)
+    if verdict.status != "unknown":
+        return verdict
+    host = reference.host
+    if host is None and reference.call is not None and azure_openai_call(reference.call, values):
+        host = "azure"
+    if host is not None:
+        hosted = policy.classify(f"{host}/{model_id}", revision=reference.revision)
         if hosted.status == "floating":
             return hosted
     return verdict
