@@ -762,6 +762,38 @@ def test_a_callback_handed_over_only_in_an_uncalled_function_never_runs(tmp_path
     assert found == []
 
 
+# -- models: a server the notebook launches pinned --------------------------------------------------
+
+
+def test_request_to_the_notebooks_pinned_server_is_not_a_floating_id(tmp_path: Path) -> None:
+    launch = (
+        "!vllm serve Qwen/Qwen2.5-7B-Instruct --revision a09a35458c702b33eeacc393d103063234e8bc28 &"
+    )
+    request = (
+        "from openai import OpenAI\n"
+        'client = OpenAI(base_url="{url}", api_key="EMPTY")\n'
+        'out = client.chat.completions.create(model="Qwen/Qwen2.5-7B-Instruct", temperature=0,'
+        " seed=0, messages=[])"
+    )
+    local = lint_cells(
+        tmp_path, launch, request.format(url="http://localhost:8000/v1"), codes="NBG101"
+    )
+    assert local == []
+    # The same id asked of a hosted service is not what the launch line pinned.
+    hosted = lint_cells(
+        tmp_path, launch, request.format(url="https://api.together.xyz/v1"), codes="NBG101"
+    )
+    assert hosted == [("NBG101", 3, 3)]
+    # Without a commit on the launch line, the local request is reported.
+    unpinned = lint_cells(
+        tmp_path,
+        "!vllm serve Qwen/Qwen2.5-7B-Instruct &",
+        request.format(url="http://localhost:8000/v1"),
+        codes="NBG101",
+    )
+    assert unpinned == [("NBG101", 3, 3)]
+
+
 # -- models: the notebook's own function named like an API method ---------------------------------
 
 

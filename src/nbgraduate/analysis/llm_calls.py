@@ -509,6 +509,12 @@ def hosting_service(call: CallSite | None, values: ValueResolver) -> str | None:
     return _notebook_service(values)
 
 
+def local_server_call(call: CallSite, values: ValueResolver) -> bool:
+    """Whether the call's client (or the call itself) names a ``base_url`` on this machine, a
+    container or the local network: a model server the notebook's owner runs."""
+    return _call_service(call, values) == ""
+
+
 def _call_service(call: CallSite, values: ValueResolver) -> str | None:
     """The call's hosted service, ``""`` when its client is a local server, ``None`` unknown."""
     made = [call.node]

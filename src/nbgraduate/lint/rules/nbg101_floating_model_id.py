@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from nbgraduate.analysis.llm_calls import azure_openai_call, hosting_service
+from nbgraduate.analysis.llm_calls import azure_openai_call, hosting_service, local_server_call
+from nbgraduate.analysis.model_servers import pinned_served_models
 from nbgraduate.lint.promptfoo_configs import (
     ConfigModel,
     config_models,
@@ -456,6 +457,16 @@ class FloatingModelId(Rule):
             note="a local vLLM server addressed by the name it serves a pinned revision under",
         ),
         Example(
+            "!vllm serve Qwen/Qwen2.5-7B-Instruct \\\n"
+            "    --revision a09a35458c702b33eeacc393d103063234e8bc28 &\n"
+            "# %%\n"
+            'vllm = OpenAI(base_url="http://localhost:8000/v1", api_key="EMPTY")\n'
+            "out = vllm.chat.completions.create(\n"
+            '    model="Qwen/Qwen2.5-7B-Instruct", temperature=0, seed=0, messages=[]\n'
+            ")\n",
+            note="the same server asked for the Hugging Face id its launch line pins",
+        ),
+        Example(
             "!promptfoo eval -c promptfooconfig.yaml\n",
             files=(
                 "==> promptfooconfig.yaml <==\n"
@@ -492,6 +503,7 @@ class FloatingModelId(Rule):
 
     def check(self, context: LintContext) -> Iterator[Finding]:
         policy = context.model_policy
+        served: frozenset[str] | None = None
         for reference in context.model_references:
             model_id = reference.model_id
             if model_id is None:
@@ -499,6 +511,12 @@ class FloatingModelId(Rule):
             verdict = classify_reference(policy, reference, context.values)
             if verdict.status != "floating":
                 continue
+            if verdict.provider == "huggingface" and reference.call is not None:
+                # A request to the notebook's own server for the weights its launch line pins.
+                if served is None:
+                    served = pinned_served_models(context.notebook.shell_commands)
+                if model_id in served and local_server_call(reference.call, context.values):
+                    continue
             if verdict.provider == "huggingface":
                 service = hosting_service(reference.call, context.values)
                 if service is not None:
