@@ -122,9 +122,6 @@ def _from_ipynb(path: Path, text: str) -> Notebook:
     )
 
 
-_SURROGATE = regex_cache.compile("[\ud800-\udfff]")
-
-
 def _refuse_lone_surrogates(path: Path, cells: list[Cell]) -> None:
     """A ``\\ud800`` escape decodes to half a UTF-16 pair, which no UTF-8 output (JSON, SARIF,
     a terminal) can hold: the notebook is not valid Unicode, so it is refused by name."""
@@ -132,13 +129,16 @@ def _refuse_lone_surrogates(path: Path, cells: list[Cell]) -> None:
         for what, text in (("id", cell.cell_id or ""), ("source", cell.source)):
             if text.isascii():
                 continue
-            match = _SURROGATE.search(text)
-            if match is not None:
+            # A surrogate is the only character strict UTF-8 cannot encode, and the encoder
+            # finds the first one several times faster than a regex's per-character class test.
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as error:
                 raise InputFileError(
                     path,
                     f"cell {cell.number} {what} holds a lone surrogate"
-                    f" (\\u{ord(match.group()):04x}), which is not valid Unicode",
-                )
+                    f" (\\u{ord(text[error.start]):04x}), which is not valid Unicode",
+                ) from None
 
 
 def _upgraded(path: Path, text: str, document: dict) -> dict:
