@@ -448,12 +448,17 @@ class _Collector:
                 module_loads.append(NameUse(base.id, base, base.lineno))  # type: ignore[attr-defined]
         else:
             handlers[base_type](self, base, scope, None, None)
-        # An argument that is a bare name is read (``f(x)``): noted without a dispatch too.
+        # An argument that is a bare name is read (``f(x)``), one that is a literal may be a
+        # string constant (``f("x")``): both, the commonest arguments, are noted without a
+        # dispatch too.
         for argument in node.args:
             argument_type = type(argument)
             if argument_type is ast.Name:
                 if module_loads is not None:
                     module_loads.append(NameUse(argument.id, argument, argument.lineno))  # type: ignore[attr-defined]
+            elif argument_type is ast.Constant:
+                if isinstance(argument.value, str):  # type: ignore[attr-defined]
+                    self.strings.append(StringConstant(argument, None, scope, None))  # type: ignore[arg-type]
             else:
                 handlers[argument_type](self, argument, scope, None, None)
         for keyword in node.keywords:
@@ -462,6 +467,9 @@ class _Collector:
             if value_type is ast.Name:
                 if module_loads is not None:
                     module_loads.append(NameUse(value.id, value, value.lineno))  # type: ignore[attr-defined]
+            elif value_type is ast.Constant:
+                if isinstance(value.value, str):  # type: ignore[attr-defined]
+                    self.strings.append(StringConstant(value, keyword.arg, scope, None))  # type: ignore[arg-type]
             else:
                 handlers[value_type](self, value, scope, keyword.arg, None)
 
@@ -486,12 +494,22 @@ class _Collector:
     ) -> None:
         container = context or container
         handlers = _HANDLERS
+        strings = self.strings
         for key, value in zip(node.keys, node.values, strict=True):
-            if key is None:
+            if key is None:  # ``{**defaults, ...}``
                 handlers[type(value)](self, value, scope, None, container)
+            elif type(key) is ast.Constant:
+                # The commonest key, a string (``{"model": ...}``): noted and given to its
+                # value here, without a dispatch or a call of :func:`_key_of`.
+                key_text = key.value
+                if isinstance(key_text, str):
+                    strings.append(StringConstant(key, None, scope, container))
+                else:
+                    key_text = None
+                handlers[type(value)](self, value, scope, key_text, container)
             else:
                 handlers[type(key)](self, key, scope, None, container)
-                handlers[type(value)](self, value, scope, _key_of(key), container)
+                handlers[type(value)](self, value, scope, None, container)
 
     def _leaf(
         self, node: ast.AST, scope: Scope, context: str | None, container: str | None
@@ -594,7 +612,22 @@ class _Collector:
     ) -> None:
         value = node.value
         targets = node.targets
-        _HANDLERS[type(value)](self, value, scope, self._context_of(targets[0]), None)
+        target = targets[0]
+        if type(target) is ast.Name and len(targets) == 1:
+            # ``x = ...``, most assignments: :meth:`_context_of` and :meth:`_bind` inlined.
+            name = target.id
+            _HANDLERS[type(value)](self, value, scope, name, None)
+            line = target.lineno
+            binding = Binding(name, None, value, node, line, scope)
+            bindings = self.bindings.get(name)
+            if bindings is None:
+                self.bindings[name] = [binding]
+            else:
+                bindings.append(binding)
+            if scope is None:
+                self.module_stores.append(NameUse(name, target, line))
+            return
+        _HANDLERS[type(value)](self, value, scope, self._context_of(target), None)
         for target in targets:
             if type(target) is not ast.Name:  # a plain name reads nothing
                 self._visit_target(target, scope)
@@ -768,9 +801,18 @@ class _Collector:
     def visit_If(
         self, node: ast.If, scope: Scope, context: str | None, container: str | None
     ) -> None:
-        if any(self._stops(statement) for statement in node.body):
-            self._note_comparisons(node.test, "if-stop")
-        self.generic_visit(node, scope)
+        test = node.test
+        for statement in node.body:
+            if self._stops(statement):
+                self._note_comparisons(test, "if-stop")
+                break
+        # The fields one by one, without generic_visit's loop over them.
+        handlers = _HANDLERS
+        handlers[type(test)](self, test, scope, None, None)
+        for statement in node.body:
+            handlers[type(statement)](self, statement, scope, None, None)
+        for statement in node.orelse:
+            handlers[type(statement)](self, statement, scope, None, None)
 
     def _note_comparisons(self, test: ast.expr, gate: str) -> None:
         for node in ast.walk(test):
