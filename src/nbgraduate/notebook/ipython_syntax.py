@@ -9,8 +9,6 @@ a prompt that contains ``!important`` is text, and ``(a\\n %b)`` is a modulo.
 
 from __future__ import annotations
 
-import re
-
 from nbgraduate.core import regex_cache
 from nbgraduate.core.records import Record
 from nbgraduate.notebook.model import CommandOrigin, ShellCommand
@@ -26,12 +24,6 @@ PYTHON_ARGUMENT_LINE_MAGICS = frozenset({"time", "timeit", "prun", "capture", "m
 #: Line magics that are shell commands in disguise: ``%pip install x`` runs ``pip install x``.
 SHELL_LINE_MAGICS = frozenset({"pip", "conda", "mamba", "micromamba", "uv", "sx", "system", "sc"})
 
-# Whether a cell may hold an escape: a line starting with ``%``, ``!`` or ``?`` (the first line
-# by ``_ESCAPE_AT_START``, later ones from the newline before them), a trailing ``?`` or an
-# ``= !``. Every branch of the search starts with a literal character, which the regex engine
-# skips ahead to; a ``^`` branch under MULTILINE made it try the pattern at every character.
-_ESCAPE_AT_START = regex_cache.compile(r"[ \t]*[%!?]")
-_ESCAPE_HINT = regex_cache.compile(r"\n[ \t]*[%!?]|\?[ \t]*(?:#.*)?$|=[ \t]*[!%]", re.MULTILINE)
 _ASSIGNED_ESCAPE = regex_cache.compile(
     r"^(?P<target>[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*(?P<escape>!|%)(?P<rest>.*)$"
 )
@@ -88,11 +80,10 @@ def translate_cell(cell_index: int, source: str) -> TranslatedCell:
     automagic = _automagic(cell_index, lines)
     if automagic is not None:
         return _shifted(automagic, removed) if any(removed) else automagic
-    # Every escape holds one of ``%!?``: three substring tests spare most cells the regex.
+    # Every escape holds one of ``%!?``: three substring tests spare most cells the search.
     if not ("%" in source or "!" in source or "?" in source):
         return TranslatedCell(lines, removed)
-    cleaned = "\n".join(lines) if any(removed) else source
-    if not (_ESCAPE_AT_START.match(cleaned) or _ESCAPE_HINT.search(cleaned)):
+    if not _may_hold_escape("\n".join(lines) if any(removed) else source):
         return TranslatedCell(lines, removed)
 
     first_row = next((row for row, line in enumerate(lines) if line.strip()), 0)
@@ -102,6 +93,31 @@ def translate_cell(cell_index: int, source: str) -> TranslatedCell:
         translated = TranslatedCell([], [])
         _translate_lines(cell_index, lines, 0, translated)
     return _shifted(translated, removed) if any(removed) else translated
+
+
+def _may_hold_escape(text: str) -> bool:
+    """Whether a line of ``text`` may be an IPython escape: a ``%``, ``!`` or ``?`` after its
+    indentation, a ``?`` ending it (before a comment), or an ``= !`` or ``= %``.
+
+    A cell holds few of those characters: they are found with ``str.find`` (``memchr``, in C)
+    and only what surrounds each is looked at. A regex search for the same shapes tested every
+    character of the cell, the prose of its long strings included.
+    """
+    for mark in "%!?":
+        found = text.find(mark)
+        while found != -1:
+            before = text[text.rfind("\n", 0, found) + 1 : found].rstrip(" \t")
+            if not before:
+                return True
+            if mark == "?":
+                end = text.find("\n", found)
+                after = text[found + 1 : end if end != -1 else len(text)].lstrip(" \t")
+                if not after or after.startswith("#"):
+                    return True
+            elif before.endswith("="):
+                return True
+            found = text.find(mark, found + 1)
+    return False
 
 
 def _automagic(cell_index: int, lines: list[str]) -> TranslatedCell | None:
