@@ -66,6 +66,18 @@ def test_start_up_does_not_import_typer_or_the_github_client(
     assert forbidden(modules, NEVER_AT_START_UP) == []
 
 
+@pytest.mark.parametrize(
+    "args", [["hook", "verify"], ["hook", "guard"], ["gate", "--help"]], ids=" ".join
+)
+def test_typer_commands_do_not_import_the_github_client(tmp_path: Path, args: list[str]) -> None:
+    """Every typer command builds ``comment``'s options at start-up; the pre-commit hooks run
+    on every commit, so building them must not import the GitHub client or its HTTP stack."""
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, timeout=60)
+    modules = imported_modules(tmp_path, *args)
+    assert "nbgraduate.cli.app" in modules  # the probe sees the typer application
+    assert forbidden(modules, ("nbgraduate.github.client", "nbgraduate.core.http", "httpx")) == []
+
+
 @pytest.mark.parametrize("args", [["--version"], ["--help"]], ids=["version", "help"])
 def test_version_and_help_load_neither_linter_nor_model_policy(
     tmp_path: Path, args: list[str]

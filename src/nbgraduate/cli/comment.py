@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from nbgraduate.cli.exits import error_boundary
-from nbgraduate.github.client import DEFAULT_MARKER
+from nbgraduate.github.markers import DEFAULT_MARKER
 
 __all__ = ["comment", "register"]
 

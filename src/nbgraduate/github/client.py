@@ -35,6 +35,7 @@ from nbgraduate.core.http import (
     server_wait,
     shorten,
 )
+from nbgraduate.github.markers import DEFAULT_MARKER
 
 if TYPE_CHECKING:
     # httpx costs tens of milliseconds to import; only `nbgraduate comment` pays for it.
@@ -69,8 +70,6 @@ __all__ = [
 ]
 
 DEFAULT_API_URL = "https://api.github.com"
-#: Hidden in the rendered comment; the gate's Markdown starts with it.
-DEFAULT_MARKER = "<!-- nbgraduate-gate -->"
 API_VERSION = "2022-11-28"
 TOKEN_ENV = "GITHUB_TOKEN"
 API_URL_ENV = "GITHUB_API_URL"
