@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from itertools import repeat
 from pathlib import Path
 
 from nbgraduate.core.records import Record
@@ -140,6 +141,32 @@ class LineOrigin(Record):
         self.cell_index = cell_index
         self.row = row
         self.column_shift = column_shift
+
+    @classmethod
+    def for_cell(cls, cell_index: int, column_shifts: list[int]) -> list[LineOrigin]:
+        """The origins of a cell's rows, row ``n`` shifted by ``column_shifts[n - 1]``.
+
+        The reader needs one per program line (27,000 for 140 notebooks), and a record costs
+        a Python call to make; but a record is a value and few lines are shifted, so the
+        unshifted rows of a cell index are made once and shared by every notebook read.
+        """
+        count = len(column_shifts)
+        if any(column_shifts) or cell_index >= _SHARED_CELLS or count > _SHARED_ROWS:
+            return list(map(cls, repeat(cell_index), range(1, count + 1), column_shifts))
+        while len(_UNSHIFTED) <= cell_index:
+            _UNSHIFTED.append([])
+        shared = _UNSHIFTED[cell_index]
+        if len(shared) < count:
+            shared.extend(map(cls, repeat(cell_index), range(len(shared) + 1, count + 1)))
+        return shared[:count]
+
+
+#: ``_UNSHIFTED[i][n - 1]`` is row ``n`` of cell ``i`` unshifted: made once per process for
+#: the first ``_SHARED_ROWS`` rows of the first ``_SHARED_CELLS`` cells (at most 65,536
+#: records, 4 MB; a notebook rarely has more), any others as they are needed.
+_UNSHIFTED: list[list[LineOrigin]] = []
+_SHARED_CELLS = 256
+_SHARED_ROWS = 256
 
 
 class Notebook(Record):

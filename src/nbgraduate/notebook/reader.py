@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import itertools
 import warnings
 from pathlib import Path
 
@@ -326,10 +325,7 @@ def build_program(notebook: Notebook) -> None:
             continue
         start = len(program_lines)
         program_lines.extend(translated.python_lines)
-        shifts = translated.column_shifts
-        origins.extend(
-            map(LineOrigin, itertools.repeat(cell.index), range(1, len(shifts) + 1), shifts)
-        )
+        origins.extend(LineOrigin.for_cell(cell.index, translated.column_shifts))
         cell_spans.append((cell.index, start, len(program_lines)))
 
     # The cells' own warnings (``"\d"``, an invalid escape: a DeprecationWarning up to Python
