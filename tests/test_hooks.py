@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -436,3 +438,47 @@ def test_guard_blocks_a_damaged_pipeline_baseline(repo: Path) -> None:
     result = hook("guard", NOTEBOOK)
     assert result.exit_code == 2
     assert "nbgraduate.baseline.json" in result.output
+
+
+# --- the command line, parsed without typer ------------------------------------------------
+
+
+def run_entry(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nbgraduate", "hook", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_hook_help_lists_both_hooks(tmp_path: Path) -> None:
+    result = run_entry(tmp_path, "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Usage: nbgraduate hook [OPTIONS] COMMAND [ARGS]...")
+    assert "  verify  " in result.stdout and "  guard   " in result.stdout
+    verify_help = run_entry(tmp_path, "verify", "--help")
+    assert verify_help.returncode == 0
+    assert verify_help.stdout.startswith("Usage: nbgraduate hook verify [OPTIONS] [FILES]...")
+    guard_help = run_entry(tmp_path, "guard", "--help")
+    assert "--config PATH" in guard_help.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (("nope",), "error: no such command 'nope' (commands: verify, guard)"),
+        (("guard", "--config"), "error: argument --config: expected one argument"),
+        (("verify", "--bogus"), "error: unrecognized arguments: --bogus"),
+    ],
+)
+def test_hook_usage_errors_are_one_line_and_exit_2(
+    tmp_path: Path, args: tuple[str, ...], error: str
+) -> None:
+    result = run_entry(tmp_path, *args)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == error
+    assert result.stderr.startswith("Usage: nbgraduate hook")
+    assert "Traceback" not in result.stderr

@@ -28,6 +28,6 @@ COMMAND_SUMMARIES: dict[str, str] = {
     "calibrate": "Ask the pinned judge about the calibration set; catch its drift.",
     "gc": "Remove dataset snapshots that no recorded run references.",
     "init": "Set a repository up: config, pre-commit hooks, CI, CODEOWNERS.",
-    "runs": "List, show and export recorded runs.",
     "hook": "The checks nbgraduate's pre-commit hooks run on staged files.",
+    "runs": "List, show and export recorded runs.",
 }

@@ -1,77 +1,165 @@
-"""``nbgraduate hook verify|guard``: the command line of the hooks in .pre-commit-hooks.yaml."""
+"""``nbgraduate hook verify|guard``: the command line of the hooks in .pre-commit-hooks.yaml.
+
+Parsed with :mod:`argparse`, not typer, as ``lint`` is: pre-commit runs these on every commit,
+and importing typer and building the application of every command costs each hook about a
+tenth of a commit's budget. :func:`nbgraduate.cli.root.main` calls :func:`main` directly;
+:func:`register` adds ``hook`` to the typer application as a command that hands its arguments
+to the same parsers, so ``nbgraduate --help`` lists it and typer's test runner reaches it.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
 
-import typer
-
-from nbgraduate.cli.exits import EXIT_FINDINGS, error_boundary
-
-__all__ = ["hook_app", "register"]
-
-
-hook_app = typer.Typer(
-    help="The checks nbgraduate's pre-commit hooks run on staged files.",
-    no_args_is_help=True,
+from nbgraduate.cli.exits import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    error_boundary,
+    fail,
+    write_stdout,
 )
+
+#: ``typing.TYPE_CHECKING`` without importing typing (start-up, as in ``cli.lint``).
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Sequence
+
+    import typer
+
+__all__ = ["main", "register"]
+
+_GROUP_HELP = "The checks nbgraduate's pre-commit hooks run on staged files."
+
+_VERIFY_HELP = """\
+Every graduated pipeline the staged files touch must match its nbgraduate.lock.
+
+A pipeline is touched by a staged file in the directory holding its lock (or below it), a
+staged deletion there, or a staged change to a dataset its lock records. Exit 1, with the
+drift and the command that re-locks, when one does not match."""
+
+_GUARD_HELP = """\
+Under [tool.nbgraduate] eval-paths, let in only graduated pipelines, kept graduated.
+
+Blocks (exit 1) a notebook that is not a graduated pipeline's notebook, and a pipeline notebook
+with install magics, saved outputs, a parameter reassigned after the parameters cell, a model id
+/ sampling value / dataset path written outside the parameters cell, or a lint finding the
+configured baseline does not accept."""
+
+
+def main(arguments: Sequence[str]) -> int:
+    """Run ``nbgraduate hook ARGUMENTS``; the exit code (0 pass, 1 blocked, 2 usage error)."""
+    arguments = list(arguments)
+    if not arguments or arguments[0] == "--help":
+        write_stdout(_group_help())
+        return EXIT_CLEAN if arguments else EXIT_ERROR
+    command, rest = arguments[0], arguments[1:]
+    run = _COMMANDS.get(command)
+    if run is None:
+        sys.stderr.write(_GROUP_USAGE)
+        raise fail(f"no such command {command!r} (commands: {', '.join(_COMMANDS)})")
+    return run(_PARSERS[command]().parse_intermixed_args(rest))
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(hook_app, name="hook")
+    """Add ``hook`` to the typer application, parsed by :func:`main`."""
+    import typer
+
+    def forward(context: typer.Context) -> None:
+        raise typer.Exit(main(context.args))
+
+    forward.__annotations__ = {"context": typer.Context, "return": None}
+    app.command(
+        "hook",
+        help=_GROUP_HELP,
+        add_help_option=False,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )(forward)
 
 
-@hook_app.command("verify")
+# -- the commands --------------------------------------------------------------------------
+
+
 @error_boundary
-def verify(
-    files: Annotated[
-        list[Path] | None, typer.Argument(help="Staged files (pre-commit passes them).")
-    ] = None,
-) -> None:
-    """Every graduated pipeline the staged files touch must match its nbgraduate.lock.
-
-    A pipeline is touched by a staged file in the directory holding its lock (or below it),
-    a staged deletion there, or a staged change to a dataset its lock records. Exit 1, with
-    the drift and the command that re-locks, when one does not match.
-    """
+def verify(options: argparse.Namespace) -> int:
     from nbgraduate.core.git import repository_root
     from nbgraduate.repo.hooks.verify import verify_touched
 
-    report = verify_touched(files or [], root=repository_root(Path.cwd()))
-    sys.stdout.write(report.render())
-    if report.blocks:
-        raise typer.Exit(EXIT_FINDINGS)
+    report = verify_touched(options.files, root=repository_root(Path.cwd()))
+    write_stdout(report.render())
+    return EXIT_FINDINGS if report.blocks else EXIT_CLEAN
 
 
-@hook_app.command("guard")
 @error_boundary
-def guard(
-    files: Annotated[
-        list[Path] | None, typer.Argument(help="Staged notebooks (pre-commit passes them).")
-    ] = None,
-    config: Annotated[
-        Path | None, typer.Option(help="Use this pyproject.toml instead of searching upwards.")
-    ] = None,
-) -> None:
-    """Under [tool.nbgraduate] eval-paths, let in only graduated pipelines, kept graduated.
-
-    Blocks (exit 1) a notebook that is not a graduated pipeline's notebook, and a pipeline
-    notebook with install magics, saved outputs, a parameter reassigned after the parameters
-    cell, a model id / sampling value / dataset path written outside the parameters cell, or
-    a lint finding the configured baseline does not accept.
-    """
+def guard(options: argparse.Namespace) -> int:
     from nbgraduate.repo.hooks.guard import guard as run_guard
 
-    report = run_guard(files or [], config_file=config)
+    report = run_guard(options.files, config_file=options.config)
     if report.unconfigured:
-        typer.echo(
+        sys.stderr.write(
             "nbgraduate-guard: no `eval-paths` in [tool.nbgraduate]; nothing to guard"
-            " (`nbgraduate init --eval-path evals/` sets it)",
-            err=True,
+            " (`nbgraduate init --eval-path evals/` sets it)\n"
         )
-        return
-    sys.stdout.write(report.render())
-    if report.blocks:
-        raise typer.Exit(EXIT_FINDINGS)
+        return EXIT_CLEAN
+    write_stdout(report.render())
+    return EXIT_FINDINGS if report.blocks else EXIT_CLEAN
+
+
+# -- the parsers ---------------------------------------------------------------------------
+
+_GROUP_USAGE = "Usage: nbgraduate hook [OPTIONS] COMMAND [ARGS]...\n"
+
+
+def _group_help() -> str:
+    return (
+        f"{_GROUP_USAGE}\n  {_GROUP_HELP}\n\nOptions:\n  --help  Show this message and exit.\n\n"
+        "Commands:\n"
+        "  verify  Every graduated pipeline the staged files touch must match its lock.\n"
+        "  guard   Under [tool.nbgraduate] eval-paths, let in only graduated pipelines.\n"
+    )
+
+
+def _verify_parser() -> argparse.ArgumentParser:
+    from nbgraduate.cli.lint_parsers import add_help_option, command_parser
+
+    parser, options = command_parser("hook verify", "[OPTIONS] [FILES]...", _VERIFY_HELP)
+    parser.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILES",
+        help="Staged files (pre-commit passes them).",
+    )
+    add_help_option(options)
+    return parser
+
+
+def _guard_parser() -> argparse.ArgumentParser:
+    from nbgraduate.cli.lint_parsers import add_help_option, command_parser
+
+    parser, options = command_parser("hook guard", "[OPTIONS] [FILES]...", _GUARD_HELP)
+    parser.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILES",
+        help="Staged notebooks (pre-commit passes them).",
+    )
+    options.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="Use this pyproject.toml instead of searching upwards.",
+    )
+    add_help_option(options)
+    return parser
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"verify": verify, "guard": guard}
+_PARSERS: dict[str, Callable[[], argparse.ArgumentParser]] = {
+    "verify": _verify_parser,
+    "guard": _guard_parser,
+}

@@ -1,6 +1,8 @@
 """The argparse parsers of ``nbgraduate lint`` and ``nbgraduate rule``: options, help, usage errors.
 
-The one definition of both command lines. :mod:`nbgraduate.cli.lint` reads the common ``lint``
+The one definition of both command lines; :func:`command_parser` and :func:`add_help_option`
+also build the parsers of ``nbgraduate hook`` (:mod:`nbgraduate.cli.hooks`), the other commands
+that run on every commit. :mod:`nbgraduate.cli.lint` reads the common ``lint``
 command lines without them (:mod:`nbgraduate.cli.lint_options`, held to this parser by its
 tests) and imports this module for everything else.
 """
@@ -17,7 +19,7 @@ from nbgraduate.cli.commands import COMMAND_SUMMARIES
 from nbgraduate.cli.exits import EXIT_ERROR, fail
 from nbgraduate.cli.lint_options import LINT_OUTPUT_FORMATS, RULE_OUTPUT_FORMATS
 
-__all__ = ["PARSERS", "parse"]
+__all__ = ["PARSERS", "add_help_option", "command_parser", "parse"]
 
 
 def parse(command: str, arguments: Sequence[str]) -> argparse.Namespace:
@@ -71,7 +73,11 @@ class _Parser(argparse.ArgumentParser):
         raise fail(message, EXIT_ERROR)
 
 
-def _parser(command: str, usage: str, description: str) -> tuple[_Parser, argparse._ArgumentGroup]:
+def command_parser(
+    command: str, usage: str, description: str
+) -> tuple[argparse.ArgumentParser, argparse._ArgumentGroup]:
+    """A parser laid out like every other command's help (``Usage:``, ``Arguments``,
+    ``Options``) whose usage errors are the usage line and one ``error:`` line, exit 2."""
     parser = _Parser(
         prog=f"nbgraduate {command}",
         usage=f"nbgraduate {command} {usage}",
@@ -85,7 +91,7 @@ def _parser(command: str, usage: str, description: str) -> tuple[_Parser, argpar
     return parser, options
 
 
-def _help(options: argparse._ArgumentGroup) -> None:
+def add_help_option(options: argparse._ArgumentGroup) -> None:
     options.add_argument("--help", action="help", help="Show this message and exit.")
 
 
@@ -99,8 +105,8 @@ def _at_least_one(text: str) -> int:
     return value
 
 
-def _lint_parser() -> _Parser:
-    parser, options = _parser(
+def _lint_parser() -> argparse.ArgumentParser:
+    parser, options = command_parser(
         "lint",
         "[OPTIONS] [PATH]...",
         f"{COMMAND_SUMMARIES['lint']} Never executes the notebook.\n\n"
@@ -190,12 +196,12 @@ def _lint_parser() -> _Parser:
         help="Neither read nor write the result cache (.nbgraduate/cache, or"
         " NBGRADUATE_CACHE_DIR); NBGRADUATE_NO_CACHE=1 does the same.",
     )
-    _help(options)
+    add_help_option(options)
     return parser
 
 
-def _rule_parser() -> _Parser:
-    parser, options = _parser("rule", "[OPTIONS] [CODE]", COMMAND_SUMMARIES["rule"])
+def _rule_parser() -> argparse.ArgumentParser:
+    parser, options = command_parser("rule", "[OPTIONS] [CODE]", COMMAND_SUMMARIES["rule"])
     parser.add_argument("code", nargs="?", metavar="CODE", help="A rule code such as NBG101.")
     options.add_argument("--all", dest="all_rules", action="store_true", help="Show every rule.")
     options.add_argument(
@@ -204,9 +210,12 @@ def _rule_parser() -> _Parser:
         default="text",
         help="How to print the rules (default: text).",
     )
-    _help(options)
+    add_help_option(options)
     return parser
 
 
 #: Each command's parser.
-PARSERS: dict[str, Callable[[], _Parser]] = {"lint": _lint_parser, "rule": _rule_parser}
+PARSERS: dict[str, Callable[[], argparse.ArgumentParser]] = {
+    "lint": _lint_parser,
+    "rule": _rule_parser,
+}

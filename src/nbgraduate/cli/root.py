@@ -2,7 +2,8 @@
 
 ``nbgraduate lint`` runs on every commit and every editor save, so its start-up is kept to
 the interpreter, argparse and the linter: ``lint`` and ``rule`` go straight to their argparse
-parser (:mod:`nbgraduate.cli.lint`), and ``--version`` and ``--help`` are answered here. Every
+parser (:mod:`nbgraduate.cli.lint`), the pre-commit hooks' ``hook`` to theirs
+(:mod:`nbgraduate.cli.hooks`), and ``--version`` and ``--help`` are answered here. Every
 other command goes to the typer application (:mod:`nbgraduate.cli.app`). The command list
 that ``--help`` prints is :data:`nbgraduate.cli.commands.COMMAND_SUMMARIES`; the typer
 application takes its short help from the same table, so both print the same listing.
@@ -18,7 +19,8 @@ from nbgraduate.cli.exits import StdoutGuard, write_stdout
 
 __all__ = ["main", "root_help"]
 
-#: The commands parsed by argparse in :mod:`nbgraduate.cli.lint`.
+#: The commands parsed by argparse in :mod:`nbgraduate.cli.lint` (``hook`` is parsed by
+#: argparse too, in :mod:`nbgraduate.cli.hooks`).
 _ARGPARSE_COMMANDS = frozenset({"lint", "rule"})
 
 
@@ -36,6 +38,10 @@ def main(arguments: Sequence[str]) -> None:
         from nbgraduate.cli import lint
 
         _leave(lint.main(arguments[0], arguments[1:]))
+    if arguments and arguments[0] == "hook":
+        from nbgraduate.cli import hooks
+
+        _leave(hooks.main(arguments[1:]))
     from nbgraduate.cli.app import app
 
     with StdoutGuard():
