@@ -212,6 +212,9 @@ ROOT_AND_TYPER_OUTPUTS = [
     ("rule", "NBG101", "--output-format", "json"),
     ("gate", "--help"),
     ("runs", "--help"),
+    ("lint", "--help"),
+    ("hook", "--help"),
+    ("hook", "verify", "--help"),
 ]
 
 

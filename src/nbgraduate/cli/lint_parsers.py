@@ -16,8 +16,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from nbgraduate.cli.commands import COMMAND_SUMMARIES
-from nbgraduate.cli.exits import EXIT_ERROR, fail
+from nbgraduate.cli.exits import EXIT_ERROR, fail, write_stdout
 from nbgraduate.cli.lint_options import LINT_OUTPUT_FORMATS, RULE_OUTPUT_FORMATS
+
+#: ``typing.TYPE_CHECKING`` without importing typing (start-up, as in ``cli.lint``).
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from typing import IO
 
 __all__ = ["PARSERS", "add_help_option", "command_parser", "parse"]
 
@@ -71,6 +77,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         raise fail(message, EXIT_ERROR)
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        # argparse drops a write error silently (``--help > /dev/full`` would exit 0 having
+        # printed nothing): help on standard output goes through the one writer that says so.
+        if message and file is sys.stdout:
+            write_stdout(message)
+            return
+        super()._print_message(message, file)
 
 
 def command_parser(
