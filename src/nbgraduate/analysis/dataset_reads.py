@@ -1985,12 +1985,20 @@ _SINK_KEYWORDS = (
 def _may_be_sink(call: CallSite) -> bool:
     """A cheap first look, so the many calls that read or write nothing cost a few lookups."""
     method = call.method
-    if method in _SINK_NAMES or call.qualified_name in _SINK_FUNCTIONS:
+    named = _SINK_METHOD_VERDICTS.get(method)
+    if named is None:
+        named = _SINK_METHOD_VERDICTS[method] = (
+            method in _SINK_NAMES or "download" in method.lower() or _named_as_reader(method)
+        )
+    if named or call.qualified_name in _SINK_FUNCTIONS:
         return True
     keywords = call.keywords
-    if keywords and not _SINK_KEYWORDS.isdisjoint(keywords):
-        return True
-    return "download" in method.lower() or _named_as_reader(method)
+    return bool(keywords) and not _SINK_KEYWORDS.isdisjoint(keywords)
+
+
+#: :func:`_may_be_sink`'s verdict on a method name alone, by name: notebooks call few distinct
+#: names many times (``print``, ``append``), so each is judged once per run.
+_SINK_METHOD_VERDICTS: dict[str, bool] = {}
 
 
 def _named_as_reader(method: str) -> bool:
