@@ -11,6 +11,7 @@ from nbgraduate.knowledge.secrets import (
     KEY_LIKE_NAME,
     SecretMatch,
     find_secrets,
+    find_secrets_each,
     is_placeholder,
     looks_like_credential_value,
     mask,
@@ -377,3 +378,37 @@ def test_base64_outside_a_data_uri_is_scanned() -> None:
         f"data: x;base64,{_base64_payload_with(chance)}",
     ):
         assert [m.kind for m in find_secrets(text)] == ["AWS access key id"], text[:30]
+
+
+def _located(matches: list[SecretMatch]) -> list[tuple[str, int, int, str]]:
+    return [(m.kind, m.start, m.end, m.preview) for m in matches]
+
+
+def test_secrets_of_each_text_are_those_of_the_text_alone() -> None:
+    secret = random_tail(40, _ALNUM + "/+", seed=28)
+    body = "\n".join(random_tail(64, _ALNUM + "+/", seed=s) for s in range(5))
+    header = "-----BEGIN " + "PRIVATE KEY-----"
+    texts = [
+        "",
+        'client = OpenAI(api_key="' + FAKE_KEYS["OpenAI API key"][0] + '")',
+        "import os\nprint(os.environ)",
+        "aws_secret_access_key",  # its value is in the next text: not a secret of either
+        f"= {secret}",
+        f"aws_secret_access_key\n= {secret}",  # within one text, it is
+        header + "\n",  # a header without a footer, and a key body in the next text
+        body + "\n-----END PRIVATE KEY-----",
+        "![plot](data:image/png;base64,iVBORw0KGgo",  # a payload that ends with its text
+        "AK" + "IA" + random_tail(16, string.ascii_uppercase + "234567", 29),
+        "sk",  # ``sk`` and ``_live_`` in two texts are not a Stripe key
+        "_live_" + random_tail(24, seed=30),
+        "xo" + "xb-",
+        "postgresql://evals:Tr0ub4dor3x@db.internal/evals " + FAKE_KEYS["Hugging Face token"][0],
+        "x " * 15_000 + FAKE_KEYS["GitHub token"][0],  # long enough to be scanned on its own
+        "gh" + "p_" + random_tail(36, seed=31) + "\n" + header + "\n" + body,
+    ]
+    expected = [_located(find_secrets(text)) for text in texts]
+    assert [kinds for kinds in expected if kinds] != []
+    assert [_located(found) for found in find_secrets_each(texts)] == expected
+    for start in range(len(texts)):
+        assert [_located(f) for f in find_secrets_each(texts[start:])] == expected[start:]
+    assert find_secrets_each([]) == []

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 
 from nbgraduate.core import regex_cache
 from nbgraduate.core.records import Record
 
+#: ``typing.TYPE_CHECKING`` without importing typing.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 __all__ = [
     "KEY_LIKE_NAME",
     "SecretMatch",
     "find_secrets",
+    "find_secrets_each",
     "is_credential_assignment",
     "is_key_like_name",
     "is_placeholder",
@@ -316,10 +324,52 @@ def find_secrets(text: str) -> list[SecretMatch]:
     Matches are in text order and never overlap; the longest match wins at a given start.
     :func:`_needle_places` finds every place a key could start; each is tried there only.
     """
+    return _secrets_at(text, _needle_places(text))
+
+
+def find_secrets_each(texts: Sequence[str]) -> list[list[SecretMatch]]:
+    """:func:`find_secrets` of each of ``texts``, in order: for a notebook's cells or outputs.
+
+    Scanning a text costs some seven thousand instructions however short it is, and most texts
+    are short and hold no needle. So the short ones are joined by newlines and scanned once: no
+    needle, ``data:`` URI head or base64 payload holds a newline, so the places found in
+    the joined text are each text's own, shifted. Each text with a place is then matched on its
+    own, as a key's surroundings (a private key's body, the spaces around an AWS secret) may
+    span lines and must not run on into the next text. A text long enough to be sparse in
+    anchor characters is scanned on its own, so that it alone decides how it is scanned.
+    """
+    found: list[list[SecretMatch]] = [[] for _text in texts]
+    short: list[int] = []
+    for index, text in enumerate(texts):
+        if len(text) < _SPARSE_MIN_LENGTH:
+            short.append(index)
+        else:
+            found[index] = find_secrets(text)
+    if not short:
+        return found
+    places = _needle_places("\n".join([texts[index] for index in short]))
+    if not places:
+        return found
+    starts = list(itertools.accumulate([len(texts[index]) + 1 for index in short], initial=0))
+    position = 0
+    while position < len(places):
+        which = bisect.bisect_right(starts, places[position][0]) - 1
+        start, end = starts[which], starts[which + 1]
+        own: list[tuple[int, str]] = []
+        while position < len(places) and places[position][0] < end:
+            own.append((places[position][0] - start, places[position][1]))
+            position += 1
+        index = short[which]
+        found[index] = _secrets_at(texts[index], own)
+    return found
+
+
+def _secrets_at(text: str, places: list[tuple[int, str]]) -> list[SecretMatch]:
+    """The keys in ``text`` at ``places`` (what :func:`_needle_places` finds in it)."""
     candidates: list[tuple[int, int, str]] = []
     private_key = False
     urls: list[int] = []
-    for at, needle in _needle_places(text):
+    for at, needle in places:
         anchors = _ANCHORS.get(needle)
         if anchors is not None:
             for offset, index in anchors:

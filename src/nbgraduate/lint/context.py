@@ -48,7 +48,7 @@ class LintContext(NotebookAnalysis):
     def source_secrets(self) -> list[list[secrets.SecretMatch]]:
         """The keys :func:`~nbgraduate.knowledge.secrets.find_secrets` sees in each cell's
         source, by cell index: NBG501 reads them for its findings and for what output masks."""
-        return [secrets.find_secrets(cell.source) for cell in self.notebook.cells]
+        return secrets.find_secrets_each([cell.source for cell in self.notebook.cells])
 
     @cached_property
     def dataset_pins(self) -> DatasetPins:

@@ -59,9 +59,12 @@ class CredentialInOutput(Rule):
             for cell in context.notebook.cells
             for number, output in enumerate(cell.outputs, start=1)
         ]
-        for cell, output_number, text in texts:
+        found = secrets.find_secrets_each([text for _cell, _number, text in texts])
+        for (cell, output_number, text), matches in zip(texts, found, strict=True):
+            if not matches:
+                continue
             shown: set[str] = set()
-            for match in secrets.find_secrets(text):
+            for match in matches:
                 value = text[match.start : match.end]
                 if value in shown:  # the same key in the text/plain and text/html forms
                     continue
