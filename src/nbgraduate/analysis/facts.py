@@ -69,6 +69,7 @@ class CallSite(Record):
         keywords: dict[str, ast.expr],
         has_star_kwargs: bool,
         star_kwargs: list[ast.expr],
+        method: str | None = None,
     ) -> None:
         self.node = node
         self.written_name = written_name
@@ -77,7 +78,8 @@ class CallSite(Record):
         self.keywords = keywords
         self.has_star_kwargs = has_star_kwargs
         self.star_kwargs = star_kwargs
-        self.method = written_name.rsplit(".", 1)[-1]
+        # ``method``, when given, is the written name's last part: the walk knows it already.
+        self.method = written_name.rsplit(".", 1)[-1] if method is None else method
 
     @property
     def line(self) -> int:
@@ -406,24 +408,29 @@ class _Collector:
         # ``client.chat.completions.create``: the written name is read off the attribute chain on
         # the way to its base (``client``), the only part of the callee that holds anything to
         # visit; a base that is a bare name, the commonest, is noted here rather than dispatched.
+        # The method (``create``) is the chain's last attribute, so the call site need not split
+        # the written name again.
         base = function
         base_type = type(base)
+        method: str | None
         if base_type is ast.Attribute:
-            parts = []
+            method = written = base.attr  # type: ignore[attr-defined]
+            base = base.value  # type: ignore[attr-defined]
+            base_type = type(base)
             while base_type is ast.Attribute:
-                parts.append(base.attr)  # type: ignore[attr-defined]
+                written = f"{base.attr}.{written}"  # type: ignore[attr-defined]
                 base = base.value  # type: ignore[attr-defined]
                 base_type = type(base)
-            if base_type is ast.Name:
-                parts.append(base.id)  # type: ignore[attr-defined]
-                parts.reverse()
-                written = ".".join(parts)
-            else:
-                written = dotted_name(function)
+            written = (
+                f"{base.id}.{written}"  # type: ignore[attr-defined]
+                if base_type is ast.Name
+                else dotted_name(function)  # ``make().chat.create``: the call results kept
+            )
         elif base_type is ast.Name:
-            written = base.id  # type: ignore[attr-defined]
+            method = written = base.id  # type: ignore[attr-defined]
         else:
             written = dotted_name(function)
+            method = None
         keywords: dict[str, ast.expr] = {}
         star_kwargs: list[ast.expr] = []
         for keyword in node.keywords:
@@ -439,7 +446,16 @@ class _Collector:
             if imported is not None:
                 qualified = f"{imported}.{rest}" if rest else imported
             self.calls.append(
-                CallSite(node, written, qualified, scope, keywords, bool(star_kwargs), star_kwargs)
+                CallSite(
+                    node,
+                    written,
+                    qualified,
+                    scope,
+                    keywords,
+                    bool(star_kwargs),
+                    star_kwargs,
+                    method,
+                )
             )
         handlers = _HANDLERS
         module_loads = self.module_loads if scope is None else None
