@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import bisect
 import warnings
+from itertools import repeat
 from pathlib import Path
 
 from nbgraduate.core import regex_cache
@@ -199,7 +200,7 @@ def _cell_from_node(index: int, raw: dict) -> Cell:
     tags = metadata.get("tags")
     outputs = raw.get("outputs") or []
     if not isinstance(outputs, list) or (
-        outputs and not all(isinstance(output, dict) for output in outputs)
+        outputs and not all(map(isinstance, outputs, repeat(dict)))
     ):
         raise TypeError(f"cell {index + 1} has outputs that are not objects")
     for number, output in enumerate(outputs, start=1):
@@ -208,14 +209,15 @@ def _cell_from_node(index: int, raw: dict) -> Cell:
     cell_id = raw.get("id")
     if cell_id is not None and not isinstance(cell_id, str):
         raise TypeError(f"cell {index + 1} id is not a string")
+    # Arguments by position: a class called with keywords gets them as a dict, one per cell.
     return Cell(
-        index=index,
-        cell_type=cell_type,
-        source=source,
-        cell_id=cell_id,
-        tags=tuple(str(tag) for tag in tags) if tags and isinstance(tags, (list, tuple)) else (),
-        execution_count=execution_count if isinstance(execution_count, int) else None,
-        outputs=list(outputs) if isinstance(outputs, list) else [],
+        index,
+        cell_type,
+        source,
+        cell_id,
+        tuple(str(tag) for tag in tags) if tags and isinstance(tags, (list, tuple)) else (),
+        execution_count if isinstance(execution_count, int) else None,
+        list(outputs) if isinstance(outputs, list) else [],
     )
 
 
@@ -248,11 +250,13 @@ def _is_text(value: object) -> bool:
         return True
     if not isinstance(value, list):
         return False
-    # The types of the items in C: a saved output has thousands of lines.
-    return set(map(type, value)) == _ONLY_STR or all(isinstance(item, str) for item in value)
-
-
-_ONLY_STR = {str}
+    # The items tested in C, as a saved output has thousands of lines: ``str.join`` refuses any
+    # item that is not a string, and its copy costs half of a set of the items' types.
+    try:
+        "".join(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _from_python_source(path: Path, text: str) -> Notebook:
