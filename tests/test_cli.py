@@ -639,11 +639,13 @@ def test_azure_deployment_floats_until_the_project_declares_it_pinned(project: P
         'client = AzureOpenAI(api_version="2024-06-01", azure_endpoint="https://x.example")\n'
         'r = client.chat.completions.create(model="eval-judge", messages=[], temperature=0)\n'
         'plain = OpenAI().chat.completions.create(model="eval-judge", messages=[], temperature=0)\n'
+        "from langchain_openai import AzureChatOpenAI\n"
+        'judge = AzureChatOpenAI(azure_deployment="eval-judge", temperature=0)\n'
     )
     write_notebook(project / "evals" / "azure.ipynb", code(source))
     before = invoke("lint", "--select", "NBG101")
     findings = concise_findings(before.stdout)
-    assert [(finding[2], finding[3]) for finding in findings] == [(3, 42)]
+    assert [(finding[2], finding[3]) for finding in findings] == [(3, 42), (6, 42)]
     assert "'eval-judge' is a deployment name" in before.stdout
 
     write_pyproject(

@@ -1196,5 +1196,8 @@ RNG_CONSTRUCTORS = frozenset(
     {"numpy.random.default_rng", "numpy.random.RandomState", "random.Random", "torch.Generator"}
 )
 
-#: OpenAI SDK clients of Azure OpenAI: their ``model=`` is a deployment the user named.
-AZURE_OPENAI_CLIENTS = frozenset({"AzureOpenAI", "AsyncAzureOpenAI"})
+#: Clients and chat models of Azure OpenAI (the OpenAI SDK's, LangChain's): the id they are
+#: given (``model=``, ``azure_deployment=``) is a deployment the user named.
+AZURE_OPENAI_CLIENTS = frozenset(
+    {"AzureOpenAI", "AsyncAzureOpenAI", "AzureChatOpenAI", "AzureOpenAIEmbeddings"}
+)

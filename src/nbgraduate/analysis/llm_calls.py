@@ -488,8 +488,12 @@ def chat_model_call(call: CallSite, values: ValueResolver) -> ast.Call | None:
 
 
 def azure_openai_call(call: CallSite, values: ValueResolver) -> bool:
-    """Whether the call's client is an Azure OpenAI client (``AzureOpenAI``,
-    ``AsyncAzureOpenAI``), whose ``model=`` names the user's deployment, not a model."""
+    """Whether the call is an Azure OpenAI client or chat model (LangChain's
+    ``AzureChatOpenAI(azure_deployment=...)``), or a request through such a client
+    (``AzureOpenAI(...).chat.completions.create(model=...)``): the id it is given names the
+    user's deployment, not a model."""
+    if call.qualified_name.rsplit(".", 1)[-1] in catalog.AZURE_OPENAI_CLIENTS:
+        return True
     made = receiver_call(call, values)
     if made is None:
         return False

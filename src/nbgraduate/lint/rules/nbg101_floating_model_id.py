@@ -247,9 +247,12 @@ class FloatingModelId(Rule):
         Example(
             "from openai import AzureOpenAI\n"
             'client = AzureOpenAI(api_version="2024-06-01", azure_endpoint=ENDPOINT)\n'
-            'reply = client.chat.completions.create(model="eval-judge", temperature=0, messages=[])\n',
-            note="an Azure OpenAI deployment named by the user: the model version behind it is "
-            "set in Azure and can be upgraded in place",
+            'reply = client.chat.completions.create(model="eval-judge", temperature=0, messages=[])\n'
+            "from langchain_openai import AzureChatOpenAI\n"
+            'judge = AzureChatOpenAI(azure_deployment="eval-judge", temperature=0)\n',
+            note="Azure OpenAI deployments named by the user (the OpenAI SDK's client, "
+            "LangChain's chat model): the model version behind one is set in Azure and can be "
+            "upgraded in place",
         ),
         Example(
             "from huggingface_hub import InferenceClient\n"
