@@ -493,9 +493,7 @@ class _JudgeHandoffs:
 
     def _gather(self) -> dict[int, set[str]]:
         given = self._given_to_judges
-        # A notebook calls few distinct names many times (``print``, ``append``): each name's
-        # verdict is searched for once.
-        judging: dict[str, bool] = {}
+        judging = _JUDGING_METHODS
         for other in self._facts.calls:
             method = other.method
             judges = judging.get(method)
@@ -519,6 +517,11 @@ class _JudgeHandoffs:
                         names_bound_to.setdefault(id(binding.value), set()).add(binding.name)
         self._names_bound_to = names_bound_to
         return names_bound_to
+
+
+#: Whether a method's name says it judges, by name: notebooks call few distinct names many
+#: times (``print``, ``append``), so each name's verdict is searched for once per run.
+_JUDGING_METHODS: dict[str, bool] = {}
 
 
 def _role(call: CallSite, keyword_name: str | None, expression: object) -> ModelRole:
