@@ -412,3 +412,14 @@ def test_secrets_of_each_text_are_those_of_the_text_alone() -> None:
     for start in range(len(texts)):
         assert [_located(f) for f in find_secrets_each(texts[start:])] == expected[start:]
     assert find_secrets_each([]) == []
+
+
+@pytest.mark.parametrize("length", [0, 255, 256, 257, 70_000])
+@pytest.mark.parametrize("after", [")", "€", "😀", "\n"])
+def test_a_payload_ends_at_its_first_character_outside_base64(length: int, after: str) -> None:
+    key = "gh" + "p_" + random_tail(36, seed=32)
+    payload = random_tail(length, _ALNUM + "+/", seed=length)
+    inside = f"![plot](data:image/png;base64,{payload}awssecretaccesskey={random_tail(40)}"
+    assert find_secrets(inside + after) == []
+    text = f"![plot](data:image/png;base64,{payload}{after}{key}"
+    assert [text[m.start : m.end] for m in find_secrets(text)] == [key]
