@@ -270,23 +270,31 @@ def _result_rows(facts: ProgramFacts) -> set[int]:
     a call such as ``results.append``, bound to a name, or listed in either), whose model is the
     label of a score. A dict that reaches a model call was found among the calls before."""
     rows: set[int] = set()
-    written: list[ast.expr | None] = [
-        argument
-        for call in facts.calls
-        if call.node.args or call.keywords
-        for argument in (*call.node.args, *call.keywords.values())
-    ]
-    written += [binding.value for bindings in facts.bindings.values() for binding in bindings]
+    written: list[ast.expr | None] = []
+    for call in facts.calls:
+        written += call.node.args
+        if call.keywords:
+            written += call.keywords.values()
+    for bindings in facts.bindings.values():
+        written += [binding.value for binding in bindings]
+    # Node types tested with ``type(...) is`` (the parser makes no subclasses): most of what is
+    # written is neither a dict nor a list of them, and is passed over with one test.
     for expression in written:
-        items = expression.elts if isinstance(expression, (ast.List, ast.Tuple)) else (expression,)
+        expression_type = type(expression)
+        if expression_type is ast.Dict:
+            items: list[ast.expr] | tuple[ast.expr] = (expression,)  # type: ignore[assignment]
+        elif expression_type is ast.List or expression_type is ast.Tuple:
+            items = expression.elts  # type: ignore[union-attr]
+        else:
+            continue
         for item in items:
-            if not isinstance(item, ast.Dict):
+            if type(item) is not ast.Dict:
                 continue
             if any(
                 isinstance(key, ast.Constant) and key.value in catalog.SCORE_KEYS
-                for key in item.keys
+                for key in item.keys  # type: ignore[attr-defined]
             ):
-                rows.update(id(value) for value in item.values if isinstance(value, ast.Constant))
+                rows.update(id(value) for value in item.values if isinstance(value, ast.Constant))  # type: ignore[attr-defined]
     return rows
 
 
