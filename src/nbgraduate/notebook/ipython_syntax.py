@@ -167,6 +167,9 @@ def _strip_prompts(lines: list[str], removed: list[int]) -> None:
                 break
     if not content:
         return
+    # A test of the first character spares most cells the regexes.
+    if not (_may_start_prompt(content[0]) or (len(content) > 1 and _may_start_prompt(content[1]))):
+        return
     if _CLASSIC_FIRST_PROMPT.match(content[0]):
         prompt = _CLASSIC_PROMPT
     elif _IPYTHON_PROMPT.match(content[0]) or (
@@ -180,6 +183,15 @@ def _strip_prompts(lines: list[str], removed: list[int]) -> None:
         if match:
             lines[row] = line[match.end() :]
             removed[row] += match.end()
+
+
+def _may_start_prompt(line: str) -> bool:
+    """Whether the (not blank) ``line`` may start with a prompt: every prompt starts with one
+    of ``>.I[`` once the line's leading whitespace is removed."""
+    first = line[0]
+    if first.isspace():
+        first = line.lstrip()[0]
+    return first in ">.I["
 
 
 def _common_indent(lines: list[str]) -> str:
@@ -423,6 +435,8 @@ class _Escape(Record):
 
 def _classify_escape(stripped: str) -> _Escape | None:
     """Recognise an IPython escape at the start of a logical line; ``None`` for plain Python."""
+    if not ("%" in stripped or "!" in stripped or "?" in stripped):
+        return None  # every escape holds one of them: most lines need none of the regexes
     if stripped.startswith("!"):
         bangs = 2 if stripped.startswith("!!") else 1
         body = stripped[bangs:]
