@@ -95,6 +95,42 @@ def translate_cell(cell_index: int, source: str) -> TranslatedCell:
     return _shifted(translated, removed) if any(removed) else translated
 
 
+def untranslated_rows(source: str) -> int | None:
+    """The number of rows of a cell that :func:`translate_cell` returns as it is, told from its
+    text without splitting it into lines; ``None`` when the cell may need translating.
+
+    Most cells qualify: their first line is not indented (no indentation is common to all
+    lines), neither of their first two non-blank lines may start with a prompt, they are not
+    an automagic ``pip install`` line and no line may be an escape.
+    """
+    if not source or source[0].isspace() or _may_start_prompt(source):
+        return None
+    first_break = source.find("\n")
+    if first_break in (-1, len(source) - 1):
+        if _AUTOMAGIC.match(source[:first_break] if first_break != -1 else source):
+            return None
+        first_break = len(source)
+    second = _first_content_line(source, first_break + 1)
+    if second is not None and _may_start_prompt(second):
+        return None
+    if ("%" in source or "!" in source or "?" in source) and _may_hold_escape(source):
+        return None
+    return source.count("\n") + 1
+
+
+def _first_content_line(source: str, start: int) -> str | None:
+    """The first line of ``source`` from ``start`` on that is not blank."""
+    while start < len(source):
+        end = source.find("\n", start)
+        if end == -1:
+            end = len(source)
+        line = source[start:end]
+        if line and not line.isspace():
+            return line
+        start = end + 1
+    return None
+
+
 def _may_hold_escape(text: str) -> bool:
     """Whether a line of ``text`` may be an IPython escape: a ``%``, ``!`` or ``?`` after its
     indentation, a ``?`` ending it (before a comment), or an ``= !`` or ``= %``.

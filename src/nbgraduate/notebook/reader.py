@@ -12,7 +12,7 @@ from nbgraduate.core import regex_cache
 from nbgraduate.core.errors import InputFileError
 from nbgraduate.core.files import NotARegularFile, read_regular
 from nbgraduate.notebook import modern_fstrings
-from nbgraduate.notebook.ipython_syntax import translate_cell
+from nbgraduate.notebook.ipython_syntax import translate_cell, untranslated_rows
 from nbgraduate.notebook.model import Cell, CellSyntaxError, LineOrigin, Notebook
 
 _PERCENT_MARKER = regex_cache.compile(r"^# ?%%(?!%)(?P<rest>.*)$")
@@ -316,28 +316,37 @@ def build_program(notebook: Notebook) -> None:
     """
     if notebook.language not in _PYTHON_LANGUAGES:
         return
-    program_lines: list[str] = []
+    python_sources: list[str] = []
     origins: list[LineOrigin] = []
     cell_spans: list[tuple[int, int, int]] = []
+    rows = 0
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
-        translated = translate_cell(cell.index, cell.source)
-        cell.cell_magic = translated.cell_magic
-        notebook.shell_commands.extend(translated.commands)
-        if not translated.is_python:
-            continue
-        start = len(program_lines)
-        program_lines.extend(translated.python_lines)
-        origins.extend(LineOrigin.for_cell(cell.index, translated.column_shifts))
-        cell_spans.append((cell.index, start, len(program_lines)))
+        cell_rows = untranslated_rows(cell.source)
+        if cell_rows is not None:
+            # Most cells are their own Python: they are neither translated nor split in lines.
+            python_sources.append(cell.source)
+            shifts = [0] * cell_rows
+        else:
+            translated = translate_cell(cell.index, cell.source)
+            cell.cell_magic = translated.cell_magic
+            notebook.shell_commands.extend(translated.commands)
+            if not translated.is_python:
+                continue
+            python_sources.append("\n".join(translated.python_lines))
+            cell_rows = len(translated.python_lines)
+            shifts = translated.column_shifts
+        origins.extend(LineOrigin.for_cell(cell.index, shifts))
+        cell_spans.append((cell.index, rows, rows + cell_rows))
+        rows += cell_rows
 
     # The cells' own warnings (``"\d"``, an invalid escape: a DeprecationWarning up to Python
     # 3.11, a SyntaxWarning printed by default from 3.12) are the notebook's, not lint's: they
     # must neither clutter lint's output nor, under ``-W error``, turn a cell into a syntax error.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        module, source = _parse_program(notebook, program_lines, origins, cell_spans)
+        module, source = _parse_program(notebook, "\n".join(python_sources), origins, cell_spans)
     notebook.program_source = source
     notebook.program = module
     notebook.line_origins = origins
@@ -350,7 +359,7 @@ _BLAME_ATTEMPTS = 3
 
 def _parse_program(
     notebook: Notebook,
-    program_lines: list[str],
+    source: str,
     origins: list[LineOrigin],
     cell_spans: list[tuple[int, int, int]],
 ) -> tuple[ast.Module, str]:
@@ -361,13 +370,13 @@ def _parse_program(
     parsed again: one extra parse per broken cell rather than one per cell and a third whole
     parse. An error no single cell explains falls back to parsing every cell on its own.
     """
-    source = "\n".join(program_lines)
     try:
         return compile(source, _VIRTUAL_FILENAME, "exec", _PARSE_FLAGS), source
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         # CPython's parser gives up on ~3,000-term sums, 30,000 ``not`` or 5,000 nested
         # lambdas (RecursionError, MemoryError): the culprit cell is found below and named.
         failure: Exception = error
+    program_lines = source.split("\n")
     starts = [start for _, start, _ in cell_spans]
     blamed: set[int] = set()
     for _ in range(_BLAME_ATTEMPTS):
