@@ -60,6 +60,10 @@ class TranslatedCell(Record):
         self.is_python = is_python
 
 
+#: Whether the first line that is not blank from a position on may start with a prompt
+#: (:func:`_may_start_prompt`): ``\s`` and ``str.isspace`` hold the same characters.
+_PROMPT_AHEAD = regex_cache.compile(r"\s*[>.I\[]")
+
 #: IPython's automagic: a cell of one line that starts with the name of an install magic runs
 #: that magic (``pip install x`` is ``%pip install x``), unless the rest starts with ``=`` or
 #: ``,`` (an assignment). IPython's prefilter applies it to one-line cells only: in a longer cell
@@ -110,25 +114,11 @@ def untranslated_rows(source: str) -> int | None:
         if _AUTOMAGIC.match(source[:first_break] if first_break != -1 else source):
             return None
         first_break = len(source)
-    second = _first_content_line(source, first_break + 1)
-    if second is not None and _may_start_prompt(second):
-        return None
+    if _PROMPT_AHEAD.match(source, first_break + 1):
+        return None  # the second line that is not blank may start with a prompt
     if ("%" in source or "!" in source or "?" in source) and _may_hold_escape(source):
         return None
     return source.count("\n") + 1
-
-
-def _first_content_line(source: str, start: int) -> str | None:
-    """The first line of ``source`` from ``start`` on that is not blank."""
-    while start < len(source):
-        end = source.find("\n", start)
-        if end == -1:
-            end = len(source)
-        line = source[start:end]
-        if line and not line.isspace():
-            return line
-        start = end + 1
-    return None
 
 
 def _may_hold_escape(text: str) -> bool:
