@@ -332,22 +332,35 @@ def _any_ollama_url(expression: ast.expr | None, call: CallSite, values: ValueRe
 
 def _model_name_of(constant: StringConstant) -> str | None:
     """The model-naming name a literal was given to, directly or through its container."""
-    if constant.container in catalog.METADATA_KEYWORDS or constant.context in (
-        catalog.METADATA_KEYWORDS
-    ):
+    names = (constant.context, constant.container)
+    verdict = _NAME_VERDICTS.get(names)
+    if verdict is None:
+        verdict = _NAME_VERDICTS[names] = _name_verdict(*names)
+    named, keyed_by_model_id = verdict
+    if keyed_by_model_id and _display_name(constant.node.value):
+        # ``JUDGE_NAMES = {"openai/gpt-oss-120b": "GPT-OSS 120B", "gpt-5.2": "GPT-5.2"}``:
+        # a dict keyed by model ids whose values are written as names, not as ids.
         return None
-    if is_model_name(constant.context):
-        return constant.context
-    if constant.container is not None and constant.container != constant.context:
-        if constant.context in _LABEL_KEYS:
-            return None
-        if _looks_like_model_id(constant.context) and _display_name(constant.node.value):
-            # ``JUDGE_NAMES = {"openai/gpt-oss-120b": "GPT-OSS 120B", "gpt-5.2": "GPT-5.2"}``:
-            # a dict keyed by model ids whose values are written as names, not as ids.
-            return None
-        if is_model_name(constant.container):
-            return constant.container
-    return None
+    return named
+
+
+#: :func:`_name_verdict` by (context, container): a notebook gives many literals to the same
+#: few names and keys (``{"role": ..., "content": ...}``), so each pair is judged once per run.
+_NAME_VERDICTS: dict[tuple[str | None, str | None], tuple[str | None, bool]] = {}
+
+
+def _name_verdict(context: str | None, container: str | None) -> tuple[str | None, bool]:
+    """What :func:`_model_name_of` decides from the names alone: the model-naming name, and
+    whether the literal is rather a display name when written as one (its key is a model id)."""
+    if container in catalog.METADATA_KEYWORDS or context in catalog.METADATA_KEYWORDS:
+        return None, False
+    if is_model_name(context):
+        return context, False
+    if container is not None and container != context:
+        if context in _LABEL_KEYS or not is_model_name(container):
+            return None, False
+        return container, _looks_like_model_id(context)
+    return None, False
 
 
 def _looks_like_model_id(text: str | None) -> bool:
