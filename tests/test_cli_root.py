@@ -218,6 +218,21 @@ ROOT_AND_TYPER_OUTPUTS = [
 ]
 
 
+def run_with_stdout(
+    cwd: Path, arguments: tuple[str, ...], stdout: object
+) -> subprocess.CompletedProcess[str]:
+    """``nbgraduate ARGUMENTS`` with standard output on ``stdout`` (a file or descriptor)."""
+    return subprocess.run(
+        [sys.executable, "-m", "nbgraduate", *arguments],
+        cwd=cwd,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
 @pytest.mark.parametrize("arguments", ROOT_AND_TYPER_OUTPUTS, ids=" ".join)
 def test_any_command_standard_output_refuses_is_one_error_line(
@@ -226,15 +241,7 @@ def test_any_command_standard_output_refuses_is_one_error_line(
     """Not only lint's report: ``--version``, ``--help``, ``rule`` and the typer commands'
     output to a full disk end with one ``error:`` line and exit 2."""
     with open("/dev/full", "w") as full:
-        result = subprocess.run(
-            [sys.executable, "-m", "nbgraduate", *arguments],
-            cwd=tmp_path,
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_with_stdout(tmp_path, arguments, full)
     assert result.returncode == 2, result.stderr
     assert result.stderr.endswith(" to standard output: No space left on device\n"), result.stderr
     assert result.stderr.startswith("error: cannot write ")
@@ -249,15 +256,7 @@ def test_any_command_to_a_closed_pipe_ends_quietly(
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "nbgraduate", *arguments],
-            cwd=tmp_path,
-            stdout=write_end,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_with_stdout(tmp_path, arguments, write_end)
     finally:
         os.close(write_end)
     assert result.stderr == ""

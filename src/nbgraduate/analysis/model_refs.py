@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.call_flow import CallFlow
 from nbgraduate.analysis.facts import CallSite, ProgramFacts, StringConstant, dotted_name
-from nbgraduate.analysis.llm_calls import provider_of_model_id, receiver_call
+from nbgraduate.analysis.llm_calls import azure_openai_call, provider_of_model_id, receiver_call
 from nbgraduate.analysis.values import ResolvedValue, ValueResolver
 from nbgraduate.core import regex_cache
 from nbgraduate.core.positions import Position
@@ -106,7 +106,9 @@ _OLLAMA_HOST = regex_cache.compile(r"(?i)^\w+://[^/]*ollama")
 class ModelReference(Record):
     """A model id as used: its resolved value, its role, and the call that uses it (if any).
 
-    ``host`` names a local runtime (``ollama``) whose ids are tags of that runtime.
+    ``host`` names where a bare id is looked up when the policy does not know it: a local
+    runtime (``ollama``) whose ids are its tags, or Azure OpenAI (``azure``), whose ids are the
+    user's deployment names.
     ``embedded`` is set when the id is part of a larger literal (``"pretrained=org/m,..."``), so
     the literal cannot simply be replaced by the id.
     """
@@ -212,6 +214,8 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
             _suppress(arguments, call, values, seen)
             continue
         host = _local_runtime(call, values)
+        if host is None and azure_openai_call(call, values):
+            host = "azure"  # the id is a deployment name the user chose
         revision = _revision(call, values)
         for keyword_name, expression in arguments:
             role = _role(call, keyword_name, expression)

@@ -9,8 +9,6 @@ Only launches whose revision is a full 40-hex commit count; a branch or tag can 
 
 from __future__ import annotations
 
-import re
-
 from nbgraduate.core import regex_cache
 from nbgraduate.notebook.model import ShellCommand
 
@@ -28,7 +26,7 @@ _MENTIONS_A_LAUNCHER = regex_cache.compile(
     r"\b(?:vllm|text-generation-launcher|sglang\.launch_server)\b"
 )
 _COMMIT = regex_cache.compile(r"^[0-9a-f]{40}$")
-_QUOTES = re.compile(r"^['\"]|['\"]$")
+_QUOTES = regex_cache.compile(r"^['\"]|['\"]$")
 
 
 def pinned_served_models(commands: list[ShellCommand]) -> frozenset[str]:

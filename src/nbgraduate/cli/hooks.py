@@ -122,40 +122,30 @@ def _group_help() -> str:
     )
 
 
-def _verify_parser() -> argparse.ArgumentParser:
+def _hook_parser(command: str, description: str, files_help: str) -> argparse.ArgumentParser:
+    """``nbgraduate hook <command> [OPTIONS] [FILES]...``: the staged files, ``--help``, and
+    for ``guard`` the configuration file."""
     from nbgraduate.cli.lint_parsers import add_help_option, command_parser
 
-    parser, options = command_parser("hook verify", "[OPTIONS] [FILES]...", _VERIFY_HELP)
-    parser.add_argument(
-        "files",
-        nargs="*",
-        type=Path,
-        metavar="FILES",
-        help="Staged files (pre-commit passes them).",
-    )
+    parser, options = command_parser(f"hook {command}", "[OPTIONS] [FILES]...", description)
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILES", help=files_help)
+    if command == "guard":
+        options.add_argument(
+            "--config",
+            type=Path,
+            metavar="PATH",
+            help="Use this pyproject.toml instead of searching upwards.",
+        )
     add_help_option(options)
     return parser
+
+
+def _verify_parser() -> argparse.ArgumentParser:
+    return _hook_parser("verify", _VERIFY_HELP, "Staged files (pre-commit passes them).")
 
 
 def _guard_parser() -> argparse.ArgumentParser:
-    from nbgraduate.cli.lint_parsers import add_help_option, command_parser
-
-    parser, options = command_parser("hook guard", "[OPTIONS] [FILES]...", _GUARD_HELP)
-    parser.add_argument(
-        "files",
-        nargs="*",
-        type=Path,
-        metavar="FILES",
-        help="Staged notebooks (pre-commit passes them).",
-    )
-    options.add_argument(
-        "--config",
-        type=Path,
-        metavar="PATH",
-        help="Use this pyproject.toml instead of searching upwards.",
-    )
-    add_help_option(options)
-    return parser
+    return _hook_parser("guard", _GUARD_HELP, "Staged notebooks (pre-commit passes them).")
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"verify": verify, "guard": guard}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from nbgraduate.analysis.llm_calls import azure_openai_call, hosting_service, local_server_call
+from nbgraduate.analysis.llm_calls import hosting_service, local_server_call
 from nbgraduate.analysis.model_servers import pinned_served_models
 from nbgraduate.lint.promptfoo_configs import (
     ConfigModel,
@@ -18,7 +18,6 @@ from nbgraduate.lint.rules.base import Example, Finding, Rule
 
 if TYPE_CHECKING:
     from nbgraduate.analysis.model_refs import ModelReference
-    from nbgraduate.analysis.values import ValueResolver
     from nbgraduate.knowledge.model_policy import ModelIdVerdict, ModelPolicy
     from nbgraduate.lint.context import LintContext
 
@@ -511,16 +510,19 @@ class FloatingModelId(Rule):
             model_id = reference.model_id
             if model_id is None:
                 continue
-            verdict = classify_reference(policy, reference, context.values)
+            verdict = classify_reference(policy, reference)
             if verdict.status != "floating":
                 continue
-            if verdict.provider == "huggingface" and reference.call is not None:
+            if verdict.provider == "huggingface":
                 # A request to the notebook's own server for the weights its launch line pins.
                 if served is None:
                     served = pinned_served_models(context.notebook.shell_commands)
-                if model_id in served and local_server_call(reference.call, context.values):
+                if (
+                    model_id in served
+                    and reference.call is not None
+                    and local_server_call(reference.call, context.values)
+                ):
                     continue
-            if verdict.provider == "huggingface":
                 service = hosting_service(reference.call, context.values)
                 if service is not None:
                     verdict = policy.hosted(verdict, service)
@@ -594,21 +596,14 @@ def _id_column(lines: list[str], model: ConfigModel) -> int:
     return column + 1
 
 
-def classify_reference(
-    policy: ModelPolicy, reference: ModelReference, values: ValueResolver
-) -> ModelIdVerdict:
-    """The policy's verdict on a reference; a local runtime's bare name is one of its tags, and
-    a name the policy does not know, given to an Azure OpenAI client, is a deployment name
-    (judged as ``azure/<name>``, as litellm writes it)."""
+def classify_reference(policy: ModelPolicy, reference: ModelReference) -> ModelIdVerdict:
+    """The policy's verdict on a reference; a bare name the policy does not know is judged
+    where the reference's host says it lives: an Ollama tag, or an Azure OpenAI deployment
+    (``azure/<name>``, as litellm writes it)."""
     model_id = reference.model_id or ""
     verdict = policy.classify(model_id, revision=reference.revision)
-    if verdict.status != "unknown":
-        return verdict
-    host = reference.host
-    if host is None and reference.call is not None and azure_openai_call(reference.call, values):
-        host = "azure"
-    if host is not None:
-        hosted = policy.classify(f"{host}/{model_id}", revision=reference.revision)
+    if verdict.status == "unknown" and reference.host is not None:
+        hosted = policy.classify(f"{reference.host}/{model_id}", revision=reference.revision)
         if hosted.status == "floating":
             return hosted
     return verdict
