@@ -305,6 +305,51 @@ def test_a_key_stored_unmasked_is_masked_when_read(tmp_path: Path, schema_versio
     assert listed["clean"] == make_record("clean")
 
 
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda text: text, id="as written"),
+        pytest.param(lambda text: text.replace('"qa"', '"qa\\ud800"', 1), id="lone surrogate"),
+        pytest.param(lambda text: text.replace("[0.5, 1.0]", "[NaN, -Infinity]"), id="NaN"),
+        pytest.param(lambda text: text.replace("[0.5, 1.0]", "[5e-324, 0.1e1]"), id="floats"),
+        pytest.param(lambda text: "\ufeff" + text, id="byte order mark"),
+        pytest.param(lambda text: text + " x", id="trailing text"),
+        pytest.param(lambda text: text[:-3], id="cut short"),
+    ],
+)
+def test_a_stored_row_reads_as_json_parses_it(tmp_path: Path, edit) -> None:
+    """Rows are parsed by pydantic-core's faster parser with :mod:`json` behind it: a row
+    reads back exactly as ``json.loads`` of its text does, values and errors alike, including
+    what only :mod:`json` accepts (a lone surrogate escape) and what both refuse."""
+    root = tmp_path / ".nbgraduate"
+    with open_store(root):
+        pass
+    data = json.loads(make_record("row").model_dump_json())
+    data["metrics"] = [{"name": "accuracy", "values": [0.5, 1.0], "ids": ["q1", "q2"]}]
+    text = edit(json.dumps(data))
+    connection = sqlite3.connect(root / DATABASE_FILENAME)
+    connection.execute(
+        "INSERT INTO runs (run_id, pipeline, kind, status, started_at, ended_at, duration_s,"
+        " record_json) VALUES ('row', 'qa', 'eval', 'passed', ?, ?, 5, ?)",
+        (T0.isoformat(), T0.isoformat(), text),
+    )
+    connection.commit()
+    connection.close()
+    try:
+        expected = RunRecord.model_validate(json.loads(text))
+    except ValueError as error:
+        with open_store(root) as store, pytest.raises(StoreError) as caught:
+            store.get("row")
+        assert f"not JSON ({error})" in str(caught.value)
+        return
+    with open_store(root) as store:
+        read = store.get("row")
+    assert repr(read) == repr(expected)
+    assert [value.hex() for value in read.metrics[0].values] == [
+        value.hex() for value in expected.metrics[0].values
+    ]
+
+
 # -- artifacts ------------------------------------------------------------------------------
 
 
