@@ -6,11 +6,14 @@ Usage: ``python bench/bench_speed.py [--corpus DIR] [--count N] [--repeat R] [--
 
 Each lint figure is a ratio of two numbers measured in this run, on the real corpus
 (``../shared/corpus`` beside the checkout, ``NBGRADUATE_CORPUS`` or ``--corpus``) and on a
-generated one (``--count`` files, ``generate_corpus.py``):
+generated one (``--count`` files, ``generate_corpus.py``). This machine's speed drifts by a
+third over minutes, so the two sides of a ratio are measured side by side: ``--repeat`` rounds,
+each timing the floor and then every lint command once, and a figure is the median over the
+rounds of each round's own ratio (the row shows the median round's two numbers):
 
 * **floor**: in this process, read every file, ``json.loads`` it and ``ast.parse`` every code
-  cell (``bench_lint.py``'s floor); its CPU time (``time.process_time``) and wall time, best
-  of ``--repeat``;
+  cell (``bench_lint.py``'s floor), after one untimed pass; its CPU time
+  (``time.process_time``) and wall time;
 * **lint --jobs 1, CPU**: the CPU time (user + system, from ``getrusage``) of
   ``nbgraduate lint --jobs 1`` as a subprocess, interpreter start-up included, over the
   floor's CPU time;
@@ -83,16 +86,11 @@ class Measured:
 # -- measuring ------------------------------------------------------------------------------
 
 
-def floor_times(files: Sequence[Path], repeat: int) -> tuple[float, float, bench_lint.FloorStats]:
-    """``(best CPU, best wall, stats)`` of the floor over ``files``, in this process."""
-    cpu, wall = [], []
-    stats = bench_lint.FloorStats()
-    for _ in range(repeat):
-        started_cpu, started = time.process_time(), time.perf_counter()
-        stats = bench_lint._floor_once(files)
-        cpu.append(time.process_time() - started_cpu)
-        wall.append(time.perf_counter() - started)
-    return min(cpu), min(wall), stats
+def floor_times(files: Sequence[Path]) -> tuple[float, float, bench_lint.FloorStats]:
+    """``(CPU, wall, stats)`` of one pass of the floor over ``files``, in this process."""
+    started_cpu, started = time.process_time(), time.perf_counter()
+    stats = bench_lint._floor_once(files)
+    return time.process_time() - started_cpu, time.perf_counter() - started, stats
 
 
 #: As on a user's machine: Python writes bytecode caches (an environment that forbids them makes
@@ -156,54 +154,79 @@ def _under(modules: set[str], prefixes: Sequence[str]) -> list[str]:
 # -- the figures ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Round:
+    """One round of a corpus's figures: the floor, then each lint command, back to back."""
+
+    floor_cpu: float
+    floor_wall: float
+    serial_cpu: float
+    parallel_wall: float
+    warm_wall: float
+    warm_cpu: float
+
+
+def median_round(rounds: Sequence[Round], ratio: Callable[[Round], float]) -> Round:
+    """The round whose ``ratio`` is the median of the rounds' (the lower one of an even
+    count), so that the row's two numbers are ones measured side by side."""
+    return sorted(rounds, key=ratio)[(len(rounds) - 1) // 2]
+
+
 def corpus_figures(name: str, corpus: Path, workdir: Path, repeat: int) -> list[Measured]:
     files = bench_lint._lintable_files(corpus)
-    progress(f"{name}: floor over {len(files)} files, best of {repeat}")
-    floor_cpu, floor_wall, stats = floor_times(files, repeat)
-    progress(f"{name}: lint --jobs 1, best of {repeat}")
-    _, serial_cpu = lint_times(corpus, workdir, 1, repeat)
-    progress(f"{name}: lint, default jobs, best of {repeat}")
-    parallel_wall, _ = lint_times(corpus, workdir, None, repeat)
-    progress(f"{name}: lint warm re-run (one untimed run fills the cache), best of {repeat}")
+    progress(f"{name}: one untimed floor pass, one untimed run filling the result cache")
+    _, _, stats = floor_times(files)
     cache = workdir / f"cache-{name.replace(' ', '-')}"
     lint_times(corpus, workdir, None, 1, cache)
-    warm_wall, warm_cpu = lint_times(corpus, workdir, None, repeat, cache)
+    rounds = []
+    for number in range(1, repeat + 1):
+        progress(f"{name}: round {number} of {repeat}: floor, lint --jobs 1, default jobs, warm")
+        floor_cpu, floor_wall, _ = floor_times(files)
+        _, serial_cpu = lint_times(corpus, workdir, 1, 1)
+        parallel_wall, _ = lint_times(corpus, workdir, None, 1)
+        warm_wall, warm_cpu = lint_times(corpus, workdir, None, 1, cache)
+        rounds.append(Round(floor_cpu, floor_wall, serial_cpu, parallel_wall, warm_wall, warm_cpu))
     empty = workdir / "empty"
     empty.mkdir(exist_ok=True)
     _, start_up_cpu = lint_times(empty, workdir, None, repeat)
     described = f"{name} ({stats.files} files, {stats.total_bytes / 1e6:.0f} MB)"
-    serial_ratio = serial_cpu / floor_cpu
-    parallel_ratio = parallel_wall / floor_wall
+    serial = median_round(rounds, lambda r: r.serial_cpu / r.floor_cpu)
+    parallel = median_round(rounds, lambda r: r.parallel_wall / r.floor_wall)
+    warm = median_round(rounds, lambda r: r.warm_wall / r.floor_wall)
+    warm_cpu = median_round(rounds, lambda r: r.warm_cpu / r.floor_cpu)
+    serial_ratio = serial.serial_cpu / serial.floor_cpu
+    parallel_ratio = parallel.parallel_wall / parallel.floor_wall
+    warm_ratio = warm.warm_wall / warm.floor_wall
     return [
         Measured(
             f"{described}: lint --jobs 1, CPU",
-            seconds(serial_cpu),
-            f"floor {seconds(floor_cpu)}",
+            seconds(serial.serial_cpu),
+            f"floor {seconds(serial.floor_cpu)}",
             f"{serial_ratio:.2f}x",
             f"<= {SERIAL_CPU_RATIO}x",
             serial_ratio <= SERIAL_CPU_RATIO,
         ),
         Measured(
             f"{described}: lint, default jobs, wall",
-            seconds(parallel_wall),
-            f"floor {seconds(floor_wall)}",
+            seconds(parallel.parallel_wall),
+            f"floor {seconds(parallel.floor_wall)}",
             f"{parallel_ratio:.2f}x",
             f"<= {PARALLEL_WALL_RATIO}x",
             parallel_ratio <= PARALLEL_WALL_RATIO,
         ),
         Measured(
             f"{described}: lint warm re-run, wall",
-            seconds(warm_wall),
-            f"floor {seconds(floor_wall)}",
-            f"{warm_wall / floor_wall:.2f}x",
+            seconds(warm.warm_wall),
+            f"floor {seconds(warm.floor_wall)}",
+            f"{warm_ratio:.2f}x",
             f"<= {WARM_WALL_RATIO}x",
-            warm_wall / floor_wall <= WARM_WALL_RATIO,
+            warm_ratio <= WARM_WALL_RATIO,
         ),
         Measured(
             f"{described}: lint warm re-run, CPU (start-up {seconds(start_up_cpu)})",
-            seconds(warm_cpu),
-            f"floor {seconds(floor_cpu)}",
-            f"{warm_cpu / floor_cpu:.2f}x",
+            seconds(warm_cpu.warm_cpu),
+            f"floor {seconds(warm_cpu.floor_cpu)}",
+            f"{warm_cpu.warm_cpu / warm_cpu.floor_cpu:.2f}x",
             "",
             None,
         ),
@@ -333,7 +356,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--corpus", type=Path, default=REAL_CORPUS, help="the real corpus")
     parser.add_argument("--count", type=int, default=400, help="generated files (400)")
     parser.add_argument("--seed", type=int, default=0, help="generated corpus seed (0)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per lint figure (3)")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of lint figures (5)")
     parser.add_argument("--cold-runs", type=int, default=20, help="cold-start runs (20)")
     parser.add_argument("--hook-runs", type=int, default=10, help="pre-commit runs (10)")
     parser.add_argument("--skip-gate", action="store_true", help="no gate figure")
@@ -379,6 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "-" * 122,
         *(_line(row) for row in rows),
         "",
+        f"lint rows: the median of {args.repeat} rounds' ratios, each round timing the floor and"
+        " every lint command back to back (the row shows the median round's two numbers)",
         f"load average at the end: {os.getloadavg()[0]:.2f} (wall-time figures grow with it;"
         " the --jobs 1 ratio is CPU time and moves least)",
     ]
