@@ -1,19 +1,32 @@
-"""Baselines: record a legacy repo's existing findings so only new ones fail the build."""
+"""Baselines: record a legacy repo's existing findings so only new ones fail the build.
+
+``nbgraduate lint`` reads the configured baseline on every run (the pre-commit hook's too), so
+this module keeps to what a lint run loads anyway: its entries are
+:class:`~nbgraduate.core.records.Record` values rather than dataclasses (``dataclasses``
+imports :mod:`inspect`), fingerprints are hashed with the built-in SHA-256
+(:mod:`nbgraduate.core.small_digest`, the same digests as hashlib's without loading OpenSSL),
+and typing is not imported.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from nbgraduate.core.atomic import write_text_atomic
 from nbgraduate.core.errors import ConfigError
+from nbgraduate.core.records import Record
+from nbgraduate.core.small_digest import sha256
 from nbgraduate.lint.diagnostics import Diagnostic
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "BASELINE_VERSION",
@@ -43,25 +56,33 @@ def fingerprint(diagnostic: Diagnostic, root: Path | None = None) -> str:
     """
     content = diagnostic.line_fingerprint or " ".join(diagnostic.source_line.split())
     payload = "\0".join((diagnostic.code, _baseline_path(diagnostic.path, root), content))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    return sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class BaselineEntry:
+class BaselineEntry(Record):
     """How many findings with one fingerprint the baseline accepts."""
 
-    code: str
-    path: str
-    fingerprint: str
-    count: int
-    message: str | None = None
+    _fields = ("code", "path", "fingerprint", "count", "message")
+    __slots__ = _fields
+
+    def __init__(
+        self, code: str, path: str, fingerprint: str, count: int, message: str | None = None
+    ) -> None:
+        self.code = code
+        self.path = path
+        self.fingerprint = fingerprint
+        self.count = count
+        self.message = message
 
 
-@dataclass(frozen=True)
-class Baseline:
+class Baseline(Record):
     """The accepted findings of a project, matched as a multiset of fingerprints."""
 
-    entries: tuple[BaselineEntry, ...]
+    _fields = ("entries",)
+    __slots__ = _fields
+
+    def __init__(self, entries: tuple[BaselineEntry, ...]) -> None:
+        self.entries = entries
 
     def filter_new(self, diagnostics: Iterable[Diagnostic], root: Path) -> list[Diagnostic]:
         """The diagnostics not covered by the baseline, in their original order.
