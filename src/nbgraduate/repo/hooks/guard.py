@@ -15,42 +15,59 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgraduate.core.errors import ConfigError, InputFileError
-from nbgraduate.knowledge import secrets
 from nbgraduate.lint.config import LintSettings, load_settings
-from nbgraduate.lint.diagnostics import Diagnostic
 from nbgraduate.lint.discovery import discover
-from nbgraduate.lint.regressions import Regression
-from nbgraduate.lint.rules import ALL_CODES
+from nbgraduate.lint.rule_codes import known_rule_codes
 from nbgraduate.lock import LOCK_FILENAME
 from nbgraduate.lock.layout import graduated_sources, locked_notebook_name, pipeline_notebook
+
+#: ``typing.TYPE_CHECKING`` without importing typing (start-up, as in ``cli.lint``).
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from nbgraduate.lint.diagnostics import Diagnostic
+    from nbgraduate.lint.regressions import Regression
 
 __all__ = ["BlockedNotebook", "GuardReport", "guard"]
 
 _INSTALL_CODES = frozenset({"NBG401", "NBG402"})
 
+# The hook runs on every commit that stages a notebook, most of them outside the eval paths,
+# where it has nothing to check: so the rules, the pipeline checks and the secret patterns are
+# imported only for a notebook it checks, the codes are read from the rule modules' names
+# (:mod:`nbgraduate.lint.rule_codes`), and the report classes are plain classes (``import
+# dataclasses`` brings in :mod:`inspect`).
 
-@dataclass(slots=True)
+
 class BlockedNotebook:
     """A notebook the guard blocks: a headline, the fix, and each problem found in it."""
 
-    path: str
-    headline: str
-    fix: str = ""
-    problems: list[str] = field(default_factory=list)
+    __slots__ = ("fix", "headline", "path", "problems")
+
+    def __init__(
+        self, path: str, headline: str, fix: str = "", problems: list[str] | None = None
+    ) -> None:
+        self.path = path
+        self.headline = headline
+        self.fix = fix
+        self.problems: list[str] = [] if problems is None else problems
 
 
-@dataclass(slots=True)
 class GuardReport:
-    blocked: list[BlockedNotebook] = field(default_factory=list)
-    #: What passed but deserves a word: a legacy notebook kept beside its pipeline.
-    notes: list[str] = field(default_factory=list)
-    checked: int = 0
-    #: Set when no configuration names eval paths: nothing can be guarded.
-    unconfigured: bool = False
+    """The staged notebooks the guard checked, those it blocks, and its notes."""
+
+    __slots__ = ("blocked", "checked", "notes", "unconfigured")
+
+    def __init__(self) -> None:
+        self.blocked: list[BlockedNotebook] = []
+        #: What passed but deserves a word: a legacy notebook kept beside its pipeline.
+        self.notes: list[str] = []
+        self.checked = 0
+        #: Set when no configuration names eval paths: nothing can be guarded.
+        self.unconfigured = False
 
     @property
     def blocks(self) -> bool:
@@ -76,7 +93,7 @@ def guard(files: Sequence[Path], *, config_file: Path | None = None) -> GuardRep
     report = GuardReport()
 
     def settings_for(path: Path) -> LintSettings:
-        return load_settings(path, known_codes=ALL_CODES, config_file=config_file)
+        return load_settings(path, known_codes=known_rule_codes(), config_file=config_file)
 
     if not settings_for(Path.cwd()).eval_paths and not any(
         settings_for(Path(path)).eval_paths for path in files
@@ -137,6 +154,8 @@ def _check_notebook(
     except RecursionError:
         return BlockedNotebook(shown, "code nested too deeply to analyse")
     except Exception as error:  # a bug in nbgraduate must not pass a commit unchecked
+        from nbgraduate.knowledge import secrets
+
         reason = f"internal error while checking ({type(error).__name__}: {error})"
         return BlockedNotebook(shown, secrets.redact(reason) + "; please report it")
     regressions, diagnostics = found.regressions, found.diagnostics
@@ -224,6 +243,8 @@ def _display(path: Path) -> str:
 
 
 def _describe(regression: Regression) -> str:
+    from nbgraduate.knowledge import secrets
+
     where = f"{regression.where}: " if regression.where else ""
     # An install line can carry a token (``git+https://TOKEN@host/...``): mask it, as lint does.
     return secrets.redact(f"{where}{regression.message}; {regression.fix}")
