@@ -128,7 +128,8 @@ def to_diagnostics(
     sees. Each line is split, redacted and hashed once however many findings it has, so the
     cost is linear in the findings (a line of thousands of findings was quadratic).
     """
-    locate = file_positions or notebook.kind != "ipynb"
+    is_script = notebook.is_script
+    locate = file_positions or is_script
     findings = list(findings)
     lines = _ShownLines(notebook, [*findings, *secret_findings])
     diagnostics = []
@@ -148,30 +149,32 @@ def to_diagnostics(
         else:
             file_line = file_column = file_end_line = file_end_column = 0
         source_line, line_fingerprint = lines.shown(start.cell_index, start.row)
-        if notebook.is_script:
+        if is_script:
             row, end_row_shown = file_line, file_end_line
         else:
             row, end_row_shown = start.row, end_row
+        # Arguments by position, in ``Diagnostic._fields`` order: a class called with keywords
+        # gets them as a dict, eighteen entries built and unpacked for every finding.
         diagnostics.append(
             Diagnostic(
-                path=display_path,
-                code=finding.code,
-                name=rule.name,
-                message=_redacted(finding.message),
-                severity=rule.severity,
-                cell=None if notebook.is_script else cell.number,
-                cell_id=None if notebook.is_script else cell.cell_id,
-                row=row,
-                column=start.column,
-                end_row=end_row_shown,
-                end_column=end_column,
-                file_line=file_line,
-                file_column=file_column,
-                file_end_line=file_end_line,
-                file_end_column=file_end_column,
-                source_line=source_line,
-                url=_rule_url(rule.code),
-                line_fingerprint=line_fingerprint,
+                display_path,  # path
+                finding.code,  # code
+                rule.name,  # name
+                _redacted(finding.message),  # message
+                rule.severity,  # severity
+                None if is_script else cell.number,  # cell
+                None if is_script else cell.cell_id,  # cell_id
+                row,  # row
+                start.column,  # column
+                end_row_shown,  # end_row
+                end_column,  # end_column
+                file_line,  # file_line
+                file_column,  # file_column
+                file_end_line,  # file_end_line
+                file_end_column,  # file_end_column
+                source_line,  # source_line
+                _rule_url(rule.code),  # url
+                line_fingerprint,  # line_fingerprint
             )
         )
     return diagnostics
