@@ -9,7 +9,6 @@ from pathlib import Path
 
 from nbgraduate.core.errors import ConfigError, UsageError
 from nbgraduate.core.records import Record
-from nbgraduate.core.small_digest import sha256
 from nbgraduate.lint.ignore_patterns import compile_patterns
 
 #: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
@@ -323,98 +322,25 @@ def _nbgraduate_table(path: Path) -> dict[str, Any] | None:
     """The ``[tool.nbgraduate]`` table of a TOML file, or ``None`` when it has none."""
     if path in _tables:
         return _tables[path]
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise ConfigError(path, exc.strerror or str(exc)) from exc
-    digest = sha256(data).digest()
-    parsed = _parsed_tables()
-    if digest in parsed:
-        table = parsed[digest]
-    else:
-        table = _parse_nbgraduate_table(path, data)
-        _remember_table(digest, table)
-    _tables[path] = table
-    return table
-
-
-def _parse_nbgraduate_table(path: Path, data: bytes) -> dict[str, Any] | None:
-    """Parse ``data``, the text of the TOML file ``path``, for its ``[tool.nbgraduate]`` table."""
     # Imported here: linting a tree without any pyproject.toml need not load the TOML parser.
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
     try:
-        # As ``tomllib.load`` reads a file: the bytes decoded as UTF-8, strictly.
-        document = tomllib.loads(data.decode())
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already carries "(at line N, column M)".
         raise ConfigError(path, f"invalid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(path, exc.strerror or str(exc)) from exc
     tool = document.get("tool")
     table = tool.get("nbgraduate") if isinstance(tool, dict) else None
     if table is not None and not isinstance(table, dict):
         raise ConfigError(path, f"[tool.nbgraduate] must be a table, got {_toml_type(table)}")
+    _tables[path] = table
     return table
-
-
-# --- parsed tables kept beside the bytecode ------------------------------------------------
-#
-# Every ``nbgraduate lint`` started in a project reads its pyproject.toml, and importing
-# tomllib (with typing, datetime and its regular expressions) and parsing the file cost
-# about a third of a lint run answered by the result cache. So the ``[tool.nbgraduate]``
-# table of each file text parsed is kept in a ``marshal`` file beside this package's
-# bytecode, under the SHA-256 of the text (an edited file is a new text, parsed again), as
-# the packaged model policy is (:mod:`nbgraduate.core.pycache`: not written when bytecode is
-# not, never an error). Only tables that parsed cleanly are kept, so every invalid file is
-# parsed, and reported, every time.
-
-#: Bump when what is kept changes.
-_TABLES_FORMAT = 1
-#: Texts kept, most recently parsed last: a few projects' pyproject.toml, and their edits.
-_MAX_KEPT_TABLES = 32
-
-_kept_tables: dict[bytes, dict[str, Any] | None] | None = None
-
-
-def _tables_header() -> tuple:
-    # tomllib's reading of a text could change with the interpreter.
-    return (_TABLES_FORMAT, sys.hexversion)
-
-
-def _tables_path() -> str | None:
-    from nbgraduate.core import pycache
-
-    return pycache.cache_path(os.path.dirname(os.path.abspath(__file__)), "pyproject")
-
-
-def _parsed_tables() -> dict[bytes, dict[str, Any] | None]:
-    """The tables kept by earlier processes, by digest of the file's text (loaded once)."""
-    global _kept_tables
-    if _kept_tables is None:
-        from nbgraduate.core import pycache
-
-        kept = pycache.load(_tables_path(), _tables_header())
-        _kept_tables = kept if type(kept) is dict else {}
-    return _kept_tables
-
-
-def _remember_table(digest: bytes, table: dict[str, Any] | None) -> None:
-    """Keep ``table``, parsed from the text with ``digest``, for later processes."""
-    import marshal
-
-    from nbgraduate.core import pycache
-
-    try:
-        marshal.dumps(table)
-    except ValueError:  # a TOML date or time: parsed again next time
-        return
-    kept = _parsed_tables()
-    kept[digest] = table
-    while len(kept) > _MAX_KEPT_TABLES:
-        del kept[next(iter(kept))]
-    pycache.store(_tables_path(), _tables_header(), kept)
 
 
 def nbgraduate_table(path: Path) -> dict[str, Any] | None:
