@@ -234,6 +234,17 @@ def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     assert "\n" not in message
 
 
+def test_pyproject_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
+    """TOML is UTF-8: a Latin-1 file is one ConfigError naming it, not a codec traceback."""
+    config = tmp_path / "pyproject.toml"
+    config.write_bytes('[tool.nbgraduate]\nexclude = ["caf\u00e9"]\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path, known_codes=KNOWN)
+    message = str(caught.value)
+    assert message.startswith(f"{config}: invalid TOML: not UTF-8")
+    assert "\n" not in message
+
+
 def test_broken_unrelated_pyproject_on_the_way_up_is_reported(tmp_path: Path) -> None:
     write_pyproject(tmp_path, "[project\n")
     (tmp_path / "sub").mkdir()

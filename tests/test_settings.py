@@ -74,6 +74,14 @@ def test_a_store_that_is_not_a_string_is_a_config_error(project: Path) -> None:
         resolve_store(None, project, environ={})
 
 
+def test_a_pyproject_that_is_not_utf8_is_a_config_error(project: Path) -> None:
+    (project / "pyproject.toml").write_bytes(
+        '[tool.nbgraduate]\nstore = "caf\u00e9"\n'.encode("latin-1")
+    )
+    with pytest.raises(ConfigError, match="cannot read: 'utf-8' codec can't decode"):
+        resolve_store(None, project, environ={})
+
+
 def test_cluster_resolution(project: Path) -> None:
     assert resolve_cluster(None, project, environ={}) is None
     configure(project, 'cluster = "tcp://scheduler:8786"')

@@ -148,7 +148,7 @@ def read_declaration(pipeline_dir: Path) -> CalibrationDeclaration:
         ) from None
     except OSError as error:
         raise ConfigError(path, f"cannot read: {error.strerror or error}") from None
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(path, f"not valid TOML: {error}") from None
     return parse_declaration(data, path)
 

@@ -333,6 +333,9 @@ def _nbgraduate_table(path: Path) -> dict[str, Any] | None:
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already carries "(at line N, column M)".
         raise ConfigError(path, f"invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        # TOML is UTF-8; tomllib decodes the whole file first and lets the codec error out.
+        raise ConfigError(path, f"invalid TOML: not UTF-8 (byte {exc.start})") from exc
     except OSError as exc:
         raise ConfigError(path, exc.strerror or str(exc)) from exc
     tool = document.get("tool")

@@ -185,7 +185,7 @@ class _ProjectConfig:
             try:
                 with open(path, "rb") as handle:
                     document = tomllib.load(handle)
-            except (OSError, tomllib.TOMLDecodeError) as error:
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
                 raise ConfigError(path, f"cannot read: {error}") from None
             tool = document.get("tool")
             table = tool.get("nbgraduate") if isinstance(tool, dict) else None
