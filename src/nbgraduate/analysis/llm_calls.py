@@ -68,7 +68,14 @@ _KIND_METHODS = (
     | catalog.HTTP_METHODS
     | {"evaluate", "run_inference", "create"}
 )
-_KIND_FUNCTIONS = catalog.LLM_REQUEST_FUNCTIONS | catalog.LOGGED_LLM_FUNCTIONS
+#: The qualified names besides: requests, logged model constructors, and DSPy's LM clients
+#: (``dspy.LM``), the only ``dspy.`` calls whose kind is not ``None`` by their last name: a DSPy
+#: notebook makes many others (``dspy.InputField``, ``dspy.Predict``), each a full check.
+_KIND_FUNCTIONS = (
+    catalog.LLM_REQUEST_FUNCTIONS
+    | catalog.LOGGED_LLM_FUNCTIONS
+    | {f"dspy.{name}" for name in catalog.DSPY_LM_CLASSES}
+)
 
 
 def _may_be_llm_call(call: CallSite) -> bool:
@@ -80,7 +87,7 @@ def _may_be_llm_call(call: CallSite) -> bool:
     qualified = call.qualified_name
     return (
         qualified in _KIND_FUNCTIONS
-        or qualified.startswith(_QUICK_PREFIXES)
+        or qualified.startswith(catalog.LLM_CLASS_MODULES)
         or catalog.GENERATIVE_MODULE_MARKER in call.written_name
     )
 
