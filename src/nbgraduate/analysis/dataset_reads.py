@@ -360,10 +360,16 @@ def find_dataset_reads(
     """
     finder = _ReadFinder(values)
     found: list[_Sink] = []
+    verdicts = _SINK_NAME_VERDICTS
     for call in values.facts.calls:
-        call = unaliased(call)
-        if _may_be_sink(call):
-            found += finder.sinks_of(call)
+        # Whether the call may be a sink, by its qualified name (one lookup) or its keywords: the
+        # many calls that read or write nothing (``print``, ``df.head``) cost no more.
+        named = verdicts.get(call.qualified_name)
+        if named is None:
+            named = verdicts[call.qualified_name] = _named_as_sink(call.qualified_name)
+        keywords = call.keywords
+        if named or (keywords and not _SINK_KEYWORDS.isdisjoint(keywords)):
+            found += finder.sinks_of(unaliased(call))
     sinks = finder.through_helpers(found)
     written = WrittenFiles()
     for sink in sinks:
@@ -653,7 +659,8 @@ class _ReadFinder:
 
     # -- sinks ----------------------------------------------------------------------------------
     def sinks_of(self, call: CallSite) -> list[_Sink]:
-        """The sinks of a call that passed :func:`_may_be_sink`, seen through import aliases
+        """The sinks of a call that may be one (:func:`_named_as_sink`, or a keyword among
+        :data:`_SINK_KEYWORDS`), seen through import aliases
         (:func:`~nbgraduate.analysis.facts.unaliased`)."""
         sink = _SinkMaker(call, self)
         qualified = call.qualified_name
@@ -1971,7 +1978,7 @@ def _is_s3_client_call(call: CallSite) -> bool:
     return "Bucket" in call.keywords or "s3" in receiver or "boto" in call.qualified_name
 
 
-#: What :func:`_may_be_sink` looks up: the names, qualified names and keywords that make a sink.
+#: What makes a call a possible sink: its method names, its qualified names, its keywords.
 _SINK_NAMES = _SINK_METHODS | _READER_METHODS
 _SINK_FUNCTIONS = _DVC_READS | frozenset(catalog.DOWNLOAD_CALLS)
 _SINK_KEYWORDS = (
@@ -1982,22 +1989,26 @@ _SINK_KEYWORDS = (
 )
 
 
-def _may_be_sink(call: CallSite) -> bool:
-    """A cheap first look, so the many calls that read or write nothing cost a few lookups."""
-    method = call.method
+def _named_as_sink(qualified: str) -> bool:
+    """Whether a call of this qualified name may be a sink whatever its keywords.
+
+    The name is all it takes: seen through import aliases
+    (:func:`~nbgraduate.analysis.facts.unaliased`), a call's method is the last part of its
+    qualified name (``rc`` after ``from pandas import read_csv as rc`` is ``read_csv``).
+    """
+    method = qualified.rsplit(".", 1)[-1]
     named = _SINK_METHOD_VERDICTS.get(method)
     if named is None:
         named = _SINK_METHOD_VERDICTS[method] = (
             method in _SINK_NAMES or "download" in method.lower() or _named_as_reader(method)
         )
-    if named or call.qualified_name in _SINK_FUNCTIONS:
-        return True
-    keywords = call.keywords
-    return bool(keywords) and not _SINK_KEYWORDS.isdisjoint(keywords)
+    return named or qualified in _SINK_FUNCTIONS
 
 
-#: :func:`_may_be_sink`'s verdict on a method name alone, by name: notebooks call few distinct
-#: names many times (``print``, ``append``), so each is judged once per run.
+#: :func:`_named_as_sink` by qualified name, and its verdict on a method name alone by name:
+#: notebooks call few distinct names many times (``print``, ``df.head``), so each is judged
+#: once per run.
+_SINK_NAME_VERDICTS: dict[str, bool] = {}
 _SINK_METHOD_VERDICTS: dict[str, bool] = {}
 
 
