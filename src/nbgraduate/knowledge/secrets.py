@@ -260,9 +260,9 @@ _NEEDLES_AT: dict[str, list[tuple[str, int, re.Pattern[str]]]] = {}
 # For each anchor character: the tests of needles that start before it, the characters that
 # precede it in those needles, and what follows it in needles that start at it.
 _SCAN_TESTS: dict[str, tuple[list[str], set[str], list[str]]] = {}
-for _needle in _NEEDLES:
-    if _needle in _FOUND_BY_FIND:
-        continue
+# The base64 mark is looked for with ``str.find`` before the scans (its ``;`` is rare), as
+# the payloads it opens are where the scans do not go.
+for _needle in (*_ANCHORS, _PRIVATE_KEY_NEEDLE, _URL_SEPARATOR_NEEDLE):
     _through, _after, _offset, _previous = _spelling(_needle)
     _test = f"(?<={_through})(?={_after})" if _after else f"(?<={_through})"
     _anchor = _needle[-_offset] if _needle not in _SPELLINGS else _through[-1]
@@ -276,8 +276,8 @@ for _needle in _NEEDLES:
 
 
 def _scan_branch(anchor: str, before: list[str], preceding: set[str], at: list[str]) -> str:
-    """The scan's branch for one anchor character: one character-class look-behind first
-    (``_`` follows ``f``, ``p``, ``k``... in needles, any letter in code), then each needle."""
+    """The scan of one anchor character: one character-class look-behind first (``_``
+    follows ``f``, ``p``, ``k``... in needles, any letter in code), then each needle."""
     tests = []
     if before:
         previous = "".join(re.escape(char) for char in sorted(preceding))
@@ -291,13 +291,13 @@ def _scan_branch(anchor: str, before: list[str], preceding: set[str], at: list[s
     return re.escape(anchor) + (tests[0] if len(tests) == 1 else "(?:" + "|".join(tests) + ")")
 
 
-# Every anchor character with a needle around it, in one pass. Each branch starts with its
-# anchor, so the regex engine skips ahead with a character-set test and looks around only
-# there: over the generated corpus's 27M characters of sources and outputs this costs about a
-# sixth of one alternation of the needles, whose first letters (``s``, ``h``, ``g``, ``p``,
-# ``r``...) are common in any text and made the engine try a branch at most characters.
-_ANCHOR_SCAN = regex_cache.compile(
-    "|".join(_scan_branch(anchor, *tests) for anchor, tests in _SCAN_TESTS.items())
+# One scan per anchor character, each stopping where a needle is around one. A pattern that
+# starts with a literal character is searched for with a tight loop of comparisons, some six
+# machine instructions a character; one pattern for all the anchor characters is searched
+# for with a call testing each character against a set, some fifty (over the real corpus's
+# sources and outputs, these scans cost 160 M instructions fewer than that one).
+_ANCHOR_SCANS: tuple[re.Pattern[str], ...] = tuple(
+    regex_cache.compile(_scan_branch(anchor, *tests)) for anchor, tests in _SCAN_TESTS.items()
 )
 
 # An AWS secret is 40 characters of base64 with no prefix of its own, so it is only
@@ -321,7 +321,11 @@ _ELIDED_BODY = regex_cache.compile(
 def may_contain_secret(text: str) -> bool:
     """False when ``text`` certainly holds no key: a cheap test callers can run once over many
     texts joined together before looking at each one."""
-    return _ANCHOR_SCAN.search(text) is not None or any(n in text for n in _FOUND_BY_FIND)
+    return (
+        any(scan.search(text) is not None for scan in _ANCHOR_SCANS)
+        or _BASE64_MARK in text
+        or any(n in text for n in _FOUND_BY_FIND)
+    )
 
 
 def find_secrets(text: str) -> list[SecretMatch]:
@@ -336,36 +340,26 @@ def find_secrets(text: str) -> list[SecretMatch]:
 def find_secrets_each(texts: Sequence[str]) -> list[list[SecretMatch]]:
     """:func:`find_secrets` of each of ``texts``, in order: for a notebook's cells or outputs.
 
-    Scanning a text costs some seven thousand instructions however short it is, and most texts
-    are short and hold no needle. So the short ones are joined by newlines and scanned once: no
-    needle, ``data:`` URI head or base64 payload holds a newline, so the places found in
-    the joined text are each text's own, shifted. Each text with a place is then matched on its
+    Scanning a text costs some thousands of instructions however short it is, and most texts
+    are short and hold no needle. So the texts are joined by newlines and scanned once: no
+    needle, ``data:`` URI head or base64 payload holds a newline, so the places found in the
+    joined text are each text's own, shifted. Each text with a place is then matched on its
     own, as a key's surroundings (a private key's body, the spaces around an AWS secret) may
-    span lines and must not run on into the next text. A text long enough to be sparse in
-    anchor characters is scanned on its own, so that it alone decides how it is scanned.
+    span lines and must not run on into the next text.
     """
     found: list[list[SecretMatch]] = [[] for _text in texts]
-    short: list[int] = []
-    for index, text in enumerate(texts):
-        if len(text) < _SPARSE_MIN_LENGTH:
-            short.append(index)
-        else:
-            found[index] = find_secrets(text)
-    if not short:
-        return found
-    places = _needle_places("\n".join([texts[index] for index in short]))
+    places = _needle_places("\n".join(texts))
     if not places:
         return found
-    starts = list(itertools.accumulate([len(texts[index]) + 1 for index in short], initial=0))
+    starts = list(itertools.accumulate([len(text) + 1 for text in texts], initial=0))
     position = 0
     while position < len(places):
-        which = bisect.bisect_right(starts, places[position][0]) - 1
-        start, end = starts[which], starts[which + 1]
+        index = bisect.bisect_right(starts, places[position][0]) - 1
+        start, end = starts[index], starts[index + 1]
         own: list[tuple[int, str]] = []
         while position < len(places) and places[position][0] < end:
             own.append((places[position][0] - start, places[position][1]))
             position += 1
-        index = short[which]
         found[index] = _secrets_at(texts[index], own)
     return found
 
@@ -416,25 +410,29 @@ def _secrets_at(text: str, places: list[tuple[int, str]]) -> list[SecretMatch]:
 def _needle_places(text: str) -> list[tuple[int, str]]:
     """Every ``(start, needle)`` in ``text``, in text order, outside base64 payloads.
 
-    :data:`_ANCHOR_SCAN` stops at each anchor character with a needle around it (needles may
-    overlap, ``xoxai-``, so each needle of the anchor is tested); the needles without an anchor
-    character are found with ``str.find``. The base64 payload of a ``data:`` URI is stepped
-    over unread, and a needle starting inside one does not count.
+    The base64 payloads of ``data:`` URIs are found first. Each of :data:`_ANCHOR_SCANS` then
+    stops at its anchor character wherever a needle is around it (needles may overlap,
+    ``xoxai-``, so each needle of the anchor is tested), and steps over the payloads unread;
+    the needles without an anchor character are found with ``str.find``. A needle starting
+    inside a payload does not count.
     """
     places: list[tuple[int, str]] = []
-    payloads: list[tuple[int, int]] = []  # (the mark's ``;``, the payload's end)
-    anchors = _sparse_anchors(text) if len(text) >= _SPARSE_MIN_LENGTH else None
-    if anchors is None:  # one pass of the scan
-        search = _ANCHOR_SCAN.search
-        found = search(text)
-        while found is not None:
-            found = search(text, _read_anchor(text, found.start(), places, payloads))
-    else:  # the scan tried at each anchor character only
-        match = _ANCHOR_SCAN.match
-        resume = 0
-        for anchor in anchors:
-            if anchor >= resume and match(text, anchor) is not None:
-                resume = _read_anchor(text, anchor, places, payloads)
+    payloads = _payloads(text)
+    # The stretches between payloads. A payload's mark ends its stretch: no look-ahead of a
+    # scan reads a ``;``, so none would have read on into the payload.
+    stretches: list[tuple[int, int]] = []
+    done = 0
+    for mark, end in payloads:
+        stretches.append((done, mark))
+        done = end
+    stretches.append((done, len(text)))
+    for scan in _ANCHOR_SCANS:
+        for start, end in stretches:
+            for found in scan.finditer(text, start, end):
+                anchor = found.start()
+                for needle, offset, test in _NEEDLES_AT[text[anchor]]:
+                    if test.match(text, anchor + 1) is not None:
+                        places.append((anchor + offset, needle))
     for needle in _FOUND_BY_FIND:
         at = text.find(needle)
         while at != -1:
@@ -446,54 +444,19 @@ def _needle_places(text: str) -> list[tuple[int, str]]:
     return places
 
 
-def _read_anchor(
-    text: str, anchor: int, places: list[tuple[int, str]], payloads: list[tuple[int, int]]
-) -> int:
-    """Record the needles around the anchor character at ``anchor``; where the scan goes on
-    (past a ``data:`` URI's payload when the anchor starts its ``;base64,`` mark)."""
-    resume = anchor + 1
-    for needle, offset, test in _NEEDLES_AT[text[anchor]]:
-        if test.match(text, anchor + 1) is None:
-            continue
-        if needle != _BASE64_MARK:
-            places.append((anchor + offset, needle))
-        elif _is_data_uri(text, anchor):
-            resume = _payload_end(text, anchor + len(_BASE64_MARK))
-            payloads.append((anchor, resume))
-    return resume
-
-
-# The scan checks every character against its set of anchor characters: about fifty machine
-# instructions a character, where ``str.find`` of one character (``memchr``) reads many
-# characters per instruction. A long saved output (a training log, a table) or prompt often
-# holds few anchor characters: there, finding each of them with ``str.find`` and trying the
-# scan at those places only is cheaper, even at a Python loop step and a match (some forty
-# scanned characters' worth) per anchor character. Short texts, and texts dense in anchors
-# (code, HTML, base64 images), are scanned.
-_SPARSE_MIN_LENGTH = 20_000
-_SPARSE_CHARACTERS_PER_ANCHOR = 100
-_SPARSE_PROBE = 4_096
-_SCAN_STARTS = tuple(_SCAN_TESTS)  # every branch of the scan starts with one of these
-
-
-def _sparse_anchors(text: str) -> list[int] | None:
-    """Where each anchor character is in ``text``, in order; ``None`` once there are more
-    than one per :data:`_SPARSE_CHARACTERS_PER_ANCHOR` characters (the scan is cheaper)."""
-    head = text[:_SPARSE_PROBE]  # most dense texts tell at once
-    if sum(map(head.count, _SCAN_STARTS)) > _SPARSE_PROBE // _SPARSE_CHARACTERS_PER_ANCHOR:
-        return None
-    budget = len(text) // _SPARSE_CHARACTERS_PER_ANCHOR
-    positions: list[int] = []
-    find = text.find
-    for char in _SCAN_STARTS:
-        at = find(char)
-        while at != -1:
-            positions.append(at)
-            if len(positions) > budget:
-                return None
-            at = find(char, at + 1)
-    positions.sort()
-    return positions
+def _payloads(text: str) -> list[tuple[int, int]]:
+    """The base64 payloads of the ``data:`` URIs in ``text``, in text order: (the mark's
+    ``;``, the payload's end)."""
+    payloads: list[tuple[int, int]] = []
+    mark = text.find(_BASE64_MARK)
+    while mark != -1:
+        if _is_data_uri(text, mark):
+            end = _payload_end(text, mark + len(_BASE64_MARK))
+            payloads.append((mark, end))
+            mark = text.find(_BASE64_MARK, end)
+        else:
+            mark = text.find(_BASE64_MARK, mark + 1)
+    return payloads
 
 
 def _in_payload(start: int, payloads: list[tuple[int, int]]) -> bool:
