@@ -150,9 +150,18 @@ class LineOrigin(Record):
         a Python call to make; but a record is a value and few lines are shifted, so the
         unshifted rows of a cell index are made once and shared by every notebook read.
         """
-        count = len(column_shifts)
-        if any(column_shifts) or cell_index >= _SHARED_CELLS or count > _SHARED_ROWS:
-            return list(map(cls, repeat(cell_index), range(1, count + 1), column_shifts))
+        if any(column_shifts):
+            return list(
+                map(cls, repeat(cell_index), range(1, len(column_shifts) + 1), column_shifts)
+            )
+        return cls.unshifted(cell_index, len(column_shifts))
+
+    @classmethod
+    def unshifted(cls, cell_index: int, count: int) -> list[LineOrigin]:
+        """The origins of a cell's ``count`` rows, none shifted (most cells): as
+        :meth:`for_cell` with shifts of 0, without making and scanning a list of them."""
+        if cell_index >= _SHARED_CELLS or count > _SHARED_ROWS:
+            return list(map(cls, repeat(cell_index), range(1, count + 1)))
         while len(_UNSHIFTED) <= cell_index:
             _UNSHIFTED.append([])
         shared = _UNSHIFTED[cell_index]
