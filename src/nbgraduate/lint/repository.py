@@ -16,6 +16,7 @@ from pathlib import Path
 from nbgraduate.core.small_digest import sha256
 from nbgraduate.lint.config import LintSettings
 from nbgraduate.lint.diagnostics import Diagnostic
+from nbgraduate.lint.lock_verdicts import LockVerdicts
 from nbgraduate.lint.repository_context import RepositoryContext
 from nbgraduate.lint.rules import REPOSITORY_RULES
 from nbgraduate.lint.rules.base import RepositoryFinding, RepositoryRule
@@ -29,8 +30,12 @@ def lint_repository(
     *,
     codes: Iterable[str] | None = None,
     linted_files: Iterable[str] | None = None,
+    cache_directory: Path | None = None,
 ) -> list[Diagnostic]:
-    """Run the enabled repository rules; nothing when no eval paths are configured."""
+    """Run the enabled repository rules; nothing when no eval paths are configured.
+
+    ``cache_directory`` is the result cache's, where the locks the lock model accepted are
+    remembered (:mod:`nbgraduate.lint.lock_verdicts`); ``None`` validates every lock."""
     if not settings.eval_paths:
         return []
     enabled = frozenset(settings.enabled_codes if codes is None else codes)
@@ -41,6 +46,7 @@ def lint_repository(
         settings,
         tuple(targets),
         frozenset(os.path.abspath(f) for f in linted_files) if linted_files is not None else None,
+        LockVerdicts(cache_directory),
     )
     diagnostics: list[Diagnostic] = []
     for rule_class in rules:
@@ -50,6 +56,7 @@ def lint_repository(
             if codes is None and finding.code not in settings.codes_for(Path(finding.path)):
                 continue
             diagnostics.append(to_diagnostic(finding, rule_class))
+    context.lock_verdicts.save()
     return diagnostics
 
 

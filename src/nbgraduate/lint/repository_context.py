@@ -16,6 +16,7 @@ from nbgraduate.core.git import repository_root
 from nbgraduate.knowledge.codeowners import Codeowners, read_codeowners
 from nbgraduate.lint.config import LintSettings
 from nbgraduate.lint.discovery import discover
+from nbgraduate.lint.lock_verdicts import LockVerdicts
 from nbgraduate.lock.layout import is_pipeline_dir, pipeline_notebook
 
 __all__ = ["RepositoryContext", "inside"]
@@ -32,6 +33,8 @@ class RepositoryContext:
     settings: LintSettings
     targets: Sequence[Path] = (Path("."),)
     linted_files: frozenset[str] | None = None
+    #: Whether each pipeline's lock reads (NBG802), remembered in the result cache's directory.
+    lock_verdicts: LockVerdicts = field(default_factory=lambda: LockVerdicts(None))
     root: Path = field(init=False)
     repository: Path = field(init=False)
 

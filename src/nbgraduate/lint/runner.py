@@ -157,7 +157,14 @@ def _repository_diagnostics(
     linted = [str(plan.path) for plan in plans]
     diagnostics: list[Diagnostic] = []
     for settings in configs.values():
-        diagnostics.extend(lint_repository(settings, given, linted_files=linted))
+        cache = None
+        if request.cache:
+            from nbgraduate.lint.cache import cache_directory
+
+            cache = cache_directory(Path(settings.project_root))
+        diagnostics.extend(
+            lint_repository(settings, given, linted_files=linted, cache_directory=cache)
+        )
     return diagnostics
 
 

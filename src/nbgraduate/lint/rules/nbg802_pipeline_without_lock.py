@@ -94,7 +94,6 @@ class PipelineWithoutLock(RepositoryRule):
     def check_repository(self, context: RepositoryContext) -> Iterator[RepositoryFinding]:
         import shlex
 
-        from nbgraduate.core.errors import ConfigError
         from nbgraduate.lock import LOCK_FILENAME
 
         for eval_path in context.eval_paths:
@@ -109,13 +108,10 @@ class PipelineWithoutLock(RepositoryRule):
                     )
                     yield self.repository_finding(message, context.display(notebook), key=key)
                     continue
-                from nbgraduate.lock.lockfile import read_lock
-
-                try:
-                    read_lock(directory)
-                except ConfigError as error:
+                problem = context.lock_verdicts.problem(directory)
+                if problem is not None:
                     message = (
-                        f"{LOCK_FILENAME} of pipeline {shown} does not parse ({error.message});"
+                        f"{LOCK_FILENAME} of pipeline {shown} does not parse ({problem});"
                         f" re-lock it: {relock}"
                     )
                     yield self.repository_finding(message, context.display(notebook), key=key)
