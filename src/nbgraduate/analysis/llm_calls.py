@@ -685,6 +685,9 @@ class SamplingSite(Record):
 
 #: What :attr:`LlmCalls._kinds` gives for a call that is not among the notebook's facts.
 _UNSEEN = "unseen"
+#: :func:`_may_be_llm_call` by (written name, qualified name): notebooks make many calls of the
+#: same few names (``print``, ``df.head``).
+_LLM_NAME_VERDICTS: dict[tuple[str, str], bool] = {}
 
 
 class LlmCalls:
@@ -710,15 +713,26 @@ class LlmCalls:
         each rule and analysis asks about every call, and most calls are rejected by their
         names alone (:func:`_may_be_llm_call`)."""
         guards = self._uses_guardrails
-        classify = self._classify
-        return {
-            id(call.node): classify(call) if guards or _may_be_llm_call(call) else None
-            for call in self.facts.calls
-        }
+        classify = self._classify_candidate
+        verdicts = _LLM_NAME_VERDICTS
+        kinds: dict[int, str | None] = {}
+        for call in self.facts.calls:
+            # :func:`_may_be_llm_call` by the call's names (its method is the written name's
+            # last part), judged once per run for each pair.
+            names = (call.written_name, call.qualified_name)
+            candidate = verdicts.get(names)
+            if candidate is None:
+                candidate = verdicts[names] = _may_be_llm_call(call)
+            kinds[id(call.node)] = classify(call) if guards or candidate else None
+        return kinds
 
     def _classify(self, call: CallSite) -> str | None:
         if not self._uses_guardrails and not _may_be_llm_call(call):
             return None
+        return self._classify_candidate(call)
+
+    def _classify_candidate(self, call: CallSite) -> str | None:
+        """The kind of a call that passed :func:`_may_be_llm_call` (or any call, with guards)."""
         own = "." not in call.written_name and call.written_name in self.facts.functions
         # ``create_assistant(ids)`` calling the notebook's own function of that name: the
         # request inside it is the LLM call, not this one.
