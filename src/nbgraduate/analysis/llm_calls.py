@@ -698,6 +698,8 @@ class LlmCalls:
         self.values = values
         self.flow = CallFlow(values)
         self._uses_guardrails = _imports_guardrails(facts)
+        #: The calls that may be sampling sites, in order, noted by :attr:`_kinds` on its pass.
+        self._site_calls: list[CallSite] = []
 
     def kind(self, call: CallSite) -> str | None:
         """:func:`llm_call_kind`, and the requests it cannot tell from the call alone (guards,
@@ -716,6 +718,11 @@ class LlmCalls:
         classify = self._classify_candidate
         verdicts = _LLM_NAME_VERDICTS
         kinds: dict[int, str | None] = {}
+        # The calls that may be sampling sites (an LLM call, a sampling config, a call of one of
+        # the notebook's functions, which a wrapper is), so that :meth:`_sampling_sites` and
+        # :attr:`wrappers` pass over the others, most calls, without a look.
+        site_calls = self._site_calls
+        functions = self.facts.functions
         for call in self.facts.calls:
             # :func:`_may_be_llm_call` by the call's names (its method is the written name's
             # last part), judged once per run for each pair.
@@ -723,7 +730,9 @@ class LlmCalls:
             candidate = verdicts.get(names)
             if candidate is None:
                 candidate = verdicts[names] = _may_be_llm_call(call)
-            kinds[id(call.node)] = classify(call) if guards or candidate else None
+            kind = kinds[id(call.node)] = classify(call) if guards or candidate else None
+            if kind is not None or call.method in _CONFIG_METHODS or call.method in functions:
+                site_calls.append(call)
         return kinds
 
     def _classify(self, call: CallSite) -> str | None:
@@ -756,7 +765,7 @@ class LlmCalls:
     def wrappers(self) -> dict[str, Wrapper]:
         found: dict[str, Wrapper] = {}
         kinds = self._kinds
-        for call in self.facts.calls:
+        for call in self._site_calls:  # every call whose kind is not None among them
             if not call.star_kwargs:
                 continue  # a wrapper passes its ``**kwargs`` on
             scope = call.scope
@@ -786,7 +795,7 @@ class LlmCalls:
         sites = []
         wrappers = self.wrappers
         kinds = self._kinds
-        for call in self.facts.calls:
+        for call in self._site_calls:
             kind = kinds[id(call.node)]
             wrapper: Wrapper | None = None
             if kind is None:
