@@ -287,6 +287,10 @@ def _scan_branch(anchor: str, before: list[str], preceding: set[str], at: list[s
         shortest = [
             after for after in at if not any(a != after and after.startswith(a) for a in at)
         ]
+        if not before and len(shortest) == 1:
+            # All literal (``://``): the engine reads on past the anchor character itself,
+            # with no call to try the look-ahead at each one.
+            return re.escape(anchor) + shortest[0]
         tests.append("(?=" + "|".join(shortest) + ")")
     return re.escape(anchor) + (tests[0] if len(tests) == 1 else "(?:" + "|".join(tests) + ")")
 
@@ -299,6 +303,8 @@ def _scan_branch(anchor: str, before: list[str], preceding: set[str], at: list[s
 _ANCHOR_SCANS: tuple[re.Pattern[str], ...] = tuple(
     regex_cache.compile(_scan_branch(anchor, *tests)) for anchor, tests in _SCAN_TESTS.items()
 )
+#: Each scan's anchor character and search.
+_ANCHOR_SEARCHES = tuple(zip(_SCAN_TESTS, [scan.search for scan in _ANCHOR_SCANS], strict=True))
 
 # An AWS secret is 40 characters of base64 with no prefix of its own, so it is only
 # recognisable next to its name: ``aws_secret_access_key = "..."``, ``AWS_SECRET_ACCESS_KEY=...``,
@@ -334,7 +340,8 @@ def find_secrets(text: str) -> list[SecretMatch]:
     Matches are in text order and never overlap; the longest match wins at a given start.
     :func:`_needle_places` finds every place a key could start; each is tried there only.
     """
-    return _secrets_at(text, _needle_places(text))
+    places = _needle_places(text)
+    return _secrets_at(text, places) if places else []
 
 
 def find_secrets_each(texts: Sequence[str]) -> list[list[SecretMatch]]:
@@ -426,13 +433,17 @@ def _needle_places(text: str) -> list[tuple[int, str]]:
         stretches.append((done, mark))
         done = end
     stretches.append((done, len(text)))
-    for scan in _ANCHOR_SCANS:
+    for anchor_character, search in _ANCHOR_SEARCHES:
+        if anchor_character not in text:  # a fast pass (``memchr``), and often true of a line
+            continue
         for start, end in stretches:
-            for found in scan.finditer(text, start, end):
+            found = search(text, start, end)
+            while found is not None:
                 anchor = found.start()
                 for needle, offset, test in _NEEDLES_AT[text[anchor]]:
                     if test.match(text, anchor + 1) is not None:
                         places.append((anchor + offset, needle))
+                found = search(text, anchor + 1, end)
     for needle in _FOUND_BY_FIND:
         at = text.find(needle)
         while at != -1:
