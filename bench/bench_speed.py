@@ -2,7 +2,7 @@
 start, start-up imports, the bootstrap gate and a pre-commit commit.
 
 Usage: ``python bench/bench_speed.py [--corpus DIR] [--count N] [--repeat R] [--cold-runs N]
-[--skip-gate] [--skip-pre-commit] [--keep] [--check]``.
+[--skip-gate] [--skip-pre-commit] [--instructions] [--keep] [--check]``.
 
 Each lint figure is a ratio of two numbers measured in this run, on the real corpus
 (``../shared/corpus`` beside the checkout, ``NBGRADUATE_CORPUS`` or ``--corpus``) and on a
@@ -23,6 +23,13 @@ rounds of each round's own ratio (the row shows the median round's two numbers):
   untimed run filled a fresh result cache (``NBGRADUATE_CACHE_DIR`` in the temp dir), over the
   floor's wall time. Every other lint figure runs with ``--no-cache``. An informational row
   gives the warm run's CPU time, with the start-up part (lint of an empty directory) beside it.
+
+``--instructions`` adds, for each corpus, an informational row that does not move with the
+machine: the instructions ``nbgraduate lint --jobs 1 --no-cache`` executes (start-up
+included, counted by valgrind's cachegrind without cache simulation) over those of the floor's
+work (a process that lists the files and runs the floor, less one that only lists them). On a
+machine shared with other jobs the CPU-time ratio moves by a tenth from round to round; this
+one is the same in every run (about a minute per corpus).
 
 Cold start is ``nbgraduate lint`` on one typical 20-cell notebook, median of ``--cold-runs``
 after one untimed run; start-up imports are what ``-X importtime`` shows for ``--version``,
@@ -233,6 +240,67 @@ def corpus_figures(name: str, corpus: Path, workdir: Path, repeat: int) -> list[
     ]
 
 
+# Lists the corpus's files, and with ``work`` also runs the floor over them: the difference of
+# the two processes' instructions is the floor's work alone.
+_FLOOR_SCRIPT = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import bench_lint
+files = bench_lint._lintable_files(Path(sys.argv[2]))
+if sys.argv[3] == "work":
+    bench_lint._floor_once(files)
+"""
+
+
+def instructions(argv: Sequence[str], cwd: Path) -> int | None:
+    """Instructions ``argv`` executes, by valgrind's cachegrind; ``None`` when it cannot say."""
+    import re
+    import shutil
+
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    tool = ["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    completed = subprocess.run(
+        [valgrind, *tool, *argv],
+        cwd=cwd,
+        env={**_ENVIRONMENT, "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+        timeout=_TIMEOUT_S,
+        check=False,
+    )
+    found = re.search(r"I\s+refs:\s+([\d,]+)", completed.stderr)
+    return int(found.group(1).replace(",", "")) if found else None
+
+
+def instruction_figures(name: str, corpus: Path, workdir: Path) -> list[Measured]:
+    progress(f"{name}: instructions of the floor and of lint --jobs 1 (valgrind)")
+    floor_argv = [sys.executable, "-c", _FLOOR_SCRIPT, str(Path(__file__).parent), str(corpus)]
+    lint_argv = [sys.executable, "-m", "nbgraduate", "lint", str(corpus), "--no-cache"]
+    lint_argv += ["--jobs", "1", "--exit-zero", "--output-format", "json"]
+    lint_argv += ["-o", str(workdir / "report.json")]
+    run_timed(lint_argv, workdir)  # bytecode and the regex table written, as for timed runs
+    listed = instructions([*floor_argv, "list"], workdir)
+    worked = instructions([*floor_argv, "work"], workdir)
+    lint = instructions(lint_argv, workdir)
+    label = f"{name}: lint --jobs 1, instructions (valgrind)"
+    if listed is None or worked is None or lint is None:
+        return [Measured(label, "n/a", "valgrind missing or failed", "", "", None)]
+    floor = worked - listed
+    return [
+        Measured(
+            label,
+            f"{lint / 1e6:,.0f} M",
+            f"floor {floor / 1e6:,.0f} M",
+            f"{lint / floor:.2f}x",
+            "",
+            None,
+        )
+    ]
+
+
 def cold_start_figures(workdir: Path, runs: int) -> list[Measured]:
     notebook = bench_lint._load_generator().write_typical_notebook(
         workdir / "typical" / "eval_20_cells.ipynb"
@@ -361,6 +429,11 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--hook-runs", type=int, default=10, help="pre-commit runs (10)")
     parser.add_argument("--skip-gate", action="store_true", help="no gate figure")
     parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count the lint and floor instructions (needs valgrind; informational)",
+    )
+    parser.add_argument(
         "--skip-pre-commit", action="store_true", help="no pre-commit figure (it needs PyPI)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
@@ -388,6 +461,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return corpus_figures("generated corpus", generated, workdir, args.repeat)
 
         steps.append(generated_figures)
+        if args.instructions:
+            if args.corpus.is_dir():
+                steps.append(lambda: instruction_figures("real corpus", args.corpus, workdir))
+            steps.append(lambda: instruction_figures("generated corpus", generated, workdir))
         steps.append(lambda: cold_start_figures(workdir, args.cold_runs))
         if not args.skip_gate:
             steps.append(lambda: gate_figures(3))
