@@ -171,15 +171,7 @@ def test_a_report_standard_output_refuses_is_one_error_line(tmp_path: Path) -> N
     """``> /dev/full`` (a full disk): one ``error:`` line and exit 2, not a traceback."""
     write_notebook(tmp_path / "eval.ipynb")
     with open("/dev/full", "w") as full:
-        result = subprocess.run(
-            [sys.executable, "-m", "nbgraduate", "lint", "--no-cache", "eval.ipynb"],
-            cwd=tmp_path,
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_with_stdout(tmp_path, ("lint", "--no-cache", "eval.ipynb"), full)
     assert result.returncode == 2, result.stderr
     assert result.stderr == (
         "error: cannot write the report to standard output: No space left on device\n"
