@@ -9,7 +9,6 @@ verdicts hold whatever the hardware. The script reports; it only gates with ``--
 from __future__ import annotations
 
 import argparse
-import ast
 import importlib.util
 import json
 import os
@@ -25,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+import parse_floor
 from bench_support import progress, scratch_directory, seconds
+from parse_floor import FloorStats
 
 #: The whole corpus may take at most this multiple of the floor (best of runs vs best of runs).
 CORPUS_RATIO_TARGET = 3.0
@@ -39,7 +40,6 @@ _COLD_REPEAT = 10
 _TOP_IMPORTS = 8
 _SUBPROCESS_TIMEOUT_S = 3600
 _MAX_CULPRITS = 5
-_LINTABLE_SUFFIXES = (".ipynb", ".py")
 _IMPORTTIME_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)\s*$")
 
 
@@ -56,14 +56,6 @@ class Timing:
     @property
     def median(self) -> float:
         return statistics.median(self.samples)
-
-
-@dataclass
-class FloorStats:
-    files: int = 0
-    total_bytes: int = 0
-    code_cells: int = 0
-    unparsable_cells: int = 0
 
 
 @dataclass
@@ -104,49 +96,15 @@ def _load_generator() -> ModuleType:
 
 def _lintable_files(root: Path) -> list[Path]:
     """What ``nbgraduate lint ROOT`` would discover in a plain corpus (no hidden directories)."""
-    found = []
-    for directory, subdirectories, names in os.walk(root):
-        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
-        found.extend(Path(directory, n) for n in names if n.endswith(_LINTABLE_SUFFIXES))
-    return sorted(found)
+    return [Path(p) for p in parse_floor.lintable_files(root)]
 
 
 # --------------------------------------------------------------------------------------------
-# The floor: what any notebook linter must at least do, in plain Python
-
-
-def _parse_code(source: str, stats: FloorStats) -> None:
-    stats.code_cells += 1
-    try:
-        ast.parse(source)
-    except (SyntaxError, ValueError):
-        # IPython escapes and top-level ``await`` do not parse; that is fine for a floor.
-        stats.unparsable_cells += 1
+# The floor: what any notebook linter must at least do, in plain Python (``parse_floor.py``)
 
 
 def _floor_once(files: Sequence[Path]) -> FloorStats:
-    stats = FloorStats()
-    for path in files:
-        data = path.read_bytes()
-        stats.files += 1
-        stats.total_bytes += len(data)
-        text = data.decode("utf-8-sig", errors="replace")
-        if path.suffix != ".ipynb":
-            _parse_code(text, stats)
-            continue
-        try:
-            notebook = json.loads(text)
-        except json.JSONDecodeError:
-            continue
-        cells = notebook.get("cells")
-        if cells is None:  # nbformat 3 keeps cells in worksheets, code in "input"
-            cells = [c for sheet in notebook.get("worksheets", []) for c in sheet.get("cells", [])]
-        for cell in cells:
-            if cell.get("cell_type") != "code":
-                continue
-            source = cell.get("source", cell.get("input", ""))
-            _parse_code("".join(source) if isinstance(source, list) else source, stats)
-    return stats
+    return parse_floor.floor_once(list(files))
 
 
 def measure_floor(files: Sequence[Path], repeat: int) -> tuple[Timing, FloorStats]:

@@ -11,9 +11,12 @@ third over minutes, so the two sides of a ratio are measured side by side: ``--r
 each timing the floor and then every lint command once, and a figure is the median over the
 rounds of each round's own ratio (the row shows the median round's two numbers):
 
-* **floor**: in this process, read every file, ``json.loads`` it and ``ast.parse`` every code
-  cell (``bench_lint.py``'s floor), after one untimed pass; its CPU time
-  (``time.process_time``) and wall time;
+* **floor**: ``parse_floor.py CORPUS`` as a process of its own: read every file,
+  ``json.loads`` it and ``ast.parse`` every code cell; its CPU time (user + system, from
+  ``getrusage``) and wall time. Lint and the floor are measured alike, each a fresh
+  interpreter that grows its own heap: the floor timed inside this warm process skips start-up
+  and reuses memory the earlier passes faulted in, so lint's CPU per unit of work looks worse
+  beside it than it is (an informational row gives that ratio too);
 * **lint --jobs 1, CPU**: the CPU time (user + system, from ``getrusage``) of
   ``nbgraduate lint --jobs 1`` as a subprocess, interpreter start-up included, over the
   floor's CPU time;
@@ -27,7 +30,7 @@ rounds of each round's own ratio (the row shows the median round's two numbers):
 ``--instructions`` adds, for each corpus, an informational row that does not move with the
 machine: the instructions ``nbgraduate lint --jobs 1 --no-cache`` executes (start-up
 included, counted by valgrind's cachegrind without cache simulation) over those of the floor's
-work (a process that lists the files and runs the floor, less one that only lists them). On a
+work (the ``parse_floor.py`` process, start-up included likewise). On a
 machine shared with other jobs the CPU-time ratio moves by a tenth from round to round; this
 one is the same in every run (about a minute per corpus).
 
@@ -55,6 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import bench_lint
+import parse_floor
 from bench_support import progress, scratch_directory, seconds
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -93,11 +97,23 @@ class Measured:
 # -- measuring ------------------------------------------------------------------------------
 
 
-def floor_times(files: Sequence[Path]) -> tuple[float, float, bench_lint.FloorStats]:
-    """``(CPU, wall, stats)`` of one pass of the floor over ``files``, in this process."""
-    started_cpu, started = time.process_time(), time.perf_counter()
-    stats = bench_lint._floor_once(files)
-    return time.process_time() - started_cpu, time.perf_counter() - started, stats
+def floor_times(corpus: Path, workdir: Path) -> tuple[float, float]:
+    """``(CPU, wall)`` of the floor as its own process (``parse_floor.py CORPUS``), measured as
+    lint is: user + system time from ``getrusage``, interpreter start-up included."""
+    wall, cpu, completed = run_timed([sys.executable, str(_PARSE_FLOOR), str(corpus)], workdir)
+    if completed.returncode != 0:
+        raise RuntimeError(f"the floor failed ({completed.returncode}): {completed.stderr[-2000:]}")
+    return cpu, wall
+
+
+def floor_in_process(files: Sequence[Path]) -> float:
+    """CPU time (``time.process_time``) of one pass of the floor inside this warm process."""
+    started = time.process_time()
+    parse_floor.floor_once(list(files))
+    return time.process_time() - started
+
+
+_PARSE_FLOOR = Path(__file__).with_name("parse_floor.py")
 
 
 #: As on a user's machine: Python writes bytecode caches (an environment that forbids them makes
@@ -167,6 +183,7 @@ class Round:
 
     floor_cpu: float
     floor_wall: float
+    in_process_floor_cpu: float
     serial_cpu: float
     parallel_wall: float
     warm_wall: float
@@ -182,17 +199,21 @@ def median_round(rounds: Sequence[Round], ratio: Callable[[Round], float]) -> Ro
 def corpus_figures(name: str, corpus: Path, workdir: Path, repeat: int) -> list[Measured]:
     files = bench_lint._lintable_files(corpus)
     progress(f"{name}: one untimed floor pass, one untimed run filling the result cache")
-    _, _, stats = floor_times(files)
+    stats = parse_floor.floor_once(list(files))
+    floor_times(corpus, workdir)
     cache = workdir / f"cache-{name.replace(' ', '-')}"
     lint_times(corpus, workdir, None, 1, cache)
     rounds = []
     for number in range(1, repeat + 1):
         progress(f"{name}: round {number} of {repeat}: floor, lint --jobs 1, default jobs, warm")
-        floor_cpu, floor_wall, _ = floor_times(files)
+        floor_cpu, floor_wall = floor_times(corpus, workdir)
+        in_process = floor_in_process(files)
         _, serial_cpu = lint_times(corpus, workdir, 1, 1)
         parallel_wall, _ = lint_times(corpus, workdir, None, 1)
         warm_wall, warm_cpu = lint_times(corpus, workdir, None, 1, cache)
-        rounds.append(Round(floor_cpu, floor_wall, serial_cpu, parallel_wall, warm_wall, warm_cpu))
+        rounds.append(
+            Round(floor_cpu, floor_wall, in_process, serial_cpu, parallel_wall, warm_wall, warm_cpu)
+        )
     empty = workdir / "empty"
     empty.mkdir(exist_ok=True)
     _, start_up_cpu = lint_times(empty, workdir, None, repeat)
@@ -201,6 +222,7 @@ def corpus_figures(name: str, corpus: Path, workdir: Path, repeat: int) -> list[
     parallel = median_round(rounds, lambda r: r.parallel_wall / r.floor_wall)
     warm = median_round(rounds, lambda r: r.warm_wall / r.floor_wall)
     warm_cpu = median_round(rounds, lambda r: r.warm_cpu / r.floor_cpu)
+    in_process = median_round(rounds, lambda r: r.serial_cpu / r.in_process_floor_cpu)
     serial_ratio = serial.serial_cpu / serial.floor_cpu
     parallel_ratio = parallel.parallel_wall / parallel.floor_wall
     warm_ratio = warm.warm_wall / warm.floor_wall
@@ -212,6 +234,14 @@ def corpus_figures(name: str, corpus: Path, workdir: Path, repeat: int) -> list[
             f"{serial_ratio:.2f}x",
             f"<= {SERIAL_CPU_RATIO}x",
             serial_ratio <= SERIAL_CPU_RATIO,
+        ),
+        Measured(
+            f"{described}: lint --jobs 1, CPU, floor in-process",
+            seconds(in_process.serial_cpu),
+            f"floor {seconds(in_process.in_process_floor_cpu)}",
+            f"{in_process.serial_cpu / in_process.in_process_floor_cpu:.2f}x",
+            "",
+            None,
         ),
         Measured(
             f"{described}: lint, default jobs, wall",
@@ -240,19 +270,6 @@ def corpus_figures(name: str, corpus: Path, workdir: Path, repeat: int) -> list[
     ]
 
 
-# Lists the corpus's files, and with ``work`` also runs the floor over them: the difference of
-# the two processes' instructions is the floor's work alone.
-_FLOOR_SCRIPT = """
-import sys
-from pathlib import Path
-sys.path.insert(0, sys.argv[1])
-import bench_lint
-files = bench_lint._lintable_files(Path(sys.argv[2]))
-if sys.argv[3] == "work":
-    bench_lint._floor_once(files)
-"""
-
-
 def instructions(argv: Sequence[str], cwd: Path) -> int | None:
     """Instructions ``argv`` executes, by valgrind's cachegrind; ``None`` when it cannot say."""
     import re
@@ -277,18 +294,16 @@ def instructions(argv: Sequence[str], cwd: Path) -> int | None:
 
 def instruction_figures(name: str, corpus: Path, workdir: Path) -> list[Measured]:
     progress(f"{name}: instructions of the floor and of lint --jobs 1 (valgrind)")
-    floor_argv = [sys.executable, "-c", _FLOOR_SCRIPT, str(Path(__file__).parent), str(corpus)]
+    floor_argv = [sys.executable, str(_PARSE_FLOOR), str(corpus)]
     lint_argv = [sys.executable, "-m", "nbgraduate", "lint", str(corpus), "--no-cache"]
     lint_argv += ["--jobs", "1", "--exit-zero", "--output-format", "json"]
     lint_argv += ["-o", str(workdir / "report.json")]
     run_timed(lint_argv, workdir)  # bytecode and the regex table written, as for timed runs
-    listed = instructions([*floor_argv, "list"], workdir)
-    worked = instructions([*floor_argv, "work"], workdir)
+    floor = instructions(floor_argv, workdir)
     lint = instructions(lint_argv, workdir)
     label = f"{name}: lint --jobs 1, instructions (valgrind)"
-    if listed is None or worked is None or lint is None:
+    if floor is None or lint is None:
         return [Measured(label, "n/a", "valgrind missing or failed", "", "", None)]
-    floor = worked - listed
     return [
         Measured(
             label,
