@@ -2,7 +2,7 @@
 start, start-up imports, the bootstrap gate and a pre-commit commit.
 
 Usage: ``python bench/bench_speed.py [--corpus DIR] [--count N] [--repeat R] [--cold-runs N]
-[--skip-gate] [--skip-pre-commit] [--instructions] [--keep] [--check]``.
+[--skip-gate] [--gate-runs N] [--skip-pre-commit] [--instructions] [--keep] [--check]``.
 
 Each lint figure is a ratio of two numbers measured in this run, on the real corpus
 (``../shared/corpus`` beside the checkout, ``NBGRADUATE_CORPUS`` or ``--corpus``) and on a
@@ -37,7 +37,8 @@ one is the same in every run (about a minute per corpus).
 Cold start is ``nbgraduate lint`` on one typical 20-cell notebook, median of ``--cold-runs``
 after one untimed run; start-up imports are what ``-X importtime`` shows for ``--version``,
 ``--help`` and that lint. The gate row is ``bench_gate.py``'s continuous bootstrap (100,000
-paired examples, 10,000 resamples, best of 3); the pre-commit row is ``bench_hooks.py
+paired examples, 10,000 resamples, best of ``--gate-runs`` (5): the machine slows by a third for
+minutes at a time, and the best run is the gate's own speed); the pre-commit row is ``bench_hooks.py
 --pre-commit`` (all three hooks on a commit of five notebooks, median; it needs PyPI once to
 build the hooks' environment). The header and footer give the load average, which moves
 every wall-time figure. The script reports; ``--check`` exits 1 when a target is missed.
@@ -444,6 +445,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--hook-runs", type=int, default=10, help="pre-commit runs (10)")
     parser.add_argument("--skip-gate", action="store_true", help="no gate figure")
     parser.add_argument(
+        "--gate-runs", type=int, default=5, help="timed bootstrap gates, the best counts (5)"
+    )
+    parser.add_argument(
         "--instructions",
         action="store_true",
         help="also count the lint and floor instructions (needs valgrind; informational)",
@@ -482,7 +486,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             steps.append(lambda: instruction_figures("generated corpus", generated, workdir))
         steps.append(lambda: cold_start_figures(workdir, args.cold_runs))
         if not args.skip_gate:
-            steps.append(lambda: gate_figures(3))
+            steps.append(lambda: gate_figures(args.gate_runs))
         if not args.skip_pre_commit:
             steps.append(lambda: pre_commit_figures(workdir, args.hook_runs))
         for step in steps:
