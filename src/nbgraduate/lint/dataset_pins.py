@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from nbgraduate.analysis.path_values import normalise_path
-from nbgraduate.core.git import repository_root
+from nbgraduate.core.git import repository_root_of
 from nbgraduate.core.git_state import GitFileStatus, GitState
 from nbgraduate.lint.dvc_files import dvc_pin
 
@@ -41,7 +41,7 @@ class DatasetPins:
         self.directory = os.path.dirname(os.path.abspath(notebook_path))
         self.locked = locked
         self.git = git
-        self.root = git.root if git is not None else str(repository_root(Path(self.directory)))
+        self.root = git.root if git is not None else repository_root_of(self.directory)
         self.is_script = is_script
 
     def pinned_by(self, path: str, *, folder: bool = False) -> str | None:
