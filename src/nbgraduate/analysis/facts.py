@@ -65,7 +65,10 @@ class CallSite(Record):
     )
     #: ``method``: the last part of the written name (``create`` for
     #: ``client.chat.completions.create``); computed once, since every rule asks for it.
-    __slots__ = (*_fields, "method")
+    #: ``line``: the call's first program line, kept in a slot rather than read off the node by
+    #: a property: rules compare it with every other call's (tens of thousands of reads per
+    #: notebook corpus), and an AST node's attribute is a dictionary lookup.
+    __slots__ = (*_fields, "method", "line")
 
     def __init__(
         self,
@@ -87,10 +90,7 @@ class CallSite(Record):
         self.star_kwargs = star_kwargs
         # ``method``, when given, is the written name's last part: the walk knows it already.
         self.method = written_name.rsplit(".", 1)[-1] if method is None else method
-
-    @property
-    def line(self) -> int:
-        return self.node.lineno
+        self.line = node.lineno
 
     def argument(self, position: int, *names: str) -> ast.expr | None:
         """The argument given by keyword (any of ``names``) or else at ``position``."""
@@ -475,6 +475,7 @@ class _Collector:
             site.scope, site.keywords = scope, keywords
             site.has_star_kwargs, site.star_kwargs = bool(star_kwargs), star_kwargs
             site.method = written.rsplit(".", 1)[-1] if method is None else method
+            site.line = node.lineno
             self.calls.append(site)
         handlers = _HANDLERS
         module_loads = self.module_loads if scope is None else None
