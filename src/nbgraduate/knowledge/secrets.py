@@ -464,7 +464,8 @@ def _needle_places(text: str) -> list[tuple[int, str]]:
                         places.append((anchor + offset, needle))
                 found = search(text, anchor + 1, end)
     for needle in _FOUND_BY_FIND:
-        at = text.find(needle)
+        # The capital ``E`` of ``ECRET`` is rare in long logs; the ``e`` of ``ecret`` is not.
+        at = _find_sparse(text, needle, 0) if needle == "ECRET" else text.find(needle)
         while at != -1:
             places.append((at, needle))
             at = text.find(needle, at + 1)
@@ -478,37 +479,43 @@ def _payloads(text: str) -> list[tuple[int, int]]:
     """The base64 payloads of the ``data:`` URIs in ``text``, in text order: (the mark's
     ``;``, the payload's end)."""
     payloads: list[tuple[int, int]] = []
-    mark = _find_mark(text, 0)
+    mark = _find_sparse(text, _BASE64_MARK, 0)
     while mark != -1:
         if _is_data_uri(text, mark):
             end = _payload_end(text, mark + len(_BASE64_MARK))
             payloads.append((mark, end))
-            mark = _find_mark(text, end)
+            mark = _find_sparse(text, _BASE64_MARK, end)
         else:
-            mark = _find_mark(text, mark + 1)
+            mark = _find_sparse(text, _BASE64_MARK, mark + 1)
     return payloads
 
 
-def _find_mark(text: str, start: int) -> int:
-    """``text.find(_BASE64_MARK, start)``, hopping from ``;`` to ``;``.
+def _find_sparse(text: str, needle: str, start: int) -> int:
+    """``text.find(needle, start)``, hopping from one occurrence of the needle's first
+    character to the next in a long text.
 
-    Finding the eight-character mark reads every character, some two instructions each (its
-    letters are common, so the search seldom skips ahead), and every text scanned is searched
-    for it. A ``;`` is rare outside HTML and CSS, and finding one is a ``memchr``, a fraction
-    of an instruction a character. Where semicolons are dense, the plain search takes over
-    after a few.
+    Finding a needle of several characters reads every character, some two or three
+    instructions each (the needles' letters are common, so the search seldom skips ahead).
+    The first characters of :data:`_BASE64_MARK` and ``ECRET`` (``;``, a capital ``E``) are
+    rare in saved logs and prose, and finding one is a ``memchr``, a fraction of an
+    instruction a character. Where they are dense, the plain search takes over after a few
+    hops; a short text gets it at once (a hop costs a thousand or so instructions).
     """
     find = text.find
-    at = find(";", start)
-    for _hop in range(_MARK_HOPS):
-        if at == -1 or text.startswith(_BASE64_MARK, at):
+    if len(text) - start < _HOPPED_FROM:
+        return find(needle, start)
+    first = needle[0]
+    at = find(first, start)
+    for _hop in range(_HOPS):
+        if at == -1 or text.startswith(needle, at):
             return at
-        at = find(";", at + 1)
-    return at if at == -1 else find(_BASE64_MARK, at)
+        at = find(first, at + 1)
+    return at if at == -1 else find(needle, at)
 
 
-#: How many semicolons :func:`_find_mark` hops to before a plain search for the mark.
-_MARK_HOPS = 8
+#: How long a text :func:`_find_sparse` hops in, and how many hops it makes at most.
+_HOPPED_FROM = 4_096
+_HOPS = 8
 
 
 def _in_payload(start: int, payloads: list[tuple[int, int]]) -> bool:
