@@ -30,11 +30,19 @@ MAX_NOTEBOOK_BYTES = 256 * 1024 * 1024
 
 def read_notebook(path: Path) -> Notebook:
     """Read and model one file; raises :class:`InputFileError` with a one-line reason."""
-    text = _read_text(path)
     if path.suffix == ".ipynb":
-        notebook = _from_ipynb(path, text)
+        # A NUL byte is looked for only when the notebook cannot be read: JSON that parses holds
+        # none (its parser refuses a raw control character), and the search would read every
+        # byte of the file again, outputs and all, for nothing.
+        text = _read_text(path, look_for_nul=False)
+        try:
+            notebook = _from_ipynb(path, text)
+        except InputFileError:
+            if "\x00" in text:
+                raise InputFileError(path, _BINARY) from None
+            raise
     else:
-        notebook = _from_python_source(path, text)
+        notebook = _from_python_source(path, _read_text(path))
     build_program(notebook)
     return notebook
 
@@ -50,7 +58,12 @@ def notebook_from_text(path: Path, text: str) -> Notebook:
     return notebook
 
 
-def _read_text(path: Path) -> str:
+_BINARY = "binary file (contains NUL bytes), not a notebook or script"
+
+
+def _read_text(path: Path, *, look_for_nul: bool = True) -> str:
+    """The file's text; ``look_for_nul=False`` leaves a NUL byte to the caller, except in a file
+    that is not UTF-8 (still said to be binary when it holds one)."""
     try:
         data = read_regular(path, max_bytes=MAX_NOTEBOOK_BYTES)
     except NotARegularFile as error:
@@ -61,11 +74,13 @@ def _read_text(path: Path) -> str:
         raise InputFileError(path, error.strerror or str(error)) from None
     if not data or data.isspace():  # not ``data.strip()``, which copies the file
         raise InputFileError(path, "empty file")
-    if b"\x00" in data:
-        raise InputFileError(path, "binary file (contains NUL bytes), not a notebook or script")
+    if look_for_nul and b"\x00" in data:
+        raise InputFileError(path, _BINARY)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        if b"\x00" in data:
+            raise InputFileError(path, _BINARY) from None
         raise InputFileError(
             path, f"not UTF-8 text (undecodable byte at offset {error.start})"
         ) from None
