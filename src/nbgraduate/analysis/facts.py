@@ -434,27 +434,37 @@ class _Collector:
         # the way to its base (``client``), the only part of the callee that holds anything to
         # visit; a base that is a bare name, the commonest, is noted here rather than dispatched.
         # The method (``create``) is the chain's last attribute, so the call site need not split
-        # the written name again.
+        # the written name again; and that base name is the head imports qualify (the
+        # :func:`qualify_name` of ``np.random.seed`` looks up ``np``), so neither is the written
+        # name split to qualify it: the walk does this for every call of the notebook.
+        imports = self.imports
         base = function
         base_type = type(base)
         method: str | None
-        if base_type is ast.Attribute:
-            method = written = base.attr  # type: ignore[attr-defined]
+        qualified: str | None
+        if base_type is ast.Name:
+            method = written = head = base.id  # type: ignore[attr-defined]
+            imported = imports.get(head)
+            qualified = written if imported is None else imported
+        elif base_type is ast.Attribute:
+            method = tail = base.attr  # type: ignore[attr-defined]
             base = base.value  # type: ignore[attr-defined]
             base_type = type(base)
             while base_type is ast.Attribute:
-                written = f"{base.attr}.{written}"  # type: ignore[attr-defined]
+                tail = f"{base.attr}.{tail}"  # type: ignore[attr-defined]
                 base = base.value  # type: ignore[attr-defined]
                 base_type = type(base)
-            written = (
-                f"{base.id}.{written}"  # type: ignore[attr-defined]
-                if base_type is ast.Name
-                else dotted_name(function)  # ``make().chat.create``: the call results kept
-            )
-        elif base_type is ast.Name:
-            method = written = base.id  # type: ignore[attr-defined]
+            if base_type is ast.Name:
+                head = base.id  # type: ignore[attr-defined]
+                written = f"{head}.{tail}"
+                imported = imports.get(head)
+                qualified = written if imported is None else f"{imported}.{tail}"
+            else:  # ``make().chat.create``: the call results kept
+                written = dotted_name(function)
+                qualified = None if written is None else qualify_name(imports, written)
         else:
             written = dotted_name(function)
+            qualified = None if written is None else qualify_name(imports, written)
             method = None
         keywords: dict[str, ast.expr] = {}
         star_kwargs: list[ast.expr] = []
@@ -464,12 +474,6 @@ class _Collector:
             else:
                 keywords[keyword.arg] = keyword.value
         if written is not None:
-            # :func:`qualify_name`, inlined: this runs for every call of the notebook.
-            head, _, rest = written.partition(".")
-            imported = self.imports.get(head)
-            qualified = written
-            if imported is not None:
-                qualified = f"{imported}.{rest}" if rest else imported
             site = _new(CallSite)
             site.node, site.written_name, site.qualified_name = node, written, qualified
             site.scope, site.keywords = scope, keywords
@@ -482,7 +486,7 @@ class _Collector:
         if base_type is ast.Name:
             if module_loads is not None:
                 use = _new(NameUse)
-                use.name, use.node, use.line = base.id, base, base.lineno  # type: ignore[attr-defined]
+                use.name, use.node, use.line = head, base, base.lineno  # type: ignore[attr-defined]
                 module_loads.append(use)
         else:
             handlers[base_type](self, base, scope, None, None)
