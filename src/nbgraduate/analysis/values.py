@@ -435,23 +435,31 @@ class ValueResolver:
     ) -> Binding | None:
         """The binding in effect at ``line``: the latest one before it in the same scope, else the
         latest module-level one before it, else (for names read inside functions that run later)
-        the last module-level one anywhere."""
-        candidates = [b for b in self.facts.bindings.get(name, ()) if b.key == key]
-        if not candidates:
+        the last module-level one anywhere.
+
+        "Latest" is latest in notebook order, so the bindings are scanned from the last one back,
+        stopping at the first that answers, rather than filtered into lists: a name bound in
+        many cells is looked up thousands of times."""
+        bindings = self.facts.bindings.get(name)
+        if not bindings:
             return None
         if scope is not None:
-            local = [b for b in candidates if b.scope is scope and b.line < line]
-            if local:
-                return local[-1]
-            if any(b.scope is scope for b in candidates):
+            bound_in_scope = False
+            for binding in reversed(bindings):
+                if binding.scope is scope and binding.key == key:
+                    if binding.line < line:
+                        return binding
+                    bound_in_scope = True
+            if bound_in_scope:
                 return None
-        module_level = [b for b in candidates if b.scope is None]
-        before = [b for b in module_level if b.line < line]
-        if before:
-            return before[-1]
-        if scope is not None and module_level:
-            return module_level[-1]
-        return None
+        last_module_level: Binding | None = None
+        for binding in reversed(bindings):
+            if binding.scope is None and binding.key == key:
+                if binding.line < line:
+                    return binding
+                if last_module_level is None:
+                    last_module_level = binding
+        return last_module_level if scope is not None else None
 
 
 def expression_line(node: ast.AST) -> int:
