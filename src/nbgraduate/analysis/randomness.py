@@ -210,16 +210,26 @@ class ExecutionOrder:
     def __init__(self, facts: ProgramFacts) -> None:
         self.facts = facts
         self._function_lines: dict[int, int] = {}
-        self._owners: dict[int, ast.ClassDef] = {
+        #: The class of each method, and the lines each name is read on at module level: built
+        #: when a call inside a function is first asked about (most draws are at module level,
+        #: and a notebook reads names thousands of times).
+        self._owners: dict[int, ast.ClassDef] = {}
+        self._loads: dict[str, list[int]] | None = None
+
+    def _index(self) -> dict[str, list[int]]:
+        facts = self.facts
+        self._owners = {
             id(statement): node
             for nodes in facts.classes.values()
             for node in nodes
             for statement in node.body
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
-        self._loads: dict[str, list[int]] = {}
+        loads: dict[str, list[int]] = {}
         for use in facts.module_loads:
-            self._loads.setdefault(use.name, []).append(use.line)
+            loads.setdefault(use.name, []).append(use.line)
+        self._loads = loads
+        return loads
 
     def line_of(self, call: CallSite) -> int:
         """The notebook line at which ``call`` first runs; a huge number when it never does."""
@@ -237,6 +247,7 @@ class ExecutionOrder:
         return self._function_lines[key]
 
     def _first_call(self, function: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> int:
+        loads = self._loads if self._loads is not None else self._index()
         owner = self._owners.get(id(function))
         names = {function.name}
         if owner is not None and function.name == "__init__":
@@ -247,7 +258,7 @@ class ExecutionOrder:
         first = NEVER
         defined = function.lineno
         for name in names:
-            for line in self._loads.get(name, ()):
+            for line in loads.get(name, ()):
                 if line >= defined:
                     first = min(first, line)
         for call in self.facts.calls:
@@ -329,8 +340,8 @@ def only_labels(call: CallSite, facts: ProgramFacts) -> bool:
     holder = _binding_holding(call.node, call.line, facts)
     if holder is not None and _LABEL_NAME.search(holder.name):
         return True
-    if _in_label(call.node, facts):
-        return True
+    if _in_naming_keyword(call.node, facts):
+        return True  # (what else :func:`_in_label` asks is the holder's name, asked above)
     if holder is None or holder.scope is not None or holder.key is not None:
         return False
     if holder.value is not call.node:
@@ -369,6 +380,14 @@ def _binding_holding(node: ast.AST, line: int, facts: ProgramFacts) -> Binding |
 def _in_label(node: ast.AST, facts: ProgramFacts) -> bool:
     """Whether ``node`` sits in a naming keyword (``run_name=...``) or in a value assigned to a
     naming variable (``collection_name = ...``)."""
+    if _in_naming_keyword(node, facts):
+        return True
+    holder = _binding_holding(node, getattr(node, "lineno", 0), facts)
+    return holder is not None and bool(_LABEL_NAME.search(holder.name))
+
+
+def _in_naming_keyword(node: ast.AST, facts: ProgramFacts) -> bool:
+    """Whether ``node`` sits in a naming keyword of a call (``run_name=...``)."""
     line = getattr(node, "lineno", 0)
     for other in facts.calls:
         if not other.line <= line <= (other.node.end_lineno or other.line):
@@ -376,8 +395,7 @@ def _in_label(node: ast.AST, facts: ProgramFacts) -> bool:
         for keyword, value in other.keywords.items():
             if _LABEL_NAME.search(keyword) and any(inner is node for inner in ast.walk(value)):
                 return True
-    holder = _binding_holding(node, line, facts)
-    return holder is not None and bool(_LABEL_NAME.search(holder.name))
+    return False
 
 
 #: Functions that only show what they are given, and names of helpers that only show results.
