@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from nbgraduate.notebook.ipython_syntax import translate_cell
+from nbgraduate.notebook.ipython_syntax import translate_cell, untranslated_rows
 
 
 def _python(source: str) -> str:
@@ -157,3 +157,17 @@ def test_lint_reads_a_bare_pip_cell_as_ipython_runs_it(tmp_path) -> None:
         ("NBG401", 0),
         ("NBG703", 1),
     ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["", "x = 1", "x = 1\n", "x = 1\ny = 2", "x\n>>> y", "x\n\n  ...: y", "x\n \n.5", "x\n[1]"],
+)
+def test_untranslated_rows_counts_the_rows_translate_cell_keeps(source: str) -> None:
+    """A cell told plain from its text is one that translation returns as it is."""
+    rows = untranslated_rows(source)
+    if rows is not None:
+        translated = translate_cell(0, source)
+        assert translated.python_lines == source.split("\n")
+        assert not any(translated.column_shifts) and translated.commands == []
+        assert rows == len(translated.python_lines)

@@ -103,19 +103,30 @@ def untranslated_rows(source: str) -> int | None:
     """The number of rows of a cell that :func:`translate_cell` returns as it is, told from its
     text without splitting it into lines; ``None`` when the cell may need translating.
 
-    Most cells qualify: their first line is not indented (no indentation is common to all
-    lines), neither of their first two non-blank lines may start with a prompt, they are not
-    an automagic ``pip install`` line and no line may be an escape.
+    Most cells qualify, an empty cell among them (one empty row): their first line is not
+    indented (no indentation is common to all lines), neither of their first two non-blank
+    lines may start with a prompt, they are not an automagic ``pip install`` line and no line
+    may be an escape.
     """
-    if not source or source[0].isspace() or _may_start_prompt(source):
+    if not source:
+        return 1  # an empty cell is one empty row
+    # A test of one character, rather than a function or regex call, decides for most cells.
+    first = source[0]
+    if first.isspace() or first in ">.I[":  # the first line may start with a prompt
         return None
     first_break = source.find("\n")
     if first_break in (-1, len(source) - 1):
         if _AUTOMAGIC.match(source[:first_break] if first_break != -1 else source):
             return None
         first_break = len(source)
-    if _PROMPT_AHEAD.match(source, first_break + 1):
-        return None  # the second line that is not blank may start with a prompt
+    # The second line that is not blank may start with a prompt: the regex is needed only when
+    # the line after the first is blank or indented.
+    following = source[first_break + 1 : first_break + 2]
+    if following.isspace():
+        if _PROMPT_AHEAD.match(source, first_break + 1):
+            return None
+    elif following and following in ">.I[":
+        return None
     if ("%" in source or "!" in source or "?" in source) and _may_hold_escape(source):
         return None
     return source.count("\n") + 1
