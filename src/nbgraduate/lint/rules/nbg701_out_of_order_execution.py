@@ -81,21 +81,28 @@ class OutOfOrderExecution(Rule):
         if facts.star_imports:
             return
         origins = context.notebook.line_origins
-        first_definition: dict[str, int] = {}
+        # The program holds the code cells in notebook order, so a line at or after another is
+        # in the same cell or a later one: lines are compared, and only a read above a name's
+        # first definition is looked up to its cell.
+        first_line: dict[str, int] = {}
         for store in facts.module_stores:
-            cell = origins[store.line - 1].cell_index
-            earlier = first_definition.get(store.name)
-            if earlier is None or cell < earlier:
-                first_definition[store.name] = cell
+            earlier = first_line.get(store.name)
+            if earlier is None or store.line < earlier:
+                first_line[store.name] = store.line
         reported: set[str] = set()
         for use in facts.module_loads:
-            # Most names read are defined in the notebook: the cheapest test goes first.
-            defined_in = first_definition.get(use.name)
-            if defined_in is None or use.name in reported or use.name in _KNOWN_NAMES:
+            # Most names read are defined in the notebook, above: the cheapest tests go first.
+            defined_at = first_line.get(use.name)
+            if (
+                defined_at is None
+                or use.line >= defined_at
+                or use.name in reported
+                or use.name in _KNOWN_NAMES
+            ):
                 continue
-            used_in = origins[use.line - 1].cell_index
-            if defined_in <= used_in:
-                continue
+            defined_in = origins[defined_at - 1].cell_index
+            if defined_in <= origins[use.line - 1].cell_index:
+                continue  # defined further down the same cell
             reported.add(use.name)
             defining_cell = context.notebook.cells[defined_in].number
             message = (
