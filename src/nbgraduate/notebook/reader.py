@@ -195,12 +195,15 @@ def _short(error: Exception) -> str:
 
 
 def _cell_from_node(index: int, raw: dict) -> Cell:
+    # Runs for every cell of every notebook: each test is one operation where it can be, and
+    # a field that is absent or empty (most metadata and outputs) is passed over after one.
     if not isinstance(raw, dict):
         raise TypeError(f"cell {index + 1} is not an object")
-    cell_type = raw.get("cell_type")
-    if cell_type not in ("code", "markdown", "raw"):
+    get = raw.get
+    cell_type = get("cell_type")
+    if cell_type not in _CELL_TYPES:
         raise TypeError(f"cell {index + 1} has no valid cell_type")
-    source = raw.get("source", "")
+    source = get("source", "")
     if isinstance(source, list):
         try:
             source = "".join(source)  # refuses any item that is not a string, in C
@@ -212,19 +215,22 @@ def _cell_from_node(index: int, raw: dict) -> Cell:
     # str.split("\n"): rows and program lines would disagree. Jupyter shows it as a newline.
     if "\r" in source:
         source = _LONE_CR.sub("\n", source)
-    metadata = raw.get("metadata") or {}
-    if not isinstance(metadata, dict):
-        raise TypeError(f"cell {index + 1} metadata is not an object")
-    tags = metadata.get("tags")
-    outputs = raw.get("outputs") or []
-    if not isinstance(outputs, list) or (
-        outputs and not all(map(isinstance, outputs, repeat(dict)))
-    ):
-        raise TypeError(f"cell {index + 1} has outputs that are not objects")
-    for number, output in enumerate(outputs, start=1):
-        _check_output(index, number, output)
-    execution_count = raw.get("execution_count")
-    cell_id = raw.get("id")
+    metadata = get("metadata")
+    tags = None
+    if metadata:  # an empty or absent one is no metadata
+        if not isinstance(metadata, dict):
+            raise TypeError(f"cell {index + 1} metadata is not an object")
+        tags = metadata.get("tags")
+    outputs = get("outputs")
+    if outputs:
+        if not isinstance(outputs, list) or not all(map(isinstance, outputs, repeat(dict))):
+            raise TypeError(f"cell {index + 1} has outputs that are not objects")
+        for number, output in enumerate(outputs, start=1):
+            _check_output(index, number, output)
+    else:
+        outputs = []  # an empty or absent one is no outputs
+    execution_count = get("execution_count")
+    cell_id = get("id")
     if cell_id is not None and not isinstance(cell_id, str):
         raise TypeError(f"cell {index + 1} id is not a string")
     # Arguments by position: a class called with keywords gets them as a dict, one per cell.
@@ -239,6 +245,8 @@ def _cell_from_node(index: int, raw: dict) -> Cell:
     )
 
 
+#: A tuple, not a set: a ``cell_type`` that is a list or an object must not be hashed.
+_CELL_TYPES = ("code", "markdown", "raw")
 _LONE_CR = regex_cache.compile(r"\r(?!\n)")
 
 
