@@ -494,14 +494,14 @@ def chat_model_call(call: CallSite, values: ValueResolver) -> ast.Call | None:
     return made
 
 
-def azure_openai_call(call: CallSite, values: ValueResolver) -> bool:
+def azure_openai_call(call: CallSite, values: ValueResolver, made: ast.Call | None) -> bool:
     """Whether the call is an Azure OpenAI client or chat model (LangChain's
     ``AzureChatOpenAI(azure_deployment=...)``), or a request through such a client
     (``AzureOpenAI(...).chat.completions.create(model=...)``): the id it is given names the
-    user's deployment, not a model."""
+    user's deployment, not a model. ``made`` is the call's :func:`receiver_call`, which the
+    caller has at hand."""
     if call.qualified_name.rsplit(".", 1)[-1] in catalog.AZURE_OPENAI_CLIENTS:
         return True
-    made = receiver_call(call, values)
     if made is None:
         return False
     written = dotted_name(made.func) or ""

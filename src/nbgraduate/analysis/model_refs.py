@@ -213,8 +213,11 @@ def find_model_references(values: ValueResolver) -> list[ModelReference]:
         if _is_not_a_model_call(call, values):
             _suppress(arguments, call, values, seen)
             continue
-        host = _local_runtime(call, values)
-        if host is None and azure_openai_call(call, values):
+        # The call that made the method's client, asked of both hosts below (it resolves a
+        # name through the notebook's bindings).
+        made = receiver_call(call, values)
+        host = _local_runtime(call, values, made)
+        if host is None and azure_openai_call(call, values, made):
             host = "azure"  # the id is a deployment name the user chose
         revision = _revision(call, values)
         for keyword_name, expression in arguments:
@@ -302,17 +305,16 @@ def _result_rows(facts: ProgramFacts) -> set[int]:
     return rows
 
 
-def _local_runtime(call: CallSite, values: ValueResolver) -> str | None:
+def _local_runtime(call: CallSite, values: ValueResolver, made: ast.Call | None) -> str | None:
     """``ollama`` when the call goes to an Ollama server, whose model names are tags: the
     module's functions, its ``Client``/``AsyncClient``, an OpenAI client whose ``base_url`` is
     an Ollama server, or an HTTP request to one (``requests.post("http://localhost:11434/api/chat",
-    json={"model": "llama3"})``)."""
+    json={"model": "llama3"})``). ``made`` is the call's :func:`receiver_call`."""
     if _LOCAL_TAG_CALL.search(call.written_name) or call.qualified_name.startswith("ollama."):
         return "ollama"
     if call.method in catalog.HTTP_METHODS:
         url = call.argument(0, "url")
         return "ollama" if _any_ollama_url(url, call, values) else None
-    made = receiver_call(call, values)
     if made is None:
         return None
     if _LOCAL_TAG_CALL.search(values.qualify(dotted_name(made.func) or "")):
