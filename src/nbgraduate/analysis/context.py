@@ -44,7 +44,10 @@ class NotebookAnalysis:
         self.notebook = notebook
         self.model_policy = model_policy
         self.locked_datasets = locked_datasets
-        self._program_lines: list[str] = []
+        #: The program's lines, to turn a UTF-8 byte column into a character column; ``None``
+        #: until a position is asked for, empty when the program is ASCII (most are), where the
+        #: two columns are the same and no line need be looked at.
+        self._program_lines: list[str] | None = None
 
     @cached_property
     def facts(self) -> ProgramFacts:
@@ -130,12 +133,15 @@ class NotebookAnalysis:
         return self._map(end_line, end_column)
 
     def _map(self, line: int, byte_column: int) -> Position:
-        if not self._program_lines:
-            self._program_lines = self.notebook.program_source.split("\n")
-        text = self._program_lines[line - 1] if 0 < line <= len(self._program_lines) else ""
+        lines = self._program_lines
+        if lines is None:
+            source = self.notebook.program_source
+            lines = self._program_lines = [] if source.isascii() else source.split("\n")
         column = byte_column
-        if not text.isascii():
-            column = len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
+        if 0 < line <= len(lines):
+            text = lines[line - 1]
+            if not text.isascii():
+                column = len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
         cell_index, row, cell_column = self.notebook.origin(line, column)
         return Position(cell_index, row, cell_column)
 
