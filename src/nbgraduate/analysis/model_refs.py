@@ -282,8 +282,12 @@ def _result_rows(facts: ProgramFacts) -> set[int]:
         written += call.node.args
         if call.keywords:
             written += call.keywords.values()
+    # Appended one by one: most names have a binding or two, and a list built for each name
+    # cost more than its items.
+    append = written.append
     for bindings in facts.bindings.values():
-        written += [binding.value for binding in bindings]
+        for binding in bindings:
+            append(binding.value)
     # Node types tested with ``type(...) is`` (the parser makes no subclasses): most of what is
     # written is neither a dict nor a list of them, and is passed over with one test.
     for expression in written:
