@@ -14,7 +14,12 @@ name the same cells on every run.
 from __future__ import annotations
 
 import json
-from typing import Any
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["upgraded_from_v3"]
 

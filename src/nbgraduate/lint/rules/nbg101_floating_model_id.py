@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from nbgraduate.analysis.llm_calls import hosting_service, local_server_call
 from nbgraduate.analysis.model_servers import pinned_served_models
@@ -15,6 +14,9 @@ from nbgraduate.lint.promptfoo_configs import (
     written_config,
 )
 from nbgraduate.lint.rules.base import Example, Finding, Rule
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from nbgraduate.analysis.model_refs import ModelReference

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import dotted_name
@@ -16,6 +15,9 @@ from nbgraduate.analysis.llm_calls import (
 )
 from nbgraduate.core import regex_cache
 from nbgraduate.lint.rules.base import Example, Finding, Rule
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from nbgraduate.analysis.call_flow import CallFlow

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from nbgraduate.analysis.dataset_reads import (
     digest_verified,
@@ -13,6 +12,9 @@ from nbgraduate.analysis.dataset_reads import (
 )
 from nbgraduate.analysis.model_refs import is_commit_sha
 from nbgraduate.lint.rules.base import Example, Finding, Rule
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from nbgraduate.analysis.dataset_reads import DatasetRead

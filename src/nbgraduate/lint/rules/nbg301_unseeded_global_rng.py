@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from nbgraduate.analysis import catalog
 from nbgraduate.analysis.facts import CallSite, dotted_name, unaliased
@@ -17,6 +16,9 @@ from nbgraduate.analysis.randomness import (
     samples_locally,
 )
 from nbgraduate.lint.rules.base import Example, Finding, Rule
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from nbgraduate.lint.context import LintContext

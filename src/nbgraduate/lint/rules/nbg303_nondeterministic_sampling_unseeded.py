@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from nbgraduate.analysis.llm_calls import unseeded_temperatures
 from nbgraduate.core import regex_cache
@@ -14,6 +13,9 @@ from nbgraduate.lint.promptfoo_configs import (
     written_config,
 )
 from nbgraduate.lint.rules.base import Example, Finding, Rule
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from nbgraduate.lint.context import LintContext

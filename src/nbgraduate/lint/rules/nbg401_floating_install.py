@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from nbgraduate.lint.rules._install_findings import install_requirements
 from nbgraduate.lint.rules.base import Example, Finding, Rule
+
+#: ``typing.TYPE_CHECKING`` without importing typing, which costs ``nbgraduate lint`` start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from nbgraduate.lint.context import LintContext
