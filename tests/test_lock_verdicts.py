@@ -11,21 +11,14 @@ from pathlib import Path
 
 import pytest
 from cli_runner import unmeasured_environment
+from lock_samples import MINIMAL_LOCK
 
 from nbgraduate.core.errors import ConfigError
 from nbgraduate.lint import lock_verdicts as verdicts_module
 from nbgraduate.lint.lock_verdicts import MAX_LOCKS, LockVerdicts
 from nbgraduate.lock import lockfile
 
-LOCK = {
-    "nbgraduate_version": "0.1.0",
-    "notebook": "judge.ipynb",
-    "notebook_digest": "0" * 64,
-    "scoring_digest": "0" * 64,
-    "kernel_name": "python3",
-    "python_version": "3.11.9",
-    "datasets": [{"path": "data/qa.csv", "sha256": "1" * 64}],
-}
+LOCK = {**MINIMAL_LOCK, "datasets": [{"path": "data/qa.csv", "sha256": "1" * 64}]}
 NOTEBOOK = json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from lock_samples import MINIMAL_LOCK
 from typer.testing import CliRunner
 
 from nbgraduate.cli.app import app
@@ -22,16 +23,7 @@ NOTEBOOK = json.dumps(
         "nbformat_minor": 5,
     }
 )
-LOCK = json.dumps(
-    {
-        "nbgraduate_version": "0.1.0",
-        "notebook": "judge.ipynb",
-        "notebook_digest": "0" * 64,
-        "scoring_digest": "0" * 64,
-        "kernel_name": "python3",
-        "python_version": "3.11.9",
-    }
-)
+LOCK = json.dumps(MINIMAL_LOCK)
 
 
 @pytest.fixture
